@@ -1,0 +1,181 @@
+"""The command line: (no command) opens the window; train, evaluate, inspect.
+
+Every bad input becomes one line on stderr and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .errors import UserError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad options are one line on stderr (no usage dump), like every other error here."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog="lstm-viewer",
+        description="Watch a stacked LSTM read a handwritten digit one pixel row at a time.")
+    parser.add_argument("--model", help="a .keras model to open (default: assets/default.keras)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     parser_class=_OneLineParser)
+
+    train = commands.add_parser("train", help="train a model on MNIST and save it")
+    train.add_argument("--layers", type=_positive_int, default=3, help="stacked LSTM layers (3)")
+    train.add_argument("--units", type=_positive_int, default=256, help="units per layer (256)")
+    train.add_argument("--keep-prob", type=_float, default=1.0,
+                       help="keep probability of dropout on each layer's output (1.0 = none)")
+    train.add_argument("--epochs", type=_positive_int, default=1, help="passes over the data (1)")
+    train.add_argument("--batch-size", type=_positive_int, default=64, help="digits per batch (64)")
+    train.add_argument("--lr", type=_float, default=1e-3, help="Adam learning rate (0.001)")
+    train.add_argument("--schedule", choices=["constant", "cosine"], default="constant",
+                       help="learning-rate schedule (constant)")
+    train.add_argument("--shift", type=int, default=0,
+                       help="augment: shift training digits by up to N pixels (0)")
+    train.add_argument("--limit", type=_positive_int, help="train on the first N training digits")
+    train.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    train.add_argument("--data", help="MNIST folder (IDX files) or mnist.npz")
+    train.add_argument("--out", required=True, help="where to save the .keras model")
+
+    evaluate = commands.add_parser("evaluate", help="test-set accuracy and confusion matrix")
+    evaluate.add_argument("--model", dest="sub_model", help="the .keras model (default model)")
+    evaluate.add_argument("--data", help="MNIST folder (IDX files) or mnist.npz")
+    evaluate.add_argument("--keras", action="store_true", help="evaluate with Keras, not the numpy engine")
+
+    inspect = commands.add_parser("inspect", help="read digits from image files and trace them")
+    inspect.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or JPEG files")
+    inspect.add_argument("--model", dest="sub_model", help="the .keras model (default model)")
+    inspect.add_argument("--json", action="store_true", help="one JSON object per image")
+    inspect.add_argument("--out", help="write the trace of one image as .npz")
+    return parser
+
+
+def _model_path(args) -> Path:
+    from .kerasfile import default_model_path
+    chosen = getattr(args, "sub_model", None) or args.model
+    return Path(chosen) if chosen else default_model_path()
+
+
+def cmd_train(args) -> int:
+    from .data import load_mnist
+    from .progressbar import TextProgress, format_seconds
+    from .training import TrainConfig, save_model, train
+
+    config = TrainConfig(layers=args.layers, units=args.units, keep_prob=args.keep_prob,
+                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, limit=args.limit,
+                         seed=args.seed, shift=args.shift, schedule=args.schedule)
+    config.validate()
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        raise UserError(f"--out {out}: model files must end in .keras")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise UserError(f"--out {out}: folder {out.parent} does not exist")
+    data = load_mnist(args.data)
+    print(f"training {config.layers} × {config.units} LSTM on "
+          f"{min(config.limit or len(data.x_train), len(data.x_train))} digits from {data.source}",
+          file=sys.stderr)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C: stop after this batch
+    try:
+        result = train(config, data, on_progress=TextProgress(), should_stop=stop.is_set)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if result.cancelled:
+        raise UserError("training cancelled; nothing saved")
+    save_model(result.model, out)
+    print(f"test accuracy {result.test_accuracy:.4f}  wall time {format_seconds(result.seconds)} "
+          f"({result.seconds:.1f} s); saved {out}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    import numpy as np
+
+    from .data import load_test_set
+    from .evaluation import confusion_matrix, format_confusion
+
+    path = _model_path(args)
+    x_test, y_test = load_test_set(args.data)
+    images = x_test.astype(np.float32) / 255.0
+    if args.keras:
+        from .keras_bridge import load_keras_model
+        probs = load_keras_model(path).predict(images, batch_size=1000, verbose=0)
+    else:
+        from .kerasfile import load_network
+        probs = load_network(path).predict(images)
+    predicted = probs.argmax(axis=1)
+    accuracy = float((predicted == y_test).mean())
+    print(f"{path}: test accuracy {accuracy:.4f} ({int((predicted == y_test).sum())}/{len(y_test)})")
+    print(format_confusion(confusion_matrix(y_test, predicted)))
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    import numpy as np
+
+    from .kerasfile import load_network
+    from .preprocess import load_image, preprocess
+
+    if args.out and len(args.images) != 1:
+        raise UserError("--out writes the trace of one image: give exactly one IMAGE")
+    network = load_network(_model_path(args))
+    for name in args.images:
+        trace = network.trace(preprocess(load_image(name)))
+        p = trace.prediction
+        record = {"image": name, "prediction": p, "probability": round(float(trace.probs[-1, p]), 6),
+                  "settled_row": trace.settled_row() + 1}
+        if args.json:
+            print(json.dumps(record))
+        else:
+            print(f"{name}: {p} (p = {record['probability']:.4f}), on top from row "
+                  f"{record['settled_row']} of 28")
+        if args.out:
+            np.savez_compressed(args.out, **trace.arrays())
+    return 0
+
+
+def cmd_window(args) -> int:
+    from .gui.app import run_app
+    return run_app(args.model)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = {"train": cmd_train, "evaluate": cmd_evaluate, "inspect": cmd_inspect,
+               None: cmd_window}[args.command]
+    try:
+        return handler(args)
+    except UserError as exc:
+        print(f"lstm-viewer: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lstm-viewer: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,135 @@
+"""MNIST from IDX files (gzipped or not), a Keras-style ``mnist.npz``, or the Keras cache.
+
+Where the data comes from, in order: an explicit path (``--data``), the ``LSTM_VIEWER_MNIST``
+environment variable, then ``keras.datasets.mnist.load_data()`` (which downloads when online).
+Every file is checked (magic number, counts, shapes) so a wrong or truncated file is a clear
+``UserError`` rather than a numpy traceback.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UserError
+
+ENV_VAR = "LSTM_VIEWER_MNIST"
+_IMAGE_MAGIC, _LABEL_MAGIC = 2051, 2049
+_SPLITS = {"train": ("train-images", "train-labels"), "test": ("t10k-images", "t10k-labels")}
+
+
+@dataclass
+class Mnist:
+    """Images as uint8 (n, 28, 28), white ink on black as published; labels as uint8 (n,)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+
+def how_to_supply() -> str:
+    return (f"pass --data PATH (a folder with the four MNIST IDX files, or mnist.npz) "
+            f"or set {ENV_VAR}=PATH")
+
+
+def resolve_source(path: str | os.PathLike | None = None) -> Path | None:
+    """The data location the user asked for (argument, then environment), or None for Keras."""
+    chosen = path if path not in (None, "") else os.environ.get(ENV_VAR) or None
+    return Path(chosen).expanduser() if chosen else None
+
+
+def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
+    """Load MNIST from ``path``, ``$LSTM_VIEWER_MNIST`` or the Keras cache/download."""
+    source = resolve_source(path)
+    if source is None:
+        return _load_from_keras()
+    if not source.exists():
+        raise UserError(f"MNIST data not found at {source}: {how_to_supply()}")
+    if source.is_dir():
+        return _load_idx_folder(source)
+    return _load_npz(source)
+
+
+def load_test_set(path: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+    data = load_mnist(path)
+    return data.x_test, data.y_test
+
+
+def _load_from_keras() -> Mnist:
+    try:
+        from keras.datasets import mnist  # imported here: TensorFlow only when really needed
+        (x_train, y_train), (x_test, y_test) = mnist.load_data()
+    except Exception as exc:  # no network, broken cache, ...
+        raise UserError(f"MNIST could not be downloaded ({type(exc).__name__}); "
+                        f"{how_to_supply()}") from exc
+    return Mnist(x_train, y_train, x_test, y_test, source="keras.datasets.mnist")
+
+
+def _load_npz(path: Path) -> Mnist:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {k: archive[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    except KeyError as exc:
+        raise UserError(f"{path}: not an MNIST npz (needs x_train, y_train, x_test, y_test)") from exc
+    except Exception as exc:
+        raise UserError(f"{path}: cannot read as an MNIST npz ({exc})") from exc
+    for split in ("train", "test"):
+        _check_pair(path, arrays[f"x_{split}"], arrays[f"y_{split}"])
+    return Mnist(**{k: v.astype(np.uint8) for k, v in arrays.items()}, source=str(path))
+
+
+def _check_pair(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise UserError(f"{path}: images have shape {images.shape}, expected (n, 28, 28)")
+    if labels.shape != (len(images),):
+        raise UserError(f"{path}: {len(labels)} labels for {len(images)} images")
+
+
+def _find_idx(folder: Path, stem: str) -> Path:
+    """Accept both spellings (``train-images-idx3-ubyte`` and ``train-images.idx3-ubyte``), gzipped or not."""
+    kind = "idx3" if "images" in stem else "idx1"
+    for sep in ("-", "."):
+        for suffix in ("", ".gz"):
+            candidate = folder / f"{stem}{sep}{kind}-ubyte{suffix}"
+            if candidate.is_file():
+                return candidate
+    raise UserError(f"{folder}: no {stem}-{kind}-ubyte[.gz] file; {how_to_supply()}")
+
+
+def read_idx(path: Path, expected_magic: int) -> np.ndarray:
+    """Read one IDX file, checking its magic number and that its size matches its header."""
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as exc:
+        raise UserError(f"{path}: cannot read ({exc})") from exc
+    if len(raw) < 8:
+        raise UserError(f"{path}: too short to be an IDX file")
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != expected_magic:
+        raise UserError(f"{path}: magic number {magic}, expected {expected_magic} "
+                        f"({'images' if expected_magic == _IMAGE_MAGIC else 'labels'})")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    expected = int(np.prod(dims))
+    if len(raw) - header != expected:
+        raise UserError(f"{path}: holds {len(raw) - header} bytes of data, header says {expected} "
+                        f"(truncated or corrupt)")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def _load_idx_folder(folder: Path) -> Mnist:
+    arrays = {}
+    for split, (image_stem, label_stem) in _SPLITS.items():
+        images = read_idx(_find_idx(folder, image_stem), _IMAGE_MAGIC)
+        labels = read_idx(_find_idx(folder, label_stem), _LABEL_MAGIC)
+        _check_pair(folder, images, labels)
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = images, labels
+    return Mnist(**arrays, source=str(folder))

@@ -1,0 +1,16 @@
+"""The desktop app (PyQt6 + pyqtgraph). Importing this imports Qt but never TensorFlow.
+
+``from lstm_viewer.gui import MainWindow``; ``MainWindow(network)`` builds the window without dialogs.
+"""
+from __future__ import annotations
+
+
+def __getattr__(name: str):
+    # Lazy so that ``lstm_viewer.gui.app`` can set Qt up before the views are imported.
+    if name == "MainWindow":
+        from .main_window import MainWindow
+        return MainWindow
+    raise AttributeError(name)
+
+
+__all__ = ["MainWindow"]

@@ -1,0 +1,62 @@
+"""Writing files from the app: always to a temporary file beside the target, then an atomic rename.
+
+A crash or a full disk halfway through never leaves a half-written model or trace under the
+user's chosen name, and never destroys the file that was there before.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import UserError
+from ..network import Trace
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_path)`` for a temporary file in ``path``'s folder, then move it into place."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=folder)
+    os.close(fd)
+    try:
+        write(Path(tmp_name))
+        os.replace(tmp_name, path)
+    except OSError as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise UserError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def copy_model(source: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Save a model that came from a file: copy the .keras archive as it is."""
+    source, target = Path(source), Path(target)
+    if target.suffix != ".keras":
+        raise UserError(f"{target}: model files must end in .keras")
+    if not source.is_file():
+        raise UserError(f"{source}: the model's file is gone; nothing to copy")
+    if source.resolve() == target.resolve():
+        return target
+    return write_atomically(target, lambda tmp: shutil.copyfile(source, tmp))
+
+
+def save_trace(trace: Trace, target: str | os.PathLike) -> Path:
+    """The trace's arrays as ``.npz`` (the same arrays as ``lstm-viewer inspect --out``)."""
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:   # a file object: numpy would append .npz to a name
+            np.savez_compressed(fh, **trace.arrays())
+    return write_atomically(target, write)
+
+
+def with_suffix(name: str, suffix: str) -> str:
+    """Add ``suffix`` when a save dialog returned a name without it."""
+    return name if name.lower().endswith(suffix) else name + suffix

@@ -1,0 +1,92 @@
+"""The softmax: this row's probabilities, the final ones, and the prediction over time (rows × classes)."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore, QtWidgets
+
+from ..network import Trace
+from . import style
+
+CLASSES = np.arange(10)
+
+
+def _bars(layout: pg.GraphicsLayout, title: str) -> tuple[pg.PlotItem, pg.BarGraphItem]:
+    plot = layout.addPlot()
+    style.quiet_plot(plot)
+    plot.setTitle(title, size="9pt")
+    plot.setYRange(0, 1, padding=0.02)
+    plot.setXRange(-0.6, 9.6, padding=0)
+    plot.getAxis("bottom").setTicks([[(k, str(k)) for k in CLASSES]])
+    plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (0, 0.5, 1)]])
+    plot.setMaximumHeight(170)
+    bars = pg.BarGraphItem(x=CLASSES, height=np.zeros(10), width=0.7, brushes=[style.MUTED] * 10,
+                           pen=pg.mkPen(None))
+    plot.addItem(bars)
+    layout.nextRow()
+    return plot, bars
+
+
+class SoftmaxView(pg.GraphicsLayoutWidget):
+    """Three views of the dense softmax head applied to the top layer's h."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("softmaxView")
+        self.setToolTip("softmax(W·h_top + b): the dense head applied to the top layer's h after each "
+                        "row.\nThe model's answer is the top class after row 28.")
+        self.ci.setContentsMargins(2, 2, 2, 2)
+        self.current_plot, self.current_bars = _bars(self.ci, "after row –")
+        self.final_plot, self.final_bars = _bars(self.ci, "final, after row 28")
+
+        self.time_plot = self.ci.addPlot()
+        style.rows_plot(self.time_plot, "prediction over time", "class")
+        self.time_plot.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in CLASSES]])
+        self.time_image = style.heatmap(self.time_plot, style.SEQUENTIAL, (0.0, 1.0))
+        self._time_buffer = np.full((28, 10), np.nan, np.float32)
+        self.time_image.setImage(self._time_buffer, autoLevels=False)
+        self.time_plot.setRange(xRange=(0, 10), yRange=(0, 28), padding=0)
+        self.time_bar = style.colour_bar(style.SEQUENTIAL, (0.0, 1.0), "p")
+        self.ci.addItem(self.time_bar)
+        self.time_bar.setImageItem(self.time_image)
+        self.settled_line = style.row_marker(self.time_plot, style.SETTLED, QtCore.Qt.PenStyle.DashLine)
+        self.settled_text = pg.TextItem("", color=style.SETTLED, anchor=(1, 1))
+        self.settled_text.setZValue(10)
+        self.time_plot.addItem(self.settled_text)
+        self.row_line = style.row_marker(self.time_plot)
+        self._trace: Trace | None = None
+
+    def show_trace(self, trace: Trace | None) -> None:
+        self._trace = trace
+        if trace is None:
+            self.final_bars.setOpts(height=np.zeros(10), brushes=[style.MUTED] * 10)
+            self.settled_line.hide()
+            self.settled_text.setText("")
+            return
+        self.final_bars.setOpts(height=trace.probs[-1], brushes=_brushes(trace.probs[-1]))
+        settled = trace.settled_row()
+        # The answer is on top from row settled+1 on: mark the top edge of that row.
+        self.settled_line.setPos(settled)
+        self.settled_line.show()
+        self.settled_text.setText(f"{trace.prediction} on top from row {settled + 1}")
+        self.settled_text.setPos(10, settled)
+
+    def show_row(self, row: int) -> None:
+        self.row_line.setPos(row + 1)
+        self.current_plot.setTitle(f"after row {row + 1}", size="9pt")
+        if self._trace is None:
+            self.current_bars.setOpts(height=np.zeros(10), brushes=[style.MUTED] * 10)
+            self._time_buffer.fill(np.nan)
+        else:
+            probs = self._trace.probs[row]
+            self.current_bars.setOpts(height=probs, brushes=_brushes(probs))
+            style.blank_rows(self._trace.probs, row, self._time_buffer)
+        self.time_image.setImage(self._time_buffer, autoLevels=False)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(300, 700)
+
+
+def _brushes(probs: np.ndarray) -> list[str]:
+    top = int(np.argmax(probs))
+    return [style.ACCENT if k == top else style.MUTED for k in CLASSES]

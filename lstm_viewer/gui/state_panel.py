@@ -1,0 +1,96 @@
+"""The seed's lesson, checked live: a stack's state is a (c, h) pair per layer, and the top h is the output.
+
+In the TF1 original, ``outputs, state = dynamic_rnn(MultiRNNCell(cells), x)`` returns
+``state[k] = (c_k, h_k)`` for each layer k, and ``state[-1].h`` equals ``outputs[:, -1, :]``. Here
+both facts are shown on the digit being viewed, as numbers, not as claims.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PyQt6 import QtCore, QtWidgets
+
+from ..network import Trace
+
+
+def largest_output_gap(trace: Trace) -> float:
+    """max |top layer's final h − outputs[-1]|: the final state and the output are the same vector."""
+    _c_top, h_top = trace.final_state()[-1]
+    return float(np.max(np.abs(h_top - trace.outputs[-1])))
+
+
+def largest_cell_gap(trace: Trace, row: int) -> float:
+    """max over layers and units of |h − o·tanh(c)| at ``row``: h really is the gated, squashed c."""
+    o = trace.gates[:, row, 3]
+    return float(np.max(np.abs(trace.h[:, row] - o * np.tanh(trace.c[:, row]))))
+
+
+def _number(value: float) -> str:
+    return "0" if value == 0.0 else f"{value:.1e}"
+
+
+class StatePanel(QtWidgets.QFrame):
+    """Structure of the state (shapes per layer) and two live equalities on the current input."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statePanel")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        title = QtWidgets.QLabel("<b>The state of the stack</b>")
+        self.structure = QtWidgets.QLabel()
+        self.structure.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.structure.setWordWrap(True)
+        self.structure.setToolTip("outputs, state = dynamic_rnn(MultiRNNCell(cells), x): the state is a "
+                                  "tuple with one (c, h) pair per layer;\noutputs holds the top layer's "
+                                  "h at every row.")
+        self.output_check = QtWidgets.QLabel()
+        self.output_check.setObjectName("outputCheckLabel")
+        self.output_check.setToolTip("The top layer's final h and the last output are the same vector: "
+                                     "the output *is* the state's h.")
+        self.cell_check = QtWidgets.QLabel()
+        self.cell_check.setObjectName("cellCheckLabel")
+        self.cell_check.setToolTip("h = o · tanh(c) at the current row, every layer and unit "
+                                   "(float32 rounding only).")
+        for label in (self.output_check, self.cell_check):
+            label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        for widget in (title, self.structure, self.output_check, self.cell_check):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.output_gap: float | None = None
+        self.cell_gap: float | None = None
+        self._trace: Trace | None = None
+        self._layers = 0
+
+    def set_units(self, units: list[int]) -> None:
+        self._layers = len(units)
+        pairs = ", ".join(f"(c<sub>{k + 1}</sub>, h<sub>{k + 1}</sub>)" for k in range(len(units)))
+        rows = "".join(f"<tr><td>layer {k + 1}:&nbsp;</td><td>c<sub>{k + 1}</sub> (1, {u})&nbsp;&nbsp;"
+                       f"h<sub>{k + 1}</sub> (1, {u})</td></tr>" for k, u in enumerate(units))
+        self.structure.setText(
+            f"<tt>state = ({pairs})</tt><table cellspacing='0'>{rows}"
+            f"<tr><td>outputs:&nbsp;</td><td>(1, 28, {units[-1]}) = h<sub>{len(units)}</sub> "
+            f"after every row</td></tr></table>")
+
+    def show_trace(self, trace: Trace | None) -> None:
+        self._trace = trace
+        top = self._top_name()
+        if trace is None:
+            self.output_gap = None
+            self.output_check.setText(f"max |{top} final − outputs[:, −1]| = –")
+            return
+        self.output_gap = largest_output_gap(trace)
+        self.output_check.setText(f"max |{top} final − outputs[:, −1]| = <b>{_number(self.output_gap)}</b>")
+
+    def show_row(self, row: int) -> None:
+        if self._trace is None:
+            self.cell_gap = None
+            self.cell_check.setText(f"max |h − o·tanh(c)| after row {row + 1} = –")
+            return
+        self.cell_gap = largest_cell_gap(self._trace, row)
+        self.cell_check.setText(f"max |h − o·tanh(c)| after row {row + 1} = "
+                                f"<b>{_number(self.cell_gap)}</b>")
+
+    def _top_name(self) -> str:
+        return f"h<sub>{self._layers}</sub>" if self._layers else "h<sub>top</sub>"

@@ -1,0 +1,100 @@
+"""The look shared by every view: colour maps, colours and small pyqtgraph factories.
+
+One place for these so that the same quantity looks the same everywhere (h is always blue-white-red
+on [-1, 1], probabilities always the same sequential map) and so that every heatmap is built the fast
+way: an ``ImageItem`` created once, fixed levels, no autoLevels.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore, QtGui
+
+pg.setConfigOptions(background="w", foreground="#333333", antialias=True, imageAxisOrder="row-major")
+
+ACCENT = "#d9480f"        # the model's answer, the current row
+MUTED = "#adb5bd"
+C_COLOUR = "#e8590c"      # cell state c in curves
+H_COLOUR = "#1c7ed6"      # hidden state h in curves
+BLANK = "#e9ecef"         # where rows after the current one would be: visibly "not read yet"
+SETTLED = "#2b8a3e"
+
+# Diverging (ColorBrewer RdBu reversed): negative blue, zero near-white, positive red.
+DIVERGING = pg.ColorMap(
+    np.linspace(0.0, 1.0, 7),
+    [(33, 102, 172), (103, 169, 207), (209, 229, 240), (247, 247, 247),
+     (253, 219, 199), (239, 138, 98), (178, 24, 43)])
+# Sequential for values in [0, 1] (probabilities, sigmoid gates): white to deep purple.
+SEQUENTIAL = pg.ColorMap(
+    np.linspace(0.0, 1.0, 5),
+    [(255, 255, 255), (218, 218, 235), (158, 154, 200), (106, 81, 163), (63, 0, 125)])
+INK = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (17, 17, 17)])   # 0 paper, 1 ink: as drawn
+
+
+def symmetric_limit(values: np.ndarray, floor: float = 0.5) -> float:
+    """A round symmetric colour limit for ``values``: steps of 0.5 so colours don't jump on every trace."""
+    top = float(np.max(np.abs(values))) if values.size else 0.0
+    return max(floor, float(np.ceil(top * 2.0) / 2.0))
+
+
+def heatmap(plot: pg.PlotItem, cmap: pg.ColorMap, levels: tuple[float, float]) -> pg.ImageItem:
+    """An ImageItem on ``plot`` with a fixed lookup table and levels; NaN pixels are drawn blank."""
+    item = pg.ImageItem(axisOrder="row-major")
+    item.setLookupTable(cmap.getLookupTable(nPts=256))
+    item.setLevels(levels)
+    plot.addItem(item)
+    return item
+
+
+def rows_plot(plot: pg.PlotItem, title: str, columns_label: str) -> None:
+    """Style a rows × columns heatmap plot: row 1 at the top (reading order), no mouse zooming."""
+    plot.setTitle(title, size="9pt")
+    plot.invertY(True)
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    plot.getViewBox().setBackgroundColor(BLANK)
+    plot.getAxis("left").setTicks([[(r - 0.5, str(r)) for r in (1, 7, 14, 21, 28)]])
+    plot.setLabel("left", "row")
+    plot.setLabel("bottom", columns_label)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setStyle(tickFont=small_font())
+
+
+def colour_bar(cmap: pg.ColorMap, levels: tuple[float, float], label: str = "") -> pg.ColorBarItem:
+    bar = pg.ColorBarItem(values=levels, colorMap=cmap, width=10, interactive=False,
+                          colorMapMenu=False, label=label)
+    bar.getAxis("right").setStyle(tickFont=small_font())
+    return bar
+
+
+def quiet_plot(plot: pg.PlotItem) -> None:
+    """A plot the learner reads but doesn't pan or zoom by accident."""
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setStyle(tickFont=small_font())
+
+
+def small_font() -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPointSizeF(7.5)
+    return font
+
+
+def row_marker(plot: pg.PlotItem, colour: str = ACCENT, style=QtCore.Qt.PenStyle.SolidLine
+               ) -> pg.InfiniteLine:
+    """A horizontal line to mark a row (positioned at the row's lower edge by the caller)."""
+    line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(colour, width=1.5, style=style))
+    plot.addItem(line)
+    return line
+
+
+def blank_rows(values: np.ndarray, row: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Copy of ``values`` (rows × columns) with rows after ``row`` set to NaN (drawn blank)."""
+    out = np.array(values, dtype=np.float32, copy=True) if out is None else out
+    if out is not values:
+        out[...] = values
+    out[row + 1:] = np.nan
+    return out

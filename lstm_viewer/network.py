@@ -1,0 +1,188 @@
+"""The numpy LSTM: the model's own arithmetic, row by row, with every intermediate kept.
+
+A ``Network`` holds the weights of a stack of Keras LSTM layers and a dense softmax head.
+``Network.trace(image)`` runs one 28x28 digit through it and keeps, for every layer and row,
+the gates i, f, g, o, the cell state c and the hidden state h, plus the softmax at every row.
+
+Keras facts this relies on: ``kernel`` is (inputs, 4u), ``recurrent_kernel`` (u, 4u),
+``bias`` (4u), the 4u columns being the gates i, f, g(=c), o; ``c_t = f c_{t-1} + i g`` and
+``h_t = o tanh(c_t)`` with sigmoid for i, f, o and tanh for g.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ROWS = COLUMNS = 28
+CLASSES = 10
+GATE_NAMES = ("i", "f", "g", "o")
+
+
+@dataclass(frozen=True)
+class LstmWeights:
+    """One Keras LSTM layer's weights."""
+
+    kernel: np.ndarray            # (inputs, 4u)
+    recurrent_kernel: np.ndarray  # (u, 4u)
+    bias: np.ndarray              # (4u,)
+
+    @property
+    def units(self) -> int:
+        return self.recurrent_kernel.shape[0]
+
+
+@dataclass
+class Trace:
+    """Everything the network computed for one digit. Rows are 0-based here (row t = after t+1 rows)."""
+
+    image: np.ndarray   # (28, 28) float32 in [0, 1]
+    gates: np.ndarray   # (layers, 28, 4, units), order i, f, g, o
+    c: np.ndarray       # (layers, 28, units)
+    h: np.ndarray       # (layers, 28, units)
+    probs: np.ndarray   # (28, 10): the dense head on the top layer's h at each row
+
+    @property
+    def prediction(self) -> int:
+        """The model's answer: the top class after the last row."""
+        return int(np.argmax(self.probs[-1]))
+
+    @property
+    def outputs(self) -> np.ndarray:
+        """The top layer's output sequence, Keras' ``outputs`` (28, units)."""
+        return self.h[-1]
+
+    def final_state(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``state[k] = (c_k, h_k)`` after the last row, for each layer k."""
+        return [(self.c[k, -1], self.h[k, -1]) for k in range(self.h.shape[0])]
+
+    def settled_row(self) -> int:
+        """The first row (0-based) from which the final answer stays on top to the end."""
+        winners = np.argmax(self.probs, axis=1)
+        row = ROWS - 1
+        while row > 0 and winners[row - 1] == winners[-1]:
+            row -= 1
+        return row
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays ``inspect --out`` and the app's export write."""
+        return {"image": self.image, "h": self.h, "c": self.c, "gates": self.gates, "probs": self.probs}
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # Written through tanh: numerically safe for large |x| and one ufunc fewer than 1/(1+exp(-x)).
+    return 0.5 * np.tanh(0.5 * x) + 0.5
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+@dataclass
+class Network:
+    """A stack of LSTM layers with a dense softmax head, as numpy weights."""
+
+    layers: list[LstmWeights]
+    dense_kernel: np.ndarray   # (units, 10)
+    dense_bias: np.ndarray     # (10,)
+    name: str = "model"
+    metadata: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.layers = [LstmWeights(*(np.ascontiguousarray(a, dtype=np.float32) for a in
+                                     (w.kernel, w.recurrent_kernel, w.bias))) for w in self.layers]
+        self.dense_kernel = np.ascontiguousarray(self.dense_kernel, dtype=np.float32)
+        self.dense_bias = np.ascontiguousarray(self.dense_bias, dtype=np.float32)
+        self._check_shapes()
+
+    def _check_shapes(self) -> None:
+        inputs = COLUMNS
+        for k, w in enumerate(self.layers):
+            u = w.units
+            if w.kernel.shape != (inputs, 4 * u) or w.recurrent_kernel.shape != (u, 4 * u) \
+                    or w.bias.shape != (4 * u,):
+                raise ValueError(f"layer_{k}: weight shapes {w.kernel.shape}, "
+                                 f"{w.recurrent_kernel.shape}, {w.bias.shape} do not form an LSTM "
+                                 f"of {u} units on {inputs} inputs")
+            inputs = u
+        if self.dense_kernel.shape != (inputs, CLASSES) or self.dense_bias.shape != (CLASSES,):
+            raise ValueError(f"dense head {self.dense_kernel.shape} does not map {inputs} units "
+                             f"to {CLASSES} classes")
+
+    @property
+    def units(self) -> list[int]:
+        return [w.units for w in self.layers]
+
+    def describe(self) -> str:
+        """e.g. '3 × 256 LSTM' (or '2 layers: 128, 64' when the widths differ)."""
+        units = self.units
+        if len(set(units)) == 1:
+            return f"{len(units)} × {units[0]} LSTM"
+        return f"{len(units)} LSTM layers: {', '.join(map(str, units))}"
+
+    def trace(self, image: np.ndarray) -> Trace:
+        """Run one (28, 28) digit in [0, 1] through the network, keeping every intermediate."""
+        x = _as_batch(image)
+        gates, cs, hs = [], [], []
+        for weights in self.layers:
+            g, c, h = _run_layer(weights, x, record=True)
+            gates.append(g[0]), cs.append(c[0]), hs.append(h[0])
+            x = h
+        h_top = hs[-1]
+        probs = _softmax(h_top @ self.dense_kernel + self.dense_bias)
+        return Trace(image=x_image(image), gates=np.stack(gates), c=np.stack(cs), h=np.stack(hs),
+                     probs=probs.astype(np.float32))
+
+    def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Final softmax (n, 10) for many digits (n, 28, 28) in [0, 1], without keeping the trace."""
+        images = np.asarray(images, dtype=np.float32)
+        out = np.empty((len(images), CLASSES), dtype=np.float32)
+        for start in range(0, len(images), batch_size):
+            x = images[start:start + batch_size]
+            for weights in self.layers:
+                x = _run_layer(weights, x, record=False)
+            out[start:start + batch_size] = _softmax(x[:, -1] @ self.dense_kernel + self.dense_bias)
+        return out
+
+
+def x_image(image: np.ndarray) -> np.ndarray:
+    return np.array(image, dtype=np.float32).reshape(ROWS, COLUMNS)
+
+
+def _as_batch(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image, dtype=np.float32)
+    if image.shape != (ROWS, COLUMNS):
+        raise ValueError(f"expected a (28, 28) image, got shape {image.shape}")
+    return image[None]
+
+
+def _run_layer(w: LstmWeights, x: np.ndarray, record: bool):
+    """One LSTM layer over a batch of sequences x (n, T, inputs).
+
+    Returns the h sequence (n, T, u); with ``record`` also the gates (n, T, 4, u) and c (n, T, u).
+    The input projection of all rows is one matrix product; only h @ U is sequential.
+    """
+    n, steps, _ = x.shape
+    u = w.units
+    projected = x @ w.kernel + w.bias                 # (n, T, 4u)
+    h_seq = np.empty((n, steps, u), dtype=np.float32)
+    if record:
+        gate_seq = np.empty((n, steps, 4, u), dtype=np.float32)
+        c_seq = np.empty((n, steps, u), dtype=np.float32)
+    h = np.zeros((n, u), dtype=np.float32)
+    c = np.zeros((n, u), dtype=np.float32)
+    z = np.empty((n, 4 * u), dtype=np.float32)
+    for t in range(steps):
+        np.matmul(h, w.recurrent_kernel, out=z)
+        z += projected[:, t]
+        ifo = _sigmoid(z)                            # i, f and o are sigmoids; g below is tanh
+        i, f, o = ifo[:, :u], ifo[:, u:2 * u], ifo[:, 3 * u:]
+        g = np.tanh(z[:, 2 * u:3 * u])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        h_seq[:, t] = h
+        if record:
+            gate_seq[:, t, 0], gate_seq[:, t, 1], gate_seq[:, t, 2], gate_seq[:, t, 3] = i, f, g, o
+            c_seq[:, t] = c
+    return (gate_seq, c_seq, h_seq) if record else h_seq

@@ -1,0 +1,251 @@
+"""Build, train and save the stacked LSTM classifier: the one training path of the CLI and the app.
+
+This is the ml layer: the only module (with ``keras_bridge``) that imports TensorFlow/Keras, and it
+does so inside functions so that importing it stays cheap.
+
+Where Keras differs from the seed's TF1 ``BasicLSTMCell`` (see README): the seed orders its gates
+i, j(=g), f, o and adds ``forget_bias=1.0`` to f at every step, while Keras orders them i, f, g, o and
+``unit_forget_bias=True`` only *initialises* the forget bias to 1 (training may move it). The seed's
+``DropoutWrapper(output_keep_prob)`` is a ``Dropout(1 - keep_prob)`` after each LSTM layer here.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .data import Mnist
+from .errors import UserError
+
+
+@dataclass
+class TrainConfig:
+    layers: int = 3
+    units: int = 256
+    keep_prob: float = 1.0
+    epochs: int = 1
+    batch_size: int = 64
+    lr: float = 1e-3
+    limit: int | None = None     # train on the first N training digits
+    seed: int = 0
+    shift: int = 0               # augmentation: random shifts of up to this many pixels
+    schedule: str = "constant"   # or "cosine": decay the learning rate to 0 over all batches
+
+    def validate(self) -> None:
+        checks = [
+            (1 <= self.layers <= 16, "layers must be between 1 and 16"),
+            (1 <= self.units <= 4096, "units must be between 1 and 4096"),
+            (0.0 < self.keep_prob <= 1.0, "keep_prob must be in (0, 1]"),
+            (self.epochs >= 1, "epochs must be at least 1"),
+            (self.batch_size >= 1, "batch size must be at least 1"),
+            (0.0 < self.lr < 1.0 and math.isfinite(self.lr), "learning rate must be in (0, 1)"),
+            (self.limit is None or self.limit >= 1, "limit must be at least 1"),
+            (0 <= self.shift <= 4, "shift must be between 0 and 4 pixels"),
+            (self.schedule in ("constant", "cosine"), "schedule must be 'constant' or 'cosine'"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UserError(message)
+
+
+@dataclass
+class Progress:
+    """One report from training: after every batch, and with ``test_accuracy`` at the end of an epoch."""
+
+    epoch: int            # 1-based
+    epochs: int
+    batch: int            # 1-based within the epoch
+    batches: int
+    loss: float
+    accuracy: float
+    elapsed: float        # seconds since training began
+    test_accuracy: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        return ((self.epoch - 1) * self.batches + self.batch) / (self.epochs * self.batches)
+
+    @property
+    def eta(self) -> float:
+        """Seconds left, from the pace so far."""
+        done = self.fraction
+        return self.elapsed * (1 - done) / done if done > 0 else float("nan")
+
+
+@dataclass
+class TrainResult:
+    model: object                 # keras.Model
+    cancelled: bool
+    test_accuracy: float | None
+    seconds: float
+    history: list[Progress]
+
+
+class TrainingError(UserError):
+    """Training could not go on (NaN loss, out of memory...): said in plain words."""
+
+
+def build_model(config: TrainConfig):
+    """The seed's network: L stacked LSTMs over 28 rows of 28 pixels, then Dense(10) softmax."""
+    import keras
+    keras.utils.set_random_seed(config.seed)
+    model = keras.Sequential(name=f"lstm_{config.layers}x{config.units}")
+    model.add(keras.Input(shape=(28, 28), name="rows"))
+    for k in range(config.layers):
+        last = k == config.layers - 1
+        model.add(keras.layers.LSTM(config.units, return_sequences=not last,
+                                    unit_forget_bias=True, name=f"layer_{k}"))
+        if config.keep_prob < 1.0:
+            model.add(keras.layers.Dropout(1.0 - config.keep_prob, name=f"dropout_{k}"))
+    model.add(keras.layers.Dense(10, activation="softmax", name="softmax"))
+    return model
+
+
+def _compile(model, config: TrainConfig, steps_per_epoch: int) -> None:
+    import keras
+    lr = config.lr
+    if config.schedule == "cosine":
+        lr = keras.optimizers.schedules.CosineDecay(config.lr, steps_per_epoch * config.epochs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def as_inputs(images: np.ndarray) -> np.ndarray:
+    """uint8 (n, 28, 28) -> float32 in [0, 1]: 28 steps of 28 pixels."""
+    return images.astype(np.float32) / 255.0
+
+
+def train(config: TrainConfig, data: Mnist,
+          on_progress: Callable[[Progress], None] | None = None,
+          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+    """Train a new model. Reports through ``on_progress``; stops within one batch once ``should_stop()``.
+
+    Raises ``TrainingError`` when the loss becomes NaN or memory runs out.
+    """
+    config.validate()
+    from .augment import shift_images
+
+    x_train, y_train = data.x_train, data.y_train
+    if config.limit is not None:
+        x_train, y_train = x_train[:config.limit], y_train[:config.limit]
+    x_test, y_test = as_inputs(data.x_test), data.y_test.astype(np.int64)
+    batches = math.ceil(len(x_train) / config.batch_size)
+    model = build_model(config)
+    _compile(model, config, batches)
+    reporter = _Reporter(config, batches, on_progress, should_stop)
+    rng = np.random.default_rng(config.seed)
+    try:
+        # One fit() per epoch, so each epoch can see freshly shifted digits while Keras still gets
+        # plain arrays (a PyDataset generator measured 2x slower here). Optimizer state, the
+        # learning-rate schedule and the callback carry over between the calls.
+        for epoch in range(config.epochs):
+            x_epoch = x_train
+            if config.shift:
+                dy, dx = rng.integers(-config.shift, config.shift + 1, size=(2, len(x_train)))
+                x_epoch = shift_images(x_train, dy, dx)
+            model.fit(as_inputs(x_epoch), y_train.astype(np.int64), batch_size=config.batch_size,
+                      shuffle=True, initial_epoch=epoch, epochs=epoch + 1,
+                      validation_data=(x_test, y_test), validation_batch_size=1000,
+                      callbacks=[reporter], verbose=0)
+            if reporter.cancelled or reporter.diverged:
+                break
+    except MemoryError as exc:
+        raise TrainingError("out of memory: try fewer units, layers or a smaller batch size") from exc
+    except Exception as exc:
+        if "OOM" in type(exc).__name__ or "ResourceExhausted" in type(exc).__name__:
+            raise TrainingError("out of memory: try fewer units, layers or a smaller batch size") from exc
+        raise
+    if reporter.diverged:
+        raise TrainingError("training diverged (the loss became NaN): try a smaller learning rate")
+    return TrainResult(model=model, cancelled=reporter.cancelled, seconds=reporter.elapsed(),
+                       test_accuracy=reporter.test_accuracy, history=reporter.history)
+
+
+class _Reporter:
+    """A Keras callback (duck-typed base added in ``__new__``) that reports progress and obeys cancel."""
+
+    def __new__(cls, *args, **kwargs):
+        import keras
+
+        class Reporter(cls, keras.callbacks.Callback):
+            pass
+        obj = object.__new__(Reporter)
+        keras.callbacks.Callback.__init__(obj)
+        return obj
+
+    def __init__(self, config, batches, on_progress, should_stop):
+        self.config, self.batches = config, batches
+        self.on_progress, self.should_stop = on_progress, should_stop
+        self.cancelled = self.diverged = False
+        self.test_accuracy = None
+        self.history: list[Progress] = []
+        self._epoch = 1
+        self._start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._start
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        loss = float(logs.get("loss", float("nan")))
+        progress = Progress(self._epoch, self.config.epochs, batch + 1, self.batches, loss,
+                            float(logs.get("accuracy", float("nan"))), self.elapsed())
+        self._emit(progress)
+        if not math.isfinite(loss):
+            self.diverged = True
+            self.model.stop_training = True
+        if self.should_stop is not None and self.should_stop():
+            self.cancelled = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if "val_accuracy" not in logs or self.cancelled:
+            return
+        self.test_accuracy = float(logs["val_accuracy"])
+        last = self.history[-1] if self.history else None
+        progress = Progress(epoch + 1, self.config.epochs, self.batches, self.batches,
+                            float(logs.get("loss", last.loss if last else float("nan"))),
+                            float(logs.get("accuracy", last.accuracy if last else float("nan"))),
+                            self.elapsed(), test_accuracy=self.test_accuracy)
+        self._emit(progress)
+
+    def _emit(self, progress: Progress) -> None:
+        self.history.append(progress) if progress.test_accuracy is not None else None
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+
+def save_model(model, path: str | os.PathLike) -> Path:
+    """Save as ``.keras`` without optimizer state, atomically: a temporary file beside it, then rename.
+
+    An existing file at ``path`` is replaced only by a complete new one.
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise UserError(f"{path}: model files must end in .keras")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder")
+    fd, tmp_name = tempfile.mkstemp(suffix=".keras", prefix=f".{path.stem}-", dir=folder)
+    os.close(fd)
+    try:
+        model.save(tmp_name, include_optimizer=False)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def config_dict(config: TrainConfig) -> dict:
+    return asdict(config)

@@ -1,0 +1,92 @@
+"""Helpers for the GUI tests: small networks, .keras files written without TensorFlow, mouse strokes."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt6 import QtCore
+from PyQt6.QtTest import QTest
+
+from lstm_viewer.network import LstmWeights, Network
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def random_network(units: list[int] = (16, 16), seed: int = 0, name: str = "random") -> Network:
+    """An untrained network whose weights are large enough for every view to show structure."""
+    rng = np.random.default_rng(seed)
+    layers, inputs = [], 28
+    for u in units:
+        layers.append(LstmWeights(rng.normal(0, 0.6, (inputs, 4 * u)), rng.normal(0, 0.4, (u, 4 * u)),
+                                  rng.normal(0, 0.3, 4 * u)))
+        inputs = u
+    return Network(layers, rng.normal(0, 0.8, (inputs, 10)), rng.normal(0, 0.1, 10), name=name)
+
+
+def write_keras_file(path: Path, network: Network) -> Path:
+    """A minimal .keras archive (config.json + model.weights.h5) as Keras 3 lays it out."""
+    import h5py
+
+    layers = [{"class_name": "InputLayer", "config": {"batch_shape": [None, 28, 28]}}]
+    for k, w in enumerate(network.layers):
+        layers.append({"class_name": "LSTM", "config": {
+            "name": "lstm" if k == 0 else f"lstm_{k}", "units": w.units, "activation": "tanh",
+            "recurrent_activation": "sigmoid", "use_bias": True,
+            "return_sequences": k < len(network.layers) - 1}})
+    layers.append({"class_name": "Dense", "config": {"name": "dense", "units": 10,
+                                                     "activation": "softmax"}})
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}}
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as h5:
+        for k, w in enumerate(network.layers):
+            group = h5.create_group(f"layers/{'lstm' if k == 0 else f'lstm_{k}'}/cell/vars")
+            for i, array in enumerate((w.kernel, w.recurrent_kernel, w.bias)):
+                group[str(i)] = array
+        group = h5.create_group("layers/dense/vars")
+        group["0"], group["1"] = network.dense_kernel, network.dense_bias
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3"}))
+        archive.writestr("model.weights.h5", weights.getvalue())
+    return path
+
+
+def trained_model_path() -> Path:
+    """The shipped default model; tests that need a model that can read skip without it."""
+    chosen = os.environ.get("LSTM_VIEWER_GUI_TEST_MODEL")   # e.g. a model trained elsewhere
+    path = Path(chosen) if chosen else ROOT / "assets" / "default.keras"
+    if not path.is_file():
+        pytest.skip(f"no trained model at {path} (assets/default.keras not built yet)")
+    return path
+
+
+def stroke(widget, points: list[tuple[float, float]]) -> None:
+    """Draw one stroke with real mouse events; points in 0..1 of the widget's square paper."""
+    side = min(widget.width(), widget.height())
+    left, top = (widget.width() - side) / 2, (widget.height() - side) / 2
+    pixels = [QtCore.QPoint(int(left + x * side), int(top + y * side)) for x, y in points]
+    QTest.mousePress(widget, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier,
+                     pixels[0])
+    for a, b in zip(pixels, pixels[1:]):
+        for t in np.linspace(0.25, 1.0, 4):   # intermediate moves, as a real hand gives
+            QTest.mouseMove(widget, QtCore.QPoint(int(a.x() + t * (b.x() - a.x())),
+                                                  int(a.y() + t * (b.y() - a.y()))))
+    QTest.mouseRelease(widget, QtCore.Qt.MouseButton.LeftButton,
+                       QtCore.Qt.KeyboardModifier.NoModifier, pixels[-1])
+
+
+# Digits as strokes in unit coordinates, drawn roughly as a person would.
+ONE = [[(0.45, 0.15), (0.5, 0.5), (0.52, 0.85)]]
+SEVEN = [[(0.25, 0.2), (0.75, 0.2), (0.6, 0.5), (0.45, 0.85)]]
+ZERO = [[(0.5, 0.15), (0.3, 0.3), (0.27, 0.55), (0.35, 0.8), (0.5, 0.87), (0.67, 0.78),
+         (0.73, 0.5), (0.68, 0.25), (0.5, 0.15)]]
+
+
+def draw(widget, digit: list[list[tuple[float, float]]]) -> None:
+    for points in digit:
+        stroke(widget, points)

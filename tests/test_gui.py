@@ -1,0 +1,207 @@
+"""The main window through its automation surface: drawing, clearing, stepping, what the plots hold."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6.QtTest import QTest
+
+from gui_support import ONE, SEVEN, ZERO, draw, random_network, stroke, trained_model_path
+from lstm_viewer.gui import MainWindow
+
+Qt = QtCore.Qt
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(random_network())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def child(win, cls, name):
+    found = win.findChild(cls, name)
+    assert found is not None, name
+    return found
+
+
+def test_builds_with_the_automation_surface(qtbot):
+    win = MainWindow(random_network([8], name="tiny.keras"))
+    qtbot.addWidget(win)
+    assert win.trace is None
+    for cls, name in [(QtWidgets.QWidget, "drawCanvas"), (QtWidgets.QPushButton, "clearButton"),
+                      (QtWidgets.QSlider, "rowSlider"), (QtWidgets.QPushButton, "prevRowButton"),
+                      (QtWidgets.QPushButton, "nextRowButton"), (QtWidgets.QPushButton, "playButton"),
+                      (QtWidgets.QLabel, "predictionLabel")]:
+        child(win, cls, name)
+    for name in ("openModelAction", "saveModelAction", "trainAction"):
+        assert win.findChild(QtGui.QAction, name) is not None, name
+    slider = child(win, QtWidgets.QSlider, "rowSlider")
+    assert (slider.minimum(), slider.maximum()) == (0, 27)
+    assert "tiny.keras" in win.windowTitle() and "1 × 8 LSTM" in win.windowTitle()
+
+
+def test_drawing_with_the_mouse_changes_the_trace(window, qtbot):
+    canvas = child(window, QtWidgets.QWidget, "drawCanvas")
+    stroke(canvas, ONE[0])
+    assert window.trace is not None
+    first = window.trace.probs.copy()
+    stroke(canvas, [(0.2, 0.3), (0.8, 0.3)])
+    assert window.trace is not None
+    assert not np.allclose(first, window.trace.probs)
+    # the input the network saw is the preprocessed drawing: centred, 20x20 box, in [0, 1]
+    assert window.trace.image.shape == (28, 28) and window.trace.image.max() == pytest.approx(1.0)
+
+
+def test_live_updates_while_the_button_is_still_down(window, qtbot):
+    canvas = child(window, QtWidgets.QWidget, "drawCanvas")
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QtCore.QPoint(150, 60))
+    for y in range(60, 240, 10):
+        QTest.mouseMove(canvas, QtCore.QPoint(150, y))
+    qtbot.waitUntil(lambda: window.trace is not None, timeout=1000)   # throttled, not on release
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       QtCore.QPoint(150, 240))
+
+
+@pytest.mark.parametrize("digit, expected", [(ONE, 1), (SEVEN, 7), (ZERO, 0)])
+def test_drawn_digits_read_correctly(qtbot, digit, expected):
+    from lstm_viewer.kerasfile import load_network
+    win = MainWindow(load_network(trained_model_path()))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    draw(child(win, QtWidgets.QWidget, "drawCanvas"), digit)
+    assert win.trace.prediction == expected
+    child(win, QtWidgets.QSlider, "rowSlider").setValue(27)
+    assert str(expected) in child(win, QtWidgets.QLabel, "predictionLabel").text()
+
+
+def test_clear_and_undo(window, qtbot):
+    canvas = child(window, QtWidgets.QWidget, "drawCanvas")
+    draw(canvas, SEVEN)
+    stroke(canvas, [(0.3, 0.5), (0.7, 0.5)])
+    with_bar = window.trace.probs.copy()
+    window.undoAction.trigger()
+    assert window.trace is not None and not np.allclose(with_bar, window.trace.probs)
+    qtbot.mouseClick(child(window, QtWidgets.QPushButton, "clearButton"), Qt.MouseButton.LeftButton)
+    assert window.trace is None and canvas.is_empty()
+    assert "Draw" in child(window, QtWidgets.QLabel, "predictionLabel").text()
+    assert np.isnan(window.layers.views[0].h.image.image).all()   # nothing drawn: blank heatmaps
+
+
+def test_stepping_by_slider_buttons_and_keys(window, qtbot):
+    draw(child(window, QtWidgets.QWidget, "drawCanvas"), ZERO)
+    slider = child(window, QtWidgets.QSlider, "rowSlider")
+    slider.setValue(10)
+    assert window.stepper.row() == 10
+    qtbot.mouseClick(child(window, QtWidgets.QPushButton, "prevRowButton"), Qt.MouseButton.LeftButton)
+    assert slider.value() == 9
+    qtbot.mouseClick(child(window, QtWidgets.QPushButton, "nextRowButton"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(child(window, QtWidgets.QPushButton, "nextRowButton"), Qt.MouseButton.LeftButton)
+    assert slider.value() == 11
+    window.activateWindow()
+    qtbot.waitActive(window)
+    for key, expected in [(Qt.Key.Key_Left, 10), (Qt.Key.Key_Right, 11), (Qt.Key.Key_Home, 0),
+                          (Qt.Key.Key_End, 27), (Qt.Key.Key_Left, 26)]:
+        QTest.keyClick(window, key)
+        assert slider.value() == expected, key
+    slider.setFocus()   # keys work the same when the slider itself has the focus
+    QTest.keyClick(slider, Qt.Key.Key_Left)
+    assert slider.value() == 25
+
+
+def test_play_advances_and_stops_at_the_last_row(window, qtbot):
+    draw(child(window, QtWidgets.QWidget, "drawCanvas"), ONE)
+    window.stepper.speed.setCurrentIndex(window.stepper.speed.count() - 1)   # fastest
+    window.stepper.set_row(20)
+    play = child(window, QtWidgets.QPushButton, "playButton")
+    qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
+    assert window.stepper.is_playing()
+    qtbot.waitUntil(lambda: not window.stepper.is_playing(), timeout=3000)
+    assert window.stepper.row() == 27 and not play.isChecked()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    QTest.keyClick(window, Qt.Key.Key_Space)        # Space at the end plays from the start
+    assert window.stepper.is_playing() and window.stepper.row() == 0
+    QTest.keyClick(window, Qt.Key.Key_Space)
+    assert not window.stepper.is_playing()
+
+
+@pytest.mark.parametrize("by_magnitude", [False, True])
+def test_plots_hold_the_trace_for_the_current_row(window, qtbot, by_magnitude):
+    draw(child(window, QtWidgets.QWidget, "drawCanvas"), SEVEN)
+    window.layers.order_action.setChecked(by_magnitude)
+    t = 12
+    child(window, QtWidgets.QSlider, "rowSlider").setValue(t)
+    tr = window.trace
+    for k, view in enumerate(window.layers.views):
+        order = np.argsort(-np.abs(tr.h[k, t]), kind="stable") if by_magnitude else np.arange(tr.h.shape[2])
+        assert np.array_equal(view.displayed_order(), order)
+        for heat, values in ((view.c, tr.c[k]), (view.h, tr.h[k])):
+            shown = heat.image.image
+            np.testing.assert_array_equal(shown[:t + 1], values[:t + 1][:, order])
+            assert np.isnan(shown[t + 1:]).all()                  # rows not read yet are blank
+            _x, y = heat.curve.getData()
+            np.testing.assert_array_equal(y, values[t, order])
+        assert view.h.image.levels.tolist() == [-1.0, 1.0]
+        low, high = view.c.image.levels
+        assert low == -high and high >= np.abs(tr.c[k]).max()
+    np.testing.assert_array_equal(window.softmax.current_bars.opts["height"], tr.probs[t])
+    np.testing.assert_array_equal(window.softmax.final_bars.opts["height"], tr.probs[-1])
+    np.testing.assert_array_equal(window.softmax.time_image.image[:t + 1], tr.probs[:t + 1])
+    assert np.isnan(window.softmax.time_image.image[t + 1:]).all()
+    np.testing.assert_array_equal(window.input_view.image.image, tr.image)
+    top = int(np.argmax(tr.probs[t]))
+    assert child(window, QtWidgets.QLabel, "predictionLabel").text() == f"Reads as {top}"
+
+
+def test_gates_view(window, qtbot):
+    draw(child(window, QtWidgets.QWidget, "drawCanvas"), ONE)
+    window.stepper.set_row(20)
+    window.layers.gates_action.trigger()
+    tr = window.trace
+    for k, view in enumerate(window.layers.views):
+        assert view.gates_visible()
+        for g, heat in enumerate(view.gates):
+            np.testing.assert_array_equal(heat.image.image[:21], tr.gates[k, :21, g])
+            assert np.isnan(heat.image.image[21:]).all()
+    window.layers.gates_action.trigger()
+    assert not window.layers.views[0].gates_visible()
+
+
+def test_state_panel_differences_are_zero(window, qtbot):
+    draw(child(window, QtWidgets.QWidget, "drawCanvas"), ZERO)
+    for row in (0, 13, 27):
+        window.stepper.set_row(row)
+        assert window.state_panel.output_gap == 0.0
+        assert window.state_panel.cell_gap < 1e-6
+    assert "= <b>0</b>" in window.state_panel.output_check.text()
+    assert "(1, 16)" in window.state_panel.structure.text()
+
+
+def test_band_on_the_canvas_follows_the_row(window, qtbot):
+    canvas = child(window, QtWidgets.QWidget, "drawCanvas")
+    stroke(canvas, [(0.5, 0.2), (0.5, 0.8)])       # a vertical bar from 20% to 80% of the paper
+    first, last = np.flatnonzero(window.trace.image.any(axis=1))[[0, -1]]
+    window.stepper.set_row(int(first))
+    top = canvas._band[0]
+    window.stepper.set_row(int(last))
+    bottom = canvas._band[1]
+    assert top == pytest.approx(0.2, abs=0.06) and bottom == pytest.approx(0.8, abs=0.06)
+
+
+def test_samples_are_traced_when_picked(window, qtbot):
+    from lstm_viewer.gui.digit_sets import DigitSet
+    rng = np.random.default_rng(1)
+    images = (rng.random((5, 28, 28)) > 0.8).astype(np.uint8) * 255
+    digits = DigitSet("test digits", images, np.array([0, 1, 2, 3, 4]), np.arange(5),
+                      predicted=np.array([0, 1, 9, 3, 9]))
+    window.samples.add_set(digits)
+    window.samples.only_wrong.setChecked(True)
+    assert window.samples.model.rowCount() == 2
+    window.samples.view.setCurrentIndex(window.samples.model.index(1))   # digit #4
+    np.testing.assert_array_equal(window.trace.image, images[4] / 255.0)
+    assert "true label 4" in window.samples.info.text()

@@ -1,0 +1,133 @@
+"""Opening, saving and exporting from the window; worker threads; no TensorFlow on the GUI path."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+from PyQt6 import QtCore, QtWidgets
+
+from gui_support import ROOT, SEVEN, draw, random_network, write_keras_file
+from lstm_viewer.gui import MainWindow
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Record message boxes instead of blocking on them."""
+    shown = []
+    for kind in ("critical", "warning", "information"):
+        monkeypatch.setattr(QtWidgets.QMessageBox, kind,
+                            lambda *args, _k=kind, **kw: shown.append((_k, args[1:])) or
+                            QtWidgets.QMessageBox.StandardButton.Ok)
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, dialogs):
+    win = MainWindow(random_network(name="first.keras"))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    draw(win.canvas, SEVEN)
+    return win
+
+
+def wait_idle(qtbot, win) -> None:
+    qtbot.waitUntil(lambda: not win.jobs.is_busy(), timeout=10000)
+    qtbot.wait(20)   # let the queued result reach its slot
+
+
+def test_a_bad_model_file_keeps_the_old_model(window, qtbot, dialogs, tmp_path, monkeypatch):
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"this is not a zip archive")
+    before_net, before_title, before_probs = window.network, window.windowTitle(), window.trace.probs
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
+    window.openModelAction.trigger()
+    assert window.busy.isVisible() or dialogs   # the busy indicator shows while the worker runs
+    wait_idle(qtbot, window)
+    assert [kind for kind, _ in dialogs] == ["critical"]
+    assert "broken.keras" in dialogs[0][1][1]
+    assert window.network is before_net and window.windowTitle() == before_title
+    np.testing.assert_array_equal(window.trace.probs, before_probs)
+    assert window.openModelAction.isEnabled() and not window.busy.isVisible()
+
+
+def test_opening_a_model_swaps_it_and_retraces(window, qtbot, dialogs, tmp_path):
+    other = random_network([24, 24, 24], seed=5)
+    path = write_keras_file(tmp_path / "other.keras", other)
+    with qtbot.waitSignal(window.networkChanged, timeout=10000):
+        window.load_model(path)
+    assert not dialogs
+    assert window.network.units == [24, 24, 24]
+    assert "other.keras" in window.windowTitle() and "3 × 24 LSTM" in window.windowTitle()
+    assert window.trace.h.shape == (3, 28, 24) and len(window.layers.views) == 3
+    np.testing.assert_allclose(window.trace.probs, other.trace(window.trace.image).probs, atol=1e-6)
+
+
+def test_save_model_as_copies_the_file_atomically(window, qtbot, dialogs, tmp_path, monkeypatch):
+    source = write_keras_file(tmp_path / "source.keras", random_network())
+    with qtbot.waitSignal(window.networkChanged, timeout=10000):
+        window.load_model(source)
+    target = tmp_path / "copy"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.saveModelAction.trigger()
+    assert not dialogs
+    saved = tmp_path / "copy.keras"
+    assert saved.read_bytes() == source.read_bytes()
+    assert "copy.keras" in window.windowTitle()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.keras", "source.keras"]  # no temp left
+
+
+def test_set_network_marks_unsaved_models(window):
+    window.set_network(random_network(seed=9), name="trained in the app", unsaved=True)
+    assert window.windowTitle().startswith("lstm-viewer — trained in the app *")
+    assert window.trace is not None      # the drawing was re-traced with the new model
+
+
+def test_export_trace_and_png(window, tmp_path, dialogs):
+    npz = window.export_trace(tmp_path / "trace")
+    with np.load(npz) as archive:
+        assert set(archive.files) == set(window.trace.arrays())
+        for key, value in window.trace.arrays().items():
+            np.testing.assert_array_equal(archive[key], value)
+    png = window.export_png(tmp_path / "view.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    window.canvas.clear()
+    window.exportTraceAction.trigger()      # nothing drawn: a status message, no dialog
+    assert not dialogs
+
+
+def test_threads_are_finished_after_close(qtbot, dialogs, tmp_path):
+    win = MainWindow(random_network())
+    qtbot.addWidget(win)
+    win.load_model(write_keras_file(tmp_path / "m.keras", random_network(seed=2)))
+    threads = [thread for thread, _worker in win.jobs._running.values()]
+    assert threads
+    win.close()
+    assert all(t.isFinished() for t in threads) and not win.jobs.is_busy()
+
+
+def test_run_app_reports_a_model_it_cannot_open(qapp, dialogs, tmp_path, capsys):
+    from lstm_viewer.gui.app import run_app
+    assert run_app(tmp_path / "missing.keras") == 2
+    assert "missing.keras" in capsys.readouterr().err and dialogs
+
+
+def test_the_gui_path_does_not_import_tensorflow(tmp_path):
+    model = write_keras_file(tmp_path / "m.keras", random_network())
+    code = (
+        "import sys, numpy as np\n"
+        "from PyQt6 import QtWidgets\n"
+        "app = QtWidgets.QApplication([])\n"
+        "from lstm_viewer.kerasfile import load_network\n"
+        "from lstm_viewer.gui import MainWindow\n"
+        f"w = MainWindow(load_network({str(model)!r}))\n"
+        "w.show_input(np.eye(28, dtype=np.float32)); w.show(); app.processEvents(); w.close()\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]\n"
+        "print('imported:', bad)\n"
+        "sys.exit(1 if bad else 0)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60, env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stdout + result.stderr
