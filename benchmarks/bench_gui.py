@@ -1,0 +1,128 @@
+"""Redraw timing of the main window: a new trace, and a new row, for the 3 × 256 model.
+
+Each measurement is the views' update (``setImage``/``setData``/``setOpts``) followed by a synchronous
+repaint of the whole window, so painting the heatmaps is included, not deferred past the timer.
+Computing the trace itself (numpy) is timed separately: it is not a redraw.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--model PATH] [--repeats N]
+
+Uses ``assets/default.keras`` when it exists, else a random-weight 3 × 256 network (same shapes, so
+the same drawing cost).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET_MS = 16.0
+
+
+def _network(path: str | None):
+    from lstm_viewer.kerasfile import default_model_path, load_network
+    from lstm_viewer.network import LstmWeights, Network
+
+    chosen = Path(path) if path else default_model_path()
+    if chosen.is_file():
+        return load_network(chosen), str(chosen.relative_to(ROOT) if chosen.is_relative_to(ROOT) else chosen)
+    rng = np.random.default_rng(0)
+    layers, inputs = [], 28
+    for _ in range(3):
+        layers.append(LstmWeights(rng.normal(0, 0.3, (inputs, 1024)), rng.normal(0, 0.1, (256, 1024)),
+                                  rng.normal(0, 0.1, 1024)))
+        inputs = 256
+    net = Network(layers, rng.normal(0, 0.2, (256, 10)), np.zeros(10), name="random 3x256")
+    return net, "random weights (assets/default.keras not found)"
+
+
+def _digits(n: int) -> list[np.ndarray]:
+    from lstm_viewer.gui.digit_sets import load_samples
+    samples = load_samples()
+    if samples is not None and len(samples) >= n:
+        return [samples.image(k) for k in range(n)]
+    rng = np.random.default_rng(1)
+    digits = []
+    for _ in range(n):   # blobs of ink in the middle: enough to exercise every view
+        img = np.zeros((28, 28), np.float32)
+        ys, xs = rng.integers(4, 24, 40), rng.integers(6, 22, 40)
+        img[ys, xs] = 1.0
+        digits.append(img)
+    return digits
+
+
+def _stats(samples_ms: list[float]) -> tuple[float, float, float]:
+    a = np.asarray(samples_ms)
+    return float(np.percentile(a, 50)), float(np.percentile(a, 95)), float(a.max())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a .keras model (default: assets/default.keras)")
+    parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--size", default="1600x1000", help="window size WxH (1600x1000)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PyQt6 import QtWidgets
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    from lstm_viewer.gui import MainWindow
+
+    network, source = _network(args.model)
+    window = MainWindow(network)
+    width, height = (int(v) for v in args.size.split("x"))
+    window.resize(width, height)
+    window.show()
+    app.processEvents()
+    digits = _digits(16)
+    traces = [network.trace(d) for d in digits]
+
+    def timed(action) -> float:
+        start = time.perf_counter()
+        action()
+        window.repaint()          # paint everything now, inside the measurement
+        return (time.perf_counter() - start) * 1000.0
+
+    results = {}
+    for label, gates in (("c/h view", False), ("gates view", True)):
+        window.layers.gates_action.setChecked(gates)
+        window.show_trace(traces[0])
+        app.processEvents()
+        for _ in range(10):       # warm-up: first paints build caches
+            timed(lambda: window.show_trace(traces[1]))
+        rows = np.random.default_rng(2).integers(0, 28, args.repeats)
+        results[f"new trace, {label}"] = [timed(lambda k=k: window.show_trace(traces[k % len(traces)]))
+                                          for k in range(args.repeats)]
+        results[f"new row, {label}"] = [timed(lambda r=int(r): window.stepper.set_row(r)) for r in rows]
+    window.layers.gates_action.setChecked(False)
+    window.layers.order_action.setChecked(True)
+    rows = np.random.default_rng(3).integers(0, 28, args.repeats)
+    results["new row, ranked by |h|"] = [timed(lambda r=int(r): window.stepper.set_row(r)) for r in rows]
+    compute = []
+    for k in range(args.repeats):
+        start = time.perf_counter()
+        network.trace(digits[k % len(digits)])
+        compute.append((time.perf_counter() - start) * 1000.0)
+
+    print(f"model: {network.describe()} ({source})")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"Qt platform {app.platformName()}, window {width}x{height}, {args.repeats} repeats")
+    print(f"{'redraw (update + repaint)':<32}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}  budget {BUDGET_MS:g} ms")
+    worst = 0.0
+    for name, values in results.items():
+        p50, p95, top = _stats(values)
+        worst = max(worst, p95)
+        print(f"{name:<32}{p50:9.2f}{p95:9.2f}{top:9.2f}  {'ok' if p95 < BUDGET_MS else 'OVER'}")
+    p50, p95, top = _stats(compute)
+    print(f"{'(trace computation, numpy)':<32}{p50:9.2f}{p95:9.2f}{top:9.2f}")
+    window.close()
+    return 0 if worst < BUDGET_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
