@@ -138,7 +138,8 @@ def train(config: TrainConfig, data: Mnist,
     batches = math.ceil(len(x_train) / config.batch_size)
     model = build_model(config)
     _compile(model, config, batches)
-    reporter = _Reporter(config, batches, on_progress, should_stop)
+    tracker = _Tracker(config, batches, on_progress, should_stop)
+    callback = _keras_callback(tracker)
     rng = np.random.default_rng(config.seed)
     try:
         # One fit() per epoch, so each epoch can see freshly shifted digits while Keras still gets
@@ -152,8 +153,8 @@ def train(config: TrainConfig, data: Mnist,
             model.fit(as_inputs(x_epoch), y_train.astype(np.int64), batch_size=config.batch_size,
                       shuffle=True, initial_epoch=epoch, epochs=epoch + 1,
                       validation_data=(x_test, y_test), validation_batch_size=1000,
-                      callbacks=[reporter], verbose=0)
-            if reporter.cancelled or reporter.diverged:
+                      callbacks=[callback], verbose=0)
+            if tracker.cancelled or tracker.diverged:
                 break
     except MemoryError as exc:
         raise TrainingError("out of memory: try fewer units, layers or a smaller batch size") from exc
@@ -161,68 +162,69 @@ def train(config: TrainConfig, data: Mnist,
         if "OOM" in type(exc).__name__ or "ResourceExhausted" in type(exc).__name__:
             raise TrainingError("out of memory: try fewer units, layers or a smaller batch size") from exc
         raise
-    if reporter.diverged:
+    if tracker.diverged:
         raise TrainingError("training diverged (the loss became NaN): try a smaller learning rate")
-    return TrainResult(model=model, cancelled=reporter.cancelled, seconds=reporter.elapsed(),
-                       test_accuracy=reporter.test_accuracy, history=reporter.history)
+    return TrainResult(model=model, cancelled=tracker.cancelled, seconds=tracker.elapsed(),
+                       test_accuracy=tracker.test_accuracy, history=tracker.history)
 
 
-class _Reporter:
-    """A Keras callback (duck-typed base added in ``__new__``) that reports progress and obeys cancel."""
+class _Tracker:
+    """Turns Keras' batch and epoch events into ``Progress`` reports, and decides when to stop."""
 
-    def __new__(cls, *args, **kwargs):
-        import keras
-
-        class Reporter(cls, keras.callbacks.Callback):
-            pass
-        obj = object.__new__(Reporter)
-        keras.callbacks.Callback.__init__(obj)
-        return obj
-
-    def __init__(self, config, batches, on_progress, should_stop):
+    def __init__(self, config: TrainConfig, batches: int, on_progress, should_stop):
         self.config, self.batches = config, batches
         self.on_progress, self.should_stop = on_progress, should_stop
         self.cancelled = self.diverged = False
-        self.test_accuracy = None
-        self.history: list[Progress] = []
-        self._epoch = 1
+        self.test_accuracy: float | None = None
+        self.history: list[Progress] = []   # one entry per finished epoch
+        self.epoch = 1
         self._start = time.perf_counter()
 
     def elapsed(self) -> float:
         return time.perf_counter() - self._start
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch + 1
-
-    def on_train_batch_end(self, batch, logs=None):
-        logs = logs or {}
+    def batch_end(self, batch: int, logs: dict) -> bool:
+        """Report one batch; True when training must stop (cancelled, or the loss is NaN)."""
         loss = float(logs.get("loss", float("nan")))
-        progress = Progress(self._epoch, self.config.epochs, batch + 1, self.batches, loss,
-                            float(logs.get("accuracy", float("nan"))), self.elapsed())
-        self._emit(progress)
+        self._report(Progress(self.epoch, self.config.epochs, batch + 1, self.batches, loss,
+                              float(logs.get("accuracy", float("nan"))), self.elapsed()))
         if not math.isfinite(loss):
             self.diverged = True
-            self.model.stop_training = True
-        if self.should_stop is not None and self.should_stop():
+        elif self.should_stop is not None and self.should_stop():
             self.cancelled = True
-            self.model.stop_training = True
+        return self.diverged or self.cancelled
 
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if "val_accuracy" not in logs or self.cancelled:
+    def epoch_end(self, epoch: int, logs: dict) -> None:
+        if "val_accuracy" not in logs or self.cancelled or self.diverged:
             return
         self.test_accuracy = float(logs["val_accuracy"])
-        last = self.history[-1] if self.history else None
         progress = Progress(epoch + 1, self.config.epochs, self.batches, self.batches,
-                            float(logs.get("loss", last.loss if last else float("nan"))),
-                            float(logs.get("accuracy", last.accuracy if last else float("nan"))),
+                            float(logs.get("loss", float("nan"))), float(logs.get("accuracy", float("nan"))),
                             self.elapsed(), test_accuracy=self.test_accuracy)
-        self._emit(progress)
+        self.history.append(progress)
+        self._report(progress)
 
-    def _emit(self, progress: Progress) -> None:
-        self.history.append(progress) if progress.test_accuracy is not None else None
+    def _report(self, progress: Progress) -> None:
         if self.on_progress is not None:
             self.on_progress(progress)
+
+
+def _keras_callback(tracker: _Tracker):
+    """A Keras callback forwarding to ``tracker``; Keras 3 checks ``stop_training`` after every batch."""
+    import keras
+
+    class Forward(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            tracker.epoch = epoch + 1
+
+        def on_train_batch_end(self, batch, logs=None):
+            if tracker.batch_end(batch, logs or {}):
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            tracker.epoch_end(epoch, logs or {})
+
+    return Forward()
 
 
 def save_model(model, path: str | os.PathLike) -> Path:
