@@ -194,6 +194,12 @@ class _Tracker:
             self.cancelled = True
         return self.diverged or self.cancelled
 
+    def test_batch_end(self) -> bool:
+        """True when the end-of-epoch test pass should stop: Keras runs it even after stop_training."""
+        if not (self.cancelled or self.diverged) and self.should_stop is not None and self.should_stop():
+            self.cancelled = True
+        return self.cancelled or self.diverged
+
     def epoch_end(self, epoch: int, logs: dict) -> None:
         if "val_accuracy" not in logs or self.cancelled or self.diverged:
             return
@@ -220,6 +226,10 @@ def _keras_callback(tracker: _Tracker):
         def on_train_batch_end(self, batch, logs=None):
             if tracker.batch_end(batch, logs or {}):
                 self.model.stop_training = True
+
+        def on_test_batch_end(self, batch, logs=None):
+            if tracker.test_batch_end():
+                self.model.stop_evaluating = True
 
         def on_epoch_end(self, epoch, logs=None):
             tracker.epoch_end(epoch, logs or {})

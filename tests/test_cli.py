@@ -141,3 +141,17 @@ def test_entry_point_errors_have_no_traceback(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+
+
+def test_cancel_during_the_test_pass_skips_the_rest_of_it(mnist):
+    """Keras runs the end-of-epoch test pass even after stop_training; cancel must cut it short."""
+    seen, asked = [], []
+
+    def should_stop():
+        asked.append(len(seen))
+        return len(asked) >= 3  # asked after training batches 1 and 2, then in the test pass
+    result = train(TrainConfig(layers=1, units=8, epochs=3, limit=200, batch_size=100), mnist,
+                   on_progress=seen.append, should_stop=should_stop)
+    assert result.cancelled and result.test_accuracy is None
+    assert [p.test_accuracy for p in seen] == [None, None]
+    assert len(asked) == 3  # the first of the ten test batches stopped the pass
