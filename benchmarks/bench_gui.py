@@ -1,7 +1,8 @@
 """Redraw timing of the main window: a new trace, and a new row, for the 3 × 256 model.
 
-Each measurement is the views' update (``setImage``/``setData``/``setOpts``) followed by a synchronous
-repaint of the whole window, so painting the heatmaps is included, not deferred past the timer.
+Each measurement is the views' update (``setImage``/``setData``/``setOpts``) followed by
+``processEvents()``, which renders the changed items and paints them: the time until the screen shows
+the new state, not just the time to hand data to pyqtgraph.
 Computing the trace itself (numpy) is timed separately: it is not a redraw.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui.py [--model PATH] [--repeats N]
@@ -72,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     from PyQt6 import QtWidgets
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     from lstm_viewer.gui import MainWindow
+    from lstm_viewer.gui.blas import limit_blas_threads
+    limit_blas_threads(1)     # as run_app does
 
+    load_before = f"{os.getloadavg()[0]:.2f}"
     network, source = _network(args.model)
     window = MainWindow(network)
     width, height = (int(v) for v in args.size.split("x"))
@@ -82,13 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     digits = _digits(16)
     traces = [network.trace(d) for d in digits]
 
+    cpu: dict[str, list[float]] = {}
+
     def timed(action) -> float:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         action()
-        window.repaint()          # paint everything now, inside the measurement
+        # Let Qt process the scenes' dirty items and paint: until this returns the screen is stale.
+        # (QWidget.repaint() alone would not re-render the pyqtgraph scenes.)
+        app.processEvents()
+        cpu.setdefault(current[0], []).append((time.process_time() - cpu_start) * 1000.0)
         return (time.perf_counter() - start) * 1000.0
 
     results = {}
+    current = ["warm-up"]
     for label, gates in (("c/h view", False), ("gates view", True)):
         window.layers.gates_action.setChecked(gates)
         window.show_trace(traces[0])
@@ -96,13 +106,16 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(10):       # warm-up: first paints build caches
             timed(lambda: window.show_trace(traces[1]))
         rows = np.random.default_rng(2).integers(0, 28, args.repeats)
-        results[f"new trace, {label}"] = [timed(lambda k=k: window.show_trace(traces[k % len(traces)]))
+        current[0] = f"new trace, {label}"
+        results[current[0]] = [timed(lambda k=k: window.show_trace(traces[k % len(traces)]))
                                           for k in range(args.repeats)]
-        results[f"new row, {label}"] = [timed(lambda r=int(r): window.stepper.set_row(r)) for r in rows]
+        current[0] = f"new row, {label}"
+        results[current[0]] = [timed(lambda r=int(r): window.stepper.set_row(r)) for r in rows]
     window.layers.gates_action.setChecked(False)
     window.layers.order_action.setChecked(True)
     rows = np.random.default_rng(3).integers(0, 28, args.repeats)
-    results["new row, ranked by |h|"] = [timed(lambda r=int(r): window.stepper.set_row(r)) for r in rows]
+    current[0] = "new row, ranked by |h|"
+    results[current[0]] = [timed(lambda r=int(r): window.stepper.set_row(r)) for r in rows]
     compute = []
     for k in range(args.repeats):
         start = time.perf_counter()
@@ -112,14 +125,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {network.describe()} ({source})")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"Qt platform {app.platformName()}, window {width}x{height}, {args.repeats} repeats")
-    print(f"{'redraw (update + repaint)':<32}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}  budget {BUDGET_MS:g} ms")
+    print(f"load average before/after: {load_before} / {os.getloadavg()[0]:.2f} "
+          f"(other processes on the machine inflate wall time; CPU time is this process only)")
+    print(f"{'redraw (update + paint)':<28}{'wall p50':>9}{'p95':>8}{'max':>8}{'cpu p50':>9}{'p95':>8}"
+          f"   budget {BUDGET_MS:g} ms p95")
     worst = 0.0
     for name, values in results.items():
         p50, p95, top = _stats(values)
+        c50, c95, _ = _stats(cpu[name])
         worst = max(worst, p95)
-        print(f"{name:<32}{p50:9.2f}{p95:9.2f}{top:9.2f}  {'ok' if p95 < BUDGET_MS else 'OVER'}")
+        print(f"{name:<28}{p50:9.2f}{p95:8.2f}{top:8.2f}{c50:9.2f}{c95:8.2f}   "
+              f"{'ok' if p95 < BUDGET_MS else 'OVER'}")
     p50, p95, top = _stats(compute)
-    print(f"{'(trace computation, numpy)':<32}{p50:9.2f}{p95:9.2f}{top:9.2f}")
+    print(f"{'(trace computation, numpy)':<28}{p50:9.2f}{p95:8.2f}{top:8.2f}")
     window.close()
     return 0 if worst < BUDGET_MS else 1
 

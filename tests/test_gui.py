@@ -18,7 +18,9 @@ def window(qtbot):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
-    return win
+    yield win
+    win.close()
+    assert not win.jobs.is_busy()   # every worker thread finished: none left for Qt to destroy
 
 
 def child(win, cls, name):
@@ -144,8 +146,9 @@ def test_plots_hold_the_trace_for_the_current_row(window, qtbot, by_magnitude):
             shown = heat.image.image
             np.testing.assert_array_equal(shown[:t + 1], values[:t + 1][:, order])
             assert np.isnan(shown[t + 1:]).all()                  # rows not read yet are blank
-            _x, y = heat.curve.getData()
-            np.testing.assert_array_equal(y, values[t, order])
+            x, y = heat.curve.getData()               # stems: (unit + 0.5, 0) → (unit + 0.5, value)
+            np.testing.assert_array_equal(y[1::2], values[t, order])
+            assert not y[0::2].any() and np.array_equal(x[1::2], np.arange(len(order)) + 0.5)
         assert view.h.image.levels.tolist() == [-1.0, 1.0]
         low, high = view.c.image.levels
         assert low == -high and high >= np.abs(tr.c[k]).max()
@@ -205,3 +208,74 @@ def test_samples_are_traced_when_picked(window, qtbot):
     window.samples.view.setCurrentIndex(window.samples.model.index(1))   # digit #4
     np.testing.assert_array_equal(window.trace.image, images[4] / 255.0)
     assert "true label 4" in window.samples.info.text()
+
+
+def test_edit_shortcuts_undo_and_clear(window, qtbot):
+    canvas = child(window, QtWidgets.QWidget, "drawCanvas")
+    draw(canvas, SEVEN)
+    stroke(canvas, [(0.3, 0.5), (0.7, 0.5)])
+    window.activateWindow()
+    qtbot.waitActive(window)
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas._strokes) == 1
+    QTest.keyClick(window, Qt.Key.Key_Delete)
+    assert canvas.is_empty() and window.trace is None
+
+
+def test_hovering_a_heatmap_names_unit_row_and_value(window, qtbot, monkeypatch):
+    draw(child(window, QtWidgets.QWidget, "drawCanvas"), ZERO)
+    window.stepper.set_row(20)
+    shown = []
+    monkeypatch.setattr(QtWidgets.QToolTip, "showText", lambda pos, text, *a: shown.append(text))
+    view = window.layers.views[1]
+    scene_pos = view.h.plot.vb.mapViewToScene(QtCore.QPointF(5.5, 10.5))   # unit 5, row 11
+    view._on_mouse_moved(scene_pos)
+    assert shown and f"h = {window.trace.h[1, 10, 5]:+.3f}" in shown[-1] and "unit 5" in shown[-1]
+    view._on_mouse_moved(view.h.plot.vb.mapViewToScene(QtCore.QPointF(5.5, 25.5)))
+    assert "not read yet" in shown[-1]
+
+
+def test_run_app_opens_the_window_with_a_traced_sample(qapp, tmp_path):
+    from gui_support import write_keras_file
+    from lstm_viewer.gui.app import run_app
+    from lstm_viewer.gui.digit_sets import load_samples
+    if load_samples() is None:
+        pytest.skip("assets/samples.npz not there")
+    model = write_keras_file(tmp_path / "m.keras", random_network())
+    seen = []
+
+    def look_and_close() -> None:
+        windows = [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        seen.extend((w.trace is not None, w.windowTitle()) for w in windows)
+        for w in windows:
+            w.close()
+
+    QtCore.QTimer.singleShot(300, look_and_close)
+    assert run_app(model) == 0
+    assert seen and seen[0][0] and "m.keras" in seen[0][1]
+
+
+def test_clicking_the_selected_sample_again_shows_it_after_drawing(window, qtbot):
+    from lstm_viewer.gui.digit_sets import DigitSet
+    images = np.zeros((2, 28, 28), np.uint8)
+    images[0, 5:23, 12:16] = 255
+    images[1, 8:20, 6:22] = 255
+    window.samples.add_set(DigitSet("test digits", images, np.array([1, 0]), np.arange(2)))
+    view = window.samples.view
+    index = window.samples.model.index(1)
+    qtbot.waitUntil(lambda: view.visualRect(index).isValid(), timeout=2000)   # batched layout
+    rect = view.visualRect(index)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    np.testing.assert_array_equal(window.trace.image, images[1] / 255.0)
+    draw(child(window, QtWidgets.QWidget, "drawCanvas"), ONE)
+    assert not np.array_equal(window.trace.image, images[1] / 255.0)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    np.testing.assert_array_equal(window.trace.image, images[1] / 255.0)
+    assert window.canvas.is_empty()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    view.setFocus()
+    row = window.stepper.row()
+    QTest.keyClick(view, Qt.Key.Key_Left)   # with a sample picked, Left still steps rows
+    assert window.stepper.row() == row - 1
+    np.testing.assert_array_equal(window.trace.image, images[1] / 255.0)

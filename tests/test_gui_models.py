@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import zipfile
 
 import numpy as np
 import pytest
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtWidgets
 
 from gui_support import ROOT, SEVEN, draw, random_network, write_keras_file
 from lstm_viewer.gui import MainWindow
@@ -31,7 +30,9 @@ def window(qtbot, dialogs):
     win.show()
     qtbot.waitExposed(win)
     draw(win.canvas, SEVEN)
-    return win
+    yield win
+    win.close()
+    assert not win.jobs.is_busy()
 
 
 def wait_idle(qtbot, win) -> None:
@@ -94,7 +95,8 @@ def test_export_trace_and_png(window, tmp_path, dialogs):
             np.testing.assert_array_equal(archive[key], value)
     png = window.export_png(tmp_path / "view.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    window.canvas.clear()
+    window.clearAction.trigger()
+    assert window.trace is None
     window.exportTraceAction.trigger()      # nothing drawn: a status message, no dialog
     assert not dialogs
 

@@ -17,6 +17,8 @@ def run_app(model_path: str | Path | None = None) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("lstm-viewer")
     app.setApplicationDisplayName("lstm-viewer")
+    from .blas import limit_blas_threads
+    limit_blas_threads(1)
 
     from ..kerasfile import default_model_path, load_network
     path = Path(model_path) if model_path else default_model_path()

@@ -52,10 +52,17 @@ class Jobs(QtCore.QObject):
         super().__init__(parent)
         self._running: dict[int, tuple[QtCore.QThread, Worker]] = {}
         self._next_id = 0
+        self._closed = False
 
     def start(self, function: Callable[[], Any], on_result: Callable[[Any], None],
-              on_error: Callable[[str], None]) -> Worker:
-        """Run ``function()`` off the GUI thread; the callbacks run on the GUI thread."""
+              on_error: Callable[[str], None]) -> Worker | None:
+        """Run ``function()`` off the GUI thread; the callbacks run on the GUI thread.
+
+        After ``shutdown`` nothing starts (None): a late timer must not leave a thread running
+        in a window that is being destroyed.
+        """
+        if self._closed:
+            return None
         thread = QtCore.QThread()
         worker = Worker(function)
         worker.moveToThread(thread)
@@ -72,15 +79,29 @@ class Jobs(QtCore.QObject):
             self.busyChanged.emit(True)
         return worker
 
+    def resume(self) -> None:
+        """Accept jobs again (a closed window that is shown again)."""
+        self._closed = False
+
     def is_busy(self) -> bool:
         return bool(self._running)
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Quit and wait for every thread (a running load cannot be interrupted; it is short)."""
-        for thread, _worker in list(self._running.values()):
+        self._closed = True
+        for thread, worker in list(self._running.values()):
+            # Results that arrive now would land in a window that is going away: drop them.
+            for signal in (worker.returned, worker.errored, thread.finished):
+                try:
+                    signal.disconnect()
+                except TypeError:
+                    pass
             thread.quit()
             thread.wait(timeout_ms)
+        was_busy = bool(self._running)
         self._running.clear()
+        if was_busy:
+            self.busyChanged.emit(False)
 
     def _on_thread_finished(self, job_id: int) -> None:
         entry = self._running.pop(job_id, None)

@@ -1,7 +1,7 @@
 """The window's side of the digit sets: load them, and score them with the current model off-thread."""
 from __future__ import annotations
 
-from PyQt6 import QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from ..errors import UserError
 from . import digit_sets
@@ -27,7 +27,8 @@ class DigitActions:
                               "to browse the full test set")
         self.samples.set_test_set_available(source is not None, tip)
         self.samples.loadTestSetRequested.connect(self._on_load_test_set)
-        self.score_digit_sets()
+        # Scored a moment later, so the first paint of the window has both cores to itself.
+        QtCore.QTimer.singleShot(300, self.score_digit_sets)
 
     def score_digit_sets(self) -> None:
         """Predict every digit of every set with the current network, in a worker thread."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtGui, QtWidgets
 
 from ..errors import UserError
 from . import file_ops
@@ -53,12 +53,10 @@ class FileActions:
     # --- dialog-free --------------------------------------------------------------------------
     def load_model(self, path: str | Path) -> None:
         """Open ``path`` in a worker thread; on error a dialog, and the current model stays."""
-        from ..kerasfile import load_network   # numpy + h5py; Keras only for unusual files
-
         path = Path(path)
         self.openModelAction.setEnabled(False)
         self.statusBar().showMessage(f"Opening {path.name}…")
-        self.jobs.start(lambda: load_network(path), self._on_model_loaded, self._on_model_failed)
+        self.jobs.start(lambda: _load_and_probe(path), self._on_model_loaded, self._on_model_failed)
 
     def save_model_as(self, path: str | Path) -> Path:
         """Save the current model: Keras saves a trained one, a model from a file is copied."""
@@ -169,6 +167,20 @@ class FileActions:
             QtWidgets.QMessageBox.critical(self, "lstm-viewer", describe_error(exc))
         else:
             self.statusBar().showMessage(done.format(path), 6000)
+
+
+def _load_and_probe(path: Path):
+    """Load a model and trace a blank digit with it, so a model the views can't show fails here."""
+    import numpy as np
+
+    from ..kerasfile import load_network   # numpy + h5py; Keras only for unusual files
+
+    network = load_network(path)
+    try:
+        network.trace(np.zeros((28, 28), np.float32))
+    except ValueError as exc:   # e.g. layers of different widths: the trace stacks them
+        raise UserError(f"{path}: this app cannot show this model yet ({exc})") from None
+    return network
 
 
 def _save_pixmap(picture: QtGui.QPixmap, path: Path) -> None:

@@ -13,13 +13,14 @@ class InputView(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        style.tune_view(self)
         self.setObjectName("inputView")
         self.setToolTip("The 28×28 input after MNIST-style preprocessing (cropped, scaled to 20×20,\n"
                         "centred by mass). The network reads it one row of 28 pixels per step;\n"
                         "the outlined row is the one just read, faded rows are not read yet.")
         self.setMinimumSize(150, 150)
         self.ci.setContentsMargins(2, 2, 2, 2)
-        self.plot = self.addPlot()
+        self.plot = self.addPlot(enableMenu=False)
         style.quiet_plot(self.plot)
         self.plot.setTitle("input (28 × 28)", size="9pt")
         self.plot.invertY(True)
@@ -39,6 +40,7 @@ class InputView(pg.GraphicsLayoutWidget):
         self._cursor.setPen(pg.mkPen(style.ACCENT, width=2, cosmetic=True))
         self.plot.addItem(self._cursor)
         self.plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0.02)
+        style.cache_static_items(self)
 
     def show_image(self, image28: np.ndarray | None) -> None:
         data = np.zeros((28, 28), np.float32) if image28 is None else image28

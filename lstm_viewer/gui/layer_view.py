@@ -1,17 +1,18 @@
 """One LSTM layer: c and h over rows × units (with the current row as curves), or its four gates.
 
 Every item is created once per model; a new trace or row only calls ``setImage``/``setData`` with
-fixed levels, which keeps a full redraw of a 256-unit layer around a millisecond.
+fixed levels (no autoLevels, no new items): painting, not data handling, is what a redraw costs.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..network import GATE_NAMES, Trace
 from . import style
 
+LEFT_AXIS_WIDTH = 36
 GATE_TITLES = {"i": "i · input gate", "f": "f · forget gate", "g": "g · candidate (tanh)",
                "o": "o · output gate"}
 
@@ -21,7 +22,8 @@ class _Heat:
 
     def __init__(self, layout: pg.GraphicsLayout, title: str, cmap: pg.ColorMap,
                  levels: tuple[float, float], units: int, curve_colour: str | None) -> None:
-        self.plot = layout.addPlot()
+        self._levels: tuple[float, float] | None = None
+        self.plot = layout.addPlot(enableMenu=False)
         style.rows_plot(self.plot, title, "")
         self.image = style.heatmap(self.plot, cmap, levels)
         self.bar = style.colour_bar(cmap, levels)
@@ -35,16 +37,25 @@ class _Heat:
         self.curve_plot = self.curve = None
         if curve_colour is not None:
             layout.nextRow()
-            self.curve_plot = layout.addPlot()
+            # The curve beneath carries the unit axis; the heatmap's own labels would repeat it.
+            self.plot.getAxis("bottom").setStyle(showValues=False)
+            self.curve_plot = layout.addPlot(enableMenu=False)
             style.quiet_plot(self.curve_plot)
             self.curve_plot.setXLink(self.plot)  # a unit's curve point sits under its heatmap column
             self.curve_plot.setMaximumHeight(90)
             self.curve_plot.addLine(y=0, pen=pg.mkPen(style.MUTED, width=1))
-            self.curve = self.curve_plot.plot(
-                np.arange(units + 1), np.zeros(units), stepMode="center",
-                pen=pg.mkPen(curve_colour, width=1.2), fillLevel=0,
-                brush=pg.mkBrush(curve_colour + "40"))
-            self.curve_plot.getAxis("left").setWidth(self.plot.getAxis("left").width())
+            # The current row as stems (one vertical line per unit from 0 to its value), in one bare
+            # PlotCurveItem with no auto-range: a stem lines up with its heatmap column, and it
+            # paints far fewer pixels than a zig-zagging line through 256 alternating values.
+            self.curve_plot.disableAutoRange()
+            self._stem_x = np.repeat(np.arange(units, dtype=np.float64) + 0.5, 2)
+            self._stem_y = np.zeros(2 * units, dtype=np.float64)
+            self.curve = pg.PlotCurveItem(self._stem_x, self._stem_y, connect="pairs",
+                                          pen=pg.mkPen(curve_colour, width=_stem_width(units)),
+                                          skipFiniteCheck=True)
+            self.curve_plot.addItem(self.curve)
+            for plot in (self.plot, self.curve_plot):   # equal axis widths keep the columns aligned
+                plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         layout.nextRow()
 
     def show(self, values: np.ndarray | None, row: int) -> None:
@@ -55,13 +66,25 @@ class _Heat:
             style.blank_rows(values, row, self.buffer)
         self.image.setImage(self.buffer, autoLevels=False)
         if self.curve is not None:
-            current = np.zeros(self.units, np.float32) if values is None else values[row]
-            self.curve.setData(np.arange(self.units + 1), current)
+            self._stem_y[1::2] = 0.0 if values is None else values[row]
+            self.curve.setData(self._stem_x, self._stem_y, connect="pairs", skipFiniteCheck=True)
 
     def set_levels(self, levels: tuple[float, float]) -> None:
+        if levels == self._levels:
+            return   # unchanged (the usual case: limits are rounded): no axis or bar to redo
+        self._levels = levels
         self.bar.setLevels(levels)
+        low, high = levels
+        ticks = [[(v, f"{v:g}") for v in (low, (low + high) / 2, high)]]
+        self.bar.axis.setTicks(ticks)
         if self.curve_plot is not None:
-            self.curve_plot.setYRange(*levels, padding=0.05)
+            self.curve_plot.setYRange(low, high, padding=0.05)
+            self.curve_plot.getAxis("left").setTicks(ticks)
+
+
+def _stem_width(units: int) -> int:
+    """Stems about as wide as a unit's column on screen (1 px, the fast path, for wide layers)."""
+    return 3 if units <= 64 else 2 if units <= 128 else 1
 
 
 class LayerView(QtWidgets.QWidget):
@@ -73,12 +96,17 @@ class LayerView(QtWidgets.QWidget):
         self.index, self.units = index, units
         role = "reads the pixels" if index == 0 else f"reads layer {index}'s h"
         if index == layers - 1:
-            role += " · top → softmax"
-        title = f"<b>layer {index + 1}</b> · {units} units · {role}"
+            role += "; its h feeds the softmax"
+        self.setToolTip(f"Layer {index + 1}: {units} LSTM units, {role}.\n"
+                        "Heatmaps: rows read so far × units (blank: rows not read yet).\n"
+                        "Curves: the values at the current row.")
+        # Short: a long title would set the column's minimum width.
+        title = f"<b>layer {index + 1}</b> · {units} units" + (" · top" if index == layers - 1 else "")
         self._stack = QtWidgets.QStackedLayout(self)
         self._stack.setContentsMargins(0, 0, 0, 0)
 
         self.states = pg.GraphicsLayoutWidget()
+        style.tune_view(self.states)
         self.states.ci.setContentsMargins(2, 2, 2, 2)
         self.states.addLabel(title, colspan=2, size="9pt")
         self.states.nextRow()
@@ -86,19 +114,17 @@ class LayerView(QtWidgets.QWidget):
         self.h = _Heat(self.states.ci, "h · hidden state = o·tanh(c)", style.DIVERGING, (-1, 1), units,
                        style.H_COLOUR)
         self.h.set_levels((-1.0, 1.0))
+        self.c.set_levels((-1.0, 1.0))
         self._stack.addWidget(self.states)
+        style.cache_static_items(self.states)
+        self.states.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
-        self.gates_widget = pg.GraphicsLayoutWidget()
-        self.gates_widget.ci.setContentsMargins(2, 2, 2, 2)
-        self.gates_widget.addLabel(title, colspan=2, size="9pt")
-        self.gates_widget.nextRow()
-        self.gates = []
-        for name in GATE_NAMES:
-            cmap, levels = (style.DIVERGING, (-1, 1)) if name == "g" else (style.SEQUENTIAL, (0, 1))
-            self.gates.append(_Heat(self.gates_widget.ci, GATE_TITLES[name], cmap, levels, units, None))
-        self._stack.addWidget(self.gates_widget)
+        self._title = title
+        self.gates_widget: pg.GraphicsLayoutWidget | None = None   # built on first use: it halves startup
+        self.gates: list[_Heat] = []
 
         self._trace: Trace | None = None
+        self._c_limit = 0.0
         self._row = 27
         self._order: np.ndarray | None = None
         self._gates_stale = True
@@ -106,11 +132,15 @@ class LayerView(QtWidgets.QWidget):
 
     # --- public -----------------------------------------------------------------------------
     def show_trace(self, trace: Trace | None) -> None:
-        """New data: set c's colour range (symmetric, on this digit's own range) and mark gates stale."""
+        """New data: widen c's symmetric colour range if this digit needs it; mark gates stale."""
         self._trace = trace
         if trace is not None:
+            # c's colour range only grows (per model): colours mean the same from digit to digit
+            # and don't jump while drawing, and an unchanged range costs no axis/bar redraw.
             limit = style.symmetric_limit(trace.c[self.index])
-            self.c.set_levels((-limit, limit))
+            if limit > self._c_limit:
+                self._c_limit = limit
+                self.c.set_levels((-limit, limit))
         self._gates_stale = True
 
     def show_row(self, row: int, by_magnitude: bool) -> None:
@@ -131,14 +161,17 @@ class LayerView(QtWidgets.QWidget):
             self._update_gates()
 
     def set_gates_visible(self, visible: bool) -> None:
+        if visible and self.gates_widget is None:
+            self._build_gates()
         self._stack.setCurrentIndex(1 if visible else 0)
         if visible and self._gates_stale:
             self._update_gates()
 
     def gates_visible(self) -> bool:
-        return self._stack.currentIndex() == 1
+        return self.gates_widget is not None and self._stack.currentIndex() == 1
 
     def set_order_label(self, by_magnitude: bool) -> None:
+        self._by_magnitude = by_magnitude
         label = "units, ranked by |h| at this row" if by_magnitude else "unit"
         for heat in self.gates:
             heat.plot.setLabel("bottom", label)
@@ -150,6 +183,23 @@ class LayerView(QtWidgets.QWidget):
         return np.arange(self.units) if self._order is None else self._order
 
     # --- helpers ------------------------------------------------------------------------------
+    def _build_gates(self) -> None:
+        self.gates_widget = pg.GraphicsLayoutWidget()
+        style.tune_view(self.gates_widget)
+        self.gates_widget.ci.setContentsMargins(2, 2, 2, 2)
+        self.gates_widget.addLabel(self._title, colspan=2, size="9pt")
+        self.gates_widget.nextRow()
+        for name in GATE_NAMES:
+            cmap, levels = (style.DIVERGING, (-1, 1)) if name == "g" else (style.SEQUENTIAL, (0, 1))
+            heat = _Heat(self.gates_widget.ci, GATE_TITLES[name], cmap, levels, self.units, None)
+            heat.set_levels(levels)
+            self.gates.append(heat)
+        self._stack.addWidget(self.gates_widget)
+        style.cache_static_items(self.gates_widget)
+        self.gates_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.set_order_label(self._by_magnitude)
+        self._gates_stale = True
+
     def _ordered(self, values: np.ndarray) -> np.ndarray:
         return values if self._order is None else values[:, self._order]
 
@@ -158,6 +208,34 @@ class LayerView(QtWidgets.QWidget):
             values = None if self._trace is None else self._ordered(self._trace.gates[self.index, :, k])
             heat.show(values, self._row)
         self._gates_stale = False
+
+    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        """Hovering a heatmap names the unit, the row and the value under the pointer."""
+        if self._trace is None:
+            return
+        names = [("c", self.c), ("h", self.h)] + list(zip(GATE_NAMES, self.gates))
+        for name, heat in names:
+            if not heat.plot.sceneBoundingRect().contains(scene_pos):
+                continue
+            point = heat.plot.vb.mapSceneToView(scene_pos)
+            column, row = int(np.floor(point.x())), int(np.floor(point.y()))
+            if not (0 <= column < self.units and 0 <= row < 28):
+                break
+            unit = int(self.displayed_order()[column])
+            if row > self._row:
+                text = f"unit {unit}, row {row + 1}: not read yet"
+            else:
+                value = self._value(name, row, unit)
+                text = f"layer {self.index + 1}, unit {unit}, after row {row + 1}: {name} = {value:+.3f}"
+            QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text)
+            return
+        QtWidgets.QToolTip.hideText()
+
+    def _value(self, name: str, row: int, unit: int) -> float:
+        trace, k = self._trace, self.index
+        if name in ("c", "h"):
+            return float(getattr(trace, name)[k, row, unit])
+        return float(trace.gates[k, row, GATE_NAMES.index(name), unit])
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(320, 700)

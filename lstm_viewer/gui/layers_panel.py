@@ -6,7 +6,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from ..network import Trace
 from .layer_view import LayerView
 
-MIN_LAYER_WIDTH = 250
+MIN_LAYER_WIDTH = 200   # three layers still fit side by side in a 1280-pixel window
 
 
 class LayersPanel(QtWidgets.QWidget):
@@ -77,8 +77,15 @@ class LayersPanel(QtWidgets.QWidget):
             view.show_row(row, by_magnitude)
 
     def _on_gates_toggled(self, visible: bool) -> None:
-        for view in self.views:
-            view.set_gates_visible(visible)
+        first = visible and any(view.gates_widget is None for view in self.views)
+        if first:   # the gates plots are built on first use (a fraction of a second)
+            QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            for view in self.views:
+                view.set_gates_visible(visible)
+        finally:
+            if first:
+                QtWidgets.QApplication.restoreOverrideCursor()
 
     def _on_order_toggled(self, by_magnitude: bool) -> None:
         for view in self.views:

@@ -37,6 +37,7 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         self.trace: Trace | None = None
         self.image28: np.ndarray | None = None       # the current input, kept to re-trace on a new model
         self._bands: np.ndarray | None = None
+        self._sized = False
         self.jobs = Jobs(self)
         self._build_views()
         self._build_menus()
@@ -81,6 +82,12 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         self.prediction_detail = QtWidgets.QLabel("")
         self.prediction_detail.setObjectName("predictionDetailLabel")
         self.prediction_detail.setWordWrap(True)
+        # Fixed size: new text each row must not re-lay out the column (that repaints the softmax).
+        self.prediction_detail.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                             QtWidgets.QSizePolicy.Policy.Fixed)
+        self.prediction_detail.setFixedHeight(3 * self.prediction_detail.fontMetrics().height() + 4)
+        self.prediction_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                            QtWidgets.QSizePolicy.Policy.Fixed)
 
         left = QtWidgets.QWidget()
         left_layout = QtWidgets.QVBoxLayout(left)
@@ -107,9 +114,9 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         for widget, stretch in ((left, 0), (self.layers, 1), (right, 0)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
-        left.setMinimumWidth(250)
-        right.setMinimumWidth(260)
-        splitter.setSizes([320, 940, 340])
+        left.setMinimumWidth(240)
+        right.setMinimumWidth(250)
+        self._splitter = splitter
         central = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
@@ -163,16 +170,22 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
     # --- inputs -------------------------------------------------------------------------------
     def show_input(self, image28: np.ndarray | None, keep_canvas: bool = False) -> None:
         """Trace a (28, 28) input in [0, 1] (None or blank: nothing shown) and refresh every view."""
-        if not keep_canvas and not self.canvas.is_empty():
-            self.canvas.clear(emit=False)   # the drawing no longer describes what is shown
+        if not keep_canvas:
+            self._live_timer.stop()         # a pending re-trace of the drawing must not replace this
+            if not self.canvas.is_empty():
+                self.canvas.clear(emit=False)   # the drawing no longer describes what is shown
             self._bands = None
         blank = image28 is None or not np.any(image28)
         self.image28 = None if blank else np.asarray(image28, dtype=np.float32)
-        self.trace = None if blank else self.network.trace(self.image28)
-        self.input_view.show_image(self.image28)
-        self.layers.show_trace(self.trace)
-        self.softmax.show_trace(self.trace)
-        self.state_panel.show_trace(self.trace)
+        self.show_trace(None if blank else self.network.trace(self.image28))
+
+    def show_trace(self, trace: Trace | None) -> None:
+        """Show an already computed trace in every view (the redraw the benchmark times)."""
+        self.trace = trace
+        self.input_view.show_image(None if trace is None else trace.image)
+        self.layers.show_trace(trace)
+        self.softmax.show_trace(trace)
+        self.state_panel.show_trace(trace)
         self._show_row(self.stepper.row())
         self.traceChanged.emit()
 
@@ -232,8 +245,22 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
     def _on_busy_changed(self, busy: bool) -> None:
         self.busy.setVisible(busy)
 
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if not self._sized:   # side columns by window width, once; the user's splitter drags win after
+            self._sized = self.isVisible()
+            side = max(240, min(330, int(0.19 * self.width())))
+            self._splitter.setSizes([side, max(400, self.width() - 2 * side), side])
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+        self.jobs.resume()
+        super().showEvent(event)
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
         self.stepper.play_button.setChecked(False)
+        panel = getattr(self, "training_panel", None)   # set by training_panel.open_training_panel
+        if panel is not None:
+            panel.shutdown()    # cancels a running fit and waits for its thread
         self.jobs.shutdown()    # quit() + wait() every worker thread before Qt tears them down
         super().closeEvent(event)
 

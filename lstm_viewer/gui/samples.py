@@ -89,12 +89,14 @@ class SamplesPanel(QtWidgets.QWidget):
         self.random_button.setShortcut(QtGui.QKeySequence("R"))
         top.addWidget(self.source, 1)
         top.addWidget(self.load_button)
-        top.addWidget(self.random_button)
         layout.addLayout(top)
         self.only_wrong = QtWidgets.QCheckBox("only misclassified")
         self.only_wrong.setObjectName("onlyMisclassifiedCheck")
         self.only_wrong.setToolTip("Show only the digits the current model gets wrong")
-        layout.addWidget(self.only_wrong)
+        second = QtWidgets.QHBoxLayout()
+        second.addWidget(self.only_wrong, 1)
+        second.addWidget(self.random_button)
+        layout.addLayout(second)
         self.model = DigitListModel(self)
         self.view = QtWidgets.QListView()
         self.view.setObjectName("samplesList")
@@ -115,6 +117,7 @@ class SamplesPanel(QtWidgets.QWidget):
         self.source.currentIndexChanged.connect(self._on_source_changed)
         self.only_wrong.toggled.connect(self._on_source_changed)
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.view.clicked.connect(self._on_clicked)
         self.random_button.clicked.connect(self._on_random)
         self.load_button.clicked.connect(self.loadTestSetRequested)
         self.set_test_set_available(False, "")
@@ -181,6 +184,14 @@ class SamplesPanel(QtWidgets.QWidget):
             self.info.setText(f"{shown:,} shown{wrong}")
 
     def _on_current_changed(self, current: QtCore.QModelIndex, _previous=None) -> None:
+        if QtWidgets.QApplication.mouseButtons() != QtCore.Qt.MouseButton.NoButton:
+            return   # a mouse click: ``clicked`` follows and shows it (even when already current)
+        self._choose(current)
+
+    def _on_clicked(self, index: QtCore.QModelIndex) -> None:
+        self._choose(index)   # also re-shows the selected digit after something was drawn
+
+    def _choose(self, current: QtCore.QModelIndex) -> None:
         digits = self._digits()
         if digits is None or not current.isValid():
             return

@@ -12,14 +12,15 @@ CLASSES = np.arange(10)
 
 
 def _bars(layout: pg.GraphicsLayout, title: str) -> tuple[pg.PlotItem, pg.BarGraphItem]:
-    plot = layout.addPlot()
+    plot = layout.addPlot(enableMenu=False)
     style.quiet_plot(plot)
     plot.setTitle(title, size="9pt")
-    plot.setYRange(0, 1, padding=0.02)
+    plot.setYRange(0, 1.2, padding=0.0)   # headroom above p = 1 for the row label
     plot.setXRange(-0.6, 9.6, padding=0)
     plot.getAxis("bottom").setTicks([[(k, str(k)) for k in CLASSES]])
     plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (0, 0.5, 1)]])
-    plot.setMaximumHeight(170)
+    plot.setMaximumHeight(150)
+    plot.setMinimumHeight(80)
     bars = pg.BarGraphItem(x=CLASSES, height=np.zeros(10), width=0.7, brushes=[style.MUTED] * 10,
                            pen=pg.mkPen(None))
     plot.addItem(bars)
@@ -32,14 +33,19 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        style.tune_view(self)
         self.setObjectName("softmaxView")
         self.setToolTip("softmax(W·h_top + b): the dense head applied to the top layer's h after each "
                         "row.\nThe model's answer is the top class after row 28.")
         self.ci.setContentsMargins(2, 2, 2, 2)
-        self.current_plot, self.current_bars = _bars(self.ci, "after row –")
+        self.current_plot, self.current_bars = _bars(self.ci, "after the current row")
+        # The row number as a text item, not the title: a new title re-lays out the whole scene.
+        self.current_text = pg.TextItem("", color=style.ACCENT, anchor=(1, 0))
+        self.current_text.setPos(9.6, 1.22)
+        self.current_plot.addItem(self.current_text)
         self.final_plot, self.final_bars = _bars(self.ci, "final, after row 28")
 
-        self.time_plot = self.ci.addPlot()
+        self.time_plot = self.ci.addPlot(enableMenu=False)
         style.rows_plot(self.time_plot, "prediction over time", "class")
         self.time_plot.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in CLASSES]])
         self.time_image = style.heatmap(self.time_plot, style.SEQUENTIAL, (0.0, 1.0))
@@ -50,11 +56,17 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         self.ci.addItem(self.time_bar)
         self.time_bar.setImageItem(self.time_image)
         self.settled_line = style.row_marker(self.time_plot, style.SETTLED, QtCore.Qt.PenStyle.DashLine)
-        self.settled_text = pg.TextItem("", color=style.SETTLED, anchor=(1, 1))
+        self.settled_text = pg.TextItem("", color=style.SETTLED, anchor=(1, 1),
+                                        fill=pg.mkBrush(255, 255, 255, 210))   # legible over the heatmap
         self.settled_text.setZValue(10)
         self.time_plot.addItem(self.settled_text)
         self.row_line = style.row_marker(self.time_plot)
+        self.time_plot.setLabel("left", "row")
+        grid = self.ci.layout
+        for row, stretch in ((0, 2), (1, 2), (2, 5)):   # the prediction over time gets the room
+            grid.setRowStretchFactor(row, stretch)
         self._trace: Trace | None = None
+        style.cache_static_items(self)
 
     def show_trace(self, trace: Trace | None) -> None:
         self._trace = trace
@@ -73,7 +85,7 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
 
     def show_row(self, row: int) -> None:
         self.row_line.setPos(row + 1)
-        self.current_plot.setTitle(f"after row {row + 1}", size="9pt")
+        self.current_text.setText(f"row {row + 1}")
         if self._trace is None:
             self.current_bars.setOpts(height=np.zeros(10), brushes=[style.MUTED] * 10)
             self._time_buffer.fill(np.nan)

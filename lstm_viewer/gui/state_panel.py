@@ -41,7 +41,9 @@ class StatePanel(QtWidgets.QFrame):
         title = QtWidgets.QLabel("<b>The state of the stack</b>")
         self.structure = QtWidgets.QLabel()
         self.structure.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.structure.setWordWrap(True)
+        # No word wrap: a wrapping label makes every later text change re-lay out the whole
+        # column (height-for-width), which repaints the softmax plots: 2 ms per row for nothing.
+        self.structure.setWordWrap(False)
         self.structure.setToolTip("outputs, state = dynamic_rnn(MultiRNNCell(cells), x): the state is a "
                                   "tuple with one (c, h) pair per layer;\noutputs holds the top layer's "
                                   "h at every row.")
@@ -55,6 +57,9 @@ class StatePanel(QtWidgets.QFrame):
                                    "(float32 rounding only).")
         for label in (self.output_check, self.cell_check):
             label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+            # Fixed size: a new number must not re-lay out the window (that repaints the plots).
+            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+            label.setFixedHeight(label.fontMetrics().height() + 4)
         for widget in (title, self.structure, self.output_check, self.cell_check):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -65,13 +70,16 @@ class StatePanel(QtWidgets.QFrame):
 
     def set_units(self, units: list[int]) -> None:
         self._layers = len(units)
-        pairs = ", ".join(f"(c<sub>{k + 1}</sub>, h<sub>{k + 1}</sub>)" for k in range(len(units)))
+        shown = range(len(units)) if len(units) <= 3 else (0, None, len(units) - 1)
+        names = ["…" if k is None else f"(c<sub>{k + 1}</sub>, h<sub>{k + 1}</sub>)" for k in shown]
+        # Two pairs a line: the panel does not wrap (see __init__), so keep lines short.
+        pairs = (",<br>" + "&nbsp;" * 9).join(", ".join(names[i:i + 2]) for i in range(0, len(names), 2))
         rows = "".join(f"<tr><td>layer {k + 1}:&nbsp;</td><td>c<sub>{k + 1}</sub> (1, {u})&nbsp;&nbsp;"
                        f"h<sub>{k + 1}</sub> (1, {u})</td></tr>" for k, u in enumerate(units))
         self.structure.setText(
             f"<tt>state = ({pairs})</tt><table cellspacing='0'>{rows}"
-            f"<tr><td>outputs:&nbsp;</td><td>(1, 28, {units[-1]}) = h<sub>{len(units)}</sub> "
-            f"after every row</td></tr></table>")
+            f"<tr><td>outputs:&nbsp;</td><td>(1, 28, {units[-1]}): h<sub>{len(units)}</sub> "
+            f"at every row</td></tr></table>")
 
     def show_trace(self, trace: Trace | None) -> None:
         self._trace = trace

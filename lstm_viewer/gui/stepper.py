@@ -36,7 +36,7 @@ class StepperBar(QtWidgets.QWidget):
         self.slider.setToolTip("The row the network has just read (Home / End: first / last row)")
         self.row_label = QtWidgets.QLabel()
         self.row_label.setObjectName("rowLabel")
-        self.row_label.setMinimumWidth(110)
+        self.row_label.setFixedWidth(self.row_label.fontMetrics().horizontalAdvance("row 28 of 28") + 12)
         self.speed = QtWidgets.QComboBox()
         self.speed.setObjectName("speedCombo")
         self.speed.setToolTip("Playback speed")

@@ -1,0 +1,95 @@
+"""Take the README screenshot: the real window, a digit drawn with real mouse events, stepped part-way.
+
+    Xvfb :99 -screen 0 1600x1000x24 &
+    DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/screenshot.png [--model M] [--row 15]
+
+With ``DISPLAY`` set and ImageMagick's ``import`` installed the whole X screen is captured (what a
+user would see); otherwise the window grabs itself.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+# Digits as strokes in 0..1 paper coordinates, drawn the way a person draws them.
+DIGITS = {
+    "3": [[(0.3, 0.2), (0.55, 0.12), (0.7, 0.25), (0.6, 0.45), (0.45, 0.5), (0.62, 0.55),
+           (0.72, 0.72), (0.55, 0.88), (0.28, 0.82)]],
+    "7": [[(0.25, 0.2), (0.75, 0.2), (0.6, 0.5), (0.45, 0.85)]],
+    "4": [[(0.5, 0.12), (0.28, 0.58), (0.75, 0.58)], [(0.62, 0.3), (0.6, 0.9)]],
+    "2": [[(0.28, 0.3), (0.45, 0.14), (0.68, 0.2), (0.68, 0.42), (0.3, 0.85), (0.75, 0.85)]],
+}
+
+
+def draw_stroke(canvas, points) -> None:
+    """One stroke of real mouse events (press, moves, release) on the canvas."""
+    from PyQt6 import QtCore
+    from PyQt6.QtTest import QTest
+
+    side = min(canvas.width(), canvas.height())
+    left, top = (canvas.width() - side) / 2, (canvas.height() - side) / 2
+    pixels = [QtCore.QPoint(int(left + x * side), int(top + y * side)) for x, y in points]
+    no_mod = QtCore.Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(canvas, QtCore.Qt.MouseButton.LeftButton, no_mod, pixels[0])
+    for a, b in zip(pixels, pixels[1:]):
+        for step in range(1, 6):
+            t = step / 5
+            QTest.mouseMove(canvas, QtCore.QPoint(int(a.x() + t * (b.x() - a.x())),
+                                                  int(a.y() + t * (b.y() - a.y()))))
+    QTest.mouseRelease(canvas, QtCore.Qt.MouseButton.LeftButton, no_mod, pixels[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="PNG to write")
+    parser.add_argument("--model", help="a .keras model (default: assets/default.keras)")
+    parser.add_argument("--digit", default="3", choices=sorted(DIGITS), help="what to draw (3)")
+    parser.add_argument("--row", type=int, default=15, help="1-based row to stop at (15)")
+    parser.add_argument("--size", default="1600x1000", help="window size WxH (1600x1000)")
+    parser.add_argument("--gates", action="store_true", help="show the gates view")
+    args = parser.parse_args(argv)
+
+    from PyQt6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication(sys.argv[:1])
+    from ..kerasfile import load_network
+    from .blas import limit_blas_threads
+    from .main_window import MainWindow
+
+    limit_blas_threads(1)
+    width, height = (int(v) for v in args.size.split("x"))
+    window = MainWindow(load_network(args.model))
+    window.setGeometry(0, 0, width, height)
+    window.show()
+    result = {}
+
+    def act() -> None:
+        window.activateWindow()
+        for points in DIGITS[args.digit]:
+            draw_stroke(window.canvas, points)
+        window.layers.gates_action.setChecked(args.gates)
+        window.stepper.set_row(args.row - 1)
+        QtCore.QTimer.singleShot(1000, shoot)   # let the sample scoring and paints settle
+
+    def shoot() -> None:
+        if os.environ.get("DISPLAY") and shutil.which("import"):
+            subprocess.run(["import", "-window", "root", "-crop", f"{width}x{height}+0+0", args.out],
+                           check=True)
+        else:
+            window.grab().save(args.out)
+        result["text"] = (f"{args.out}: drew {args.digit}, read as {window.trace.prediction}, "
+                          f"row {window.stepper.row() + 1}")
+        window.close()
+        app.quit()
+
+    QtCore.QTimer.singleShot(1500, act)
+    app.exec()
+    print(result.get("text", "no screenshot taken"))
+    return 0 if result else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
