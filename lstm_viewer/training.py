@@ -251,12 +251,27 @@ def save_model(model, path: str | os.PathLike) -> Path:
     fd, tmp_name = tempfile.mkstemp(suffix=".keras", prefix=f".{path.stem}-", dir=folder)
     os.close(fd)
     try:
-        model.save(tmp_name, include_optimizer=False)
+        _without_optimizer(model).save(tmp_name)
+        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes it private; a saved model is not
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return path
+
+
+def _without_optimizer(model):
+    """An uncompiled copy with the same weights: Keras 3 ignores ``include_optimizer=False`` and
+    would store Adam's moments too (three times the weights), which a viewer never needs."""
+    copy = type(model).from_config(model.get_config())  # clone_model would keep the compile state
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def config_dict(config: TrainConfig) -> dict:

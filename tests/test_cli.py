@@ -155,3 +155,26 @@ def test_cancel_during_the_test_pass_skips_the_rest_of_it(mnist):
     assert result.cancelled and result.test_accuracy is None
     assert [p.test_accuracy for p in seen] == [None, None]
     assert len(asked) == 3  # the first of the ten test batches stopped the pass
+
+
+def test_saved_model_has_ordinary_permissions(tmp_path, trained_model_path):
+    """Written through a private temporary file, but saved with the usual mode (umask applies)."""
+    import os
+    import stat
+
+    from lstm_viewer.training import save_model
+    keras = pytest.importorskip("keras")
+    out = save_model(keras.saving.load_model(trained_model_path), tmp_path / "perm.keras")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+
+
+def test_saved_model_holds_no_optimizer_state(trained_model_path):
+    import io
+    import zipfile
+
+    import h5py
+    with zipfile.ZipFile(trained_model_path) as archive:
+        weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")))
+        assert len(weights.get("optimizer/vars", {})) == 0
