@@ -12,14 +12,24 @@ from gui_support import ROOT, SEVEN, draw, random_network, write_keras_file
 from lstm_viewer.gui import MainWindow
 
 
+class Shown(list):
+    """The message boxes shown, as (kind, args); ``answers[-1]`` answers the next question."""
+
+    answers: list
+
+
 @pytest.fixture
 def dialogs(monkeypatch):
     """Record message boxes instead of blocking on them."""
-    shown = []
+    shown = Shown()
     for kind in ("critical", "warning", "information"):
         monkeypatch.setattr(QtWidgets.QMessageBox, kind,
                             lambda *args, _k=kind, **kw: shown.append((_k, args[1:])) or
                             QtWidgets.QMessageBox.StandardButton.Ok)
+    # Closing with an unsaved model asks; answer "Discard" unless a test says otherwise.
+    answers = shown.answers = [QtWidgets.QMessageBox.StandardButton.Discard]
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question",
+                        lambda *args, **kw: shown.append(("question", args[1:])) or answers[-1])
     return shown
 
 
@@ -85,6 +95,23 @@ def test_set_network_marks_unsaved_models(window):
     window.set_network(random_network(seed=9), name="trained in the app", unsaved=True)
     assert window.windowTitle().startswith("lstm-viewer — trained in the app *")
     assert window.trace is not None      # the drawing was re-traced with the new model
+
+
+def test_closing_with_an_unsaved_model_asks_first(window, dialogs, tmp_path, monkeypatch):
+    buttons = QtWidgets.QMessageBox.StandardButton
+    window.set_network(random_network(seed=9), name="trained", unsaved=True)
+    dialogs.answers.append(buttons.Cancel)
+    assert not window.close()                     # Cancel: the window and its model stay
+    assert window.isVisible() and window.unsaved
+    dialogs.answers.append(buttons.Save)          # Save, but the file dialog is cancelled: stay
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
+    assert not window.close()
+    target = tmp_path / "kept.keras"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.model_source = str(write_keras_file(tmp_path / "src.keras", window.network))
+    assert window.close()                         # saved, then closed
+    assert target.exists() and not window.unsaved
+    assert [kind for kind, _ in dialogs].count("question") == 3
 
 
 def test_export_trace_and_png(window, tmp_path, dialogs):

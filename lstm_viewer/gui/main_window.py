@@ -257,12 +257,30 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         super().showEvent(event)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        if not self._may_discard_model():
+            event.ignore()
+            return
         self.stepper.play_button.setChecked(False)
+        self.hide()   # waiting for a stopping thread must not look like a frozen window
         panel = getattr(self, "training_panel", None)   # set by training_panel.open_training_panel
         if panel is not None:
             panel.shutdown()    # cancels a running fit and waits for its thread
         self.jobs.shutdown()    # quit() + wait() every worker thread before Qt tears them down
         super().closeEvent(event)
+
+
+    def _may_discard_model(self) -> bool:
+        """A model trained here and not saved is lost on close: ask first (Save / Discard / Cancel)."""
+        if not self.unsaved:
+            return True
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(
+            self, "Unsaved model", f"{self.model_name} was trained here and is not saved. Save it first?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        if answer == buttons.Save:
+            self._on_save_model()
+            return not self.unsaved      # the dialog was cancelled or saving failed: stay open
+        return answer == buttons.Discard
 
 
 def _heading(text: str) -> QtWidgets.QLabel:
