@@ -253,6 +253,9 @@ def test_short_training_swaps_a_working_model_into_the_window(qtbot, mnist_path,
     from lstm_viewer.gui import MainWindow
 
     monkeypatch.setattr(QtWidgets.QMessageBox, "critical", lambda *a, **k: None)
+    asked = []   # closing with the unsaved trained model asks; answer "Discard"
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", lambda *a, **k: asked.append(a[1:]) or
+                        QtWidgets.QMessageBox.StandardButton.Discard)
     window = MainWindow(random_network(name="before.keras"))
     qtbot.addWidget(window)
     window.show()

@@ -207,6 +207,9 @@ def quiet_import(modules: Sequence[str], preload: Sequence[str] = ()) -> None:
       import made is frozen (``gc.freeze``) so that later collections skip it.
     """
     if all(name in sys.modules for name in modules):
+        # Imported earlier (by the CLI path, a test, a notebook) without freezing: freeze now, or
+        # the next full collection walks TensorFlow's objects while the window waits for the GIL.
+        gc.freeze()
         return
     if preload:
         _preload_without_gil(modules[0], preload)
