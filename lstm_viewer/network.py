@@ -111,6 +111,9 @@ class Network:
                                  f"{w.recurrent_kernel.shape}, {w.bias.shape} do not form an LSTM "
                                  f"of {u} units on {inputs} inputs")
             inputs = u
+        if len(set(self.units)) > 1:
+            # A Trace stacks the layers into (layers, 28, units) arrays: one width for all.
+            raise ValueError(f"layers of different widths {self.units}; this app needs one width")
         if self.dense_kernel.shape != (inputs, CLASSES) or self.dense_bias.shape != (CLASSES,):
             raise ValueError(f"dense head {self.dense_kernel.shape} does not map {inputs} units "
                              f"to {CLASSES} classes")
@@ -120,11 +123,8 @@ class Network:
         return [w.units for w in self.layers]
 
     def describe(self) -> str:
-        """e.g. '3 × 256 LSTM' (or '2 layers: 128, 64' when the widths differ)."""
-        units = self.units
-        if len(set(units)) == 1:
-            return f"{len(units)} × {units[0]} LSTM"
-        return f"{len(units)} LSTM layers: {', '.join(map(str, units))}"
+        """e.g. '3 × 256 LSTM'."""
+        return f"{len(self.units)} × {self.units[0]} LSTM"
 
     def trace(self, image: np.ndarray) -> Trace:
         """Run one (28, 28) digit in [0, 1] through the network, keeping every intermediate."""

@@ -139,3 +139,12 @@ def test_network_rejects_inconsistent_weights():
     from lstm_viewer.network import LstmWeights
     with pytest.raises(ValueError, match="layer_0"):
         Network([LstmWeights(np.zeros((28, 8)), np.zeros((4, 16)), np.zeros(16))], np.zeros((4, 10)), np.zeros(10))
+
+
+def test_layers_of_different_widths_are_refused_clearly():
+    from lstm_viewer.network import LstmWeights
+    rng = np.random.default_rng(0)
+    layers = [LstmWeights(rng.normal(size=(28, 32)), rng.normal(size=(8, 32)), np.zeros(32)),
+              LstmWeights(rng.normal(size=(8, 16)), rng.normal(size=(4, 16)), np.zeros(16))]
+    with pytest.raises(ValueError, match="different widths"):
+        Network(layers, np.zeros((4, 10)), np.zeros(10))

@@ -296,12 +296,15 @@ def test_cancel_stops_within_one_batch_and_no_model_comes(qtbot, panel):
     batches: list[Progress] = []
     panel.start()
     worker = panel._worker
-    worker.progress.connect(lambda p: batches.append(p) if isinstance(p, Progress) else None)
+    # Counted on the worker's thread as it reports (a direct connection): queued deliveries would
+    # lag behind the worker by several tiny batches and blur "within one batch".
+    worker.progress.connect(lambda p: batches.append(p) if isinstance(p, Progress) else None,
+                            QtCore.Qt.ConnectionType.DirectConnection)
     qtbot.waitUntil(lambda: len(batches) >= 3, timeout=TRAIN_TIMEOUT_MS)
-    at_cancel = len(batches)
     started = time.perf_counter()
     with qtbot.waitSignal(worker.cancelled, timeout=30_000):
-        panel.cancel_button.click()
+        panel.cancel_button.click()     # sets the worker's stop flag before it returns
+        at_cancel = len(batches)
     seconds = time.perf_counter() - started
     qtbot.wait(50)   # progress already queued before ``cancelled`` has been delivered by now
     assert len(batches) - at_cancel <= 1, "more than one batch after Cancel"

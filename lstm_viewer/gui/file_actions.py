@@ -56,7 +56,7 @@ class FileActions:
         path = Path(path)
         self.openModelAction.setEnabled(False)
         self.statusBar().showMessage(f"Opening {path.name}…")
-        self.jobs.start(lambda: _load_and_probe(path), self._on_model_loaded, self._on_model_failed)
+        self.jobs.start(lambda: _load_model(path), self._on_model_loaded, self._on_model_failed)
 
     def save_model_as(self, path: str | Path) -> Path:
         """Save the current model: Keras saves a trained one, a model from a file is copied."""
@@ -169,18 +169,10 @@ class FileActions:
             self.statusBar().showMessage(done.format(path), 6000)
 
 
-def _load_and_probe(path: Path):
-    """Load a model and trace a blank digit with it, so a model the views can't show fails here."""
-    import numpy as np
-
+def _load_model(path: Path):
+    """Load a model off the GUI thread; ``Network`` refuses any the views cannot show (UserError)."""
     from ..kerasfile import load_network   # numpy + h5py; Keras only for unusual files
-
-    network = load_network(path)
-    try:
-        network.trace(np.zeros((28, 28), np.float32))
-    except ValueError as exc:   # e.g. layers of different widths: the trace stacks them
-        raise UserError(f"{path}: this app cannot show this model yet ({exc})") from None
-    return network
+    return load_network(path)
 
 
 def _save_pixmap(picture: QtGui.QPixmap, path: Path) -> None:
