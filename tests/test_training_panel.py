@@ -414,3 +414,50 @@ def test_closing_the_window_while_training_exits_cleanly(tmp_path, mnist_path):
     assert code == 0, stderr[-2000:]
     assert "QThread: Destroyed" not in stderr
     assert seconds < 3.0
+
+
+def test_closing_the_app_while_tensorflow_imports_exits_within_3_s(tmp_path, mnist_path):
+    """The real app (run_app) in a fresh process: Train, then close at once, while the worker is
+    still importing TensorFlow (which cannot be interrupted). The process must be gone in 3 s."""
+    script = tmp_path / "close_during_import.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, time
+        from PyQt6 import QtCore, QtWidgets
+        app = QtWidgets.QApplication(sys.argv[:1])
+        from lstm_viewer.gui import app as gui_app
+        from lstm_viewer.gui.main_window import MainWindow
+
+        def go():
+            window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))
+            window.trainAction.trigger()
+            panel = window.training_panel
+            panel.data_edit.setText({str(mnist_path)!r})
+            panel.layersSpin.setValue(1); panel.unitsSpin.setValue(8)
+            panel.start()
+            def close():
+                print("IMPORTING", "tensorflow" in sys.modules and "keras" in sys.modules, flush=True)
+                print("CLOSING", flush=True)
+                window.close()
+            QtCore.QTimer.singleShot(1500, close)   # MNIST is loaded by then; TensorFlow is not
+
+        QtCore.QTimer.singleShot(200, go)
+        sys.exit(gui_app.run_app(None))
+    """))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    closing_at = None
+    for line in process.stdout:
+        if line.startswith("IMPORTING"):
+            assert line.split()[1] == "False", "TensorFlow was already imported: nothing to test"
+        if line.startswith("CLOSING"):
+            closing_at = time.perf_counter()
+            break
+    assert closing_at is not None, process.stderr.read()
+    process.wait(timeout=30)
+    seconds = time.perf_counter() - closing_at
+    stderr = process.stderr.read()
+    assert process.returncode == 0, stderr
+    assert "QThread: Destroyed" not in stderr
+    print(f"\nexit {seconds:.2f} s after close")
+    assert seconds < 3.0, f"exit took {seconds:.1f} s after close"

@@ -1,6 +1,7 @@
 """``run_app``: the QApplication, the model, the window. Used by ``lstm-viewer`` with no command."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -35,4 +36,28 @@ def run_app(model_path: str | Path | None = None) -> int:
     window = MainWindow(network)
     window.show_first_sample()       # a traced digit from the first second, not an empty window
     window.show()
+    # Connected before any worker registers its own aboutToQuit wait, so it runs first.
+    app.aboutToQuit.connect(_leave_if_a_worker_is_stuck)
     return app.exec()
+
+
+def _leave_if_a_worker_is_stuck() -> None:
+    """Exit now when a worker outlived the window's close (it waited 2 s for each).
+
+    Such a worker is inside a step that cannot be interrupted (TensorFlow's import, the first
+    batch's graph compile, a test-set load); waiting would keep a closed app's process alive for
+    seconds more. Nothing of the user's is in it (models are saved on the GUI thread), and skipping
+    interpreter shutdown also skips the exit handlers that crash while an import is half done.
+    """
+    from . import workers
+    if workers.live_threads() or _window_jobs_running():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def _window_jobs_running() -> bool:
+    from .main_window import MainWindow
+    from PyQt6 import QtWidgets
+    return any(isinstance(w, MainWindow) and w.jobs.has_running_threads()
+               for w in QtWidgets.QApplication.topLevelWidgets())

@@ -51,6 +51,8 @@ class Jobs(QtCore.QObject):
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self._running: dict[int, tuple[QtCore.QThread, Worker]] = {}
+        # Threads still running after a timed-out shutdown: referenced until the process ends.
+        self._stragglers: list[tuple[QtCore.QThread, Worker]] = []
         self._next_id = 0
         self._closed = False
 
@@ -86,7 +88,11 @@ class Jobs(QtCore.QObject):
     def is_busy(self) -> bool:
         return bool(self._running)
 
-    def shutdown(self, timeout_ms: int = 30000) -> None:
+    def has_running_threads(self) -> bool:
+        """True while a thread of ours still runs (after ``shutdown`` too, if it timed out)."""
+        return any(thread.isRunning() for thread, _ in self._stragglers + list(self._running.values()))
+
+    def shutdown(self, timeout_ms: int = 2000) -> None:
         """Quit and wait for every thread (a running load cannot be interrupted; it is short)."""
         self._closed = True
         for thread, worker in list(self._running.values()):
@@ -97,7 +103,8 @@ class Jobs(QtCore.QObject):
                 except TypeError:
                     pass
             thread.quit()
-            thread.wait(timeout_ms)
+            if not thread.wait(timeout_ms):
+                self._stragglers.append((thread, worker))   # keep it referenced while it runs
         was_busy = bool(self._running)
         self._running.clear()
         if was_busy:

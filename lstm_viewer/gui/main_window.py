@@ -264,7 +264,7 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         self.hide()   # waiting for a stopping thread must not look like a frozen window
         panel = getattr(self, "training_panel", None)   # set by training_panel.open_training_panel
         if panel is not None:
-            panel.shutdown()    # cancels a running fit and waits for its thread
+            panel.shutdown(2000)    # cancels a running fit and waits for its thread
         self.jobs.shutdown()    # quit() + wait() every worker thread before Qt tears them down
         super().closeEvent(event)
 
