@@ -9,7 +9,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 from .errors import UserError

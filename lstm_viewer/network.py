@@ -128,15 +128,17 @@ class Network:
 
     def trace(self, image: np.ndarray) -> Trace:
         """Run one (28, 28) digit in [0, 1] through the network, keeping every intermediate."""
-        x = _as_batch(image)
+        x = x0 = _as_batch(image)
         gates, cs, hs = [], [], []
         for weights in self.layers:
             g, c, h = _run_layer(weights, x, record=True)
-            gates.append(g[0]), cs.append(c[0]), hs.append(h[0])
+            gates.append(g[0])
+            cs.append(c[0])
+            hs.append(h[0])
             x = h
         h_top = hs[-1]
         probs = _softmax(h_top @ self.dense_kernel + self.dense_bias)
-        return Trace(image=x_image(image), gates=np.stack(gates), c=np.stack(cs), h=np.stack(hs),
+        return Trace(image=x0[0].copy(), gates=np.stack(gates), c=np.stack(cs), h=np.stack(hs),
                      probs=probs.astype(np.float32))
 
     def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
@@ -149,10 +151,6 @@ class Network:
                 x = _run_layer(weights, x, record=False)
             out[start:start + batch_size] = _softmax(x[:, -1] @ self.dense_kernel + self.dense_bias)
         return out
-
-
-def x_image(image: np.ndarray) -> np.ndarray:
-    return np.array(image, dtype=np.float32).reshape(ROWS, COLUMNS)
 
 
 def _as_batch(image: np.ndarray) -> np.ndarray:
