@@ -87,6 +87,9 @@ class TrainResult:
     history: list[Progress]
 
 
+OUT_OF_MEMORY = "out of memory: try fewer units, layers or a smaller batch size"
+
+
 class TrainingError(UserError):
     """Training could not go on (NaN loss, out of memory...): said in plain words."""
 
@@ -156,11 +159,11 @@ def train(config: TrainConfig, data: Mnist,
                       callbacks=[callback], verbose=0)
             if tracker.cancelled or tracker.diverged:
                 break
-    except MemoryError as exc:
-        raise TrainingError("out of memory: try fewer units, layers or a smaller batch size") from exc
     except Exception as exc:
-        if "OOM" in type(exc).__name__ or "ResourceExhausted" in type(exc).__name__:
-            raise TrainingError("out of memory: try fewer units, layers or a smaller batch size") from exc
+        # numpy's MemoryError, or TensorFlow's ResourceExhaustedError (not imported by name here)
+        if isinstance(exc, MemoryError) or "ResourceExhausted" in type(exc).__name__ \
+                or "OOM" in type(exc).__name__:
+            raise TrainingError(OUT_OF_MEMORY) from exc
         raise
     if tracker.diverged:
         raise TrainingError("training diverged (the loss became NaN): try a smaller learning rate")

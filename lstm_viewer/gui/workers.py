@@ -44,7 +44,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, UserError):
         return str(exc)
     if isinstance(exc, MemoryError):
-        return "out of memory: try fewer units, layers or a smaller batch size"
+        from ..training import OUT_OF_MEMORY   # cheap: TensorFlow is imported inside functions only
+        return OUT_OF_MEMORY
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
