@@ -146,14 +146,16 @@ def test_plots_hold_the_trace_for_the_current_row(window, qtbot, by_magnitude):
             shown = heat.image.image
             np.testing.assert_array_equal(shown[:t + 1], values[:t + 1][:, order])
             assert np.isnan(shown[t + 1:]).all()                  # rows not read yet are blank
-            x, y = heat.curve.getData()               # stems: (unit + 0.5, 0) → (unit + 0.5, value)
-            np.testing.assert_array_equal(y[1::2], values[t, order])
-            assert not y[0::2].any() and np.array_equal(x[1::2], np.arange(len(order)) + 0.5)
+            x, y = heat.curve.data()                  # stems: (unit + 0.5, 0) → (unit + 0.5, value)
+            np.testing.assert_array_equal(y, values[t, order])
+            np.testing.assert_array_equal(x, np.arange(len(order)) + 0.5)
         assert view.h.image.levels.tolist() == [-1.0, 1.0]
         low, high = view.c.image.levels
         assert low == -high and high >= np.abs(tr.c[k]).max()
-    np.testing.assert_array_equal(window.softmax.current_bars.opts["height"], tr.probs[t])
-    np.testing.assert_array_equal(window.softmax.final_bars.opts["height"], tr.probs[-1])
+    np.testing.assert_array_equal(window.softmax.current_bars.heights(), tr.probs[t])
+    assert window.softmax.current_bars.highlighted() == np.argmax(tr.probs[t])
+    np.testing.assert_array_equal(window.softmax.final_bars.heights(), tr.probs[-1])
+    assert window.softmax.final_bars.highlighted() == tr.prediction
     np.testing.assert_array_equal(window.softmax.time_image.image[:t + 1], tr.probs[:t + 1])
     assert np.isnan(window.softmax.time_image.image[t + 1:]).all()
     np.testing.assert_array_equal(window.input_view.image.image, tr.image)

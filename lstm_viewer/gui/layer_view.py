@@ -11,6 +11,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..network import GATE_NAMES, Trace
 from . import style
+from .light_items import StemsItem
 
 LEFT_AXIS_WIDTH = 36
 GATE_TITLES = {"i": "i · input gate", "f": "f · forget gate", "g": "g · candidate (tanh)",
@@ -44,15 +45,11 @@ class _Heat:
             self.curve_plot.setXLink(self.plot)  # a unit's curve point sits under its heatmap column
             self.curve_plot.setMaximumHeight(90)
             self.curve_plot.addLine(y=0, pen=pg.mkPen(style.MUTED, width=1))
-            # The current row as stems (one vertical line per unit from 0 to its value), in one bare
-            # PlotCurveItem with no auto-range: a stem lines up with its heatmap column, and it
-            # paints far fewer pixels than a zig-zagging line through 256 alternating values.
+            # The current row as stems (one vertical line per unit from 0 to its value): a stem
+            # lines up with its heatmap column, and it paints far fewer pixels than a zig-zagging
+            # line through 256 alternating values.
             self.curve_plot.disableAutoRange()
-            self._stem_x = np.repeat(np.arange(units, dtype=np.float64) + 0.5, 2)
-            self._stem_y = np.zeros(2 * units, dtype=np.float64)
-            self.curve = pg.PlotCurveItem(self._stem_x, self._stem_y, connect="pairs",
-                                          pen=pg.mkPen(curve_colour, width=_stem_width(units)),
-                                          skipFiniteCheck=True)
+            self.curve = StemsItem(units, pg.mkPen(curve_colour, width=_stem_width(units)))
             self.curve_plot.addItem(self.curve)
             for plot in (self.plot, self.curve_plot):   # equal axis widths keep the columns aligned
                 plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
@@ -66,8 +63,7 @@ class _Heat:
             style.blank_rows(values, row, self.buffer)
         self.image.setImage(self.buffer, autoLevels=False)
         if self.curve is not None:
-            self._stem_y[1::2] = 0.0 if values is None else values[row]
-            self.curve.setData(self._stem_x, self._stem_y, connect="pairs", skipFiniteCheck=True)
+            self.curve.set_values(None if values is None else values[row])
 
     def set_levels(self, levels: tuple[float, float]) -> None:
         if levels == self._levels:
@@ -79,6 +75,7 @@ class _Heat:
         self.bar.axis.setTicks(ticks)
         if self.curve_plot is not None:
             self.curve_plot.setYRange(low, high, padding=0.05)
+            self.curve.set_extent(low, high)
             self.curve_plot.getAxis("left").setTicks(ticks)
 
 

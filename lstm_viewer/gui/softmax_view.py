@@ -7,11 +7,12 @@ from PyQt6 import QtCore, QtWidgets
 
 from ..network import Trace
 from . import style
+from .light_items import BarsItem
 
 CLASSES = np.arange(10)
 
 
-def _bars(layout: pg.GraphicsLayout, title: str) -> tuple[pg.PlotItem, pg.BarGraphItem]:
+def _bars(layout: pg.GraphicsLayout, title: str) -> tuple[pg.PlotItem, BarsItem]:
     plot = layout.addPlot(enableMenu=False)
     style.quiet_plot(plot)
     plot.setTitle(title, size="9pt")
@@ -21,8 +22,7 @@ def _bars(layout: pg.GraphicsLayout, title: str) -> tuple[pg.PlotItem, pg.BarGra
     plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in (0, 0.5, 1)]])
     plot.setMaximumHeight(150)
     plot.setMinimumHeight(80)
-    bars = pg.BarGraphItem(x=CLASSES, height=np.zeros(10), width=0.7, brushes=[style.MUTED] * 10,
-                           pen=pg.mkPen(None))
+    bars = BarsItem(len(CLASSES), width=0.7, colour=style.MUTED, highlight=style.ACCENT)
     plot.addItem(bars)
     layout.nextRow()
     return plot, bars
@@ -71,11 +71,11 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
     def show_trace(self, trace: Trace | None) -> None:
         self._trace = trace
         if trace is None:
-            self.final_bars.setOpts(height=np.zeros(10), brushes=[style.MUTED] * 10)
+            self.final_bars.set_heights(None)
             self.settled_line.hide()
             self.settled_text.setText("")
             return
-        self.final_bars.setOpts(height=trace.probs[-1], brushes=_brushes(trace.probs[-1]))
+        self.final_bars.set_heights(trace.probs[-1], highlighted=trace.prediction)
         settled = trace.settled_row()
         # The answer is on top from row settled+1 on: mark the top edge of that row.
         self.settled_line.setPos(settled)
@@ -87,18 +87,14 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         self.row_line.setPos(row + 1)
         self.current_text.setText(f"row {row + 1}")
         if self._trace is None:
-            self.current_bars.setOpts(height=np.zeros(10), brushes=[style.MUTED] * 10)
+            self.current_bars.set_heights(None)
             self._time_buffer.fill(np.nan)
         else:
             probs = self._trace.probs[row]
-            self.current_bars.setOpts(height=probs, brushes=_brushes(probs))
+            self.current_bars.set_heights(probs, highlighted=int(np.argmax(probs)))
             style.blank_rows(self._trace.probs, row, self._time_buffer)
         self.time_image.setImage(self._time_buffer, autoLevels=False)
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(300, 700)
 
-
-def _brushes(probs: np.ndarray) -> list[str]:
-    top = int(np.argmax(probs))
-    return [style.ACCENT if k == top else style.MUTED for k in CLASSES]

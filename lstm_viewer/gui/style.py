@@ -58,8 +58,10 @@ class HeatImage(pg.ImageItem):
     """An ImageItem for float heatmaps with fixed levels and a lookup table, rendered the short way.
 
     ``image`` stays the float data it was given (NaN = blank). Rendering maps it to 8-bit indices
-    into a colour table (index 0 transparent, for NaN) and wraps them in an Indexed8 QImage: a few
-    numpy passes, against pyqtgraph's general path which costs about ten times as much per frame.
+    and looks them up in a table of opaque 32-bit colours (index 0 is the blank colour, for NaN):
+    a few numpy passes, against pyqtgraph's general path which costs about ten times as much per
+    frame. The result is an RGB32 QImage because Qt draws that, scaled, about four times faster
+    than an 8-bit indexed one (measured: 65 against 250 µs for a 256 × 28 heatmap).
     """
 
     def render(self) -> None:
@@ -72,21 +74,21 @@ class HeatImage(pg.ImageItem):
         scaled = np.subtract(values, low, dtype=np.float32)
         scaled *= scale
         np.clip(scaled, 0.0, 254.0, out=scaled)
-        blank = np.isnan(scaled)
-        scaled[blank] = -1.0
-        self._indices = np.ascontiguousarray(scaled + 1.0, dtype=np.uint8)   # kept: QImage borrows it
-        rows, columns = self._indices.shape
-        qimage = QtGui.QImage(self._indices.data, columns, rows, columns,
-                              QtGui.QImage.Format.Format_Indexed8)
-        qimage.setColorTable(self._colour_table(lut))
-        self.qimage = qimage
+        scaled[np.isnan(scaled)] = -1.0
+        scaled += 1.0
+        # Kept on the item: the QImage borrows this memory.
+        self._pixels = self._colour_table(lut)[scaled.astype(np.uint8)]
+        rows, columns = self._pixels.shape
+        self.qimage = QtGui.QImage(self._pixels.data, columns, rows, 4 * columns,
+                                   QtGui.QImage.Format.Format_RGB32)
         self._renderRequired = False
         self._unrenderable = False
 
-    def _colour_table(self, lut: np.ndarray) -> list[int]:
+    def _colour_table(self, lut: np.ndarray) -> np.ndarray:
         if getattr(self, "_table_for", None) is not lut:
-            picks = np.asarray(lut)[np.linspace(0, len(lut) - 1, 255).round().astype(int)]
-            self._table = [0] + [QtGui.qRgb(*(int(c) for c in rgb[:3])) for rgb in picks]
+            picks = np.asarray(lut)[np.linspace(0, len(lut) - 1, 255).round().astype(int), :3]
+            rgb = np.vstack([QtGui.QColor(BLANK).getRgb()[:3], picks]).astype(np.uint32)
+            self._table = 0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
             self._table_for = lut
         return self._table
 

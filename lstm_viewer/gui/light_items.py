@@ -1,0 +1,92 @@
+"""Two plot items made for redrawing every frame: stems (the current row's units) and bars (softmax).
+
+pyqtgraph's PlotCurveItem and BarGraphItem are general: each ``setData`` rebuilds a path or a
+picture, recomputes data bounds and tells the view box, which costs about a millisecond per item
+per frame here. These items know their x positions and their extent up front, keep their values in
+numpy, and paint in one or two QPainter calls: a new frame is "write the numbers, ``update()``".
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore, QtGui
+
+
+class StemsItem(pg.GraphicsObject):
+    """One vertical stem per unit, from 0 to its value, at x = unit + 0.5.
+
+    The stems are one polyline 0 → value → 0 per unit, held in a QPolygonF whose memory numpy
+    writes into directly, so a frame costs no Python loop and one ``drawPolyline``.
+    """
+
+    def __init__(self, units: int, pen: QtGui.QPen) -> None:
+        super().__init__()
+        self._polygon = pg.functions.create_qpolygonf(3 * units)
+        self._points = pg.functions.ndarray_from_qpolygonf(self._polygon)   # (3 units, 2) view
+        self._points[:, 0] = np.repeat(np.arange(units) + 0.5, 3)
+        self._points[:, 1] = 0.0
+        self._pen = pen
+        self._bounds = QtCore.QRectF(0.0, -1.0, float(units), 2.0)
+
+    def set_values(self, values: np.ndarray | None) -> None:
+        """Stem heights, one per unit (None: all zero)."""
+        heights = self._points[1::3, 1]
+        heights[:] = 0.0 if values is None else values
+        self._cover(float(heights.min()), float(heights.max()))
+        self.update()
+
+    def set_extent(self, low: float, high: float) -> None:
+        """The y range the stems are expected to span (the plot's range): the item's bounds."""
+        self._cover(low, high)
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) of the stems' tops: unit + 0.5 and its value."""
+        return self._points[1::3, 0].copy(), self._points[1::3, 1].copy()
+
+    def _cover(self, low: float, high: float) -> None:
+        bounds = self._bounds
+        if low < bounds.top() or high > bounds.bottom():
+            self.prepareGeometryChange()   # only when growing: Qt must repaint the larger area
+            top, bottom = min(low, bounds.top()), max(high, bounds.bottom())
+            self._bounds = QtCore.QRectF(bounds.left(), top, bounds.width(), bottom - top)
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._bounds
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        painter.setPen(self._pen)
+        painter.drawPolyline(self._polygon)
+
+
+class BarsItem(pg.GraphicsObject):
+    """Bars of ``width`` centred on x = 0, 1, …, n-1, from 0 to each height; one bar highlighted."""
+
+    def __init__(self, count: int, width: float, colour: str, highlight: str) -> None:
+        super().__init__()
+        self._heights = np.zeros(count)
+        self._width = width
+        self._highlighted: int | None = None
+        self._brushes = (pg.mkBrush(colour), pg.mkBrush(highlight))
+        self._bounds = QtCore.QRectF(-width / 2, 0.0, count - 1 + width, 1.0)
+
+    def set_heights(self, heights: np.ndarray | None, highlighted: int | None = None) -> None:
+        self._heights[:] = 0.0 if heights is None else heights
+        self._highlighted = highlighted
+        self.update()
+
+    def heights(self) -> np.ndarray:
+        return self._heights.copy()
+
+    def highlighted(self) -> int | None:
+        return self._highlighted
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._bounds   # probabilities: heights stay within [0, 1]
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        half = self._width / 2
+        for k, height in enumerate(self._heights):
+            if height > 0:
+                painter.setBrush(self._brushes[k == self._highlighted])
+                painter.drawRect(QtCore.QRectF(k - half, 0.0, self._width, float(height)))
