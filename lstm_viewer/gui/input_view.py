@@ -40,7 +40,7 @@ class InputView(pg.GraphicsLayoutWidget):
         self._cursor.setPen(pg.mkPen(style.ACCENT, width=2, cosmetic=True))
         self.plot.addItem(self._cursor)
         self.plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0.02)
-        style.cache_static_items(self)
+        style.settle_scene(self)
 
     def show_image(self, image28: np.ndarray | None) -> None:
         data = np.zeros((28, 28), np.float32) if image28 is None else image28

@@ -39,7 +39,7 @@ class _Heat:
         if curve_colour is not None:
             layout.nextRow()
             # The curve beneath carries the unit axis; the heatmap's own labels would repeat it.
-            self.plot.getAxis("bottom").setStyle(showValues=False)
+            self.plot.hideAxis("bottom")
             self.curve_plot = layout.addPlot(enableMenu=False)
             style.quiet_plot(self.curve_plot)
             self.curve_plot.setXLink(self.plot)  # a unit's curve point sits under its heatmap column
@@ -113,7 +113,7 @@ class LayerView(QtWidgets.QWidget):
         self.h.set_levels((-1.0, 1.0))
         self.c.set_levels((-1.0, 1.0))
         self._stack.addWidget(self.states)
-        style.cache_static_items(self.states)
+        style.settle_scene(self.states)
         self.states.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
         self._title = title
@@ -192,7 +192,7 @@ class LayerView(QtWidgets.QWidget):
             heat.set_levels(levels)
             self.gates.append(heat)
         self._stack.addWidget(self.gates_widget)
-        style.cache_static_items(self.gates_widget)
+        style.settle_scene(self.gates_widget)
         self.gates_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.set_order_label(self._by_magnitude)
         self._gates_stale = True

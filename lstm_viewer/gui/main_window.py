@@ -20,6 +20,7 @@ from .layers_panel import LayersPanel
 from .samples import SamplesPanel
 from .softmax_view import SoftmaxView
 from .state_panel import StatePanel
+from .steady_label import steady
 from .stepper import StepperBar
 
 LIVE_INTERVAL_MS = 33    # re-trace at most ~30 times a second while drawing
@@ -82,12 +83,6 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         self.prediction_detail = QtWidgets.QLabel("")
         self.prediction_detail.setObjectName("predictionDetailLabel")
         self.prediction_detail.setWordWrap(True)
-        # Fixed size: new text each row must not re-lay out the column (that repaints the softmax).
-        self.prediction_detail.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                             QtWidgets.QSizePolicy.Policy.Fixed)
-        self.prediction_detail.setFixedHeight(3 * self.prediction_detail.fontMetrics().height() + 4)
-        self.prediction_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                            QtWidgets.QSizePolicy.Policy.Fixed)
 
         left = QtWidgets.QWidget()
         left_layout = QtWidgets.QVBoxLayout(left)
@@ -105,8 +100,9 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         right = QtWidgets.QWidget()
         right_layout = QtWidgets.QVBoxLayout(right)
         right_layout.setContentsMargins(4, 4, 4, 4)
-        right_layout.addWidget(self.prediction_label)
-        right_layout.addWidget(self.prediction_detail)
+        # Held steady: their text changes with every row (see steady_label).
+        right_layout.addWidget(steady(self.prediction_label))
+        right_layout.addWidget(steady(self.prediction_detail, lines=3))
         right_layout.addWidget(self.softmax, 1)
         right_layout.addWidget(self.state_panel)
 

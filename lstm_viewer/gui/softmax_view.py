@@ -66,7 +66,7 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         for row, stretch in ((0, 2), (1, 2), (2, 5)):   # the prediction over time gets the room
             grid.setRowStretchFactor(row, stretch)
         self._trace: Trace | None = None
-        style.cache_static_items(self)
+        style.settle_scene(self)
 
     def show_trace(self, trace: Trace | None) -> None:
         self._trace = trace

