@@ -132,7 +132,7 @@ def test_threads_are_finished_after_close(qtbot, dialogs, tmp_path):
     win = MainWindow(random_network())
     qtbot.addWidget(win)
     win.load_model(write_keras_file(tmp_path / "m.keras", random_network(seed=2)))
-    threads = [thread for thread, _worker in win.jobs._running.values()]
+    threads = win.jobs.threads()
     assert threads
     win.close()
     assert all(t.isFinished() for t in threads) and not win.jobs.is_busy()

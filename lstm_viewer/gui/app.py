@@ -50,14 +50,8 @@ def _leave_if_a_worker_is_stuck() -> None:
     interpreter shutdown also skips the exit handlers that crash while an import is half done.
     """
     from . import workers
-    if workers.live_threads() or _window_jobs_running():
+    if workers.live_threads():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
 
-
-def _window_jobs_running() -> bool:
-    from .main_window import MainWindow
-    from PyQt6 import QtWidgets
-    return any(isinstance(w, MainWindow) and w.jobs.has_running_threads()
-               for w in QtWidgets.QApplication.topLevelWidgets())

@@ -1,9 +1,10 @@
-"""Run one blocking function (load a model, load and score the test set) in a QThread.
+"""The window's short background jobs (load a model, load and score the test set).
 
-The pattern of superqt's ``new_worker_qthread``: the worker only emits signals (``returned`` with the
-result or ``errored`` with a one-line message); thread and worker stay referenced by the ``Jobs``
-registry until the thread has finished, so Qt never destroys a running thread; ``Jobs.shutdown``
-quits and waits for them all when the window closes.
+A thin layer over ``workers``: each job is a ``workers.Worker`` on its own thread, so the one
+registry there keeps every thread referenced until it has ended, and closing the app waits for all
+of them in one place. What this adds is the window's view of its jobs: callbacks on the GUI thread,
+``busyChanged`` for the busy indicator, and ``shutdown`` that drops the results of jobs still
+running when the window closes.
 """
 from __future__ import annotations
 
@@ -11,36 +12,7 @@ from typing import Any, Callable
 
 from PyQt6 import QtCore
 
-from ..errors import UserError
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line for the user: our own messages as they are, anything else with its type."""
-    if isinstance(exc, UserError):
-        return str(exc)
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-class Worker(QtCore.QObject):
-    returned = QtCore.pyqtSignal(object)
-    errored = QtCore.pyqtSignal(str)
-    finished = QtCore.pyqtSignal()
-
-    def __init__(self, function: Callable[[], Any]) -> None:
-        super().__init__()
-        self._function = function
-
-    @QtCore.pyqtSlot()
-    def run(self) -> None:
-        try:
-            result = self._function()
-        except Exception as exc:  # reported to the GUI thread, never lost in the worker
-            self.errored.emit(describe_error(exc))
-        else:
-            self.returned.emit(result)
-        finally:
-            self.finished.emit()
+from . import workers
 
 
 class Jobs(QtCore.QObject):
@@ -50,14 +22,11 @@ class Jobs(QtCore.QObject):
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self._running: dict[int, tuple[QtCore.QThread, Worker]] = {}
-        # Threads still running after a timed-out shutdown: referenced until the process ends.
-        self._stragglers: list[tuple[QtCore.QThread, Worker]] = []
-        self._next_id = 0
+        self._running: dict[QtCore.QThread, workers.Worker] = {}
         self._closed = False
 
     def start(self, function: Callable[[], Any], on_result: Callable[[Any], None],
-              on_error: Callable[[str], None]) -> Worker | None:
+              on_error: Callable[[str], None]) -> workers.Worker | None:
         """Run ``function()`` off the GUI thread; the callbacks run on the GUI thread.
 
         After ``shutdown`` nothing starts (None): a late timer must not leave a thread running
@@ -65,18 +34,13 @@ class Jobs(QtCore.QObject):
         """
         if self._closed:
             return None
-        thread = QtCore.QThread()
-        worker = Worker(function)
-        worker.moveToThread(thread)
-        job_id, self._next_id = self._next_id, self._next_id + 1
-        self._running[job_id] = (thread, worker)
+        worker = workers.Worker(lambda _report, _should_stop: function())
         # Queued into the GUI thread because this object lives there.
-        worker.returned.connect(on_result, QtCore.Qt.ConnectionType.QueuedConnection)
+        worker.finished.connect(on_result, QtCore.Qt.ConnectionType.QueuedConnection)
         worker.errored.connect(on_error, QtCore.Qt.ConnectionType.QueuedConnection)
-        thread.started.connect(worker.run)
-        worker.finished.connect(thread.quit)
-        thread.finished.connect(lambda: self._on_thread_finished(job_id))
-        thread.start()
+        thread = workers.start(worker)
+        self._running[thread] = worker
+        thread.finished.connect(lambda: self._on_thread_finished(thread))
         if len(self._running) == 1:
             self.busyChanged.emit(True)
         return worker
@@ -88,33 +52,31 @@ class Jobs(QtCore.QObject):
     def is_busy(self) -> bool:
         return bool(self._running)
 
-    def has_running_threads(self) -> bool:
-        """True while a thread of ours still runs (after ``shutdown`` too, if it timed out)."""
-        return any(thread.isRunning() for thread, _ in self._stragglers + list(self._running.values()))
+    def threads(self) -> list[QtCore.QThread]:
+        """The threads of the jobs still counted as running."""
+        return list(self._running)
 
     def shutdown(self, timeout_ms: int = 2000) -> None:
-        """Quit and wait for every thread (a running load cannot be interrupted; it is short)."""
+        """Drop the results of running jobs, then wait up to ``timeout_ms`` for each thread.
+
+        A load cannot be interrupted; one that outlives the wait stays in ``workers``' registry,
+        which keeps it referenced until it ends (and the app's exit hook knows about it).
+        """
         self._closed = True
-        for thread, worker in list(self._running.values()):
-            # Results that arrive now would land in a window that is going away: drop them.
-            for signal in (worker.returned, worker.errored, thread.finished):
+        for thread, worker in list(self._running.items()):
+            # Results that arrive now would land in a window that is going away.
+            for signal in (worker.finished, worker.errored):
                 try:
                     signal.disconnect()
                 except TypeError:
                     pass
             thread.quit()
-            if not thread.wait(timeout_ms):
-                self._stragglers.append((thread, worker))   # keep it referenced while it runs
+            thread.wait(timeout_ms)
         was_busy = bool(self._running)
         self._running.clear()
         if was_busy:
             self.busyChanged.emit(False)
 
-    def _on_thread_finished(self, job_id: int) -> None:
-        entry = self._running.pop(job_id, None)
-        if entry is not None:
-            # ``finished`` is emitted just before the thread really ends: wait for that before the
-            # last reference goes, or Qt aborts with "Destroyed while thread is still running".
-            entry[0].wait()
-        if not self._running:
+    def _on_thread_finished(self, thread: QtCore.QThread) -> None:
+        if self._running.pop(thread, None) is not None and not self._running:
             self.busyChanged.emit(False)

@@ -11,7 +11,7 @@ from PyQt6 import QtGui, QtWidgets
 
 from ..errors import UserError
 from . import file_ops
-from .background import describe_error
+from .workers import describe_error
 
 MODEL_FILTER = "Keras models (*.keras);;All files (*)"
 
