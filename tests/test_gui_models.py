@@ -114,6 +114,26 @@ def test_closing_with_an_unsaved_model_asks_first(window, dialogs, tmp_path, mon
     assert [kind for kind, _ in dialogs].count("question") == 3
 
 
+def test_a_failed_save_of_a_trained_model_says_so_and_keeps_it_unsaved(window, qtbot, dialogs,
+                                                                        tmp_path, monkeypatch):
+    """A model trained in the app is saved by Keras in a worker; a failure is a dialog, and the
+    model stays marked unsaved (closing would still ask)."""
+    from lstm_viewer.errors import UserError
+    from lstm_viewer.gui import file_actions
+
+    def failing_save(model, path):
+        raise UserError(f"{path}: cannot write (No space left on device)")
+
+    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
+    monkeypatch.setattr(file_actions, "_save_keras", failing_save)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "m.keras"), ""))
+    window.saveModelAction.trigger()
+    wait_idle(qtbot, window)
+    assert [kind for kind, _ in dialogs] == ["critical"] and "No space left" in dialogs[0][1][1]
+    assert window.unsaved and window.saveModelAction.isEnabled()
+
+
 def test_export_trace_and_png(window, tmp_path, dialogs):
     npz = window.export_trace(tmp_path / "trace")
     with np.load(npz) as archive:

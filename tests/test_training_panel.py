@@ -246,9 +246,10 @@ def test_event_loop_never_stalls_while_training(qtbot, panel):
     assert probe.max_ours < 0.100
 
 
-def test_short_training_swaps_a_working_model_into_the_window(qtbot, mnist_path, monkeypatch):
+def test_short_training_swaps_a_working_model_into_the_window(qtbot, mnist_path, monkeypatch, tmp_path):
     """trainAction opens the panel; while it trains the window keeps stepping with the old model;
-    at the end the new model is active, the drawing is re-traced, and it agrees with Keras."""
+    at the end the new model is active, the drawing is re-traced, and it agrees with Keras; Save
+    model as… writes it from a worker thread, and the file reads back as the same model."""
     from gui_support import ONE, SEVEN, draw, random_network
     from lstm_viewer.gui import MainWindow
 
@@ -288,6 +289,18 @@ def test_short_training_swaps_a_working_model_into_the_window(qtbot, mnist_path,
     assert panel.curves.batches_shown() == 16   # ceil(1000 / 64) batches, all drawn
     assert panel.curves.test_points() and "epoch 1" in panel.test_label.text()
     assert panel.progress_bar.value() == 1000
+
+    target = tmp_path / "trained"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.saveModelAction.trigger()
+    assert window.jobs.is_busy() and not window.saveModelAction.isEnabled()   # saving off-thread
+    qtbot.waitUntil(lambda: not window.jobs.is_busy(), timeout=30_000)
+    saved = target.with_suffix(".keras")
+    assert saved.is_file() and not window.unsaved and window.saveModelAction.isEnabled()
+    assert window.model_name == "trained.keras" and "trained.keras" in window.windowTitle()
+    from lstm_viewer import load_network
+    np.testing.assert_allclose(load_network(saved).trace(window.image28).probs, window.trace.probs,
+                               atol=1e-6)
 
 
 def test_cancel_stops_within_one_batch_and_no_model_comes(qtbot, panel):

@@ -59,18 +59,40 @@ class FileActions:
         self.jobs.start(lambda: _load_model(path), self._on_model_loaded, self._on_model_failed)
 
     def save_model_as(self, path: str | Path) -> Path:
-        """Save the current model: Keras saves a trained one, a model from a file is copied."""
+        """Save the current model now: Keras saves a trained one, a model from a file is copied."""
         path = Path(file_ops.with_suffix(str(path), ".keras"))
         if self.keras_model is not None:
-            from ..training import save_model   # imports TensorFlow: only after training in the app
-            save_model(self.keras_model, path)
+            _save_keras(self.keras_model, path)
         elif self.model_source:
             file_ops.copy_model(self.model_source, path)
         else:
             raise UserError("this model has no file and no Keras model to save from")
+        self._mark_saved(path)
+        return path
+
+    def start_saving_model(self, path: str | Path) -> None:
+        """Save a model trained in the app in a worker thread (Keras takes 0.3–0.6 s for 3 × 256)."""
+        path = Path(file_ops.with_suffix(str(path), ".keras"))
+        model = self.keras_model
+        self.saveModelAction.setEnabled(False)
+        self.statusBar().showMessage(f"Saving {path.name}…")
+
+        def saved(_result) -> None:
+            self.saveModelAction.setEnabled(True)
+            if self.keras_model is model:     # not replaced by another model meanwhile
+                self._mark_saved(path)
+            self.statusBar().showMessage(f"Saved the model as {path}.", 6000)
+
+        def failed(message: str) -> None:
+            self.saveModelAction.setEnabled(True)
+            self.statusBar().clearMessage()
+            QtWidgets.QMessageBox.critical(self, "Could not save the model", message)
+
+        self.jobs.start(lambda: _save_keras(model, path), saved, failed)
+
+    def _mark_saved(self, path: Path) -> None:
         self.model_source, self.model_name, self.unsaved = str(path), path.name, False
         self._update_title()
-        return path
 
     def export_png(self, path: str | Path) -> Path:
         path = Path(file_ops.with_suffix(str(path), ".png"))
@@ -102,7 +124,11 @@ class FileActions:
     def _on_save_model(self) -> None:
         name, _ = QtWidgets.QFileDialog.getSaveFileName(
             self, "Save model as", str(Path(self._folder()) / self.model_name), MODEL_FILTER)
-        if name:
+        if not name:
+            return
+        if self.keras_model is not None:
+            self.start_saving_model(name)
+        else:
             self._report(lambda: self.save_model_as(name), "Saved the model as {}.")
 
     def _on_open_image(self) -> None:
@@ -167,6 +193,11 @@ class FileActions:
             QtWidgets.QMessageBox.critical(self, "lstm-viewer", describe_error(exc))
         else:
             self.statusBar().showMessage(done.format(path), 6000)
+
+
+def _save_keras(model, path: Path) -> None:
+    from ..training import save_model   # imports TensorFlow: only after training in the app
+    save_model(model, path)
 
 
 def _load_model(path: Path):
