@@ -134,6 +134,35 @@ def test_a_failed_save_of_a_trained_model_says_so_and_keeps_it_unsaved(window, q
     assert window.unsaved and window.saveModelAction.isEnabled()
 
 
+def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(window, qtbot, dialogs,
+                                                                        tmp_path, trained_model_path):
+    """``lstm-viewer --model F`` where only Keras reads F: the window opens with the default model
+    (no TensorFlow before it shows), then F loads in a worker like File ▸ Open model…."""
+    keras = pytest.importorskip("keras")
+    from lstm_viewer.errors import UserError
+    from lstm_viewer.gui.app import launch_model
+    from lstm_viewer.kerasfile import default_model_path, read_keras_file
+
+    seq = keras.saving.load_model(trained_model_path)
+    inputs = keras.Input((28, 28))
+    x = inputs
+    for layer in seq.layers:
+        x = layer(x)
+    functional = tmp_path / "functional.keras"
+    keras.Model(inputs, x).save(functional)
+
+    default = read_keras_file(default_model_path())
+    network, pending = launch_model(functional)
+    assert pending == functional and network.units == default.units
+    assert launch_model(None)[1] is None and launch_model(trained_model_path)[1] is None
+    with pytest.raises(UserError):
+        launch_model(tmp_path / "missing.keras")
+    window.load_model(pending)
+    wait_idle(qtbot, window)
+    assert not dialogs and window.network.metadata.get("loaded_with") == "keras"
+    assert "functional" in window.windowTitle()
+
+
 def test_export_trace_and_png(window, tmp_path, dialogs):
     npz = window.export_trace(tmp_path / "trace")
     with np.load(npz) as archive:

@@ -11,7 +11,8 @@ from ..errors import UserError
 def run_app(model_path: str | Path | None = None) -> int:
     """Open the window on ``model_path`` (the default model when None); the exit status.
 
-    A model that cannot be loaded is reported in a dialog and on stderr, and the status is 2.
+    A model that cannot be loaded is reported in a dialog and on stderr, and the status is 2; one
+    that needs Keras is loaded after the window opens (see ``launch_model``).
     """
     from PyQt6 import QtWidgets
 
@@ -21,11 +22,8 @@ def run_app(model_path: str | Path | None = None) -> int:
     from .blas import limit_blas_threads
     limit_blas_threads(1)
 
-    from ..kerasfile import default_model_path, load_network
-    path = Path(model_path) if model_path else default_model_path()
     try:
-        # On the GUI thread on purpose: nothing to show before it, and the direct reader is fast.
-        network = load_network(path)
+        network, pending = launch_model(model_path)
     except UserError as exc:
         print(f"lstm-viewer: error: {exc}", file=sys.stderr)
         hint = "" if model_path else "\n\nOpen another model with: lstm-viewer --model PATH"
@@ -38,7 +36,26 @@ def run_app(model_path: str | Path | None = None) -> int:
     window.show()
     # Connected before any worker registers its own aboutToQuit wait, so it runs first.
     app.aboutToQuit.connect(_leave_if_a_worker_is_stuck)
+    if pending is not None:
+        window.load_model(pending)   # in a worker, with the busy indicator; a failure is a dialog
     return app.exec()
+
+
+def launch_model(model_path: str | Path | None):
+    """The network to open the window with, and a model still to load (or None).
+
+    Read on the GUI thread on purpose: nothing to show before it, and the direct reader is fast.
+    A file only Keras can read (TensorFlow: seconds to import) is not read here: the window opens
+    with the default model and loads that file in a worker, as File ▸ Open model… does.
+    """
+    from ..kerasfile import UnknownLayout, default_model_path, read_keras_file
+    path = Path(model_path) if model_path else default_model_path()
+    try:
+        return read_keras_file(path), None
+    except UnknownLayout:
+        if path == default_model_path():
+            raise
+        return read_keras_file(default_model_path()), path
 
 
 def _leave_if_a_worker_is_stuck() -> None:
