@@ -134,6 +134,46 @@ def test_a_failed_save_of_a_trained_model_says_so_and_keeps_it_unsaved(window, q
     assert window.unsaved and window.saveModelAction.isEnabled()
 
 
+def _fake_keras_save(calls):
+    """A stand-in for Keras' save (no TensorFlow here): slow enough to be caught mid-way."""
+    import time
+
+    def save(model, path):
+        calls.append(path)
+        time.sleep(0.3)
+        path.write_bytes(b"saved")
+    return save
+
+
+def test_closing_while_a_trained_model_saves_waits_for_the_save(window, qtbot, dialogs, tmp_path,
+                                                                monkeypatch):
+    from lstm_viewer.gui import file_actions
+    calls = []
+    monkeypatch.setattr(file_actions, "_save_keras", _fake_keras_save(calls))
+    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
+    target = tmp_path / "m.keras"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.saveModelAction.trigger()
+    window.ask_and_save_model(in_background=True)     # a second Save while the first runs: refused
+    assert window.jobs.is_busy() and len(calls) <= 1
+    assert window.close()                             # waits for the save: nothing left to ask
+    assert calls == [target] and target.read_bytes() == b"saved" and not window.unsaved
+    assert not [kind for kind, _ in dialogs if kind == "question"]
+
+
+def test_closing_with_an_unsaved_trained_model_and_answering_save_saves_then_closes(
+        window, dialogs, tmp_path, monkeypatch):
+    from lstm_viewer.gui import file_actions
+    calls = []
+    monkeypatch.setattr(file_actions, "_save_keras", _fake_keras_save(calls))
+    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
+    target = tmp_path / "m.keras"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    dialogs.answers.append(QtWidgets.QMessageBox.StandardButton.Save)
+    assert window.close()                             # saved (on the spot), then closed
+    assert calls == [target] and target.is_file() and not window.unsaved
+
+
 def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(window, qtbot, dialogs,
                                                                         tmp_path, trained_model_path):
     """``lstm-viewer --model F`` where only Keras reads F: the window opens with the default model

@@ -11,8 +11,9 @@ from ..errors import UserError
 def run_app(model_path: str | Path | None = None) -> int:
     """Open the window on ``model_path`` (the default model when None); the exit status.
 
-    A model that cannot be loaded is reported in a dialog and on stderr, and the status is 2; one
-    that needs Keras is loaded after the window opens (see ``launch_model``).
+    A model that cannot be loaded is reported in a dialog and on stderr, and the status is 2. A file
+    only Keras reads is loaded after the window opens (see ``launch_model``): if that fails, the
+    window says so in a dialog and keeps the default model, like File ▸ Open model….
     """
     from PyQt6 import QtWidgets
 
@@ -63,8 +64,9 @@ def _leave_if_a_worker_is_stuck() -> None:
 
     Such a worker is inside a step that cannot be interrupted (TensorFlow's import, the first
     batch's graph compile, a test-set load); waiting would keep a closed app's process alive for
-    seconds more. Nothing of the user's is in it (models are saved on the GUI thread), and skipping
-    interpreter shutdown also skips the exit handlers that crash while an import is half done.
+    seconds more. Nothing of the user's is in it (closing first waits for a model being saved, see
+    ``finish_saving``), and skipping interpreter shutdown also skips the exit handlers that crash
+    while an import is half done.
     """
     from . import workers
     if workers.live_threads():

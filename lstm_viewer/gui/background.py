@@ -38,9 +38,9 @@ class Jobs(QtCore.QObject):
         # Queued into the GUI thread because this object lives there.
         worker.finished.connect(on_result, QtCore.Qt.ConnectionType.QueuedConnection)
         worker.errored.connect(on_error, QtCore.Qt.ConnectionType.QueuedConnection)
-        thread = workers.start(worker)
+        # No result for a cancelled job: only closing the app cancels, and then nobody waits.
+        thread = workers.start(worker, self._on_thread_finished)
         self._running[thread] = worker
-        thread.finished.connect(lambda: self._on_thread_finished(thread))
         if len(self._running) == 1:
             self.busyChanged.emit(True)
         return worker

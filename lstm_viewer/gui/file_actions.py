@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6 import QtGui, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..errors import UserError
 from . import file_ops
@@ -20,6 +20,7 @@ class FileActions:
     """Mixin for ``MainWindow`` (uses ``self.network``, ``self.trace``, ``self.jobs``, ``set_network``)."""
 
     def build_file_actions(self, menu: QtWidgets.QMenu) -> None:
+        self._saving: QtCore.QThread | None = None   # the thread of a save in progress
         def action(text: str, shortcut: str | None, slot, name: str, tip: str) -> QtGui.QAction:
             act = QtGui.QAction(text, self)
             act.setObjectName(name)
@@ -77,18 +78,27 @@ class FileActions:
         self.saveModelAction.setEnabled(False)
         self.statusBar().showMessage(f"Saving {path.name}…")
 
-        def saved(_result) -> None:
+        def saved_here(_result) -> None:
+            self._saving = None
             self.saveModelAction.setEnabled(True)
             if self.keras_model is model:     # not replaced by another model meanwhile
                 self._mark_saved(path)
             self.statusBar().showMessage(f"Saved the model as {path}.", 6000)
 
-        def failed(message: str) -> None:
+        def failed_here(message: str) -> None:
+            self._saving = None
             self.saveModelAction.setEnabled(True)
             self.statusBar().clearMessage()
             QtWidgets.QMessageBox.critical(self, "Could not save the model", message)
 
-        self.jobs.start(lambda: _save_keras(model, path), saved, failed)
+        worker = self.jobs.start(lambda: _save_keras(model, path), saved_here, failed_here)
+        self._saving = None if worker is None else worker.thread()
+
+    def finish_saving(self, timeout_ms: int = 60_000) -> None:
+        """Wait for a save in progress and take in its result: closing must not cut a save short."""
+        thread = self._saving
+        if thread is not None and thread.wait(timeout_ms):
+            QtCore.QCoreApplication.sendPostedEvents()   # delivers its saved/failed callback now
 
     def _mark_saved(self, path: Path) -> None:
         self.model_source, self.model_name, self.unsaved = str(path), path.name, False
@@ -122,11 +132,18 @@ class FileActions:
         QtWidgets.QMessageBox.critical(self, "Could not open the model", message)
 
     def _on_save_model(self) -> None:
+        self.ask_and_save_model(in_background=True)
+
+    def ask_and_save_model(self, in_background: bool) -> None:
+        """Save model as…: a file dialog, then the save (a trained model's in a worker if asked)."""
+        if self._saving is not None:
+            self.statusBar().showMessage("Still saving the model…", 4000)
+            return
         name, _ = QtWidgets.QFileDialog.getSaveFileName(
             self, "Save model as", str(Path(self._folder()) / self.model_name), MODEL_FILTER)
         if not name:
             return
-        if self.keras_model is not None:
+        if in_background and self.keras_model is not None:
             self.start_saving_model(name)
         else:
             self._report(lambda: self.save_model_as(name), "Saved the model as {}.")

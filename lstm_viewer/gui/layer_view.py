@@ -44,12 +44,14 @@ class _Heat:
             style.quiet_plot(self.curve_plot)
             self.curve_plot.setXLink(self.plot)  # a unit's curve point sits under its heatmap column
             self.curve_plot.setMaximumHeight(90)
-            self.curve_plot.addLine(y=0, pen=pg.mkPen(style.MUTED, width=1))
+            width = _stem_width(units)
+            zero = self.curve_plot.addLine(y=0, pen=pg.mkPen(style.MUTED, width=width))
+            zero.setZValue(1)   # above the stems: it hides their polyline's run along y = 0
             # The current row as stems (one vertical line per unit from 0 to its value): a stem
             # lines up with its heatmap column, and it paints far fewer pixels than a zig-zagging
             # line through 256 alternating values.
             self.curve_plot.disableAutoRange()
-            self.curve = StemsItem(units, pg.mkPen(curve_colour, width=_stem_width(units)))
+            self.curve = StemsItem(units, pg.mkPen(curve_colour, width=width))
             self.curve_plot.addItem(self.curve)
             for plot in (self.plot, self.curve_plot):   # equal axis widths keep the columns aligned
                 plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)

@@ -16,7 +16,9 @@ class StemsItem(pg.GraphicsObject):
     """One vertical stem per unit, from 0 to its value, at x = unit + 0.5.
 
     The stems are one polyline 0 → value → 0 per unit, held in a QPolygonF whose memory numpy
-    writes into directly, so a frame costs no Python loop and one ``drawPolyline``.
+    writes into directly, so a frame costs no Python loop and one ``drawPolyline``. The polyline
+    also runs along y = 0 from stem to stem: the plot's zero line, drawn above it as wide as a
+    stem, covers that. Flat caps keep every stem inside the item's bounds.
     """
 
     def __init__(self, units: int, pen: QtGui.QPen) -> None:
@@ -25,7 +27,8 @@ class StemsItem(pg.GraphicsObject):
         self._points = pg.functions.ndarray_from_qpolygonf(self._polygon)   # (3 units, 2) view
         self._points[:, 0] = np.repeat(np.arange(units) + 0.5, 3)
         self._points[:, 1] = 0.0
-        self._pen = pen
+        self._pen = QtGui.QPen(pen)
+        self._pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
         self._bounds = QtCore.QRectF(0.0, -1.0, float(units), 2.0)
 
     def set_values(self, values: np.ndarray | None) -> None:

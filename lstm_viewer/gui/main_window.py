@@ -253,6 +253,7 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         super().showEvent(event)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+        self.finish_saving()
         if not self._may_discard_model():
             event.ignore()
             return
@@ -274,7 +275,7 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
             self, "Unsaved model", f"{self.model_name} was trained here and is not saved. Save it first?",
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         if answer == buttons.Save:
-            self._on_save_model()
+            self.ask_and_save_model(in_background=False)   # the window waits for it, then closes
             return not self.unsaved      # the dialog was cancelled or saving failed: stay open
         return answer == buttons.Discard
 

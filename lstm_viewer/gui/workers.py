@@ -127,10 +127,12 @@ def _get_registry() -> _Registry:
     return _registry
 
 
-def start(worker: Worker) -> QtCore.QThread:
+def start(worker: Worker,
+          on_thread_finished: Callable[[QtCore.QThread], None] | None = None) -> QtCore.QThread:
     """Move ``worker`` to a new QThread and start it. Call from the GUI thread.
 
-    Connect to the worker's signals before calling this, or a quick job's first signals are lost.
+    Connect to the worker's signals before calling this, or a quick job's first signals are lost;
+    ``on_thread_finished(thread)`` is connected here for the same reason (before the start).
     """
     registry = _get_registry()
     thread = QtCore.QThread()
@@ -146,6 +148,8 @@ def start(worker: Worker) -> QtCore.QThread:
     # pytest-qt's waitSignal). Dropping the registry's references after the thread has ended
     # frees both on the GUI thread instead.
     thread.finished.connect(registry._on_thread_finished)
+    if on_thread_finished is not None:
+        thread.finished.connect(lambda: on_thread_finished(thread))
     registry.jobs[thread] = worker
     thread.start()
     return thread
