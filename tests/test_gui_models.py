@@ -134,13 +134,17 @@ def test_a_failed_save_of_a_trained_model_says_so_and_keeps_it_unsaved(window, q
     assert window.unsaved and window.saveModelAction.isEnabled()
 
 
-def _fake_keras_save(calls):
-    """A stand-in for Keras' save (no TensorFlow here): slow enough to be caught mid-way."""
+def _fake_keras_save(calls, release=None):
+    """A stand-in for Keras' save (no TensorFlow here): slow enough to be caught mid-way, or held
+    until ``release`` (a threading.Event) is set."""
     import time
 
     def save(model, path):
         calls.append(path)
-        time.sleep(0.3)
+        if release is None:
+            time.sleep(0.3)
+        else:
+            release.wait(10)
         path.write_bytes(b"saved")
     return save
 
@@ -172,6 +176,52 @@ def test_closing_with_an_unsaved_trained_model_and_answering_save_saves_then_clo
     dialogs.answers.append(QtWidgets.QMessageBox.StandardButton.Save)
     assert window.close()                             # saved (on the spot), then closed
     assert calls == [target] and target.is_file() and not window.unsaved
+
+
+def test_a_save_runs_to_its_end_when_every_worker_is_cancelled(window, qtbot, dialogs, tmp_path,
+                                                               monkeypatch):
+    """Closing the app cancels every worker (workers.stop_and_wait): a save is not cancellable,
+    still reports its outcome, and leaves the window ready to save again."""
+    from lstm_viewer.gui import file_actions, workers
+    calls = []
+    monkeypatch.setattr(file_actions, "_save_keras", _fake_keras_save(calls))
+    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
+    target = tmp_path / "m.keras"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.saveModelAction.trigger()
+    assert workers.stop_and_wait(5000)
+    wait_idle(qtbot, window)
+    assert target.read_bytes() == b"saved" and not window.unsaved
+    assert window.saveModelAction.isEnabled() and window._saving is None and not dialogs
+
+
+def test_closing_during_a_save_that_does_not_end_keeps_the_window(window, qtbot, dialogs, tmp_path,
+                                                                  monkeypatch):
+    import threading
+    from lstm_viewer.gui import file_actions
+    release, calls = threading.Event(), []
+    monkeypatch.setattr(file_actions, "_save_keras", _fake_keras_save(calls, release))
+    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
+    target = tmp_path / "m.keras"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.saveModelAction.trigger()
+    finish = window.finish_saving
+    monkeypatch.setattr(window, "finish_saving", lambda: finish(timeout_ms=50))
+    assert not window.close()                          # still saving: told so, the window stays
+    assert [kind for kind, _ in dialogs] == ["information"] and window.isVisible()
+    release.set()
+    assert window.close()                              # the save ended: nothing left to ask
+    assert target.read_bytes() == b"saved" and not window.unsaved
+
+
+def test_quick_jobs_never_leave_the_window_busy(window, qtbot):
+    """Each job's end is counted even when its thread ends before ``start`` returns."""
+    results = []
+    for k in range(100):
+        window.jobs.start(lambda k=k: k, results.append, results.append)
+    qtbot.waitUntil(lambda: not window.jobs.is_busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: len(results) == 100, timeout=5_000)
+    assert sorted(results) == list(range(100)) and not window.busy.isVisible()
 
 
 def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(window, qtbot, dialogs,

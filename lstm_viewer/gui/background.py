@@ -34,11 +34,11 @@ class Jobs(QtCore.QObject):
         """
         if self._closed:
             return None
-        worker = workers.Worker(lambda _report, _should_stop: function())
+        # Not cancellable: a load or a save runs to its end and always reports its outcome.
+        worker = workers.Worker(lambda _report, _should_stop: function(), cancellable=False)
         # Queued into the GUI thread because this object lives there.
         worker.finished.connect(on_result, QtCore.Qt.ConnectionType.QueuedConnection)
         worker.errored.connect(on_error, QtCore.Qt.ConnectionType.QueuedConnection)
-        # No result for a cancelled job: only closing the app cancels, and then nobody waits.
         thread = workers.start(worker, self._on_thread_finished)
         self._running[thread] = worker
         if len(self._running) == 1:

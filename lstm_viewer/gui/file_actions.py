@@ -20,7 +20,7 @@ class FileActions:
     """Mixin for ``MainWindow`` (uses ``self.network``, ``self.trace``, ``self.jobs``, ``set_network``)."""
 
     def build_file_actions(self, menu: QtWidgets.QMenu) -> None:
-        self._saving: QtCore.QThread | None = None   # the thread of a save in progress
+        self._saving: _Save | None = None   # a save in progress
         def action(text: str, shortcut: str | None, slot, name: str, tip: str) -> QtGui.QAction:
             act = QtGui.QAction(text, self)
             act.setObjectName(name)
@@ -74,31 +74,39 @@ class FileActions:
     def start_saving_model(self, path: str | Path) -> None:
         """Save a model trained in the app in a worker thread (Keras takes 0.3–0.6 s for 3 × 256)."""
         path = Path(file_ops.with_suffix(str(path), ".keras"))
-        model = self.keras_model
+        save = _Save(self.keras_model, path)
+        worker = self.jobs.start(save.run, lambda _: self._after_saving(), lambda _: self._after_saving())
+        if worker is None:
+            return   # the window is closing
+        save.thread = worker.thread()
+        self._saving = save
         self.saveModelAction.setEnabled(False)
         self.statusBar().showMessage(f"Saving {path.name}…")
 
-        def saved_here(_result) -> None:
-            self._saving = None
-            self.saveModelAction.setEnabled(True)
-            if self.keras_model is model:     # not replaced by another model meanwhile
-                self._mark_saved(path)
-            self.statusBar().showMessage(f"Saved the model as {path}.", 6000)
+    def finish_saving(self, timeout_ms: int = 60_000) -> bool:
+        """Wait for a save in progress and apply its outcome; False if it is still running."""
+        save = self._saving
+        if save is None:
+            return True
+        if not save.thread.wait(timeout_ms):
+            return False
+        self._after_saving()
+        return True
 
-        def failed_here(message: str) -> None:
-            self._saving = None
-            self.saveModelAction.setEnabled(True)
+    def _after_saving(self) -> None:
+        """Apply a finished save's outcome, once (from its signal or from ``finish_saving``)."""
+        save = self._saving
+        if save is None or not save.done:
+            return
+        self._saving = None
+        self.saveModelAction.setEnabled(True)
+        if save.error is not None:
             self.statusBar().clearMessage()
-            QtWidgets.QMessageBox.critical(self, "Could not save the model", message)
-
-        worker = self.jobs.start(lambda: _save_keras(model, path), saved_here, failed_here)
-        self._saving = None if worker is None else worker.thread()
-
-    def finish_saving(self, timeout_ms: int = 60_000) -> None:
-        """Wait for a save in progress and take in its result: closing must not cut a save short."""
-        thread = self._saving
-        if thread is not None and thread.wait(timeout_ms):
-            QtCore.QCoreApplication.sendPostedEvents()   # delivers its saved/failed callback now
+            QtWidgets.QMessageBox.critical(self, "Could not save the model", save.error)
+            return
+        if self.keras_model is save.model:     # not replaced by another model meanwhile
+            self._mark_saved(save.path)
+        self.statusBar().showMessage(f"Saved the model as {save.path}.", 6000)
 
     def _mark_saved(self, path: Path) -> None:
         self.model_source, self.model_name, self.unsaved = str(path), path.name, False
@@ -210,6 +218,24 @@ class FileActions:
             QtWidgets.QMessageBox.critical(self, "lstm-viewer", describe_error(exc))
         else:
             self.statusBar().showMessage(done.format(path), 6000)
+
+
+class _Save:
+    """A save of a Keras model in a worker: what, where, and how it ended (written by the worker
+    before it signals, read on the GUI thread after)."""
+
+    def __init__(self, model, path: Path) -> None:
+        self.model, self.path = model, path
+        self.thread: QtCore.QThread | None = None
+        self.done = False
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            _save_keras(self.model, self.path)
+        except BaseException as exc:   # every way out must leave an outcome for the GUI thread
+            self.error = describe_error(exc)
+        self.done = True
 
 
 def _save_keras(model, path: Path) -> None:

@@ -18,7 +18,8 @@ class StemsItem(pg.GraphicsObject):
     The stems are one polyline 0 → value → 0 per unit, held in a QPolygonF whose memory numpy
     writes into directly, so a frame costs no Python loop and one ``drawPolyline``. The polyline
     also runs along y = 0 from stem to stem: the plot's zero line, drawn above it as wide as a
-    stem, covers that. Flat caps keep every stem inside the item's bounds.
+    stem, covers that (and with it stems shorter than half a stem's width). A bevel join turns each
+    stem's tip without a spike past its value, so the stems stay inside the item's bounds.
     """
 
     def __init__(self, units: int, pen: QtGui.QPen) -> None:
@@ -29,6 +30,7 @@ class StemsItem(pg.GraphicsObject):
         self._points[:, 1] = 0.0
         self._pen = QtGui.QPen(pen)
         self._pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+        self._pen.setJoinStyle(QtCore.Qt.PenJoinStyle.BevelJoin)
         self._bounds = QtCore.QRectF(0.0, -1.0, float(units), 2.0)
 
     def set_values(self, values: np.ndarray | None) -> None:

@@ -253,7 +253,11 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         super().showEvent(event)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
-        self.finish_saving()
+        if not self.finish_saving():
+            QtWidgets.QMessageBox.information(
+                self, "Still saving", "The model is still being saved. Close again when it is done.")
+            event.ignore()
+            return
         if not self._may_discard_model():
             event.ignore()
             return

@@ -59,17 +59,21 @@ class Worker(QtCore.QObject):
     errored = QtCore.pyqtSignal(str)        # a one-line message for the user
     cancelled = QtCore.pyqtSignal()
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, cancellable: bool = True) -> None:
         super().__init__()
         self._job = job
+        # A job that must run to its end (a save, a load) ignores cancel() and so always reports
+        # finished or errored, also when closing the app cancels every worker.
+        self._cancellable = cancellable
         # A threading.Event, not a Qt signal: the worker's thread is busy in the job and has no
         # event loop running to deliver a queued "please stop".
         self._stop = threading.Event()
         self.thread_id: int | None = None   # the OS thread's id once running (diagnostics, tests)
 
     def cancel(self) -> None:
-        """Ask the job to stop at its next check (safe from any thread)."""
-        self._stop.set()
+        """Ask the job to stop at its next check (safe from any thread); no-op if not cancellable."""
+        if self._cancellable:
+            self._stop.set()
 
     def should_stop(self) -> bool:
         return self._stop.is_set()
