@@ -40,6 +40,20 @@ def trained_model_path(tmp_path_factory, mnist) -> Path:
     return save_model(result.model, tmp_path_factory.mktemp("models") / "small.keras")
 
 
+@pytest.fixture(scope="session")
+def functional_model_path(tmp_path_factory, trained_model_path) -> Path:
+    """The trained model rebuilt as a functional Keras model: a file the direct reader declines."""
+    keras = pytest.importorskip("keras")
+    seq = keras.saving.load_model(trained_model_path)
+    inputs = keras.Input((28, 28))
+    x = inputs
+    for layer in seq.layers:
+        x = layer(x)
+    path = tmp_path_factory.mktemp("functional") / "functional.keras"
+    keras.Model(inputs, x).save(path)
+    return path
+
+
 def randomised_keras_model(layers: int = 2, units: int = 16, seed: int = 0, keep_prob: float = 1.0):
     """An untrained model with all weights (biases too) random, so every term of the LSTM matters."""
     from lstm_viewer.training import TrainConfig, build_model

@@ -114,24 +114,13 @@ def test_closing_with_an_unsaved_model_asks_first(window, dialogs, tmp_path, mon
     assert [kind for kind, _ in dialogs].count("question") == 3
 
 
-def test_a_failed_save_of_a_trained_model_says_so_and_keeps_it_unsaved(window, qtbot, dialogs,
-                                                                        tmp_path, monkeypatch):
-    """A model trained in the app is saved by Keras in a worker; a failure is a dialog, and the
-    model stays marked unsaved (closing would still ask)."""
-    from lstm_viewer.errors import UserError
+def _trained_model_to_save(window, monkeypatch, target, save) -> None:
+    """The window holds a model trained here, unsaved; Keras' save is ``save`` (no TensorFlow in
+    these tests); the file dialog answers ``target``."""
     from lstm_viewer.gui import file_actions
-
-    def failing_save(model, path):
-        raise UserError(f"{path}: cannot write (No space left on device)")
-
+    monkeypatch.setattr(file_actions, "_save_keras", save)
     window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
-    monkeypatch.setattr(file_actions, "_save_keras", failing_save)
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(tmp_path / "m.keras"), ""))
-    window.saveModelAction.trigger()
-    wait_idle(qtbot, window)
-    assert [kind for kind, _ in dialogs] == ["critical"] and "No space left" in dialogs[0][1][1]
-    assert window.unsaved and window.saveModelAction.isEnabled()
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
 
 
 def _fake_keras_save(calls, release=None):
@@ -149,14 +138,26 @@ def _fake_keras_save(calls, release=None):
     return save
 
 
+def test_a_failed_save_of_a_trained_model_says_so_and_keeps_it_unsaved(window, qtbot, dialogs,
+                                                                        tmp_path, monkeypatch):
+    """A model trained in the app is saved by Keras in a worker; a failure is a dialog, and the
+    model stays marked unsaved (closing would still ask)."""
+    from lstm_viewer.errors import UserError
+
+    def failing_save(model, path):
+        raise UserError(f"{path}: cannot write (No space left on device)")
+
+    _trained_model_to_save(window, monkeypatch, tmp_path / "m.keras", failing_save)
+    window.saveModelAction.trigger()
+    wait_idle(qtbot, window)
+    assert [kind for kind, _ in dialogs] == ["critical"] and "No space left" in dialogs[0][1][1]
+    assert window.unsaved and window.saveModelAction.isEnabled()
+
+
 def test_closing_while_a_trained_model_saves_waits_for_the_save(window, qtbot, dialogs, tmp_path,
                                                                 monkeypatch):
-    from lstm_viewer.gui import file_actions
-    calls = []
-    monkeypatch.setattr(file_actions, "_save_keras", _fake_keras_save(calls))
-    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
-    target = tmp_path / "m.keras"
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    calls, target = [], tmp_path / "m.keras"
+    _trained_model_to_save(window, monkeypatch, target, _fake_keras_save(calls))
     window.saveModelAction.trigger()
     window.ask_and_save_model(in_background=True)     # a second Save while the first runs: refused
     assert window.jobs.is_busy() and len(calls) <= 1
@@ -167,12 +168,8 @@ def test_closing_while_a_trained_model_saves_waits_for_the_save(window, qtbot, d
 
 def test_closing_with_an_unsaved_trained_model_and_answering_save_saves_then_closes(
         window, dialogs, tmp_path, monkeypatch):
-    from lstm_viewer.gui import file_actions
-    calls = []
-    monkeypatch.setattr(file_actions, "_save_keras", _fake_keras_save(calls))
-    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
-    target = tmp_path / "m.keras"
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    calls, target = [], tmp_path / "m.keras"
+    _trained_model_to_save(window, monkeypatch, target, _fake_keras_save(calls))
     dialogs.answers.append(QtWidgets.QMessageBox.StandardButton.Save)
     assert window.close()                             # saved (on the spot), then closed
     assert calls == [target] and target.is_file() and not window.unsaved
@@ -182,12 +179,9 @@ def test_a_save_runs_to_its_end_when_every_worker_is_cancelled(window, qtbot, di
                                                                monkeypatch):
     """Closing the app cancels every worker (workers.stop_and_wait): a save is not cancellable,
     still reports its outcome, and leaves the window ready to save again."""
-    from lstm_viewer.gui import file_actions, workers
-    calls = []
-    monkeypatch.setattr(file_actions, "_save_keras", _fake_keras_save(calls))
-    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
-    target = tmp_path / "m.keras"
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    from lstm_viewer.gui import workers
+    calls, target = [], tmp_path / "m.keras"
+    _trained_model_to_save(window, monkeypatch, target, _fake_keras_save(calls))
     window.saveModelAction.trigger()
     assert workers.stop_and_wait(5000)
     wait_idle(qtbot, window)
@@ -198,12 +192,8 @@ def test_a_save_runs_to_its_end_when_every_worker_is_cancelled(window, qtbot, di
 def test_closing_during_a_save_that_does_not_end_keeps_the_window(window, qtbot, dialogs, tmp_path,
                                                                   monkeypatch):
     import threading
-    from lstm_viewer.gui import file_actions
-    release, calls = threading.Event(), []
-    monkeypatch.setattr(file_actions, "_save_keras", _fake_keras_save(calls, release))
-    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
-    target = tmp_path / "m.keras"
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    release, calls, target = threading.Event(), [], tmp_path / "m.keras"
+    _trained_model_to_save(window, monkeypatch, target, _fake_keras_save(calls, release))
     window.saveModelAction.trigger()
     finish = window.finish_saving
     monkeypatch.setattr(window, "finish_saving", lambda: finish(timeout_ms=50))
@@ -224,23 +214,15 @@ def test_quick_jobs_never_leave_the_window_busy(window, qtbot):
     assert sorted(results) == list(range(100)) and not window.busy.isVisible()
 
 
-def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(window, qtbot, dialogs,
-                                                                        tmp_path, trained_model_path):
+def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(
+        window, qtbot, dialogs, tmp_path, trained_model_path, functional_model_path):
     """``lstm-viewer --model F`` where only Keras reads F: the window opens with the default model
     (no TensorFlow before it shows), then F loads in a worker like File ▸ Open model…."""
-    keras = pytest.importorskip("keras")
     from lstm_viewer.errors import UserError
     from lstm_viewer.gui.app import launch_model
     from lstm_viewer.kerasfile import default_model_path, read_keras_file
 
-    seq = keras.saving.load_model(trained_model_path)
-    inputs = keras.Input((28, 28))
-    x = inputs
-    for layer in seq.layers:
-        x = layer(x)
-    functional = tmp_path / "functional.keras"
-    keras.Model(inputs, x).save(functional)
-
+    functional = functional_model_path
     default = read_keras_file(default_model_path())
     network, pending = launch_model(functional)
     assert pending == functional and network.units == default.units

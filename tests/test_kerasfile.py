@@ -35,17 +35,11 @@ def test_loading_and_tracing_imports_neither_tensorflow_nor_qt(trained_model_pat
     assert out.stdout.strip() == "[]"
 
 
-def test_functional_model_falls_back_to_keras_with_the_same_result(tmp_path, trained_model_path, mnist):
+def test_functional_model_falls_back_to_keras_with_the_same_result(functional_model_path,
+                                                                   trained_model_path, mnist):
     keras = pytest.importorskip("keras")
     seq = keras.saving.load_model(trained_model_path)
-    inputs = keras.Input((28, 28))
-    x = inputs
-    for layer in seq.layers:
-        x = layer(x)
-    functional = keras.Model(inputs, x)
-    path = tmp_path / "functional.keras"
-    functional.save(path)
-    net = load_network(path)
+    net = load_network(functional_model_path)
     assert net.metadata.get("loaded_with") == "keras"
     digits = mnist.x_test[:20].astype(np.float32) / 255.0
     np.testing.assert_allclose(net.predict(digits), seq.predict(digits, verbose=0), atol=1e-5)
