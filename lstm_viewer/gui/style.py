@@ -60,7 +60,7 @@ def settle_scene(view: pg.GraphicsView) -> None:
             item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
 
-# pyqtgraph classes without a paint method of their own (checked in pyqtgraph 0.13 and 0.14).
+# pyqtgraph classes without a paint method of their own (checked in pyqtgraph 0.14).
 _CONTAINERS = (pg.PlotItem, pg.GraphicsLayout, pg.LabelItem, pg.ColorBarItem)
 
 
