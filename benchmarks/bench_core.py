@@ -98,8 +98,9 @@ def bench_cold_start(model_path: Path, samples: Path, rounds: int) -> dict:
 
 def bench_training(digits: int, rounds: int, layers: int, units: int) -> dict:
     """Samples per second: the project's ``train`` (progress + cancel plumbing) vs a plain ``fit``."""
-    from lstm_viewer.data import Mnist, load_mnist
-    from lstm_viewer.training import TrainConfig, _compile, as_inputs, build_model, train
+    from lstm_viewer.core.data import Mnist
+    from lstm_viewer.ml.datasets import load_mnist
+    from lstm_viewer.ml.training import TrainConfig, _compile, as_inputs, build_model, train
 
     data = load_mnist()
     small = Mnist(data.x_train[:digits], data.y_train[:digits], data.x_test[:1000], data.y_test[:1000],

@@ -26,8 +26,9 @@ BUDGET_MS = 16.0
 
 
 def _network(path: str | None):
-    from lstm_viewer.kerasfile import default_model_path, load_network
-    from lstm_viewer.network import LstmWeights, Network
+    from lstm_viewer import load_network
+    from lstm_viewer.core.assets import default_model_path
+    from lstm_viewer.core.network import LstmWeights, Network
 
     chosen = Path(path) if path else default_model_path()
     if chosen.is_file():

@@ -30,7 +30,7 @@ def main() -> int:
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     from lstm_viewer.gui.training_panel import TrainingPanel
-    from lstm_viewer.training import Progress
+    from lstm_viewer.ml.training import Progress
 
     panel = TrainingPanel()
     panel.preset_combo.setCurrentText(args.preset)

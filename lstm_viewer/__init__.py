@@ -5,14 +5,38 @@ Importing this package imports neither TensorFlow nor Qt::
     from lstm_viewer import load_network
     net = load_network("model.keras")
     tr = net.trace(img28)        # tr.h, tr.c: (layers, 28, units); tr.gates: (layers, 28, 4, units)
+
+Layers (see README, "Architecture"): ``core`` (numpy, h5py, Pillow), ``analysis`` and
+``statespace`` (numpy, on the core), ``ml`` (the only place TensorFlow is imported), ``gui`` (Qt).
 """
-from .network import Network, Trace
+from __future__ import annotations
+
+import os
+from importlib import metadata
+
+from .core.network import Network, Trace
+
+try:
+    __version__ = metadata.version("lstm-viewer")
+except metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 
-def load_network(path=None):
-    """Open a ``.keras`` model as a numpy ``Network`` (the default model when ``path`` is None)."""
-    from .kerasfile import load_network as _load
-    return _load(path)
+def load_network(path: str | os.PathLike | None = None) -> Network:
+    """Open a ``.keras`` model as a numpy ``Network`` (the default model when ``path`` is None).
+
+    Read directly (no TensorFlow) when the archive's layout is the usual one; through Keras only for
+    layouts the direct reader does not know. Either way the one architecture check decides.
+    """
+    from pathlib import Path
+
+    from .core.kerasfile import UnknownLayout, default_model_path, read_keras_file
+    path = Path(path) if path is not None else default_model_path()
+    try:
+        return read_keras_file(path)
+    except UnknownLayout:
+        from .ml.keras_bridge import load_network_via_keras  # TensorFlow only for unusual files
+        return load_network_via_keras(path)
 
 
-__all__ = ["Network", "Trace", "load_network"]
+__all__ = ["Network", "Trace", "load_network", "__version__"]

@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import UserError
+from .core.errors import UserError
 
 
 def _positive_int(text: str) -> int:
@@ -77,15 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _model_path(args) -> Path:
-    from .kerasfile import default_model_path
+    from .core.assets import default_model_path
     chosen = getattr(args, "sub_model", None) or args.model
     return Path(chosen) if chosen else default_model_path()
 
 
 def cmd_train(args) -> int:
-    from .data import load_mnist
-    from .progressbar import TextProgress, format_seconds
-    from .training import TrainConfig, save_model, train
+    from .ml.datasets import load_mnist
+    from .ml.progressbar import TextProgress, format_seconds
+    from .ml.training import TrainConfig, save_model, train
 
     config = TrainConfig(layers=args.layers, units=args.units, keep_prob=args.keep_prob,
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, limit=args.limit,
@@ -117,17 +117,17 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     import numpy as np
 
-    from .data import load_test_set
-    from .evaluation import confusion_matrix, format_confusion
+    from .ml.datasets import load_test_set
+    from .core.evaluation import confusion_matrix, format_confusion
 
     path = _model_path(args)
     x_test, y_test = load_test_set(args.data)
     images = x_test.astype(np.float32) / 255.0
     if args.keras:
-        from .keras_bridge import load_keras_model
+        from .ml.keras_bridge import load_keras_model
         probs = load_keras_model(path).predict(images, batch_size=1000, verbose=0)
     else:
-        from .kerasfile import load_network
+        from . import load_network
         probs = load_network(path).predict(images)
     predicted = probs.argmax(axis=1)
     accuracy = float((predicted == y_test).mean())
@@ -139,8 +139,8 @@ def cmd_evaluate(args) -> int:
 def cmd_inspect(args) -> int:
     import numpy as np
 
-    from .kerasfile import load_network
-    from .preprocess import load_image, preprocess
+    from . import load_network
+    from .core.preprocess import load_image, preprocess
 
     if args.out and len(args.images) != 1:
         raise UserError("--out writes the trace of one image: give exactly one IMAGE")

@@ -27,14 +27,14 @@ def mnist_path() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(mnist_path):
-    from lstm_viewer.data import load_mnist
+    from lstm_viewer.core.data import load_mnist
     return load_mnist(mnist_path)
 
 
 @pytest.fixture(scope="session")
 def trained_model_path(tmp_path_factory, mnist) -> Path:
     """A small model trained with the project's own training function (a few seconds)."""
-    from lstm_viewer.training import TrainConfig, save_model, train
+    from lstm_viewer.ml.training import TrainConfig, save_model, train
     result = train(TrainConfig(layers=2, units=32, epochs=1, limit=3000, batch_size=64, lr=3e-3,
                                seed=3), mnist)
     return save_model(result.model, tmp_path_factory.mktemp("models") / "small.keras")
@@ -56,7 +56,7 @@ def functional_model_path(tmp_path_factory, trained_model_path) -> Path:
 
 def randomised_keras_model(layers: int = 2, units: int = 16, seed: int = 0, keep_prob: float = 1.0):
     """An untrained model with all weights (biases too) random, so every term of the LSTM matters."""
-    from lstm_viewer.training import TrainConfig, build_model
+    from lstm_viewer.ml.training import TrainConfig, build_model
     model = build_model(TrainConfig(layers=layers, units=units, seed=seed, keep_prob=keep_prob))
     rng = np.random.default_rng(seed)
     model.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()])
@@ -65,6 +65,6 @@ def randomised_keras_model(layers: int = 2, units: int = 16, seed: int = 0, keep
 
 @pytest.fixture(scope="session")
 def random_model_path(tmp_path_factory) -> Path:
-    from lstm_viewer.training import save_model
+    from lstm_viewer.ml.training import save_model
     return save_model(randomised_keras_model(layers=3, units=24, keep_prob=0.8),
                       tmp_path_factory.mktemp("random") / "random.keras")

@@ -12,7 +12,7 @@ import pytest
 from PyQt6 import QtCore
 from PyQt6.QtTest import QTest
 
-from lstm_viewer.network import LstmWeights, Network
+from lstm_viewer.core.network import LstmWeights, Network
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from lstm_viewer.cli import main
-from lstm_viewer.data import Mnist
-from lstm_viewer.training import TrainConfig, TrainingError, train
+from lstm_viewer.core.data import Mnist
+from lstm_viewer.ml.training import TrainConfig, TrainingError, train
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_evaluate(trained_model_path, mnist_path, capsys):
 
 def test_inspect_text_json_and_out(trained_model_path, seven_on_paper, tmp_path, capsys):
     from lstm_viewer import load_network
-    from lstm_viewer.preprocess import load_image, preprocess
+    from lstm_viewer.core.preprocess import load_image, preprocess
     assert main(["inspect", "--model", str(trained_model_path), str(seven_on_paper)]) == 0
     assert "on top from row" in capsys.readouterr().out
     assert main(["inspect", "--model", str(trained_model_path), "--json", str(seven_on_paper),
@@ -162,7 +162,7 @@ def test_saved_model_has_ordinary_permissions(tmp_path, trained_model_path):
     import os
     import stat
 
-    from lstm_viewer.training import save_model
+    from lstm_viewer.ml.training import save_model
     keras = pytest.importorskip("keras")
     out = save_model(keras.saving.load_model(trained_model_path), tmp_path / "perm.keras")
     mask = os.umask(0)

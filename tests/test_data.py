@@ -5,8 +5,8 @@ import shutil
 import numpy as np
 import pytest
 
-from lstm_viewer.data import ENV_VAR, load_mnist
-from lstm_viewer.errors import UserError
+from lstm_viewer.core.data import ENV_VAR, load_mnist
+from lstm_viewer.core.errors import UserError
 
 NAMES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 
@@ -101,7 +101,7 @@ def test_bad_npz(tmp_path):
 
 def test_keras_fallback_names_both_ways(monkeypatch):
     """Without --data or the variable, Keras' download is tried; offline, one clear message."""
-    import lstm_viewer.data as data_module
+    import lstm_viewer.ml.datasets as data_module
 
     def offline():
         raise ConnectionError("no network")

@@ -70,7 +70,7 @@ def test_live_updates_while_the_button_is_still_down(window, qtbot):
 
 @pytest.mark.parametrize("digit, expected", [(ONE, 1), (SEVEN, 7), (ZERO, 0)])
 def test_drawn_digits_read_correctly(qtbot, digit, expected):
-    from lstm_viewer.kerasfile import load_network
+    from lstm_viewer import load_network
     win = MainWindow(load_network(trained_model_path()))
     qtbot.addWidget(win)
     win.show()

@@ -142,7 +142,7 @@ def test_a_failed_save_of_a_trained_model_says_so_and_keeps_it_unsaved(window, q
                                                                         tmp_path, monkeypatch):
     """A model trained in the app is saved by Keras in a worker; a failure is a dialog, and the
     model stays marked unsaved (closing would still ask)."""
-    from lstm_viewer.errors import UserError
+    from lstm_viewer.core.errors import UserError
 
     def failing_save(model, path):
         raise UserError(f"{path}: cannot write (No space left on device)")
@@ -218,9 +218,9 @@ def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(
         window, qtbot, dialogs, tmp_path, trained_model_path, functional_model_path):
     """``lstm-viewer --model F`` where only Keras reads F: the window opens with the default model
     (no TensorFlow before it shows), then F loads in a worker like File ▸ Open model…."""
-    from lstm_viewer.errors import UserError
+    from lstm_viewer.core.errors import UserError
     from lstm_viewer.gui.app import launch_model
-    from lstm_viewer.kerasfile import default_model_path, read_keras_file
+    from lstm_viewer.core.kerasfile import default_model_path, read_keras_file
 
     functional = functional_model_path
     default = read_keras_file(default_model_path())
@@ -271,7 +271,7 @@ def test_the_gui_path_does_not_import_tensorflow(tmp_path):
         "import sys, numpy as np\n"
         "from PyQt6 import QtWidgets\n"
         "app = QtWidgets.QApplication([])\n"
-        "from lstm_viewer.kerasfile import load_network\n"
+        "from lstm_viewer import load_network\n"
         "from lstm_viewer.gui import MainWindow\n"
         f"w = MainWindow(load_network({str(model)!r}))\n"
         "w.show_input(np.eye(28, dtype=np.float32)); w.show(); app.processEvents(); w.close()\n"

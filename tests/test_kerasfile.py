@@ -7,14 +7,14 @@ import zipfile
 import numpy as np
 import pytest
 
-from lstm_viewer.errors import UserError
-from lstm_viewer.kerasfile import UnsupportedModel, read_keras_file
+from lstm_viewer.core.errors import UserError
+from lstm_viewer.core.kerasfile import UnsupportedModel, read_keras_file
 from lstm_viewer import load_network
 
 
 def test_direct_reader_matches_keras(trained_model_path, mnist):
     keras = pytest.importorskip("keras")
-    from lstm_viewer.keras_bridge import load_network_via_keras
+    from lstm_viewer.ml.keras_bridge import load_network_via_keras
     direct = read_keras_file(trained_model_path)
     via_keras = load_network_via_keras(trained_model_path)
     for a, b in zip(direct.layers, via_keras.layers):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from lstm_viewer import load_network
-from lstm_viewer.network import Network
+from lstm_viewer.core.network import Network
 
 keras = pytest.importorskip("keras")
 TOL = 1e-5
@@ -147,7 +147,7 @@ def test_predict_batch_equals_trace(random_model_path, mnist):
 
 
 def test_settled_row():
-    from lstm_viewer.network import Trace
+    from lstm_viewer.core.network import Trace
     probs = np.full((28, 10), 0.05, np.float32)
     probs[:, 3] = 0.5
     probs[:20, 3], probs[:20, 7] = 0.05, 0.5
@@ -162,13 +162,13 @@ def test_wrong_image_shape_is_a_clear_error(random_model_path):
 
 
 def test_network_rejects_inconsistent_weights():
-    from lstm_viewer.network import LstmWeights
+    from lstm_viewer.core.network import LstmWeights
     with pytest.raises(ValueError, match="layer_0"):
         Network([LstmWeights(np.zeros((28, 8)), np.zeros((4, 16)), np.zeros(16))], np.zeros((4, 10)), np.zeros(10))
 
 
 def test_layers_of_different_widths_are_refused_clearly():
-    from lstm_viewer.network import LstmWeights
+    from lstm_viewer.core.network import LstmWeights
     rng = np.random.default_rng(0)
     layers = [LstmWeights(rng.normal(size=(28, 32)), rng.normal(size=(8, 32)), np.zeros(32)),
               LstmWeights(rng.normal(size=(8, 16)), rng.normal(size=(4, 16)), np.zeros(16))]

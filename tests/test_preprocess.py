@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lstm_viewer.errors import UserError
-from lstm_viewer.preprocess import load_image, preprocess
+from lstm_viewer.core.errors import UserError
+from lstm_viewer.core.preprocess import load_image, preprocess
 
 
 def _photo_like(digit: np.ndarray, size: int = 300, offset=(40, 90)) -> np.ndarray:

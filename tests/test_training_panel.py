@@ -20,7 +20,7 @@ from PyQt6 import QtCore, QtWidgets
 
 from lstm_viewer.gui import workers
 from lstm_viewer.gui.training_panel import PRESETS, TrainingPanel
-from lstm_viewer.training import Progress, TrainingError
+from lstm_viewer.ml.training import Progress, TrainingError
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_TIMEOUT_MS = 240_000   # generous: the machine may be busy; a run takes seconds when it is not
@@ -142,7 +142,7 @@ def test_worker_reports_progress_then_its_result(qtbot):
 
 
 def test_worker_errors_arrive_as_plain_messages(qtbot):
-    from lstm_viewer.errors import UserError
+    from lstm_viewer.core.errors import UserError
 
     def job(report, should_stop):
         raise UserError("MNIST data not found at /nowhere")
@@ -338,7 +338,7 @@ def test_cancel_before_the_first_batch(qtbot, panel):
 
 
 def test_training_errors_are_shown_in_plain_words(qtbot, panel, monkeypatch):
-    import lstm_viewer.training as training
+    import lstm_viewer.ml.training as training
 
     def diverging(*args, **kwargs):
         raise TrainingError("training diverged (the loss became NaN): try a smaller learning rate")

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import UserError
+from ..core.errors import UserError
 
 
 def run_app(model_path: str | Path | None = None) -> int:
@@ -49,7 +49,7 @@ def launch_model(model_path: str | Path | None):
     A file only Keras can read (TensorFlow: seconds to import) is not read here: the window opens
     with the default model and loads that file in a worker, as File ▸ Open model… does.
     """
-    from ..kerasfile import UnknownLayout, default_model_path, read_keras_file
+    from ..core.kerasfile import UnknownLayout, default_model_path, read_keras_file
     path = Path(model_path) if model_path else default_model_path()
     try:
         return read_keras_file(path), None

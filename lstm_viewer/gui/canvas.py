@@ -169,7 +169,7 @@ def row_bands(paper: np.ndarray, image28: np.ndarray) -> np.ndarray | None:
     Inverts preprocessing's crop-and-scale: the ink's bounding box was scaled so its longer side is
     ``BOX`` pixels and then shifted (centre of mass) to start at the first inked row of ``image28``.
     """
-    from ..preprocess import BOX, to_ink
+    from ..core.preprocess import BOX, to_ink
 
     ink = to_ink(paper)
     rows = np.flatnonzero(ink.any(axis=1))

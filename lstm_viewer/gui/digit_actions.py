@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PyQt6 import QtCore, QtWidgets
 
-from ..errors import UserError
+from ..core.errors import UserError
 from . import digit_sets
 from .digit_sets import DigitSet
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
-from ..network import Network
+from ..core.errors import UserError
+from ..core.assets import samples_path
+from ..core.network import Network
 
 
 @dataclass
@@ -32,11 +33,6 @@ class DigitSet:
         return self.images[k].astype(np.float32) / 255.0
 
 
-def samples_path() -> Path:
-    from ..kerasfile import default_model_path
-    return default_model_path().parent / "samples.npz"
-
-
 def load_samples(path: Path | None = None) -> DigitSet | None:
     """The bundled samples, or None when the file isn't there (a source checkout without assets)."""
     path = samples_path() if path is None else Path(path)
@@ -55,7 +51,7 @@ def load_samples(path: Path | None = None) -> DigitSet | None:
 
 def test_set_source() -> Path | None:
     """Where the full test set can be read without TensorFlow, or None."""
-    from ..data import resolve_source
+    from ..core.data import resolve_source
     chosen = resolve_source(None)
     if chosen is not None:
         return chosen if chosen.exists() else None
@@ -64,7 +60,7 @@ def test_set_source() -> Path | None:
 
 
 def load_test_set(source: Path) -> DigitSet:
-    from ..data import load_test_set as _load
+    from ..core.data import load_test_set as _load
     images, labels = _load(source)
     return DigitSet("MNIST test set", images, labels.astype(int), np.arange(len(labels)))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from ..errors import UserError
+from ..core.errors import UserError
 from . import file_ops
 from .workers import describe_error
 
@@ -163,7 +163,7 @@ class FileActions:
             self._report(lambda: self.open_image(name), "Showing {}.")
 
     def open_image(self, path: str | Path) -> Path:
-        from ..preprocess import load_image, preprocess
+        from ..core.preprocess import load_image, preprocess
         self.show_input(preprocess(load_image(path)))
         return Path(path)
 
@@ -239,13 +239,13 @@ class _Save:
 
 
 def _save_keras(model, path: Path) -> None:
-    from ..training import save_model   # imports TensorFlow: only after training in the app
+    from ..ml.training import save_model   # imports TensorFlow: only after training in the app
     save_model(model, path)
 
 
 def _load_model(path: Path):
     """Load a model off the GUI thread; ``Network`` refuses any the views cannot show (UserError)."""
-    from ..kerasfile import load_network   # numpy + h5py; Keras only for unusual files
+    from .. import load_network   # numpy + h5py; Keras only for unusual files
     return load_network(path)
 
 

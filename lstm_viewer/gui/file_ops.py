@@ -13,8 +13,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import UserError
-from ..network import Trace
+from ..core.errors import UserError
+from ..core.network import Trace
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:

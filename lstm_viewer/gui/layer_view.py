@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from ..network import GATE_NAMES, Trace
+from ..core.network import GATE_NAMES, Trace
 from . import style
 from .light_items import StemsItem
 

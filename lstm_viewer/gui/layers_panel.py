@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from ..network import Trace
+from ..core.network import Trace
 from .layer_view import LayerView
 
 MIN_LAYER_WIDTH = 200   # three layers still fit side by side in a 1280-pixel window

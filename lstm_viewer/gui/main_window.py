@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from ..network import Network, Trace
-from ..preprocess import preprocess
+from ..core.network import Network, Trace
+from ..core.preprocess import preprocess
 from .background import Jobs
 from .canvas import DrawCanvas, row_bands
 from .digit_actions import DigitActions

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     from PyQt6 import QtCore, QtWidgets
 
     app = QtWidgets.QApplication(sys.argv[:1])
-    from ..kerasfile import load_network
+    from .. import load_network
     from .blas import limit_blas_threads
     from .main_window import MainWindow
 

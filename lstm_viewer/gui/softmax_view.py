@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
-from ..network import Trace
+from ..core.network import Trace
 from . import style
 from .light_items import BarsItem
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6 import QtCore, QtWidgets
 
-from ..network import Trace
+from ..core.network import Trace
 from .steady_label import steady
 
 

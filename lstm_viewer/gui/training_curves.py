@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from ..training import Progress
+from ..ml.training import Progress
 from . import style
 
 

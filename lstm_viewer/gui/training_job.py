@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..data import ENV_VAR
-from ..errors import UserError
-from ..progressbar import format_seconds
-from ..training import TrainConfig
+from ..core.data import ENV_VAR
+from ..core.errors import UserError
+from ..ml.progressbar import format_seconds
+from ..ml.training import TrainConfig
 from . import workers
 
 # The big shared libraries of the tensorflow package, loaded without the GIL (see workers.quiet_import).
@@ -33,8 +33,9 @@ def training_job(config: TrainConfig, data_path: str | None) -> workers.Job:
     """The work of one training run, for a ``Worker``: runs on the worker thread."""
 
     def job(report: Callable[[Any], None], should_stop: Callable[[], bool]) -> TrainedModel:
-        from .. import training
-        from ..data import how_to_supply, load_mnist, resolve_source
+        from ..ml import training
+        from ..core.data import how_to_supply, resolve_source
+        from ..ml.datasets import load_mnist
 
         def check() -> bool:
             # Raising (rather than returning True) also skips the test-set pass Keras would
@@ -60,7 +61,7 @@ def training_job(config: TrainConfig, data_path: str | None) -> workers.Job:
         result = training.train(config, data, report, check)
         if result.cancelled:
             raise workers.Cancelled()
-        from ..keras_bridge import network_from_keras_model
+        from ..ml.keras_bridge import network_from_keras_model
 
         name = f"trained-{config.layers}x{config.units}.keras"
         network = network_from_keras_model(result.model, name=name)

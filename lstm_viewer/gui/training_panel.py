@@ -15,9 +15,9 @@ from typing import Any
 
 from PyQt6 import QtCore, QtWidgets
 
-from ..data import ENV_VAR
-from ..progressbar import format_seconds
-from ..training import Progress, TrainConfig
+from ..core.data import ENV_VAR
+from ..ml.progressbar import format_seconds
+from ..ml.training import Progress, TrainConfig
 from . import style, workers
 from .training_curves import TrainingCurves
 from .training_job import TrainedModel, training_job

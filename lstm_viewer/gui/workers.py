@@ -29,7 +29,7 @@ from typing import Any, Callable, Sequence
 
 from PyQt6 import QtCore
 
-from ..errors import UserError
+from ..core.errors import UserError
 
 # A job gets ``report(obj)`` (-> ``progress``) and ``should_stop()``; it returns the result.
 Job = Callable[[Callable[[Any], None], Callable[[], bool]], Any]
@@ -44,7 +44,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, UserError):
         return str(exc)
     if isinstance(exc, MemoryError):
-        from ..training import OUT_OF_MEMORY   # cheap: TensorFlow is imported inside functions only
+        from ..ml.training import OUT_OF_MEMORY   # cheap: TensorFlow is imported inside functions only
         return OUT_OF_MEMORY
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

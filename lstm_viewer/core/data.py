@@ -1,7 +1,7 @@
 """MNIST from IDX files (gzipped or not), a Keras-style ``mnist.npz``, or the Keras cache.
 
-Where the data comes from, in order: an explicit path (``--data``), the ``LSTM_VIEWER_MNIST``
-environment variable, then ``keras.datasets.mnist.load_data()`` (which downloads when online).
+Where the data comes from, in order: an explicit path (``--data``), then the ``LSTM_VIEWER_MNIST``
+environment variable (``ml.datasets.load_mnist`` adds Keras' download as a last resort).
 Every file is checked (magic number, counts, shapes) so a wrong or truncated file is a clear
 ``UserError`` rather than a numpy traceback.
 """
@@ -44,10 +44,10 @@ def resolve_source(path: str | os.PathLike | None = None) -> Path | None:
 
 
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
-    """Load MNIST from ``path``, ``$LSTM_VIEWER_MNIST`` or the Keras cache/download."""
+    """Load MNIST from ``path`` or ``$LSTM_VIEWER_MNIST`` (``ml.datasets`` adds Keras' download)."""
     source = resolve_source(path)
     if source is None:
-        return _load_from_keras()
+        raise UserError(f"no MNIST data given: {how_to_supply()}")
     if not source.exists():
         raise UserError(f"MNIST data not found at {source}: {how_to_supply()}")
     if source.is_dir():
@@ -58,16 +58,6 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
 def load_test_set(path: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     data = load_mnist(path)
     return data.x_test, data.y_test
-
-
-def _load_from_keras() -> Mnist:
-    try:
-        from keras.datasets import mnist  # imported here: TensorFlow only when really needed
-        (x_train, y_train), (x_test, y_test) = mnist.load_data()
-    except Exception as exc:  # no network, broken cache, ...
-        raise UserError(f"MNIST could not be downloaded ({type(exc).__name__}); "
-                        f"{how_to_supply()}") from exc
-    return Mnist(x_train, y_train, x_test, y_test, source="keras.datasets.mnist")
 
 
 def _load_npz(path: Path) -> Mnist:

@@ -5,9 +5,9 @@ Opening a model to look at it should take milliseconds, not the 3 s of importing
 both with ``zipfile``, ``json`` and ``h5py`` and checks the architecture is one this app understands:
 a Sequential stack of LSTM layers over (28, 28) inputs, optional Dropout, and a Dense(10) softmax.
 
-``load_network`` falls back to Keras (``keras_bridge``) only for archives whose *layout* the direct
-reader does not know (for instance a functional model); an architecture this app cannot show is a
-clear error either way.
+``lstm_viewer.load_network`` falls back to Keras (``ml.keras_bridge``) only for archives whose
+*layout* the direct reader does not know (for instance a functional model); an architecture this app
+cannot show is a clear error either way.
 """
 from __future__ import annotations
 
@@ -20,11 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .assets import default_model_path  # noqa: F401  (re-exported for callers)
 from .errors import UserError
 from .network import CLASSES, COLUMNS, ROWS, LstmWeights, Network
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
 
 class UnsupportedModel(UserError):
     """The file is a model, but not an LSTM classifier of 28x28 digits."""
@@ -32,21 +30,6 @@ class UnsupportedModel(UserError):
 
 class UnknownLayout(UserError):
     """The archive is laid out in a way the direct reader does not know (Keras may still read it)."""
-
-
-def default_model_path() -> Path:
-    """The pretrained model shipped in ``assets/``."""
-    return ASSETS / "default.keras"
-
-
-def load_network(path: str | os.PathLike | None = None) -> Network:
-    """Open a ``.keras`` model as a ``Network``: directly when possible, else through Keras."""
-    path = Path(path) if path is not None else default_model_path()
-    try:
-        return read_keras_file(path)
-    except UnknownLayout:
-        from .keras_bridge import load_network_via_keras  # TensorFlow only for unusual files
-        return load_network_via_keras(path)
 
 
 def read_keras_file(path: str | os.PathLike) -> Network:

@@ -20,8 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from .data import Mnist
-from .errors import UserError
+from ..core.data import Mnist
+from ..core.errors import UserError
 
 
 @dataclass
@@ -132,7 +132,7 @@ def train(config: TrainConfig, data: Mnist,
     Raises ``TrainingError`` when the loss becomes NaN or memory runs out.
     """
     config.validate()
-    from .augment import shift_images
+    from ..core.augment import shift_images
 
     x_train, y_train = data.x_train, data.y_train
     if config.limit is not None:

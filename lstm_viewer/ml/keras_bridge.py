@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import UserError
-from .kerasfile import UnsupportedModel
-from .network import LstmWeights, Network
+from ..core.errors import UserError
+from ..core.kerasfile import UnsupportedModel
+from ..core.network import LstmWeights, Network
 
 
 def load_keras_model(path: str | os.PathLike):

@@ -1,0 +1,5 @@
+"""What the numbers mean: exact decompositions of a trace (numpy only, on the core).
+
+``unit_story``, ``retention`` and ``logit_contributions`` follow one unit through its equations;
+``occlusion`` and ``saliency`` say which rows and pixels carried the answer.
+"""
