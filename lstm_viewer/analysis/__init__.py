@@ -3,3 +3,5 @@
 ``unit_story``, ``retention`` and ``logit_contributions`` follow one unit through its equations;
 ``occlusion`` and ``saliency`` say which rows and pixels carried the answer.
 """
+
+from .unit import UnitStory, logit_contributions, retention, unit_story
