@@ -8,69 +8,68 @@ from pathlib import Path
 from ..core.errors import UserError
 
 
-def run_app(model_path: str | Path | None = None) -> int:
-    """Open the window on ``model_path`` (the default model when None); the exit status.
+def run_app(model_path: str | Path | None = None, settings=None) -> int:
+    """Open the window on ``model_path`` (else the last model used, else the default); the exit status.
 
-    A model that cannot be loaded is reported in a dialog and on stderr, and the status is 2. A file
-    only Keras reads is loaded after the window opens (see ``launch_model``): if that fails, the
-    window says so in a dialog and keeps the default model, like File ▸ Open model….
+    A model that cannot be opened never stops the window: it opens with the default model and says
+    why in a dialog. A file only Keras reads is loaded after the window opens (see ``launch_model``).
     """
-    from PyQt6 import QtWidgets
+    from PyQt6 import QtCore, QtWidgets
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("lstm-viewer")
     app.setApplicationDisplayName("lstm-viewer")
+    app.setOrganizationName("lstm-viewer")
     from .blas import limit_blas_threads
     limit_blas_threads(1)
+    if settings is None:
+        settings = QtCore.QSettings("lstm-viewer", "lstm-viewer")
+    remembered = None if model_path else settings.value("last_model") or None
 
-    try:
-        network, pending = launch_model(model_path)
-    except UserError as exc:
-        print(f"lstm-viewer: error: {exc}", file=sys.stderr)
-        hint = "" if model_path else "\n\nOpen another model with: lstm-viewer --model PATH"
-        QtWidgets.QMessageBox.critical(None, "lstm-viewer: cannot open the model", f"{exc}{hint}")
-        return 2
+    network, pending, problem = launch_model(model_path or remembered)
+    if problem is not None and not model_path:
+        problem = None   # the remembered model is gone or broken: the default, without a fuss
+    if problem is not None:
+        print(f"lstm-viewer: error: {problem}", file=sys.stderr)
 
     from .main_window import MainWindow
-    window = MainWindow(network)
+    window = MainWindow(network, settings=settings)
     window.show_first_sample()       # a traced digit from the first second, not an empty window
     window.show()
-    # Connected before any worker registers its own aboutToQuit wait, so it runs first.
-    app.aboutToQuit.connect(_leave_if_a_worker_is_stuck)
+    if problem is not None:
+        QtCore.QTimer.singleShot(0, lambda: window.session.failed.emit(
+            "Could not open the model", f"{problem}\n\nThe default model is open instead."))
     if pending is not None:
-        window.load_model(pending)   # in a worker, with the busy indicator; a failure is a dialog
-    return app.exec()
+        window.load_model(pending)   # in a job, with the busy indicator; a failure is a dialog
+    status = app.exec()
+    if window.jobs.threads():
+        # Closing cancelled every job and waited (bounded); one is still inside a step that cannot
+        # be interrupted (TensorFlow's import, a first graph compile). Nothing of the user's is in
+        # it (closing waits for a save), so leave now rather than keep a closed app alive.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 def launch_model(model_path: str | Path | None):
-    """The network to open the window with, and a model still to load (or None).
+    """(network to open the window with, a model still to load or None, an error sentence or None).
 
     Read on the GUI thread on purpose: nothing to show before it, and the direct reader is fast.
     A file only Keras can read (TensorFlow: seconds to import) is not read here: the window opens
-    with the default model and loads that file in a worker, as File ▸ Open model… does.
+    with the default model and loads that file in a job, as File ▸ Open model… does. A file that
+    cannot be opened at all gives the default model and the reason.
     """
     from ..core.kerasfile import UnknownLayout, default_model_path, read_keras_file
-    path = Path(model_path) if model_path else default_model_path()
+    default = default_model_path()
+    path = Path(model_path) if model_path else default
     try:
-        return read_keras_file(path), None
+        return read_keras_file(path), None, None
     except UnknownLayout:
-        if path == default_model_path():
+        if path == default:
             raise
-        return read_keras_file(default_model_path()), path
-
-
-def _leave_if_a_worker_is_stuck() -> None:
-    """Exit now when a worker outlived the window's close (it waited 2 s for each).
-
-    Such a worker is inside a step that cannot be interrupted (TensorFlow's import, the first
-    batch's graph compile, a test-set load); waiting would keep a closed app's process alive for
-    seconds more. Nothing of the user's is in it (closing first waits for a model being saved, see
-    ``finish_saving``), and skipping interpreter shutdown also skips the exit handlers that crash
-    while an import is half done.
-    """
-    from . import workers
-    if workers.live_threads():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-
+        return read_keras_file(default), path, None
+    except UserError as exc:
+        if path == default:
+            raise
+        return read_keras_file(default), None, str(exc)

@@ -1,4 +1,5 @@
-"""Writing files from the app: always to a temporary file beside the target, then an atomic rename.
+"""Writing files from the app: always through ``core.atomic.write_atomically`` (a temporary file
+beside the target, flushed, ordinary permissions, then an atomic rename).
 
 A crash or a full disk halfway through never leaves a half-written model or trace under the
 user's chosen name, and never destroys the file that was there before.
@@ -7,34 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
+from ..core.atomic import write_atomically  # noqa: F401  (the one atomic writer; callers use it from here)
 from ..core.errors import UserError
 from ..core.network import Trace
-
-
-def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` for a temporary file in ``path``'s folder, then move it into place."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UserError(f"{folder}: no such folder")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=folder)
-    os.close(fd)
-    try:
-        write(Path(tmp_name))
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise UserError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def copy_model(source: str | os.PathLike, target: str | os.PathLike) -> Path:

@@ -6,13 +6,15 @@ import pyqtgraph as pg
 from PyQt6 import QtGui, QtWidgets
 
 from . import style
+from .view_state import ViewState
 
 
 class InputView(pg.GraphicsLayoutWidget):
     """Preprocessed digit, ink dark on white like the canvas; rows after the current one are faded."""
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         style.tune_view(self)
         self.setObjectName("inputView")
         self.setToolTip("The 28×28 input after MNIST-style preprocessing (cropped, scaled to 20×20,\n"
@@ -38,11 +40,17 @@ class InputView(pg.GraphicsLayoutWidget):
         self.plot.addItem(self._cursor)
         self.plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0.02)
         style.settle_scene(self)
+        state.events.trace.connect(self._on_trace)
+        state.events.row.connect(self._on_row)
+        self._on_trace()
 
-    def show_image(self, image28: np.ndarray | None) -> None:
-        data = np.zeros((28, 28), np.float32) if image28 is None else image28
-        self.image.setImage(data, autoLevels=False)
+    def _on_trace(self) -> None:
+        trace = self.state.trace
+        self.image.setImage(np.zeros((28, 28), np.float32) if trace is None else trace.image,
+                            autoLevels=False)
+        self._on_row()
 
-    def show_row(self, row: int) -> None:
+    def _on_row(self) -> None:
+        row = self.state.row
         self._cursor.setRect(0, row, 28, 1)
         self._fade.setRect(0, row + 1, 28, 27 - row)

@@ -9,9 +9,10 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from ..core.network import GATE_NAMES, Trace
+from ..core.network import GATE_NAMES
 from . import style
 from .light_items import StemsItem
+from .view_state import ViewState
 
 LEFT_AXIS_WIDTH = 36
 GATE_TITLES = {"i": "i · input gate", "f": "f · forget gate", "g": "g · candidate (tanh)",
@@ -89,9 +90,10 @@ def _stem_width(units: int) -> int:
 class LayerView(QtWidgets.QWidget):
     """Column for layer ``index`` (0-based) of ``units`` units: a c/h page and a gates page."""
 
-    def __init__(self, index: int, units: int, layers: int,
+    def __init__(self, state: ViewState, index: int, units: int, layers: int,
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         self.index, self.units = index, units
         role = "reads the pixels" if index == 0 else f"reads layer {index}'s h"
         if index == layers - 1:
@@ -122,17 +124,15 @@ class LayerView(QtWidgets.QWidget):
         self.gates_widget: pg.GraphicsLayoutWidget | None = None   # built on first use: it halves startup
         self.gates: list[_Heat] = []
 
-        self._trace: Trace | None = None
         self._c_limit = 0.0
-        self._row = 27
         self._order: np.ndarray | None = None
         self._gates_stale = True
         self.set_order_label(False)
 
     # --- public -----------------------------------------------------------------------------
-    def show_trace(self, trace: Trace | None) -> None:
+    def show_trace(self) -> None:
         """New data: widen c's symmetric colour range if this digit needs it; mark gates stale."""
-        self._trace = trace
+        trace = self.state.trace
         if trace is not None:
             # c's colour range only grows (per model): colours mean the same from digit to digit
             # and don't jump while drawing, and an unchanged range costs no axis/bar redraw.
@@ -142,10 +142,9 @@ class LayerView(QtWidgets.QWidget):
                 self.c.set_levels((-limit, limit))
         self._gates_stale = True
 
-    def show_row(self, row: int, by_magnitude: bool) -> None:
+    def show_row(self) -> None:
         """Show the state after reading rows 1..row+1; units sorted by |h| at this row if asked."""
-        self._row = row
-        trace = self._trace
+        row, trace, by_magnitude = self.state.row, self.state.trace, self.state.rank_by_magnitude
         if trace is None:
             self._order = None
             self.c.show(None, row)
@@ -203,14 +202,15 @@ class LayerView(QtWidgets.QWidget):
         return values if self._order is None else values[:, self._order]
 
     def _update_gates(self) -> None:
+        trace = self.state.trace
         for k, heat in enumerate(self.gates):
-            values = None if self._trace is None else self._ordered(self._trace.gates[self.index, :, k])
-            heat.show(values, self._row)
+            values = None if trace is None else self._ordered(trace.gates[self.index, :, k])
+            heat.show(values, self.state.row)
         self._gates_stale = False
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         """Hovering a heatmap names the unit, the row and the value under the pointer."""
-        if self._trace is None:
+        if self.state.trace is None:
             return
         names = [("c", self.c), ("h", self.h)] + list(zip(GATE_NAMES, self.gates))
         for name, heat in names:
@@ -221,7 +221,7 @@ class LayerView(QtWidgets.QWidget):
             if not (0 <= column < self.units and 0 <= row < 28):
                 break
             unit = int(self.displayed_order()[column])
-            if row > self._row:
+            if row > self.state.row:
                 text = f"unit {unit}, row {row + 1}: not read yet"
             else:
                 value = self._value(name, row, unit)
@@ -231,7 +231,7 @@ class LayerView(QtWidgets.QWidget):
         QtWidgets.QToolTip.hideText()
 
     def _value(self, name: str, row: int, unit: int) -> float:
-        trace, k = self._trace, self.index
+        trace, k = self.state.trace, self.index
         if name in ("c", "h"):
             return float(getattr(trace, name)[k, row, unit])
         return float(trace.gates[k, row, GATE_NAMES.index(name), unit])

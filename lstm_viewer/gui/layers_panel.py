@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from ..core.network import Trace
 from .layer_view import LayerView
+from .view_state import ViewState
 
 MIN_LAYER_WIDTH = 200   # three layers still fit side by side in a 1280-pixel window
 
@@ -12,8 +12,9 @@ MIN_LAYER_WIDTH = 200   # three layers still fit side by side in a 1280-pixel wi
 class LayersPanel(QtWidgets.QWidget):
     """One ``LayerView`` per layer, rebuilt when the model changes; toggles for gates and unit order."""
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         self.gates_action = QtGui.QAction("Show &gates (i, f, g, o)", self)
         self.gates_action.setObjectName("gatesAction")
         self.gates_action.setCheckable(True)
@@ -44,39 +45,47 @@ class LayersPanel(QtWidgets.QWidget):
         self._scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         layout.addWidget(self._scroll, 1)
         self.views: list[LayerView] = []
-        self._row = 27
 
-        self.gates_action.toggled.connect(self._on_gates_toggled)
-        self.order_action.toggled.connect(self._on_order_toggled)
+        # The actions edit the state; the state drives the views (and the actions' check marks).
+        self.gates_action.toggled.connect(lambda on: setattr(state, "show_gates", on))
+        self.order_action.toggled.connect(lambda on: setattr(state, "rank_by_magnitude", on))
+        state.events.network.connect(self._on_network)
+        state.events.trace.connect(self._on_trace)
+        state.events.row.connect(self._on_row)
+        state.events.show_gates.connect(self._on_gates_changed)
+        state.events.rank_by_magnitude.connect(self._on_order_changed)
+        if state.network is not None:
+            self._on_network()
 
-    def set_units(self, units: list[int]) -> None:
+    def _on_network(self) -> None:
         """Build one column per layer (items are created here once, then only updated)."""
+        units = self.state.network.units
         holder = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(4)
-        self.views = [LayerView(k, u, len(units)) for k, u in enumerate(units)]
+        self.views = [LayerView(self.state, k, u, len(units)) for k, u in enumerate(units)]
         for view in self.views:
             view.setMinimumWidth(MIN_LAYER_WIDTH)
-            view.set_order_label(self.order_action.isChecked())
-            view.set_gates_visible(self.gates_action.isChecked())
+            view.set_order_label(self.state.rank_by_magnitude)
+            view.set_gates_visible(self.state.show_gates)
             row.addWidget(view, 1)
         old = self._scroll.takeWidget()
         self._scroll.setWidget(holder)
         if old is not None:
             old.deleteLater()
 
-    def show_trace(self, trace: Trace | None) -> None:
+    def _on_trace(self) -> None:
         for view in self.views:
-            view.show_trace(trace)
+            view.show_trace()
+        self._on_row()
 
-    def show_row(self, row: int) -> None:
-        self._row = row
-        by_magnitude = self.order_action.isChecked()
+    def _on_row(self) -> None:
         for view in self.views:
-            view.show_row(row, by_magnitude)
+            view.show_row()
 
-    def _on_gates_toggled(self, visible: bool) -> None:
+    def _on_gates_changed(self, visible: bool) -> None:
+        _set_checked(self.gates_action, visible)
         first = visible and any(view.gates_widget is None for view in self.views)
         if first:   # the gates plots are built on first use (a fraction of a second)
             QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
@@ -87,7 +96,15 @@ class LayersPanel(QtWidgets.QWidget):
             if first:
                 QtWidgets.QApplication.restoreOverrideCursor()
 
-    def _on_order_toggled(self, by_magnitude: bool) -> None:
+    def _on_order_changed(self, by_magnitude: bool) -> None:
+        _set_checked(self.order_action, by_magnitude)
         for view in self.views:
             view.set_order_label(by_magnitude)
-        self.show_row(self._row)
+        self._on_row()
+
+
+def _set_checked(action: QtGui.QAction, checked: bool) -> None:
+    """Follow the state without echoing the change back to it."""
+    action.blockSignals(True)
+    action.setChecked(checked)
+    action.blockSignals(False)

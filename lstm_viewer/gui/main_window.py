@@ -1,63 +1,78 @@
-"""The main window: pixels → 28 × 28 input → trace → views, and the row being looked at.
+"""The main window: composes the view state, the session, the job runner, the views and the menus.
 
-Data flows one way. An input (drawing, sample, image file) becomes a (28, 28) image, the network
-traces it once, and every view gets ``show_trace`` (new data) then ``show_row`` (which row to show).
-Moving through rows never recomputes anything; it only re-slices the trace.
+Data flows one way: an input (drawing, sample, image file) goes to the session, which traces it and
+writes ``state.image`` and ``state.trace``; every view subscribes to the state fields it shows.
+Moving through rows only writes ``state.row``: nothing is recomputed, views re-slice the trace.
+
+Layout: the layer views in the middle (they get the room), the stepper beneath them, and dockable
+panels around: input on the left, prediction on the right, training and the analysis panels
+docked or tabbed beside them. Geometry, panel layout, view options, the last model and the data
+folder are remembered (QSettings) when the window is given settings (``run_app`` does).
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..core.network import Network, Trace
-from ..core.preprocess import preprocess
-from .background import Jobs
-from .canvas import DrawCanvas, row_bands
-from .digit_actions import DigitActions
-from .file_actions import FileActions
+from .actions import WindowActions
+from .canvas import DrawCanvas
+from .digit_library import DigitLibrary
+from .drawing import DrawingInput
 from .input_view import InputView
+from .jobs import JobRunner
 from .layers_panel import LayersPanel
+from .prediction_header import PredictionHeader
 from .samples import SamplesPanel
+from .session import Session
 from .softmax_view import SoftmaxView
 from .state_panel import StatePanel
-from .steady_label import steady
 from .stepper import StepperBar
+from .view_state import ViewState
 
-LIVE_INTERVAL_MS = 33    # re-trace at most ~30 times a second while drawing
+SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see run_app)
+LAYOUT_VERSION = 2        # bump when the docks change, so an old saved layout is not applied
 
 
-class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
-    """``MainWindow(network)`` builds the whole window without dialogs; ``trace`` is what is shown."""
+class MainWindow(QtWidgets.QMainWindow):
+    """``MainWindow(network)`` builds the whole window without dialogs; ``state`` is what is shown."""
 
-    traceChanged = QtCore.pyqtSignal()
-    networkChanged = QtCore.pyqtSignal()
-
-    def __init__(self, network: Network, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, network: Network, parent: QtWidgets.QWidget | None = None,
+                 settings: QtCore.QSettings | None = None) -> None:
         super().__init__(parent)
-        self.network = network
-        self.trace: Trace | None = None
-        self.image28: np.ndarray | None = None       # the current input, kept to re-trace on a new model
-        self._bands: np.ndarray | None = None
-        self._sized = False
-        self.jobs = Jobs(self)
+        self.settings = settings
+        self.state = ViewState()
+        self.jobs = JobRunner(self)
+        self.session = Session(self.state, self.jobs, self)
+        self.training_panel = None      # built on first use (File ▸ Train a model…)
         self._build_views()
-        self._build_menus()
-        self._live_timer = QtCore.QTimer(self)
-        self._live_timer.setSingleShot(True)
-        self._live_timer.timeout.connect(self._retrace_canvas)
-        self.canvas.changed.connect(self._on_canvas_changed)
-        self.canvas.strokeFinished.connect(self._on_stroke_finished)
-        self.stepper.rowChanged.connect(self._show_row)
-        self.samples.digitChosen.connect(self._on_digit_chosen)
-        self.jobs.busyChanged.connect(self._on_busy_changed)
+        self.drawing = DrawingInput(self.canvas, self.session, self)
+        self.library = DigitLibrary(self.samples, self.session, self)
+        self.window_actions = WindowActions(self)
+        for name in ("openModelAction", "saveModelAction", "openImageAction", "exportPngAction",
+                     "exportTraceAction", "trainAction", "undoAction", "clearAction",
+                     "resetLayoutAction"):
+            setattr(self, name, getattr(self.window_actions, name))   # the automation surface
+        self._build_docks_menu()
+        self.session.message.connect(self._show_message)
+        self.session.failed.connect(self._show_failure)
+        self.session.modelInfoChanged.connect(self._update_title)
+        self.jobs.busyChanged.connect(self.busy.setVisible)
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
-        self.set_network(network)
-        self.init_digit_sets()
+        self._default_layout = self.saveState(LAYOUT_VERSION)
+        self._restore_settings()
+        self.session.set_network(network)
+        self.library.load_samples()
+        # Scored a moment later, so the first paint of the window has both cores to itself.
+        QtCore.QTimer.singleShot(300, self.library.score_all)
         self.statusBar().showMessage("Draw a digit, or pick a real one from the samples.", 8000)
 
     # --- layout -------------------------------------------------------------------------------
     def _build_views(self) -> None:
+        state = self.state
         self.canvas = DrawCanvas()
         self.clear_button = QtWidgets.QPushButton("Clear")
         self.clear_button.setObjectName("clearButton")
@@ -65,195 +80,243 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
         self.undo_button = QtWidgets.QPushButton("Undo stroke")
         self.undo_button.setObjectName("undoButton")
         self.undo_button.setToolTip("Remove the last stroke (Ctrl+Z)")
-        self.clear_button.clicked.connect(self._on_clear)
-        self.undo_button.clicked.connect(self._on_undo)
-        self.input_view = InputView()
+        self.clear_button.clicked.connect(lambda: self.clearAction.trigger())
+        self.undo_button.clicked.connect(lambda: self.undoAction.trigger())
+        self.input_view = InputView(state)
         self.samples = SamplesPanel()
-        self.layers = LayersPanel()
-        self.softmax = SoftmaxView()
-        self.state_panel = StatePanel()
-        self.stepper = StepperBar()
-        self.prediction_label = QtWidgets.QLabel("Draw a digit")
-        self.prediction_label.setObjectName("predictionLabel")
-        self.prediction_label.setToolTip("The top class of the softmax after the current row")
-        font = self.prediction_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.8)
-        font.setBold(True)
-        self.prediction_label.setFont(font)
-        self.prediction_detail = QtWidgets.QLabel("")
-        self.prediction_detail.setObjectName("predictionDetailLabel")
-        self.prediction_detail.setWordWrap(True)
+        self.layers = LayersPanel(state)
+        self.header = PredictionHeader(state)
+        self.prediction_label, self.prediction_detail = self.header.label, self.header.detail
+        self.softmax = SoftmaxView(state)
+        self.state_panel = StatePanel(state)
+        self.stepper = StepperBar(state)
 
-        left = QtWidgets.QWidget()
-        left_layout = QtWidgets.QVBoxLayout(left)
-        left_layout.setContentsMargins(4, 4, 4, 4)
-        left_layout.addWidget(_heading("Draw a digit"))
-        left_layout.addWidget(self.canvas, 5)
+        inputs = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(inputs)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(_heading("Draw a digit"))
+        column.addWidget(self.canvas, 5)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.undo_button)
-        left_layout.addLayout(buttons)
-        left_layout.addWidget(self.input_view, 3)
-        left_layout.addWidget(_heading("Or pick a real MNIST digit"))
-        left_layout.addWidget(self.samples, 4)
+        column.addLayout(buttons)
+        column.addWidget(self.input_view, 3)
+        column.addWidget(_heading("Or pick a real MNIST digit"))
+        column.addWidget(self.samples, 4)
+        inputs.setMinimumWidth(240)
 
-        right = QtWidgets.QWidget()
-        right_layout = QtWidgets.QVBoxLayout(right)
-        right_layout.setContentsMargins(4, 4, 4, 4)
-        # Held steady: their text changes with every row (see steady_label).
-        right_layout.addWidget(steady(self.prediction_label))
-        right_layout.addWidget(steady(self.prediction_detail, lines=3))
-        right_layout.addWidget(self.softmax, 1)
-        right_layout.addWidget(self.state_panel)
+        prediction = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(prediction)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.header)
+        column.addWidget(self.softmax, 1)
+        column.addWidget(self.state_panel)
+        prediction.setMinimumWidth(250)
 
-        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        for widget, stretch in ((left, 0), (self.layers, 1), (right, 0)):
-            splitter.addWidget(widget)
-            splitter.setStretchFactor(splitter.count() - 1, stretch)
-        left.setMinimumWidth(240)
-        right.setMinimumWidth(250)
-        self._splitter = splitter
         central = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.layers, 1)
         layout.addWidget(self.stepper)
         self.setCentralWidget(central)
+        self.setDockNestingEnabled(True)
+        self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.input_dock = self.add_panel("Input", "inputDock", inputs, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.prediction_dock = self.add_panel("Prediction", "predictionDock", prediction,
+                                              QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.busy = QtWidgets.QProgressBar()
         self.busy.setRange(0, 0)            # indeterminate: "working", no percentage
         self.busy.setMaximumWidth(120)
         self.busy.setVisible(False)
         self.statusBar().addPermanentWidget(self.busy)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.build_file_actions(file_menu)
-        edit = self.menuBar().addMenu("&Edit")
-        self.undoAction = _action(self, "&Undo stroke", "Ctrl+Z", self._on_undo, "undoAction")
-        self.clearAction = _action(self, "&Clear drawing", "Delete", self._on_clear, "clearAction")
-        self.clearAction.setShortcuts([QtGui.QKeySequence("Delete"), QtGui.QKeySequence("Backspace")])
-        edit.addActions([self.undoAction, self.clearAction])
-        view = self.menuBar().addMenu("&View")
-        view.addActions([self.layers.gates_action, self.layers.order_action])
-        step = self.menuBar().addMenu("&Step")
-        step.addActions(self.stepper.make_actions(self))
+    def add_panel(self, title: str, name: str, widget: QtWidgets.QWidget,
+                  area: QtCore.Qt.DockWidgetArea, tab_with: QtWidgets.QDockWidget | None = None
+                  ) -> QtWidgets.QDockWidget:
+        """Dock ``widget`` as a panel (tabbed with ``tab_with`` when given); listed in View ▸ Panels."""
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        if tab_with is not None:
+            self.tabifyDockWidget(tab_with, dock)
+        if hasattr(self, "window_actions"):
+            self.window_actions.panels_menu.addAction(dock.toggleViewAction())
+        return dock
 
-    # --- the model ----------------------------------------------------------------------------
-    def set_network(self, network: Network, name: str | None = None, source_path: str | None = None,
-                    keras_model=None, unsaved: bool = False) -> None:
-        """Make ``network`` the active model and re-trace the current input with it.
+    def _build_docks_menu(self) -> None:
+        for dock in self.findChildren(QtWidgets.QDockWidget):
+            self.window_actions.panels_menu.addAction(dock.toggleViewAction())
 
-        ``source_path``: the .keras file it came from (default: ``network.metadata['source']``), used
-        by Save model as…; ``keras_model``: the Keras model when it was just trained (saved with
-        Keras); ``unsaved`` marks the title until it is saved.
-        """
-        self.network = network
-        self.model_name = name or network.name
-        self.model_source = source_path or network.metadata.get("source")
-        self.keras_model = keras_model
-        self.unsaved = unsaved
-        self._update_title()
-        self.layers.set_units(network.units)
-        self.state_panel.set_units(network.units)
-        self.show_input(self.image28, keep_canvas=True)
-        self.score_digit_sets()
-        self.networkChanged.emit()
+    def reset_layout(self) -> None:
+        """Put every panel back where it was when the window opened for the first time."""
+        self.restoreState(self._default_layout, LAYOUT_VERSION)
+        self.resize(1600, 1000)
+        self._size_side_panels()
 
-    def _update_title(self) -> None:
-        star = " *" if self.unsaved else ""
-        self.setWindowTitle(f"lstm-viewer — {self.model_name}{star} ({self.network.describe()})")
+    def _size_side_panels(self) -> None:
+        side = max(240, min(330, int(0.19 * self.width())))
+        self.resizeDocks([self.input_dock, self.prediction_dock], [side, side],
+                         QtCore.Qt.Orientation.Horizontal)
 
-    # --- inputs -------------------------------------------------------------------------------
-    def show_input(self, image28: np.ndarray | None, keep_canvas: bool = False) -> None:
-        """Trace a (28, 28) input in [0, 1] (None or blank: nothing shown) and refresh every view."""
-        if not keep_canvas:
-            self._live_timer.stop()         # a pending re-trace of the drawing must not replace this
-            if not self.canvas.is_empty():
-                self.canvas.clear(emit=False)   # the drawing no longer describes what is shown
-            self._bands = None
-        blank = image28 is None or not np.any(image28)
-        self.image28 = None if blank else np.asarray(image28, dtype=np.float32)
-        self.show_trace(None if blank else self.network.trace(self.image28))
+    def show_training_panel(self) -> None:
+        """File ▸ Train a model…: the training panel, docked and tabbed with the prediction."""
+        if self.training_panel is None:
+            from .training_panel import TrainingPanel   # its module imports the ml layer's config
+            self.training_panel = TrainingPanel(self.jobs)
+            self.training_panel.modelTrained.connect(self.session.adopt_trained)
+            if self.settings is not None:
+                self.training_panel.data_edit.setText(str(self.settings.value("data_folder", "") or ""))
+            self.training_dock = self.add_panel("Train a model", "trainingDock", self.training_panel,
+                                                QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
+                                                tab_with=self.prediction_dock)
+        self.training_dock.show()
+        self.training_dock.raise_()
+
+    # --- the automation surface (scripts and tests) -------------------------------------------
+    @property
+    def trace(self) -> Trace | None:
+        return self.state.trace
+
+    @property
+    def network(self) -> Network:
+        return self.state.network
+
+    @property
+    def image28(self) -> np.ndarray | None:
+        return self.state.image
+
+    @property
+    def unsaved(self) -> bool:
+        return self.session.unsaved
+
+    @property
+    def model_name(self) -> str:
+        return self.session.model_name
+
+    @property
+    def model_source(self) -> str | None:
+        return self.session.model_source
+
+    @property
+    def keras_model(self):
+        return self.session.keras_model
+
+    def set_network(self, network: Network, **kwargs) -> None:
+        self.session.set_network(network, **kwargs)
+
+    def show_input(self, image28: np.ndarray | None) -> None:
+        self.session.show_input(image28)
 
     def show_trace(self, trace: Trace | None) -> None:
         """Show an already computed trace in every view (the redraw the benchmark times)."""
-        self.trace = trace
-        self.input_view.show_image(None if trace is None else trace.image)
-        self.layers.show_trace(trace)
-        self.softmax.show_trace(trace)
-        self.state_panel.show_trace(trace)
-        self._show_row(self.stepper.row())
-        self.traceChanged.emit()
+        self.session.show_trace(trace)
 
-    def _retrace_canvas(self) -> None:
-        self._live_timer.stop()
-        if self.canvas.is_empty():
-            self._bands = None
-            self.show_input(None, keep_canvas=True)
-            return
-        paper = self.canvas.to_array()
-        image28 = preprocess(paper)
-        self._bands = row_bands(paper, image28)
-        self.show_input(image28, keep_canvas=True)
+    def load_model(self, path: str | Path) -> None:
+        self.session.load_model(path)
 
-    def _show_row(self, row: int) -> None:
-        self.input_view.show_row(row)
-        self.layers.show_row(row)
-        self.softmax.show_row(row)
-        self.state_panel.show_row(row)
-        self.canvas.set_band(None if self._bands is None else tuple(self._bands[row]))
-        if self.trace is None:
-            self.prediction_label.setText("Draw a digit")
-            self.prediction_detail.setText("…or pick a sample. The views fill in as the network "
-                                           "reads the rows.")
-            return
-        probs = self.trace.probs[row]
-        top = int(np.argmax(probs))
-        self.prediction_label.setText(f"Reads as {top}")
-        final = self.trace.prediction
-        self.prediction_detail.setText(
-            f"p = {probs[top]:.2f} after row {row + 1} of 28 · final answer {final} "
-            f"(p = {self.trace.probs[-1, final]:.2f}), on top from row {self.trace.settled_row() + 1}")
+    def open_image(self, path: str | Path) -> None:
+        self.session.open_image(path)
 
-    # --- handlers -----------------------------------------------------------------------------
-    def _on_canvas_changed(self) -> None:
-        if not self._live_timer.isActive():
-            self._live_timer.start(LIVE_INTERVAL_MS)
+    def save_model_as(self, path: str | Path) -> Path:
+        return self.session.save_model_as(path)
 
-    def _on_stroke_finished(self) -> None:
-        self._retrace_canvas()   # the final shape of a stroke is shown at once, not 33 ms later
+    def finish_saving(self, timeout_ms: int = 60_000) -> bool:
+        return self.session.finish_saving(timeout_ms)
 
-    def _on_clear(self) -> None:
-        self.canvas.clear()
-        self._retrace_canvas()
-        self.statusBar().showMessage("Cleared.", 2000)
+    def export_trace(self, path: str | Path) -> Path:
+        return self.session.export_trace(path)
 
-    def _on_undo(self) -> None:
-        if self.canvas.undo():
-            self._retrace_canvas()
+    def export_png(self, path: str | Path) -> Path:
+        from . import file_ops
+        path = Path(file_ops.with_suffix(str(path), ".png"))
+        picture = self.grab()
+        file_ops.write_atomically(path, lambda tmp: _save_pixmap(picture, tmp))
+        return path
+
+    def show_first_sample(self) -> bool:
+        """Select the first sample (launch shows a traced digit); False when there are none."""
+        self.samples.select_first()
+        return self.trace is not None
+
+    # --- messages -----------------------------------------------------------------------------
+    def _show_message(self, text: str, timeout_ms: int) -> None:
+        if text:
+            self.statusBar().showMessage(text, timeout_ms)
         else:
-            self.statusBar().showMessage("Nothing to undo.", 2000)
+            self.statusBar().clearMessage()
 
-    def _on_digit_chosen(self, image28: np.ndarray, description: str) -> None:
-        self.show_input(image28)
-        self.statusBar().showMessage(description, 5000)
+    def _show_failure(self, title: str, text: str) -> None:
+        QtWidgets.QMessageBox.critical(self, title, text)
 
-    def _on_busy_changed(self, busy: bool) -> None:
-        self.busy.setVisible(busy)
+    def _update_title(self) -> None:
+        star = " *" if self.session.unsaved else ""
+        self.setWindowTitle(f"lstm-viewer — {self.session.model_name}{star} ({self.network.describe()})")
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        if not self._sized:   # side columns by window width, once; the user's splitter drags win after
-            self._sized = self.isVisible()
-            side = max(240, min(330, int(0.19 * self.width())))
-            self._splitter.setSizes([side, max(400, self.width() - 2 * side), side])
+    # --- settings -----------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        settings = self.settings
+        if settings is None:
+            return
+        geometry = settings.value("geometry")
+        if isinstance(geometry, QtCore.QByteArray):
+            self.restoreGeometry(geometry)
+        layout = settings.value("layout")
+        if isinstance(layout, QtCore.QByteArray):
+            self.restoreState(layout, LAYOUT_VERSION)
+        self.state.show_gates = _as_bool(settings.value("show_gates", False))
+        self.state.rank_by_magnitude = _as_bool(settings.value("rank_by_magnitude", False))
+
+    def _save_settings(self) -> None:
+        settings = self.settings
+        if settings is None:
+            return
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("layout", self.saveState(LAYOUT_VERSION))
+        settings.setValue("show_gates", self.state.show_gates)
+        settings.setValue("rank_by_magnitude", self.state.rank_by_magnitude)
+        source = self.session.model_source
+        if source and not self.session.unsaved and Path(source).is_file():
+            settings.setValue("last_model", str(Path(source).resolve()))
+        if self.training_panel is not None:
+            settings.setValue("data_folder", self.training_panel.data_edit.text().strip())
+        settings.sync()
+
+    # --- events -------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not urls:
+            return
+        name = urls[0]
+        if name.lower().endswith(".keras"):
+            self.session.load_model(name)
+        elif name.lower().endswith((".h5", ".hdf5")):
+            QtWidgets.QMessageBox.information(
+                self, "An older Keras model file",
+                f"{Path(name).name} is a legacy HDF5 model file. lstm-viewer opens models saved in "
+                f"the .keras format: load it in Keras and save it again with model.save(\"model.keras\").")
+        else:
+            self.session.open_image(name)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
         self.jobs.resume()
+        first = not getattr(self, "_shown_once", False)
+        self._shown_once = True
         super().showEvent(event)
+        if first and (self.settings is None or self.settings.value("layout") is None):
+            self._size_side_panels()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
-        if not self.finish_saving():
+        """The one shutdown path: settle the user's model, then cancel every job and wait (bounded)."""
+        if not self.session.finish_saving():
             QtWidgets.QMessageBox.information(
                 self, "Still saving", "The model is still being saved. Close again when it is done.")
             event.ignore()
@@ -262,37 +325,34 @@ class MainWindow(FileActions, DigitActions, QtWidgets.QMainWindow):
             event.ignore()
             return
         self.stepper.play_button.setChecked(False)
+        self._save_settings()
         self.hide()   # waiting for a stopping thread must not look like a frozen window
-        panel = getattr(self, "training_panel", None)   # set by training_panel.open_training_panel
-        if panel is not None:
-            panel.shutdown(2000)    # cancels a running fit and waits for its thread
-        self.jobs.shutdown()    # quit() + wait() every worker thread before Qt tears them down
+        self.jobs.shutdown(SHUTDOWN_WAIT_MS)
         super().closeEvent(event)
-
 
     def _may_discard_model(self) -> bool:
         """A model trained here and not saved is lost on close: ask first (Save / Discard / Cancel)."""
-        if not self.unsaved:
+        if not self.session.unsaved:
             return True
         buttons = QtWidgets.QMessageBox.StandardButton
         answer = QtWidgets.QMessageBox.question(
-            self, "Unsaved model", f"{self.model_name} was trained here and is not saved. Save it first?",
+            self, "Unsaved model",
+            f"{self.session.model_name} was trained here and is not saved. Save it first?",
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         if answer == buttons.Save:
-            self.ask_and_save_model(in_background=False)   # the window waits for it, then closes
-            return not self.unsaved      # the dialog was cancelled or saving failed: stay open
+            self.window_actions.ask_and_save_model(in_background=False)   # the window waits for it
+            return not self.session.unsaved    # the dialog was cancelled or saving failed: stay open
         return answer == buttons.Discard
 
 
 def _heading(text: str) -> QtWidgets.QLabel:
-    label = QtWidgets.QLabel(f"<b>{text}</b>")
-    return label
+    return QtWidgets.QLabel(f"<b>{text}</b>")
 
 
-def _action(parent: QtWidgets.QWidget, text: str, shortcut: str, slot, name: str) -> QtGui.QAction:
-    action = QtGui.QAction(text, parent)
-    action.setObjectName(name)
-    action.setShortcut(QtGui.QKeySequence(shortcut))
-    action.triggered.connect(slot)
-    parent.addAction(action)
-    return action
+def _as_bool(value) -> bool:
+    return value in (True, "true", "1", 1)
+
+
+def _save_pixmap(picture: QtGui.QPixmap, path: Path) -> None:
+    if not picture.save(str(path), "PNG"):
+        raise OSError(f"Qt could not write {path}")

@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
-from ..core.network import Trace
+from .view_state import ViewState
 from . import style
 from .light_items import BarsItem
 
@@ -31,8 +31,9 @@ def _bars(layout: pg.GraphicsLayout, title: str) -> tuple[pg.PlotItem, BarsItem]
 class SoftmaxView(pg.GraphicsLayoutWidget):
     """Three views of the dense softmax head applied to the top layer's h."""
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         style.tune_view(self)
         self.setObjectName("softmaxView")
         self.setToolTip("softmax(W·h_top + b): the dense head applied to the top layer's h after each "
@@ -65,11 +66,14 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         grid = self.ci.layout
         for row, stretch in ((0, 2), (1, 2), (2, 5)):   # the prediction over time gets the room
             grid.setRowStretchFactor(row, stretch)
-        self._trace: Trace | None = None
         style.settle_scene(self)
+        state.events.trace.connect(self._on_trace)
+        state.events.row.connect(self._on_row)
+        self._on_trace()
 
-    def show_trace(self, trace: Trace | None) -> None:
-        self._trace = trace
+    def _on_trace(self) -> None:
+        trace = self.state.trace
+        self._on_row()
         if trace is None:
             self.final_bars.set_heights(None)
             self.settled_line.hide()
@@ -83,16 +87,17 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         self.settled_text.setText(f"{trace.prediction} on top from row {settled + 1}")
         self.settled_text.setPos(10, settled)
 
-    def show_row(self, row: int) -> None:
+    def _on_row(self) -> None:
+        row, trace = self.state.row, self.state.trace
         self.row_line.setPos(row + 1)
         self.current_text.setText(f"row {row + 1}")
-        if self._trace is None:
+        if trace is None:
             self.current_bars.set_heights(None)
             self._time_buffer.fill(np.nan)
         else:
-            probs = self._trace.probs[row]
+            probs = trace.probs[row]
             self.current_bars.set_heights(probs, highlighted=int(np.argmax(probs)))
-            style.blank_rows(self._trace.probs, row, self._time_buffer)
+            style.blank_rows(trace.probs, row, self._time_buffer)
         self.time_image.setImage(self._time_buffer, autoLevels=False)
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802

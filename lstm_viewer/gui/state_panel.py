@@ -11,6 +11,7 @@ from PyQt6 import QtCore, QtWidgets
 
 from ..core.network import Trace
 from .steady_label import steady
+from .view_state import ViewState
 
 
 def largest_output_gap(trace: Trace) -> float:
@@ -32,8 +33,9 @@ def _number(value: float) -> str:
 class StatePanel(QtWidgets.QFrame):
     """Structure of the state (shapes per layer) and two live equalities on the current input."""
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         self.setObjectName("statePanel")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         layout = QtWidgets.QVBoxLayout(self)
@@ -65,10 +67,16 @@ class StatePanel(QtWidgets.QFrame):
         layout.addStretch(1)
         self.output_gap: float | None = None
         self.cell_gap: float | None = None
-        self._trace: Trace | None = None
         self._layers = 0
+        state.events.network.connect(self._on_network)
+        state.events.trace.connect(self._on_trace)
+        state.events.row.connect(self._on_row)
+        if state.network is not None:
+            self._on_network()
+        self._on_trace()
 
-    def set_units(self, units: list[int]) -> None:
+    def _on_network(self) -> None:
+        units = self.state.network.units
         self._layers = len(units)
         shown = range(len(units)) if len(units) <= 3 else (0, None, len(units) - 1)
         names = ["…" if k is None else f"(c<sub>{k + 1}</sub>, h<sub>{k + 1}</sub>)" for k in shown]
@@ -81,8 +89,9 @@ class StatePanel(QtWidgets.QFrame):
             f"<tr><td>outputs:&nbsp;</td><td>(1, 28, {units[-1]}): h<sub>{len(units)}</sub> "
             f"at every row</td></tr></table>")
 
-    def show_trace(self, trace: Trace | None) -> None:
-        self._trace = trace
+    def _on_trace(self) -> None:
+        trace = self.state.trace
+        self._on_row()
         top = self._top_name()
         if trace is None:
             self.output_gap = None
@@ -91,12 +100,13 @@ class StatePanel(QtWidgets.QFrame):
         self.output_gap = largest_output_gap(trace)
         self.output_check.setText(f"max |{top} final − outputs[:, −1]| = <b>{_number(self.output_gap)}</b>")
 
-    def show_row(self, row: int) -> None:
-        if self._trace is None:
+    def _on_row(self) -> None:
+        row, trace = self.state.row, self.state.trace
+        if trace is None:
             self.cell_gap = None
             self.cell_check.setText(f"max |h − o·tanh(c)| after row {row + 1} = –")
             return
-        self.cell_gap = largest_cell_gap(self._trace, row)
+        self.cell_gap = largest_cell_gap(trace, row)
         self.cell_check.setText(f"max |h − o·tanh(c)| after row {row + 1} = "
                                 f"<b>{_number(self.cell_gap)}</b>")
 

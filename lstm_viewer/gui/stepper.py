@@ -1,11 +1,13 @@
 """Stepping through the 28 rows: slider, Previous/Next, Play/Pause with a speed, and the actions for keys.
 
-The slider is the single source of truth for the current row; buttons, keys and the play timer only
-move the slider, and ``rowChanged`` is its ``valueChanged``.
+The current row lives in the view state (``state.row``). Buttons, keys, the play timer and the slider
+write it there; the slider and its label follow it (the slider blocks its own signal while it does).
 """
 from __future__ import annotations
 
 from PyQt6 import QtCore, QtGui, QtWidgets
+
+from .view_state import ViewState
 
 ROWS = 28
 SPEEDS = (("1 row/s", 1000), ("2 rows/s", 500), ("4 rows/s", 250), ("8 rows/s", 125),
@@ -15,10 +17,9 @@ SPEEDS = (("1 row/s", 1000), ("2 rows/s", 500), ("4 rows/s", 250), ("8 rows/s", 
 class StepperBar(QtWidgets.QWidget):
     """Row controls. ``row()`` is 0-based (0..27); labels show it 1-based as a learner counts rows."""
 
-    rowChanged = QtCore.pyqtSignal(int)
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         self.prev_button = self._button("◀", "prevRowButton", "Previous row (Left)")
@@ -29,7 +30,7 @@ class StepperBar(QtWidgets.QWidget):
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setObjectName("rowSlider")
         self.slider.setRange(0, ROWS - 1)
-        self.slider.setValue(ROWS - 1)
+        self.slider.setValue(state.row)
         self.slider.setPageStep(7)
         self.slider.setTickPosition(QtWidgets.QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(7)
@@ -57,8 +58,9 @@ class StepperBar(QtWidgets.QWidget):
         self.next_button.clicked.connect(self.step_forward)
         self.play_button.toggled.connect(self._on_play_toggled)
         self.speed.currentIndexChanged.connect(self._on_speed_changed)
-        self.slider.valueChanged.connect(self._on_slider)
-        self._on_slider(self.slider.value())
+        self.slider.valueChanged.connect(self.set_row)
+        state.events.row.connect(self._on_row)
+        self._on_row(state.row)
 
     def _button(self, text: str, name: str, tip: str) -> QtWidgets.QPushButton:
         button = QtWidgets.QPushButton(text)
@@ -69,10 +71,10 @@ class StepperBar(QtWidgets.QWidget):
 
     # --- public -----------------------------------------------------------------------------
     def row(self) -> int:
-        return self.slider.value()
+        return self.state.row
 
     def set_row(self, row: int) -> None:
-        self.slider.setValue(max(0, min(ROWS - 1, row)))
+        self.state.row = max(0, min(ROWS - 1, row))
 
     def step_back(self) -> None:
         self.set_row(self.row() - 1)
@@ -109,9 +111,11 @@ class StepperBar(QtWidgets.QWidget):
         return actions
 
     # --- handlers -----------------------------------------------------------------------------
-    def _on_slider(self, row: int) -> None:
+    def _on_row(self, row: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(row)
+        self.slider.blockSignals(False)
         self.row_label.setText(f"row {row + 1} of {ROWS}")
-        self.rowChanged.emit(row)
 
     def _on_play_toggled(self, playing: bool) -> None:
         if playing:

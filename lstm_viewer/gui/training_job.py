@@ -1,7 +1,7 @@
 """The work of one training run, done on a worker thread (nothing here touches a widget).
 
 MNIST is loaded first (numpy only: a wrong path is reported at once, before TensorFlow's import),
-then TensorFlow is imported the quiet way (``workers.quiet_import``), then the CLI's own
+then TensorFlow is imported the quiet way (``tf_import.quiet_import``), then the CLI's own
 ``training.train`` runs with the worker's progress and cancel hooks, and the Keras model becomes a
 ``Network`` for the views.
 """
@@ -14,10 +14,8 @@ from ..core.data import ENV_VAR
 from ..core.errors import UserError
 from ..ml.progressbar import format_seconds
 from ..ml.training import TrainConfig
-from . import workers
-
-# The big shared libraries of the tensorflow package, loaded without the GIL (see workers.quiet_import).
-TF_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2")
+from .jobs import Cancelled, JobContext
+from .tf_import import TF_LIBRARIES, quiet_import
 GUI_HOW_TO_SUPPLY = (f"choose the folder with the four MNIST IDX files (or an mnist.npz) in "
                      f"“MNIST data”, or set {ENV_VAR}")
 
@@ -29,10 +27,11 @@ class TrainedModel:
     description: str
 
 
-def training_job(config: TrainConfig, data_path: str | None) -> workers.Job:
-    """The work of one training run, for a ``Worker``: runs on the worker thread."""
+def training_job(config: TrainConfig, data_path: str | None) -> Callable[[JobContext], TrainedModel]:
+    """The work of one training run, for the job runner: runs on the job's thread."""
 
-    def job(report: Callable[[Any], None], should_stop: Callable[[], bool]) -> TrainedModel:
+    def job(context: JobContext) -> TrainedModel:
+        report = context.report
         from ..ml import training
         from ..core.data import how_to_supply, resolve_source
         from ..ml.datasets import load_mnist
@@ -40,14 +39,13 @@ def training_job(config: TrainConfig, data_path: str | None) -> workers.Job:
         def check() -> bool:
             # Raising (rather than returning True) also skips the test-set pass Keras would
             # still run after ``stop_training``: cancel is then really within one batch.
-            if should_stop():
-                raise workers.Cancelled()
+            context.check()
             return False
 
         source = resolve_source(data_path)
         if source is None:   # the Keras cache/download imports TensorFlow: do it the quiet way
             report("Importing TensorFlow…")
-            workers.quiet_import(("tensorflow", "keras"), TF_LIBRARIES)
+            quiet_import(("tensorflow", "keras"), TF_LIBRARIES)
         report("Loading MNIST…")
         try:
             data = load_mnist(source)
@@ -55,12 +53,12 @@ def training_job(config: TrainConfig, data_path: str | None) -> workers.Job:
             raise UserError(str(exc).replace(how_to_supply(), GUI_HOW_TO_SUPPLY)) from None
         check()
         report("Importing TensorFlow…")
-        workers.quiet_import(("tensorflow", "keras"), TF_LIBRARIES)
+        quiet_import(("tensorflow", "keras"), TF_LIBRARIES)
         check()
         report("Building the model (the first batch takes a few seconds)…")
         result = training.train(config, data, report, check)
         if result.cancelled:
-            raise workers.Cancelled()
+            raise Cancelled()
         from ..ml.keras_bridge import network_from_keras_model
 
         name = f"trained-{config.layers}x{config.units}.keras"

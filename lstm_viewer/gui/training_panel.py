@@ -1,11 +1,11 @@
 """Train a new model from the window: presets, fields, progress with ETA, live curves, cancel.
 
-The panel is a plain ``QWidget`` (testable on its own) that ``open_training_panel`` puts in a dock on
-the main window: a dock is not modal, so the learner keeps drawing and stepping with the current model
+The panel is a plain ``QWidget`` (testable on its own with a ``JobRunner``) that the main window puts
+in a dock: a dock is not modal, so the learner keeps drawing and stepping with the current model
 while the new one trains, and it stays attached to the window instead of getting lost behind it.
 
 Everything here runs on the GUI thread; the work itself (``training_job``: MNIST, TensorFlow's import,
-the CLI's own ``training.train``, the conversion to a ``Network``) runs in a ``workers.Worker`` thread.
+the CLI's own ``training.train``, the conversion to a ``Network``) runs as a job of the one runner.
 The GUI thread only stores each batch's numbers and redraws at most 10 times a second.
 """
 from __future__ import annotations
@@ -18,7 +18,8 @@ from PyQt6 import QtCore, QtWidgets
 from ..core.data import ENV_VAR
 from ..ml.progressbar import format_seconds
 from ..ml.training import Progress, TrainConfig
-from . import style, workers
+from . import style
+from .jobs import Job, JobRunner, describe_error
 from .training_curves import TrainingCurves
 from .training_job import TrainedModel, training_job
 
@@ -38,12 +39,12 @@ class TrainingPanel(QtWidgets.QWidget):
     modelTrained = QtCore.pyqtSignal(object, object, str)   # network, keras model, description
     busyChanged = QtCore.pyqtSignal(bool)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, runner: JobRunner, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPanel")
-        self._worker: workers.Worker | None = None
+        self.runner = runner
+        self._worker: Job | None = None
         self._latest: Progress | None = None
-        self._closing = False     # after shutdown(): a result still in the queue is not used
         self._applying_preset = False
         self._build_fields()
         self._build_controls()
@@ -163,22 +164,21 @@ class TrainingPanel(QtWidgets.QWidget):
         try:
             config.validate()
         except Exception as exc:
-            self._show_status(workers.describe_error(exc), error=True)
+            self._show_status(describe_error(exc), error=True)
             return False
         self.curves.reset(config.epochs)
         self.test_label.setText("Test accuracy: after the first epoch")
         self._latest = None
-        self._closing = False
-        worker = workers.Worker(training_job(config, self.data_edit.text().strip() or None))
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_finished)
-        worker.errored.connect(self._on_errored)
-        worker.cancelled.connect(self._on_cancelled)
-        self._worker = worker
         self._set_busy(True)
         self._show_status("Starting…")
         self.progress_bar.setRange(0, 0)   # "working" until the first batch gives a fraction
-        workers.start(worker)
+        self._worker = self.runner.run(training_job(config, self.data_edit.text().strip() or None),
+                                       key="training", on_progress=self._on_progress,
+                                       on_done=self._on_finished, on_error=self._on_errored,
+                                       on_cancelled=self._on_cancelled)
+        if self._worker is None:   # the window is closing
+            self._set_busy(False)
+            return False
         return True
 
     def cancel(self) -> None:
@@ -188,17 +188,6 @@ class TrainingPanel(QtWidgets.QWidget):
             self._show_status("Cancelling after the current batch…" if self._latest is not None else
                               "Cancelling as soon as the current step ends (loading TensorFlow and "
                               "building the model cannot be interrupted)…")
-
-    def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Cancel and wait for the training thread (for the window's closeEvent); True when stopped.
-
-        Waits at most ``timeout_ms``: a run that cannot stop yet (importing TensorFlow, building
-        the model before its first batch) is then waited for when the application quits.
-        """
-        self._closing = True
-        self.cancel()
-        self._redraw_timer.stop()
-        return workers.stop_and_wait(timeout_ms)
 
     # --- handlers -----------------------------------------------------------------------------
     def _on_preset_chosen(self, name: str) -> None:
@@ -258,9 +247,6 @@ class TrainingPanel(QtWidgets.QWidget):
                                   f"(elapsed {format_seconds(p.elapsed)})")
 
     def _on_finished(self, result: TrainedModel) -> None:
-        if self._closing:   # finished just as the window closed: too late to swap models
-            self._end_run("Cancelled")
-            return
         self._end_run("Done")
         self.progress_bar.setValue(1000)
         self._show_status(f"Done: {result.description}. It is now the active model "
@@ -295,30 +281,3 @@ class TrainingPanel(QtWidgets.QWidget):
     def _show_status(self, text: str, error: bool = False) -> None:
         self.status_label.setStyleSheet(f"color: {style.ACCENT};" if error else "")
         self.status_label.setText(text)
-
-
-def open_training_panel(window: QtWidgets.QMainWindow) -> TrainingPanel:
-    """Show the training panel docked on ``window`` (created once), wired to make a trained model active.
-
-    The window needs ``set_network(network, keras_model=..., unsaved=True)`` and a status bar.
-    """
-    panel = getattr(window, "training_panel", None)
-    if panel is None:
-        panel = TrainingPanel()
-        dock = QtWidgets.QDockWidget("Train a model", window, objectName="trainingDock")
-        dock.setWidget(panel)
-        window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        window.training_panel = panel
-
-        def on_trained(network, keras_model, description: str) -> None:
-            window.set_network(network, keras_model=keras_model, unsaved=True)
-            window.statusBar().showMessage(f"Now using the new model: {description}.", 10000)
-
-        panel.modelTrained.connect(on_trained)
-        # A safety net should the window's closeEvent not call shutdown(): never let Python
-        # destroy a running QThread on the way out.
-        QtWidgets.QApplication.instance().aboutToQuit.connect(panel.shutdown)
-    dock = panel.parentWidget()
-    dock.show()
-    dock.raise_()
-    return panel

@@ -1,0 +1,247 @@
+"""The session: the only writer of the model and the input (``state.network``, ``image``, ``trace``).
+
+It owns everything that changes what is being looked at — opening, saving and training models,
+reading image files, scoring digit sets — and runs the slow parts through the one job runner.
+It shows no dialogs: outcomes go out as signals (``message`` for the status bar, ``failed`` for
+an error a person must read), so the window decides how to show them and scripts can listen.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PyQt6 import QtCore
+
+from ..core.errors import UserError
+from ..core.network import Network, Trace
+from . import file_ops
+from .jobs import JobRunner
+from .view_state import ViewState
+
+
+class Session(QtCore.QObject):
+    """Opening, saving, training and scoring; writes the model and the input into ``state``."""
+
+    message = QtCore.pyqtSignal(str, int)        # status-bar text and how long to show it (ms)
+    failed = QtCore.pyqtSignal(str, str)         # title, one sentence: an error to show in a dialog
+    modelInfoChanged = QtCore.pyqtSignal()       # name, source or unsaved mark changed (the title)
+    loadingChanged = QtCore.pyqtSignal(bool)     # a model is being opened (Open is disabled meanwhile)
+    savingChanged = QtCore.pyqtSignal(bool)      # a trained model is being saved in the background
+
+    def __init__(self, state: ViewState, runner: JobRunner, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.runner = runner
+        self.model_name = ""
+        self.model_source: str | None = None     # the .keras file the model came from, if any
+        self.keras_model = None                  # the Keras model when it was trained here
+        self.unsaved = False
+        self._saving: _Save | None = None
+
+    # --- the model ----------------------------------------------------------------------------
+    def set_network(self, network: Network, name: str | None = None, source_path: str | None = None,
+                    keras_model=None, unsaved: bool = False) -> None:
+        """Make ``network`` the active model and re-trace the current input with it."""
+        self.model_name = name or network.name
+        self.model_source = source_path or network.metadata.get("source")
+        self.keras_model = keras_model
+        self.unsaved = unsaved
+        self.state.set_network(network)
+        self.show_input(self.state.image)
+        self.modelInfoChanged.emit()
+
+    def load_model(self, path: str | Path) -> None:
+        """Open ``path`` in a job; on error a ``failed`` signal, and the current model stays."""
+        path = Path(path)
+        self.loadingChanged.emit(True)
+        self.message.emit(f"Opening {path.name}…", 0)
+        self.runner.run(lambda _ctx: _load_model(path), key="open model",
+                        on_done=self._on_model_loaded, on_error=self._on_model_failed,
+                        cancellable=False)
+
+    def _on_model_loaded(self, network: Network) -> None:
+        self.loadingChanged.emit(False)
+        self.set_network(network)
+        self.message.emit(f"Opened {self.model_name}: {network.describe()}.", 6000)
+
+    def _on_model_failed(self, text: str) -> None:
+        self.loadingChanged.emit(False)
+        self.message.emit("The model could not be opened; the current model stays.", 6000)
+        self.failed.emit("Could not open the model", text)
+
+    def adopt_trained(self, network: Network, keras_model, description: str) -> None:
+        """A model trained in the app becomes the active one (unsaved until saved)."""
+        self.set_network(network, keras_model=keras_model, unsaved=True)
+        self.message.emit(f"Now using the new model: {description}.", 10000)
+
+    # --- inputs -------------------------------------------------------------------------------
+    def show_input(self, image28: np.ndarray | None) -> Trace | None:
+        """Trace a (28, 28) input in [0, 1] (None or blank: nothing shown) and publish both."""
+        blank = image28 is None or not np.any(image28)
+        image = None if blank else np.asarray(image28, dtype=np.float32)
+        trace = None if blank else self.state.network.trace(image)
+        with self.state.events.paused():   # views see the image and its trace together
+            self.state.image = image
+            self.state.trace = trace
+        return trace
+
+    def show_trace(self, trace: Trace | None) -> None:
+        """Publish an already computed trace (and its image) as what is shown."""
+        with self.state.events.paused():
+            self.state.image = None if trace is None else trace.image
+            self.state.trace = trace
+
+    def open_image(self, path: str | Path,
+                   on_shown: Callable[[Path], None] | None = None) -> None:
+        """Read and preprocess an image file in a job (a large photo takes a while), then show it."""
+        path = Path(path)
+        self.message.emit(f"Reading {path.name}…", 0)
+
+        def read(_ctx) -> np.ndarray:
+            from ..core.preprocess import load_image, preprocess
+            return preprocess(load_image(path))
+
+        def shown(image28: np.ndarray) -> None:
+            self.show_input(image28)
+            if not image28.any():
+                self.message.emit(f"{path.name}: no ink found; the page looks blank, so there is "
+                                  f"nothing to read.", 8000)
+            else:
+                self.message.emit(f"Showing {path.name}.", 6000)
+            if on_shown is not None:
+                on_shown(path)
+
+        self.runner.run(read, key="open image", on_done=shown,
+                        on_error=lambda text: self.failed.emit("Could not read the image", text))
+
+    # --- saving -------------------------------------------------------------------------------
+    def save_model_as(self, path: str | Path) -> Path:
+        """Save the current model now: Keras saves a trained one, a model from a file is copied."""
+        path = Path(file_ops.with_suffix(str(path), ".keras"))
+        if self.keras_model is not None:
+            _save_keras(self.keras_model, path)
+        elif self.model_source:
+            file_ops.copy_model(self.model_source, path)
+        else:
+            raise UserError("this model has no file and no Keras model to save from")
+        self._mark_saved(path)
+        return path
+
+    def start_saving_model(self, path: str | Path) -> None:
+        """Save a model trained in the app in a job (Keras takes 0.3–0.6 s for 3 × 256)."""
+        if self._saving is not None:
+            self.message.emit("Still saving the model…", 4000)
+            return
+        path = Path(file_ops.with_suffix(str(path), ".keras"))
+        save = _Save(self.keras_model, path)
+        job = self.runner.run(save.run, key="save model", on_done=lambda _: self._after_saving(),
+                              on_error=lambda _: self._after_saving(), cancellable=False)
+        if job is None:
+            return   # the window is closing
+        save.job = job
+        self._saving = save
+        self.savingChanged.emit(True)
+        self.message.emit(f"Saving {path.name}…", 0)
+
+    def is_saving(self) -> bool:
+        return self._saving is not None
+
+    def finish_saving(self, timeout_ms: int = 60_000) -> bool:
+        """Wait for a save in progress and apply its outcome; False if it is still running."""
+        save = self._saving
+        if save is None:
+            return True
+        if not save.finished.wait(timeout_ms / 1000):
+            return False
+        self._after_saving()
+        return True
+
+    def _after_saving(self) -> None:
+        """Apply a finished save's outcome, once (from its signal or from ``finish_saving``)."""
+        save = self._saving
+        if save is None or not save.finished.is_set():
+            return
+        self._saving = None
+        self.savingChanged.emit(False)
+        if save.error is not None:
+            self.message.emit("", 0)
+            self.failed.emit("Could not save the model", save.error)
+            return
+        if self.keras_model is save.model:     # not replaced by another model meanwhile
+            self._mark_saved(save.path)
+        self.message.emit(f"Saved the model as {save.path}.", 6000)
+
+    def _mark_saved(self, path: Path) -> None:
+        self.model_source, self.model_name, self.unsaved = str(path), path.name, False
+        self.modelInfoChanged.emit()
+
+    def export_trace(self, path: str | Path) -> Path:
+        if self.state.trace is None:
+            raise UserError("nothing to export: draw or pick a digit first")
+        return file_ops.save_trace(self.state.trace, file_ops.with_suffix(str(path), ".npz"))
+
+    # --- digit sets ---------------------------------------------------------------------------
+    def score(self, digits, on_scored: Callable[[object, np.ndarray], None]) -> None:
+        """Predict every digit of a set with the current model in a job; a newer model supersedes."""
+        from .digit_sets import predict_all
+        network = self.state.network
+        self.runner.run(lambda _ctx: predict_all(network, digits), key=f"score {id(digits)}",
+                        on_done=lambda predicted: on_scored(digits, predicted)
+                        if network is self.state.network else None,
+                        on_error=lambda text: self.failed.emit("Digits", text))
+
+    def load_test_set(self, source: Path, on_loaded: Callable[[object], None],
+                      on_scored: Callable[[object, np.ndarray], None],
+                      on_error: Callable[[str], None]) -> None:
+        """Read the MNIST test set and score it, in a job."""
+        from .digit_sets import load_test_set, predict_all
+        network = self.state.network
+        self.message.emit(f"Loading the MNIST test set from {source}…", 0)
+
+        def load(_ctx):
+            digits = load_test_set(source)
+            digits.predicted = predict_all(network, digits)
+            return digits, network
+
+        def loaded(result) -> None:
+            digits, scored_with = result
+            on_loaded(digits)
+            if scored_with is not self.state.network:
+                self.score(digits, on_scored)
+            wrong = int((digits.predicted != digits.labels).sum())
+            self.message.emit(f"MNIST test set: {len(digits):,} digits, the model gets {wrong:,} wrong "
+                              f"(accuracy {1 - wrong / len(digits):.2%}).", 10000)
+
+        self.runner.run(load, key="test set", on_done=loaded, on_error=on_error)
+
+
+class _Save:
+    """A save of a Keras model in a job: what, where, and how it ended (written by the job's
+    thread before it signals, read on the GUI thread after)."""
+
+    def __init__(self, model, path: Path) -> None:
+        self.model, self.path = model, path
+        self.job = None
+        self.finished = threading.Event()
+        self.error: str | None = None
+
+    def run(self, _ctx) -> None:
+        from .jobs import describe_error
+        try:
+            _save_keras(self.model, self.path)
+        except BaseException as exc:   # every way out must leave an outcome for the GUI thread
+            self.error = describe_error(exc)
+        self.finished.set()
+
+
+def _save_keras(model, path: Path) -> None:
+    from ..ml.training import save_model   # imports TensorFlow: only after training in the app
+    save_model(model, path)
+
+
+def _load_model(path: Path) -> Network:
+    """Load a model off the GUI thread; the architecture check refuses any the views cannot show."""
+    from .. import load_network   # numpy + h5py; Keras only for unusual files
+    return load_network(path)

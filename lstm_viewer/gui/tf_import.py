@@ -1,0 +1,73 @@
+"""Importing TensorFlow on a worker thread without freezing the window.
+
+Used by the training job: the import takes seconds and, done naively, holds the GIL for long
+stretches, which stalls the GUI thread as surely as doing it there.
+"""
+from __future__ import annotations
+
+import ctypes
+import gc
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+# The big shared libraries of the tensorflow package, loaded without the GIL (see quiet_import).
+TF_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2")
+
+
+def quiet_import(modules: Sequence[str], preload: Sequence[str] = ()) -> None:
+    """Import big packages on a worker thread without freezing the GUI thread. Call it from the worker.
+
+    A worker holding the GIL stalls the GUI thread as surely as work on the GUI thread does, and
+    importing TensorFlow holds it in two long stretches (measured on 2 busy cores):
+
+    - ``dlopen`` of its shared libraries: CPython keeps the GIL while it loads an extension, and
+      ``libtensorflow_cc.so`` takes 0.5 s. ``preload`` (paths inside the first package) are loaded
+      first through a ctypes foreign call, which releases the GIL; the import then finds them loaded.
+      RTLD_LOCAL, as Python itself uses: RTLD_GLOBAL would let TensorFlow's bundled BoringSSL
+      symbols capture ``_hashlib``'s (a crash).
+    - the cyclic garbage collector: the import makes ~440,000 objects and every full collection
+      walks all of them (pauses growing to 270 ms). It is paused during the import, and what the
+      import made is frozen (``gc.freeze``) so that later collections skip it.
+    """
+    if all(name in sys.modules for name in modules):
+        # Imported earlier (by the CLI path, a test, a notebook) without freezing: freeze now, or
+        # the next full collection walks TensorFlow's objects while the window waits for the GIL.
+        gc.freeze()
+        return
+    if preload:
+        _preload_without_gil(modules[0], preload)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def _preload_without_gil(package: str, libraries: Sequence[str]) -> None:
+    """dlopen ``libraries`` (paths inside ``package``) through ctypes, which releases the GIL.
+
+    Best effort, Linux only: when anything is missing the import simply loads them itself.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            return
+        folder = Path(list(spec.submodule_search_locations)[0])
+        dlopen = ctypes.CDLL(None).dlopen
+        dlopen.restype = ctypes.c_void_p
+        dlopen.argtypes = [ctypes.c_char_p, ctypes.c_int]
+        for name in libraries:
+            if (folder / name).is_file():
+                dlopen(os.fsencode(folder / name), os.RTLD_NOW | os.RTLD_LOCAL)
+    except (AttributeError, OSError, ImportError, ValueError):
+        pass
