@@ -109,7 +109,7 @@ def unit_story(network: Network, trace: Trace, layer: int, unit: int) -> UnitSto
     c_prev = np.concatenate(([0.0], c[:-1]))
     return UnitStory(layer=layer, unit=unit, gates=gates, c_prev=c_prev, c=c,
                      h=trace.h[layer, :, unit].astype(np.float64), pre=pre,
-                     retention=_retention_from_forget(gates[:, 1]), inputs=inputs, h_prev=h_prev,
+                     retention=_unit_retention(gates[:, 1]), inputs=inputs, h_prev=h_prev,
                      input_weights=input_weights, recurrent_weights=recurrent_weights)
 
 
@@ -164,18 +164,36 @@ def class_contributions(network: Network, trace: Trace, label: int,
 
 
 def _retention_from_forget(forget: np.ndarray) -> np.ndarray:
-    """(..., 28) forget gates -> (..., 28, 28) R[s, t] = prod_{k=s+1..t} f_k, 0 below the diagonal.
+    """(units, 28) forget gates -> (units, 28, 28) R[u, s, t] = prod_{k=s+1..t} f_k, 0 for s > t.
 
-    One cumulative product along t of a matrix holding f_t where t > s and 1 elsewhere: no
-    division by a running product, so forget gates at or near 0 are exact.
+    Column t is column t-1 times f_t, with a 1 on the diagonal: no division by a running product,
+    so forget gates at or near 0 are exact. A loop over the 28 rows, each step whole-array: for a
+    256-unit layer it measured about 10x faster than ``np.cumprod`` along the last axis, which
+    numpy runs as one short inner loop per (unit, s).
     """
     steps = forget.shape[-1]
-    s = np.arange(steps)[:, None]
-    t = np.arange(steps)[None, :]
-    factors = np.where(t > s, forget[..., None, :], 1.0)
-    product = np.cumprod(factors, axis=-1)
+    product = np.zeros(forget.shape + (steps,))
+    for t in range(steps):
+        if t:
+            np.multiply(product[:, :t, t - 1], forget[:, t, None], out=product[:, :t, t])
+        product[:, t, t] = 1.0
+    return product
+
+
+def _unit_retention(forget: np.ndarray) -> np.ndarray:
+    """(28,) forget gates of one unit -> (28, 28) R[s, t], the same numbers bit for bit.
+
+    For one unit the 28 loop steps cost more than the arithmetic: one cumulative product along t
+    of a matrix holding f_t where t > s and 1 elsewhere multiplies in the same order, in 3 calls.
+    """
+    s = _STEPS[:, None]
+    t = _STEPS[None, :]
+    product = np.cumprod(np.where(t > s, forget, 1.0), axis=-1)
     product *= t >= s
     return product
+
+
+_STEPS = np.arange(ROWS)
 
 
 def _top(weights: np.ndarray, values: np.ndarray, k: int | None) -> list[Contribution]:
