@@ -35,6 +35,12 @@ class _Heat:
         self.units = units
         self.image.setImage(self.buffer, autoLevels=False)
         self.bar.setImageItem(self.image)
+        # The selected unit's column, outlined (hidden while no unit of this layer is selected).
+        self.mark = QtWidgets.QGraphicsRectItem(0, 0, 1, 28)
+        self.mark.setPen(pg.mkPen(style.ACCENT, width=2, cosmetic=True))
+        self.mark.setZValue(5)
+        self.mark.hide()
+        self.plot.addItem(self.mark)
         self.plot.setRange(xRange=(0, units), yRange=(0, 28), padding=0)
         self.curve_plot = self.curve = None
         if curve_colour is not None:
@@ -88,7 +94,14 @@ def _stem_width(units: int) -> int:
 
 
 class LayerView(QtWidgets.QWidget):
-    """Column for layer ``index`` (0-based) of ``units`` units: a c/h page and a gates page."""
+    """Column for layer ``index`` (0-based) of ``units`` units: a c/h page and a gates page.
+
+    Clicking a heatmap cell selects that unit (``state.selection``, in model terms whatever the
+    order shown) and makes the clicked row current; the selected unit's column is outlined in
+    every heatmap of its layer. ``hovered`` names the cell under the pointer (for the status bar).
+    """
+
+    hovered = QtCore.pyqtSignal(str)
 
     def __init__(self, state: ViewState, index: int, units: int, layers: int,
                  parent: QtWidgets.QWidget | None = None) -> None:
@@ -119,6 +132,7 @@ class LayerView(QtWidgets.QWidget):
         self._stack.addWidget(self.states)
         style.settle_scene(self.states)
         self.states.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.states.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
         self._title = title
         self.gates_widget: pg.GraphicsLayoutWidget | None = None   # built on first use: it halves startup
@@ -157,6 +171,20 @@ class LayerView(QtWidgets.QWidget):
         self._gates_stale = True
         if self.gates_visible():
             self._update_gates()
+        self.show_selection()
+
+    def show_selection(self) -> None:
+        """Outline the selected unit's column (where the current order puts it) in every heatmap."""
+        selection = self.state.selection
+        column = None
+        if selection is not None and selection[0] == self.index and selection[1] < self.units:
+            column = int(np.flatnonzero(self.displayed_order() == selection[1])[0])
+        for heat in (self.c, self.h, *self.gates):
+            if column is None:
+                heat.mark.hide()
+            else:
+                heat.mark.setRect(column, 0, 1, 28)
+                heat.mark.show()
 
     def set_gates_visible(self, visible: bool) -> None:
         if visible and self.gates_widget is None:
@@ -195,8 +223,10 @@ class LayerView(QtWidgets.QWidget):
         self._stack.addWidget(self.gates_widget)
         style.settle_scene(self.gates_widget)
         self.gates_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.gates_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.set_order_label(self._by_magnitude)
         self._gates_stale = True
+        self.show_selection()
 
     def _ordered(self, values: np.ndarray) -> np.ndarray:
         return values if self._order is None else values[:, self._order]
@@ -208,27 +238,47 @@ class LayerView(QtWidgets.QWidget):
             heat.show(values, self.state.row)
         self._gates_stale = False
 
-    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
-        """Hovering a heatmap names the unit, the row and the value under the pointer."""
-        if self.state.trace is None:
-            return
+    def cell_at(self, scene_pos: QtCore.QPointF) -> tuple[str, int, int] | None:
+        """(heatmap name, unit in model terms, row) under a scene position, or None."""
         names = [("c", self.c), ("h", self.h)] + list(zip(GATE_NAMES, self.gates))
         for name, heat in names:
-            if not heat.plot.sceneBoundingRect().contains(scene_pos):
+            if not heat.plot.isVisible() or not heat.plot.sceneBoundingRect().contains(scene_pos):
                 continue
             point = heat.plot.vb.mapSceneToView(scene_pos)
             column, row = int(np.floor(point.x())), int(np.floor(point.y()))
             if not (0 <= column < self.units and 0 <= row < 28):
-                break
-            unit = int(self.displayed_order()[column])
-            if row > self.state.row:
-                text = f"unit {unit}, row {row + 1}: not read yet"
-            else:
-                value = self._value(name, row, unit)
-                text = f"layer {self.index + 1}, unit {unit}, after row {row + 1}: {name} = {value:+.3f}"
-            QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text)
+                return None
+            return name, int(self.displayed_order()[column]), row
+        return None
+
+    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        """Hovering a heatmap names the unit, the row and the value under the pointer."""
+        cell = None if self.state.trace is None else self.cell_at(scene_pos)
+        if cell is None:
+            QtWidgets.QToolTip.hideText()
             return
-        QtWidgets.QToolTip.hideText()
+        name, unit, row = cell
+        if row > self.state.row:
+            text = f"layer {self.index + 1}, unit {unit}, row {row + 1}: not read yet"
+        else:
+            value = self._value(name, row, unit)
+            text = (f"layer {self.index + 1}, unit {unit}, after row {row + 1}: {name} = {value:+.3f}"
+                    f" · click to follow this unit")
+        QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text)
+        self.hovered.emit(text)
+
+    def _on_mouse_clicked(self, event) -> None:
+        """A click on a cell selects its unit and makes its row the current one."""
+        if self.state.trace is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        cell = self.cell_at(event.scenePos())
+        if cell is None:
+            return
+        _name, unit, row = cell
+        with self.state.events.paused():   # one redraw for both
+            self.state.selection = (self.index, unit)
+            self.state.row = row
+        event.accept()
 
     def _value(self, name: str, row: int, unit: int) -> float:
         trace, k = self.state.trace, self.index

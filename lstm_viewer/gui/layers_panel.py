@@ -1,6 +1,7 @@
 """All layers side by side (data flows left to right toward the softmax), with the view toggles."""
 from __future__ import annotations
 
+import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from .layer_view import LayerView
@@ -11,6 +12,8 @@ MIN_LAYER_WIDTH = 200   # three layers still fit side by side in a 1280-pixel wi
 
 class LayersPanel(QtWidgets.QWidget):
     """One ``LayerView`` per layer, rebuilt when the model changes; toggles for gates and unit order."""
+
+    hovered = QtCore.pyqtSignal(str)   # the cell under the pointer, in words (for the status bar)
 
     def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +57,16 @@ class LayersPanel(QtWidgets.QWidget):
         state.events.row.connect(self._on_row)
         state.events.show_gates.connect(self._on_gates_changed)
         state.events.rank_by_magnitude.connect(self._on_order_changed)
+        state.events.selection.connect(self._on_selection)
+        for text, key, slot in (("Previous unit", "[", lambda: self.step_selection(-1)),
+                                ("Next unit", "]", lambda: self.step_selection(+1)),
+                                ("Clear the unit selection", "Esc", self.clear_selection)):
+            action = QtGui.QAction(text, self)
+            action.setShortcut(QtGui.QKeySequence(key))
+            action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+        self.selection_actions = self.actions()
         if state.network is not None:
             self._on_network()
 
@@ -66,6 +79,7 @@ class LayersPanel(QtWidgets.QWidget):
         row.setSpacing(4)
         self.views = [LayerView(self.state, k, u, len(units)) for k, u in enumerate(units)]
         for view in self.views:
+            view.hovered.connect(self.hovered)
             view.setMinimumWidth(MIN_LAYER_WIDTH)
             view.set_order_label(self.state.rank_by_magnitude)
             view.set_gates_visible(self.state.show_gates)
@@ -83,6 +97,27 @@ class LayersPanel(QtWidgets.QWidget):
     def _on_row(self) -> None:
         for view in self.views:
             view.show_row()
+
+    def _on_selection(self) -> None:
+        for view in self.views:
+            view.show_selection()
+
+    def step_selection(self, step: int) -> None:
+        """``[`` / ``]``: the previous / next unit in the order shown (the first of layer 1 if none)."""
+        selection = self.state.selection
+        if not self.views:
+            return
+        if selection is None:
+            layer, position = 0, 0
+        else:
+            layer = selection[0]
+            order = self.views[layer].displayed_order()
+            position = int(np.flatnonzero(order == selection[1])[0]) + step
+            position = max(0, min(len(order) - 1, position))
+        self.state.selection = (layer, int(self.views[layer].displayed_order()[position]))
+
+    def clear_selection(self) -> None:
+        self.state.selection = None
 
     def _on_gates_changed(self, visible: bool) -> None:
         _set_checked(self.gates_action, visible)

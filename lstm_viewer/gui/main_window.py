@@ -25,6 +25,8 @@ from .input_view import InputView
 from .jobs import JobRunner
 from .layers_panel import LayersPanel
 from .prediction_header import PredictionHeader
+from .unit_inspector import UnitInspector
+from .why_class import WhyClassPanel
 from .samples import SamplesPanel
 from .session import Session
 from .softmax_view import SoftmaxView
@@ -125,6 +127,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.input_dock = self.add_panel("Input", "inputDock", inputs, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.prediction_dock = self.add_panel("Prediction", "predictionDock", prediction,
                                               QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        # The analysis panels: a column of tabs right of the prediction, hidden until asked for
+        # (View ▸ Panels) or until a unit is selected; a hidden panel does no work.
+        self.unit_inspector = UnitInspector(state)
+        self.unit_dock = self.add_panel("Unit inspector", "unitDock", _scrolling(self.unit_inspector),
+                                        QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.prediction_dock, self.unit_dock, QtCore.Qt.Orientation.Horizontal)
+        self.why_class = WhyClassPanel(state)
+        self.why_dock = self.add_panel("Why this class", "whyClassDock", self.why_class,
+                                       QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=self.unit_dock)
+        for dock in (self.unit_dock, self.why_dock):
+            dock.hide()
+        self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        state.events.selection.connect(self._on_selection)
         self.busy = QtWidgets.QProgressBar()
         self.busy.setRange(0, 0)            # indeterminate: "working", no percentage
         self.busy.setMaximumWidth(120)
@@ -151,6 +166,19 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_docks_menu(self) -> None:
         for dock in self.findChildren(QtWidgets.QDockWidget):
             self.window_actions.panels_menu.addAction(dock.toggleViewAction())
+
+    def _on_selection(self, selection) -> None:
+        """A newly selected unit brings the inspector into view (it stays where the user put it)."""
+        if selection is not None and not self.unit_inspector.isVisible():
+            self.show_panel(self.unit_dock)
+
+    def show_panel(self, dock: QtWidgets.QDockWidget) -> None:
+        """Show a panel and bring its tab to the front; an analysis column gets a useful width."""
+        was_hidden = dock.isHidden()
+        dock.show()
+        dock.raise_()
+        if was_hidden and dock in (self.unit_dock, self.why_dock) and not dock.isFloating():
+            self.resizeDocks([dock], [440], QtCore.Qt.Orientation.Horizontal)
 
     def reset_layout(self) -> None:
         """Put every panel back where it was when the window opened for the first time."""
@@ -347,6 +375,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
 def _heading(text: str) -> QtWidgets.QLabel:
     return QtWidgets.QLabel(f"<b>{text}</b>")
+
+
+def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
+    area = QtWidgets.QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)   # wrap instead
+    area.setWidget(widget)
+    return area
 
 
 def _as_bool(value) -> bool:

@@ -1,0 +1,311 @@
+"""The unit inspector: one unit of one layer, at the current row, explained with its own numbers.
+
+Follows ``state.selection`` (the unit), ``state.trace`` and ``state.row``. Every number comes from
+``analysis.unit_story`` (the gates' three terms, c and h, the retention along the cell path) and
+``analysis.logit_contributions``; the panel computes nothing of its own. The story is computed once
+per (trace, unit); a new row only re-slices it. A hidden panel does no work and catches up when shown.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from ..analysis import logit_contributions, unit_story
+from ..analysis.unit import UnitStory
+from ..core.network import GATE_NAMES
+from . import file_ops, style
+from .help_note import help_note
+from .view_state import ViewState
+
+GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
+CURVE_COLOURS = {"i": "#2f9e44", "f": "#1971c2", "g": "#9c36b5", "o": "#f08c00",
+                 "c": style.C_COLOUR, "h": style.H_COLOUR}
+TOP_K = 3
+
+HELP = """<p>One LSTM unit is one number of the layer's state: its own <b>c</b> (cell, the memory) and
+<b>h</b> (hidden, what it shows the next layer and itself at the next row). At every row t it reads
+x<sub>t</sub> (the 28 pixels of row t for layer 1, the h of the layer below otherwise) and its own
+layer's h<sub>t−1</sub>, and computes four gates. Each gate's input is a sum of three terms:
+<i>input</i> x<sub>t</sub>·W, <i>recurrent</i> h<sub>t−1</sub>·U and a <i>bias</i>; σ squashes it to
+0…1 for i, f, o and tanh to −1…1 for g. Then c<sub>t</sub> = f·c<sub>t−1</sub> + i·g and
+h<sub>t</sub> = o·tanh(c<sub>t</sub>).</p>
+<p><b>Memory</b>: unrolling c gives c<sub>t</sub> = Σ<sub>s≤t</sub> R[s,t]·i<sub>s</sub>·g<sub>s</sub>,
+where R[s,t] is the product of the forget gates after row s. The bars split c<sub>t</sub> into what was
+written at each earlier row and is still there; the triangle shows R for every pair of rows. This is
+retention along the cell path only: h also feeds back through the gates.</p>
+<p>For a unit of the top layer, the last plot shows its share h·W of each class's logit (before the
+softmax) at the current row.</p>"""
+
+
+class UnitInspector(QtWidgets.QWidget):
+    """The selected unit's gates, state and memory at the current row, with the numbers filled in."""
+
+    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("unitInspector")
+        self.story: UnitStory | None = None
+        self._story_key = None
+        self._stale = True
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.title = QtWidgets.QLabel()
+        self.title.setObjectName("unitTitle")
+        self.title.setWordWrap(True)
+        layout.addWidget(self.title)
+        top = QtWidgets.QHBoxLayout()
+        top.addStretch(1)
+        self.copy_button = QtWidgets.QPushButton("Copy as text")
+        self.copy_button.setObjectName("copyUnitButton")
+        self.copy_button.setToolTip("Put the equations with their numbers on the clipboard")
+        self.export_button = QtWidgets.QPushButton("Export…")
+        self.export_button.setObjectName("exportUnitButton")
+        self.export_button.setToolTip("Save this unit's story over all 28 rows as .npz or .csv")
+        top.addWidget(self.copy_button)
+        top.addWidget(self.export_button)
+        layout.addLayout(top)
+        layout.addWidget(help_note("What am I looking at?", HELP))
+
+        self.equations = QtWidgets.QLabel()
+        self.equations.setObjectName("unitEquations")
+        self.equations.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.equations.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                               | QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.equations.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+        self.equations.setToolTip("The cell at the current row, each number this unit's own. "
+                                  "Click a unit to follow it.")
+        self.equations.setWordWrap(True)
+        self.equations.linkActivated.connect(self._on_link)
+        layout.addWidget(self.equations)
+
+        self.plots = pg.GraphicsLayoutWidget()
+        style.tune_view(self.plots)
+        self.plots.setMinimumHeight(640)
+        layout.addWidget(self.plots, 1)
+        self._build_plots()
+        self.copy_button.clicked.connect(self.copy_as_text)
+        self.export_button.clicked.connect(self._on_export)
+        for signal in (state.events.trace, state.events.selection, state.events.network):
+            signal.connect(self._on_story_changed)
+        state.events.row.connect(self._on_row)
+        self._on_story_changed()
+
+    # --- plots --------------------------------------------------------------------------------
+    def _build_plots(self) -> None:
+        ci = self.plots.ci
+        self.curve_plot = ci.addPlot(row=0, col=0, enableMenu=False)
+        self.curve_plot.setTitle("over the rows: gates, c and h", size="9pt")
+        self.curve_plot.setMouseEnabled(False, False)
+        self.curve_plot.setLabel("bottom", "row")
+        self.curve_plot.addLegend(offset=(2, 2), colCount=6, labelTextSize="8pt")
+        self.curves = {}
+        for name in ("i", "f", "g", "o", "c", "h"):
+            width = 2.5 if name in ("c", "h") else 1.2
+            self.curves[name] = self.curve_plot.plot([], [], name=name,
+                                                     pen=pg.mkPen(CURVE_COLOURS[name], width=width))
+        self.curve_row = style.row_marker(self.curve_plot)
+        self.curve_row.setAngle(90)
+
+        self.memory_plot = ci.addPlot(row=1, col=0, enableMenu=False)
+        self.memory_plot.setTitle("memory: what c<sub>t</sub> holds from each row s", size="9pt")
+        self.memory_plot.setMouseEnabled(False, False)
+        self.memory_plot.setLabel("bottom", "row s written")
+        self.memory_bars = pg.BarGraphItem(x=np.arange(1, 29), height=np.zeros(28), width=0.8,
+                                           brush=style.C_COLOUR, pen=pg.mkPen(None))
+        self.memory_plot.addItem(self.memory_bars)
+        self.memory_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
+
+        self.retention_plot = ci.addPlot(row=2, col=0, enableMenu=False)
+        self.retention_plot.setTitle("retention R[s, t] (cell path)", size="9pt")
+        self.retention_plot.setMouseEnabled(False, False)
+        self.retention_plot.invertY(True)
+        self.retention_plot.setAspectLocked(True)
+        self.retention_plot.setLabel("bottom", "t (now)")
+        self.retention_plot.setLabel("left", "s (written)")
+        self.retention_image = style.heatmap(self.retention_plot, style.SEQUENTIAL, (0.0, 1.0))
+        self.retention_image.setImage(np.zeros((28, 28), np.float32), autoLevels=False)
+        self.retention_row = QtWidgets.QGraphicsRectItem(0, 0, 1, 28)
+        self.retention_row.setPen(pg.mkPen(style.ACCENT, width=2, cosmetic=True))
+        self.retention_plot.addItem(self.retention_row)
+        self.retention_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
+
+        self.logit_plot = ci.addPlot(row=3, col=0, enableMenu=False)
+        self.logit_plot.setTitle("its share of each class's logit at this row (top layer only)", size="9pt")
+        self.logit_plot.setMouseEnabled(False, False)
+        self.logit_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(10)]])
+        self.logit_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
+                                          brush=style.H_COLOUR, pen=pg.mkPen(None))
+        self.logit_plot.addItem(self.logit_bars)
+        self.logit_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
+
+    # --- updates ------------------------------------------------------------------------------
+    def _on_story_changed(self, *_args) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def _on_row(self, *_args) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Bring every part up to date with the state (the story only when trace or unit changed)."""
+        self._stale = False
+        state = self.state
+        selection, trace, network = state.selection, state.trace, state.network
+        if selection is None or trace is None or network is None:
+            self.story = None
+            self._story_key = None
+            self.title.setText("<b>No unit selected.</b> Click a cell of any heatmap (c, h or a gate) "
+                               "to follow that unit; [ and ] step through the units, Esc clears.")
+            self.equations.setText("")
+            self.copy_button.setEnabled(False)
+            self.export_button.setEnabled(False)
+            return
+        key = (id(trace), selection)
+        if key != self._story_key:
+            self.story = unit_story(network, trace, *selection)
+            self._story_key = key
+            self._show_story()
+        self.copy_button.setEnabled(True)
+        self.export_button.setEnabled(True)
+        self._show_row()
+
+    def _show_story(self) -> None:
+        story = self.story
+        rows = np.arange(1, 29)
+        for k, name in enumerate(GATE_NAMES):
+            self.curves[name].setData(rows, story.gates[:, k])
+        self.curves["c"].setData(rows, story.c)
+        self.curves["h"].setData(rows, story.h)
+        self.retention_image.setImage(story.retention.astype(np.float32), autoLevels=False)
+        top = story.layer == len(self.state.network.units) - 1
+        self.logit_plot.setVisible(top)
+
+    def _show_row(self) -> None:
+        story, t = self.story, self.state.row
+        layers = len(self.state.network.units)
+        self.title.setText(f"<b>Layer {story.layer + 1}, unit {story.unit}</b> at row {t + 1} of 28"
+                           + (" · top layer: its h feeds the softmax" if story.layer == layers - 1 else ""))
+        self.curve_row.setPos(t + 1)
+        memory = story.memory(t)
+        self.memory_bars.setOpts(height=memory)
+        self.memory_plot.setTitle(f"memory: c<sub>{t + 1}</sub> = {story.c[t]:+.3f} = sum of these bars",
+                                  size="9pt")
+        self.retention_row.setRect(t, 0, 1, 28)
+        if story.layer == layers - 1:
+            shares = logit_contributions(self.state.network, self.state.trace, t)[story.unit]
+            self.logit_bars.setOpts(height=shares, brushes=[
+                pg.mkBrush(style.ACCENT if k == int(np.argmax(self.state.trace.probs[t])) else style.H_COLOUR)
+                for k in range(10)])
+        self.equations.setText(self._equations_html(t))
+
+    # --- text ---------------------------------------------------------------------------------
+    def _equations_html(self, t: int) -> str:
+        story = self.story
+        below = "pixel" if story.layer == 0 else f"layer {story.layer} unit"
+        parts = []
+        for k, name in enumerate(GATE_NAMES):
+            x, r, b = story.pre[t, k]
+            squash = "tanh" if name == "g" else "σ"
+            inputs = ", ".join(self._contribution(c, below, story.layer - 1, pixel=story.layer == 0)
+                               for c in story.top_inputs(t, k, TOP_K))
+            recurrent = ", ".join(self._contribution(c, "unit", story.layer, pixel=False)
+                                  for c in story.top_recurrent(t, k, TOP_K)) if t > 0 else "none at row 1"
+            parts.append(
+                f"<b>{name}</b> = {squash}({x:+.3f} <small>input</small> {r:+.3f} <small>recurrent</small> "
+                f"{b:+.3f} <small>bias</small> = {x + r + b:+.3f}) = <b>{story.gates[t, k]:.3f}</b> "
+                f"<small>({GATE_WORDS[name]})</small><br>"
+                f"<small>&nbsp;&nbsp;largest inputs (weight×value): {inputs}<br>"
+                f"&nbsp;&nbsp;largest recurrent: {recurrent}</small>")
+        i, f, g, o = story.gates[t]
+        parts.append(f"c<sub>{t + 1}</sub> = f·c<sub>{t}</sub> + i·g = "
+                     f"{f:.3f}·({story.c_prev[t]:+.3f}) + {i:.3f}·({g:+.3f}) = <b>{story.c[t]:+.4f}</b>")
+        parts.append(f"h<sub>{t + 1}</sub> = o·tanh(c<sub>{t + 1}</sub>) = {o:.3f}·tanh({story.c[t]:+.3f}) = "
+                     f"<b>{story.h[t]:+.4f}</b>")
+        return "<br>".join(parts)
+
+    @staticmethod
+    def _contribution(c, what: str, layer: int, pixel: bool) -> str:
+        text = f"{c.weight:+.2f}×{c.value:+.2f}"
+        if pixel:
+            return f"{what} {c.index + 1} ({text})"
+        return f"<a href='unit:{layer}:{c.index}'>{what} {c.index}</a> ({text})"
+
+    def as_text(self) -> str:
+        """The equations at the current row with their numbers, as plain text."""
+        if self.story is None:
+            return ""
+        story, t = self.story, self.state.row
+        lines = [f"layer {story.layer + 1}, unit {story.unit}, row {t + 1} of 28"]
+        for k, name in enumerate(GATE_NAMES):
+            x, r, b = story.pre[t, k]
+            squash = "tanh" if name == "g" else "sigmoid"
+            lines.append(f"{name} = {squash}({x:+.6f} input {r:+.6f} recurrent {b:+.6f} bias "
+                         f"= {x + r + b:+.6f}) = {story.gates[t, k]:.6f}")
+        i, f, g, o = story.gates[t]
+        lines.append(f"c = f*c_prev + i*g = {f:.6f}*({story.c_prev[t]:+.6f}) + {i:.6f}*({g:+.6f}) "
+                     f"= {story.c[t]:+.6f}")
+        lines.append(f"h = o*tanh(c) = {o:.6f}*tanh({story.c[t]:+.6f}) = {story.h[t]:+.6f}")
+        return "\n".join(lines)
+
+    def copy_as_text(self) -> None:
+        QtWidgets.QApplication.clipboard().setText(self.as_text())
+
+    def export(self, path: str | Path) -> Path:
+        """The unit's story over all rows as .npz (arrays) or .csv (one line per row), atomically."""
+        story = self.story
+        if story is None:
+            raise ValueError("no unit selected")
+        path = Path(path)
+        if path.suffix.lower() == ".csv":
+            def write(tmp: Path) -> None:
+                buffer = io.StringIO()
+                out = csv.writer(buffer)
+                out.writerow(["row"] + [f"{g}_{part}" for g in GATE_NAMES
+                                        for part in ("input", "recurrent", "bias")]
+                             + list(GATE_NAMES) + ["c_prev", "c", "h"])
+                for t in range(28):
+                    out.writerow([t + 1] + [f"{v:.9g}" for v in story.pre[t].ravel()]
+                                 + [f"{v:.9g}" for v in story.gates[t]]
+                                 + [f"{story.c_prev[t]:.9g}", f"{story.c[t]:.9g}", f"{story.h[t]:.9g}"])
+                tmp.write_text(buffer.getvalue())
+            return file_ops.write_atomically(path, write)
+
+        def write_npz(tmp: Path) -> None:
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, layer=story.layer, unit=story.unit, gates=story.gates,
+                                    c_prev=story.c_prev, c=story.c, h=story.h, pre=story.pre,
+                                    retention=story.retention)
+        return file_ops.write_atomically(file_ops.with_suffix(str(path), ".npz"), write_npz)
+
+    def _on_export(self) -> None:
+        name, chosen = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export the unit's story", f"unit-{self.story.layer + 1}-{self.story.unit}.npz",
+            "NumPy archives (*.npz);;CSV tables (*.csv)")
+        if not name:
+            return
+        if "csv" in chosen and not name.lower().endswith(".csv"):
+            name += ".csv"
+        try:
+            self.export(name)
+        except Exception as exc:   # a full disk, a read-only folder: say so, keep everything
+            from .jobs import describe_error
+            QtWidgets.QMessageBox.critical(self, "Could not export", describe_error(exc))
+
+    def _on_link(self, link: str) -> None:
+        _kind, layer, unit = link.split(":")
+        self.state.selection = (int(layer), int(unit))

@@ -1,0 +1,126 @@
+"""Why this class: the top layer's units ranked by their share of one class's logit.
+
+``logit_k = Σ_u h_top[u]·W[u, k] + b_k`` exactly, so the bars (the largest shares, the rest summed,
+and the bias) add up to the logit shown. The class is the current row's top class, or on a toggle
+the runner-up or any chosen class. Clicking a unit's bar selects it (the unit inspector follows).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from ..analysis.unit import class_contributions
+from . import style
+from .help_note import help_note
+from .view_state import ViewState
+
+SHOWN = 12   # units with the largest |share|; the others are one "rest" bar
+
+HELP = """<p>The network's answer comes from the dense layer: each class's <b>logit</b> (its score
+before the softmax) is Σ<sub>u</sub> h<sub>u</sub>·W<sub>u,class</sub> + bias, a sum over the top
+layer's units of h (their value after this row) times a weight. Each bar is one unit's share
+h<sub>u</sub>·W<sub>u,class</sub>: orange pushes this class up, blue pushes it down. The grey bars are
+the other units' shares added together, and the bias. Together they are exactly the logit; the softmax
+of the ten logits gives the probabilities. Click a unit's bar to follow it in the unit inspector.</p>"""
+
+
+class WhyClassPanel(QtWidgets.QWidget):
+    """Bars of per-unit shares of one class's logit at the current row; click a bar to select it."""
+
+    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("whyClassPanel")
+        self.shares = None          # the ClassShares shown
+        self.units_shown: np.ndarray = np.zeros(0, int)
+        self._stale = True
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(QtWidgets.QLabel("Explain class"))
+        self.choice = QtWidgets.QComboBox()
+        self.choice.setObjectName("whyClassCombo")
+        self.choice.addItems(["top class", "runner-up"] + [str(k) for k in range(10)])
+        self.choice.setToolTip("Which class's logit to split into the units' shares")
+        top.addWidget(self.choice)
+        top.addStretch(1)
+        layout.addLayout(top)
+        layout.addWidget(help_note("What am I looking at?", HELP))
+        self.summary = QtWidgets.QLabel()
+        self.summary.setObjectName("whyClassSummary")
+        self.summary.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        layout.addWidget(self.summary)
+        self.plot_widget = pg.PlotWidget(enableMenu=False)
+        style.tune_view(self.plot_widget)
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMouseEnabled(False, False)
+        self.plot.setLabel("left", "share of the logit")
+        self.plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
+        self.bars = pg.BarGraphItem(x=np.arange(SHOWN + 2), height=np.zeros(SHOWN + 2), width=0.75)
+        self.plot.addItem(self.bars)
+        self.plot_widget.setMinimumHeight(180)
+        layout.addWidget(self.plot_widget, 1)
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_clicked)
+        self.choice.currentIndexChanged.connect(self._on_changed)
+        for signal in (state.events.trace, state.events.row, state.events.network):
+            signal.connect(self._on_changed)
+        self._on_changed()
+
+    def chosen_class(self) -> int | None:
+        trace = self.state.trace
+        if trace is None:
+            return None
+        probs = trace.probs[self.state.row]
+        index = self.choice.currentIndex()
+        if index == 0:
+            return int(np.argmax(probs))
+        if index == 1:
+            return int(np.argsort(-probs, kind="stable")[1])
+        return index - 2
+
+    def _on_changed(self, *_args) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        self._stale = False
+        label = self.chosen_class()
+        if label is None:
+            self.shares = None
+            self.summary.setText("Draw or pick a digit to see which units make its answer.")
+            self.bars.setOpts(height=np.zeros(SHOWN + 2))
+            return
+        row = self.state.row
+        shares = class_contributions(self.state.network, self.state.trace, label, row)
+        self.shares = shares
+        self.units_shown = shares.ranked(SHOWN)
+        rest = float(shares.shares.sum() - shares.shares[self.units_shown].sum())
+        heights = np.concatenate([shares.shares[self.units_shown], [rest, shares.bias]])
+        brushes = [pg.mkBrush(style.ACCENT if v >= 0 else style.H_COLOUR) for v in heights[:-2]]
+        brushes += [pg.mkBrush(style.MUTED)] * 2
+        self.bars.setOpts(height=heights, brushes=brushes, pen=pg.mkPen(None))
+        others = len(shares.shares) - len(self.units_shown)
+        ticks = [(k, f"u{u}") for k, u in enumerate(self.units_shown)]
+        ticks += [(len(self.units_shown), f"{others} others"), (len(self.units_shown) + 1, "bias")]
+        self.plot.getAxis("bottom").setTicks([ticks])
+        p = float(self.state.trace.probs[row, label])
+        self.summary.setText(
+            f"Class <b>{label}</b> after row {row + 1}: logit = {shares.shares[self.units_shown].sum():+.3f} "
+            f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) {shares.bias:+.3f} (bias) "
+            f"= <b>{shares.logit:+.3f}</b> → p = {p:.3f}")
+
+    def _on_clicked(self, event) -> None:
+        if self.shares is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        point = self.plot.vb.mapSceneToView(event.scenePos())
+        k = int(round(point.x()))
+        if 0 <= k < len(self.units_shown) and self.plot.sceneBoundingRect().contains(event.scenePos()):
+            top = len(self.state.network.units) - 1
+            self.state.selection = (top, int(self.units_shown[k]))
