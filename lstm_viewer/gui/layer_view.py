@@ -240,9 +240,10 @@ class LayerView(QtWidgets.QWidget):
 
     def cell_at(self, scene_pos: QtCore.QPointF) -> tuple[str, int, int] | None:
         """(heatmap name, unit in model terms, row) under a scene position, or None."""
-        names = [("c", self.c), ("h", self.h)] + list(zip(GATE_NAMES, self.gates))
+        # Only the page on screen: the other page's scene uses the same coordinates.
+        names = list(zip(GATE_NAMES, self.gates)) if self.gates_visible() else [("c", self.c), ("h", self.h)]
         for name, heat in names:
-            if not heat.plot.isVisible() or not heat.plot.sceneBoundingRect().contains(scene_pos):
+            if not heat.plot.sceneBoundingRect().contains(scene_pos):
                 continue
             point = heat.plot.vb.mapSceneToView(scene_pos)
             column, row = int(np.floor(point.x())), int(np.floor(point.y()))

@@ -1,0 +1,167 @@
+"""Following one unit in the window (issue 11): real clicks on heatmap cells, the marks, [ / ] / Esc,
+the unit inspector's numbers against an independent float64 recomputation, and "why this class"."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6 import QtCore, QtWidgets
+from PyQt6.QtTest import QTest
+
+from gui_support import close_window, random_network
+from lstm_viewer.gui import MainWindow
+
+Qt = QtCore.Qt
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(random_network([12, 12]))
+    qtbot.addWidget(win)
+    win.resize(1600, 1000)
+    win.show()
+    qtbot.waitExposed(win)
+    rng = np.random.default_rng(5)
+    image = np.zeros((28, 28), np.float32)
+    image[4:24, 6:22] = rng.uniform(0, 1, (20, 16)).astype(np.float32)
+    win.show_input(image)
+    yield win
+    close_window(win)
+
+
+def click_cell(view, heat, column: int, row: int) -> None:
+    """A real mouse click (press and release) at the centre of a heatmap cell."""
+    widget = view.states if heat in (view.c, view.h) else view.gates_widget
+    scene = heat.plot.vb.mapViewToScene(QtCore.QPointF(column + 0.5, row + 0.5))
+    point = widget.mapFromScene(scene)
+    QTest.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+
+
+def test_clicking_a_cell_selects_its_unit_and_row(window, qtbot):
+    view = window.layers.views[1]
+    click_cell(view, view.h, column=7, row=9)
+    assert window.state.selection == (1, 7) and window.state.row == 9
+    assert view.h.mark.isVisible() and view.c.mark.isVisible()
+    assert view.h.mark.rect().x() == 7
+    assert not window.layers.views[0].h.mark.isVisible()
+    assert window.unit_inspector.isVisible()
+
+
+def test_clicking_with_ranked_units_selects_in_model_terms(window, qtbot):
+    window.state.row = 20
+    window.state.rank_by_magnitude = True
+    view = window.layers.views[0]
+    order = view.displayed_order()
+    assert not np.array_equal(order, np.arange(12))   # the ranking really reorders
+    click_cell(view, view.c, column=2, row=20)
+    assert window.state.selection == (0, int(order[2]))
+    # The mark follows the unit when another row reorders the columns.
+    window.state.row = 5
+    column = int(np.flatnonzero(view.displayed_order() == order[2])[0])
+    assert view.c.mark.rect().x() == column
+
+
+def test_clicking_a_gate_heatmap_selects_too(window, qtbot):
+    window.state.show_gates = True
+    view = window.layers.views[1]
+    qtbot.waitUntil(lambda: view.gates_widget is not None and view.gates_widget.isVisible(), timeout=5000)
+    qtbot.wait(50)   # the gates page's first layout, so that cells are where they will be drawn
+    click_cell(view, view.gates[1], column=3, row=14)
+    assert window.state.selection == (1, 3) and window.state.row == 14
+    assert all(heat.mark.isVisible() for heat in view.gates)
+
+
+def test_brackets_and_escape(window, qtbot):
+    window.activateWindow()
+    window.state.selection = (0, 4)
+    QTest.keyClick(window, Qt.Key.Key_BracketRight)
+    assert window.state.selection == (0, 5)
+    QTest.keyClick(window, Qt.Key.Key_BracketLeft)
+    QTest.keyClick(window, Qt.Key.Key_BracketLeft)
+    assert window.state.selection == (0, 3)
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    assert window.state.selection is None
+
+
+def _float64_cell(network, image, layer, unit, row):
+    """An independent float64 LSTM from the weights: (pre-activation terms (4, 3), gates, c_prev, c, h)."""
+    x = image.astype(np.float64)
+    for k, w in enumerate(network.layers):
+        units = w.units
+        kernel, recurrent, bias = (np.asarray(a, np.float64) for a in (w.kernel, w.recurrent_kernel, w.bias))
+        h = np.zeros(units)
+        c = np.zeros(units)
+        hs = []
+        for t in range(28):
+            terms = (x[t] @ kernel, h @ recurrent, bias)
+            z = sum(terms)
+            i, f, g, o = (z[j * units:(j + 1) * units] for j in range(4))
+            i, f, o = (1 / (1 + np.exp(-v)) for v in (i, f, o))
+            g = np.tanh(g)
+            c_prev = c
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            hs.append(h)
+            if k == layer and t == row:
+                pre = np.array([[term[j * units + unit] for term in terms] for j in range(4)])
+                return pre, np.array([i[unit], f[unit], g[unit], o[unit]]), c_prev[unit], c[unit], h[unit]
+        x = np.array(hs)
+    raise AssertionError("layer not reached")
+
+
+def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
+    window.state.selection = (1, 6)
+    window.state.row = 13
+    inspector = window.unit_inspector
+    qtbot.waitUntil(inspector.isVisible, timeout=5000)
+    story = inspector.story
+    assert (story.layer, story.unit) == (1, 6)
+    pre, gates, c_prev, c, h = _float64_cell(window.network, window.trace.image, 1, 6, 13)
+    scale = max(1.0, float(np.abs(pre).max()))
+    np.testing.assert_allclose(story.pre[13], pre, atol=1e-5 * scale)
+    np.testing.assert_allclose(story.gates[13], gates, atol=1e-5)
+    np.testing.assert_allclose([story.c_prev[13], story.c[13], story.h[13]], [c_prev, c, h], atol=1e-5)
+    # The trace's own values are the ones on screen.
+    assert story.gates[13, 1] == pytest.approx(float(window.trace.gates[1, 13, 1, 6]))
+    text = inspector.equations.text()
+    assert f"{story.c[13]:+.4f}" in text and f"{story.h[13]:+.4f}" in text
+    for k in range(4):
+        assert f"{story.gates[13, k]:.3f}" in text
+    # The memory bars sum to c at this row.
+    heights = inspector.memory_bars.opts["height"]
+    assert float(np.sum(heights)) == pytest.approx(float(c), abs=1e-5)
+    # Copy as text carries the same numbers.
+    inspector.copy_as_text()
+    copied = QtWidgets.QApplication.clipboard().text()
+    assert f"{story.h[13]:+.6f}" in copied and "layer 2, unit 6, row 14" in copied
+
+
+def test_the_inspector_exports_the_story(window, qtbot, tmp_path):
+    window.state.selection = (0, 2)
+    qtbot.waitUntil(window.unit_inspector.isVisible, timeout=5000)
+    saved = window.unit_inspector.export(tmp_path / "unit.npz")
+    with np.load(saved) as data:
+        np.testing.assert_array_equal(data["h"], window.trace.h[0, :, 2].astype(np.float64))
+    table = window.unit_inspector.export(tmp_path / "unit.csv").read_text().splitlines()
+    assert len(table) == 29 and table[0].startswith("row,i_input")
+
+
+def test_why_this_class_sums_to_the_logit_and_selects_on_click(window, qtbot):
+    window.show_panel(window.why_dock)
+    panel = window.why_class
+    qtbot.waitUntil(panel.isVisible, timeout=5000)
+    window.state.row = 27
+    panel.refresh()
+    shares = panel.shares
+    net, trace = window.network, window.trace
+    h_top = trace.h[-1, 27].astype(np.float64)
+    logits = h_top @ net.dense_kernel.astype(np.float64) + net.dense_bias.astype(np.float64)
+    assert shares.label == int(np.argmax(trace.probs[27]))
+    assert shares.logit == pytest.approx(float(logits[shares.label]), abs=1e-5)
+    # The bars (shown units, the rest, the bias) add up to the logit.
+    assert float(np.sum(panel.bars.opts["height"])) == pytest.approx(shares.logit, abs=1e-5)
+    # A real click on the first bar selects that unit of the top layer.
+    scene = panel.plot.vb.mapViewToScene(QtCore.QPointF(0, float(panel.bars.opts["height"][0]) / 2))
+    point = panel.plot_widget.mapFromScene(scene)
+    QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, point)
+    assert window.state.selection == (1, int(panel.units_shown[0]))
