@@ -35,11 +35,23 @@ def test_loading_and_tracing_imports_neither_tensorflow_nor_qt(trained_model_pat
     assert out.stdout.strip() == "[]"
 
 
-def test_functional_model_falls_back_to_keras_with_the_same_result(functional_model_path,
-                                                                   trained_model_path, mnist):
+def test_functional_chain_is_read_directly_with_the_same_result(functional_model_path,
+                                                                trained_model_path, mnist):
     keras = pytest.importorskip("keras")
     seq = keras.saving.load_model(trained_model_path)
-    net = load_network(functional_model_path)
+    net = read_keras_file(functional_model_path)
+    assert "loaded_with" not in net.metadata
+    digits = mnist.x_test[:20].astype(np.float32) / 255.0
+    np.testing.assert_allclose(net.predict(digits), seq.predict(digits, verbose=0), atol=1e-5)
+
+
+def test_a_keras_2_h5_model_falls_back_to_keras_with_the_same_result(tmp_path, trained_model_path, mnist):
+    """A legacy HDF5 model is not a .keras archive: the direct reader hands it to Keras."""
+    keras = pytest.importorskip("keras")
+    seq = keras.saving.load_model(trained_model_path)
+    legacy = tmp_path / "legacy.h5"
+    seq.save(legacy)
+    net = load_network(legacy)
     assert net.metadata.get("loaded_with") == "keras"
     digits = mnist.x_test[:20].astype(np.float32) / 255.0
     np.testing.assert_allclose(net.predict(digits), seq.predict(digits, verbose=0), atol=1e-5)

@@ -2,12 +2,13 @@
 
 Opening a model to look at it should take milliseconds, not the 3 s of importing TensorFlow. A
 ``.keras`` file is a zip holding the model's config as JSON and its weights as HDF5; this module reads
-both with ``zipfile``, ``json`` and ``h5py`` and checks the architecture is one this app understands:
-a Sequential stack of LSTM layers over (28, 28) inputs, optional Dropout, and a Dense(10) softmax.
+both with ``zipfile``, ``json`` and ``h5py``, describes the layers to ``architecture`` (the one
+architecture check, shared with the Keras fallback) and reads the weights it asks for. Sequential
+models and functional models that are a single chain of layers are read directly.
 
-``lstm_viewer.load_network`` falls back to Keras (``ml.keras_bridge``) only for archives whose
-*layout* the direct reader does not know (for instance a functional model); an architecture this app
-cannot show is a clear error either way.
+``lstm_viewer.load_network`` falls back to Keras (``ml.keras_bridge``) only for files whose *layout*
+this reader does not know (``UnknownLayout``: a custom model class, a Keras 2 ``.h5`` file...). A
+damaged file is a ``UserError`` with one plain sentence, never a traceback.
 """
 from __future__ import annotations
 
@@ -16,47 +17,129 @@ import json
 import os
 import re
 import zipfile
+import zlib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .architecture import (LayerDescription, WeightedLayer, check_architecture, check_weights,
+                           functional_chain, network_from_weights)
 from .assets import default_model_path  # noqa: F401  (re-exported for callers)
-from .errors import UserError
-from .network import CLASSES, COLUMNS, ROWS, LstmWeights, Network
+from .errors import UnknownLayout, UnsupportedModel, UserError
+from .network import Network
 
-class UnsupportedModel(UserError):
-    """The file is a model, but not an LSTM classifier of 28x28 digits."""
+__all__ = ["read_keras_file", "UnknownLayout", "UnsupportedModel", "default_model_path"]
 
-
-class UnknownLayout(UserError):
-    """The archive is laid out in a way the direct reader does not know (Keras may still read it)."""
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_MAX_CONFIG_BYTES = 32 << 20          # a model description is a few kB; more is not one
+_READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 
 
 def read_keras_file(path: str | os.PathLike) -> Network:
     """Read the archive directly. Raises ``UserError`` (or a subclass) with a one-line reason."""
     path = Path(path)
-    if not path.exists():
-        raise UserError(f"{path}: no such model file")
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder, not a .keras model file")
     try:
+        return _read(path)
+    except UserError as exc:  # one prefix for every sentence: the file it is about
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _read(path: Path) -> Network:
+    if not path.exists():
+        raise UserError("no such model file")
+    if path.is_dir():
+        raise UserError("is a folder, not a .keras model file")
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE:
+                raise UnknownLayout("a Keras 2 HDF5 model, not a .keras archive")
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "config.json" not in names:
-                raise UserError(f"{path}: not a .keras model (no config.json inside)")
+                raise UserError("not a .keras model (no config.json inside)")
             if "model.weights.h5" not in names:
-                raise UnknownLayout(f"{path}: no model.weights.h5 inside")
-            config = json.loads(archive.read("config.json"))
-            weights_bytes = archive.read("model.weights.h5")
+                raise UnknownLayout("no model.weights.h5 inside")
+            config = _parse_config(_member(archive, "config.json", _MAX_CONFIG_BYTES))
+            layers, input_shape, dtype = _describe(config)
+            plan = check_architecture(layers, input_shape, dtype)
+            weights = _member(archive, "model.weights.h5", _weights_size_limit(plan))
     except zipfile.BadZipFile:
-        raise UserError(f"{path}: not a .keras model file (not a zip archive, or truncated)") from None
-    except (OSError, json.JSONDecodeError, zipfile.LargeZipFile) as exc:
-        raise UserError(f"{path}: cannot read the model ({exc})") from None
-    plan = _plan_from_config(path, config)
-    network = _network_from_weights(path, plan, weights_bytes)
+        raise UserError("not a .keras model file (not a zip archive, or truncated)") from None
+    except OSError as exc:
+        raise UserError(f"cannot read the file ({exc.strerror or exc})") from None
+    network = _network_from_weights(plan, _h5_groups(layers), weights)
     network.name = path.name
-    network.metadata.update(source=str(path), keras_name=config.get("config", {}).get("name", ""))
+    keras_name = config["config"].get("name", "")
+    network.metadata.update(source=str(path), keras_name=str(keras_name))
     return network
+
+
+def _member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """One file of the archive, refusing what Keras never writes (encrypted, huge, odd compression)."""
+    info = archive.getinfo(name)
+    if info.flag_bits & 0x1:
+        raise UserError(f"{name} inside is password-protected; Keras never writes such files")
+    if info.compress_type not in _READABLE_COMPRESSION:
+        raise UserError(f"{name} inside is compressed with a method Python cannot read "
+                        f"(zip method {info.compress_type})")
+    if info.file_size > limit:
+        raise UserError(f"{name} inside is {info.file_size / 1e6:.0f} MB, far more than this model "
+                        f"needs; the file is damaged")
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+        raise UserError(f"{name} inside is damaged ({exc})") from None
+    except (RuntimeError, NotImplementedError) as exc:  # encryption or compression zipfile refuses
+        raise UserError(f"{name} inside cannot be unpacked ({exc})") from None
+
+
+def _parse_config(raw: bytes) -> dict:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError("config.json inside is not UTF-8 text; the file is damaged") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"config.json inside is not valid JSON (line {exc.lineno}); "
+                        f"the file is damaged") from None
+    except RecursionError:
+        raise UserError("config.json inside is nested too deeply to be a model description") from None
+    if not isinstance(config, dict) or not isinstance(config.get("config"), dict):
+        raise UserError("config.json inside does not describe a Keras model (no model config object)")
+    return config
+
+
+def _describe(config: dict) -> tuple[list[LayerDescription], Any, Any]:
+    """The layers in order (as ``architecture`` wants them), the input shape and the dtype policy."""
+    kind, inner = config.get("class_name"), config["config"]
+    if kind not in ("Sequential", "Functional"):
+        raise UnknownLayout(f"a {kind!r} model; the direct reader knows Sequential and functional models")
+    entries = inner.get("layers")
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise UserError("config.json inside has no list of layers; the file is damaged")
+    if kind == "Functional":
+        entries = functional_chain(inner)
+    layers = []
+    for position, entry in enumerate(entries):
+        layer_config = entry.get("config")
+        if not isinstance(layer_config, Mapping) or not isinstance(entry.get("class_name"), str):
+            raise UserError(f"layer {position + 1} in config.json has no class name or config; "
+                            f"the file is damaged")
+        layers.append((_class_name(entry), layer_config))
+    return layers, inner.get("build_input_shape"), inner.get("dtype")
+
+
+def _class_name(entry: Mapping) -> str:
+    """Keras' own layers have no registered name (and module 'keras.layers', or none); a custom class
+    has one, even when it is called 'LSTM'. Named as the Keras fallback names it."""
+    kind, registered, module = entry["class_name"], entry.get("registered_name"), entry.get("module")
+    from_keras = module is None or (isinstance(module, str) and module.split(".")[0] == "keras")
+    if from_keras and (registered is None or (registered == kind and module is not None)):
+        return kind
+    return str(registered) if registered and ">" in str(registered) else f"custom {kind}"
 
 
 def _snake_case(name: str) -> str:
@@ -66,82 +149,52 @@ def _snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _plan_from_config(path: Path, config: dict) -> list[tuple[str, str, dict]]:
-    """Check the config describes a supported classifier; list (kind, h5 group, layer config)."""
-    if config.get("class_name") != "Sequential":
-        raise UnknownLayout(f"{path}: a {config.get('class_name')!r} model, not Sequential")
-    layers = config.get("config", {}).get("layers", [])
-    plan, used = [], {}
-    lstm_seen = dense_seen = False
-    for position, layer in enumerate(layers):
-        kind, cfg = layer.get("class_name"), layer.get("config", {})
-        if kind == "InputLayer":
-            shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
-            if shape is not None and list(shape[1:]) != [ROWS, COLUMNS]:
-                raise UnsupportedModel(f"{path}: input shape {shape[1:]}, expected [28, 28]")
-            continue
+def _h5_groups(layers: list[LayerDescription]) -> list[str]:
+    """Each layer's group in model.weights.h5: its class in snake case, numbered from the second on."""
+    used: dict[str, int] = {}
+    groups = []
+    for kind, _ in layers:
         base = _snake_case(kind)
-        group = base if base not in used else f"{base}_{used[base]}"
+        groups.append(base if base not in used else f"{base}_{used[base]}")
         used[base] = used.get(base, 0) + 1
-        if kind == "LSTM":
-            if dense_seen:
-                raise UnsupportedModel(f"{path}: an LSTM after the dense head")
-            _check_lstm(path, cfg, is_last=not any(l.get("class_name") == "LSTM"
-                                                   for l in layers[position + 1:]))
-            lstm_seen = True
-            plan.append(("lstm", group, cfg))
-        elif kind == "Dropout":
-            continue  # identity at inference
-        elif kind == "Dense":
-            if not lstm_seen or dense_seen:
-                raise UnsupportedModel(f"{path}: expected LSTM layers followed by one Dense layer")
-            if cfg.get("units") != CLASSES or cfg.get("activation") != "softmax":
-                raise UnsupportedModel(f"{path}: the head is Dense({cfg.get('units')}, "
-                                       f"{cfg.get('activation')}); expected Dense(10, softmax)")
-            dense_seen = True
-            plan.append(("dense", group, cfg))
-        else:
-            raise UnsupportedModel(f"{path}: has a {kind} layer; this app shows stacks of LSTM "
-                                   f"layers with a Dense(10) softmax head")
-    if not lstm_seen or not dense_seen:
-        raise UnsupportedModel(f"{path}: not an LSTM classifier of 28×28 digits "
-                               f"(needs LSTM layers and a Dense(10) softmax head)")
-    return plan
+    return groups
 
 
-def _check_lstm(path: Path, cfg: dict, is_last: bool) -> None:
-    name = cfg.get("name", "LSTM")
-    expected = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
-                "go_backwards": False, "stateful": False, "return_sequences": not is_last}
-    for key, value in expected.items():
-        if cfg.get(key, value) != value:
-            raise UnsupportedModel(f"{path}: layer {name} has {key}={cfg.get(key)!r}, "
-                                   f"this app needs {value!r}")
+def _weights_size_limit(plan: list[WeightedLayer]) -> int:
+    # float64 at worst, plus an optimizer's copies (Adam keeps two), plus HDF5's own overhead
+    numbers = sum(int(np.prod(shape)) for step in plan for shape in step.shapes)
+    return 8 * 4 * numbers + (64 << 20)
 
 
-def _network_from_weights(path: Path, plan, weights_bytes: bytes) -> Network:
+def _network_from_weights(plan: list[WeightedLayer], groups: list[str], weights: bytes) -> Network:
     import h5py
 
     try:
-        h5 = h5py.File(io.BytesIO(weights_bytes), "r")
-    except OSError as exc:
-        raise UserError(f"{path}: the weights inside are unreadable ({exc})") from None
-    with h5:
-        lstms, dense = [], None
-        for kind, group, _cfg in plan:
-            where = f"layers/{group}/cell/vars" if kind == "lstm" else f"layers/{group}/vars"
-            if where not in h5:
-                raise UnknownLayout(f"{path}: no weights at {where}")
-            arrays = [np.asarray(h5[where][str(i)]) for i in range(len(h5[where]))]
-            if kind == "lstm":
-                if len(arrays) != 3:
-                    raise UnknownLayout(f"{path}: {len(arrays)} arrays at {where}, expected 3")
-                lstms.append(LstmWeights(*arrays))
-            else:
-                if len(arrays) != 2:
-                    raise UnknownLayout(f"{path}: {len(arrays)} arrays at {where}, expected 2")
-                dense = arrays
+        h5 = h5py.File(io.BytesIO(weights), "r")
+    except Exception:  # h5py raises OSError for most, others for odd bytes
+        raise UserError("model.weights.h5 inside is not a readable HDF5 file; the file is damaged") from None
     try:
-        return Network(lstms, dense[0], dense[1])
-    except ValueError as exc:
-        raise UnsupportedModel(f"{path}: {exc}") from None
+        with h5:
+            arrays = [check_weights(step, _datasets(h5, step, groups[step.position])) for step in plan]
+    except UserError:
+        raise
+    except Exception as exc:  # a damaged HDF5 chunk: OSError, or h5py's KeyError/ValueError
+        raise UserError(f"model.weights.h5 inside is damaged ({type(exc).__name__})") from None
+    return network_from_weights(plan, arrays)
+
+
+def _datasets(h5, step: WeightedLayer, group: str) -> list:
+    """The h5py datasets of one layer, named 0, 1, ... as Keras 3 saves them (not read yet)."""
+    import h5py
+
+    where = f"layers/{group}/cell/vars" if step.kind == "lstm" else f"layers/{group}/vars"
+    node = h5.get(where)
+    if not isinstance(node, h5py.Group):
+        raise UserError(f"the weights of layer '{step.name}' are missing from model.weights.h5 "
+                        f"(nothing at {where}); the file is damaged or was edited")
+    names = sorted(node.keys())
+    expected = sorted(str(i) for i in range(len(names)))
+    if names != expected or not all(isinstance(node[n], h5py.Dataset) for n in names):
+        raise UserError(f"the weights of layer '{step.name}' in model.weights.h5 are named {names}, "
+                        f"not 0, 1, ...; the file is damaged or was edited")
+    return [node[str(i)] for i in range(len(names))]

@@ -1,56 +1,89 @@
-"""Keras <-> Network: the ml layer's side of model files (imports TensorFlow; call it off the GUI thread)."""
+"""Keras <-> Network: the ml layer's side of model files (imports TensorFlow; call it off the GUI thread).
+
+A model Keras has loaded (or just trained) is described to ``core.architecture`` exactly as the
+direct reader describes a file, layer by layer as ``(class name, get_config())``, so both readers
+accept the same models and refuse the others with the same sentence.
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from ..core.errors import UserError
-from ..core.kerasfile import UnsupportedModel
-from ..core.network import LstmWeights, Network
+from ..core.architecture import check_architecture, check_weights, functional_chain, network_from_weights
+from ..core.errors import UnsupportedModel, UserError
+from ..core.network import Network
 
 
 def load_keras_model(path: str | os.PathLike):
     """``keras.saving.load_model`` with its many exception types turned into one ``UserError``."""
-    import keras
-
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: no such model file")
     try:
+        import keras
+    except ImportError:
+        raise UserError(f"{path}: reading this file needs Keras (TensorFlow), which is not "
+                        f"installed") from None
+    try:
         return keras.saving.load_model(path, compile=False)
     except Exception as exc:
-        raise UserError(f"{path}: Keras cannot load it ({type(exc).__name__}: "
-                        f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise UserError(f"{path}: Keras cannot load it ({type(exc).__name__}: {first_line})") from None
 
 
-def network_from_keras_model(model, name: str = "model") -> Network:
-    """Copy a Keras LSTM classifier's weights into a ``Network`` (checking the architecture)."""
-    import keras
+def network_from_keras_model(model, name: str = "model", source: str | None = None) -> Network:
+    """Copy a Keras LSTM classifier's weights into a ``Network``, after the one architecture check.
 
-    lstms, head = [], None
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.LSTM):
-            kernel, recurrent, bias = (w.numpy() for w in layer.cell.weights)
-            lstms.append(LstmWeights(kernel, recurrent, bias))
-        elif isinstance(layer, keras.layers.Dense):
-            if head is not None or layer.units != 10:
-                raise UnsupportedModel(f"{name}: expected one Dense(10) softmax head")
-            head = [w.numpy() for w in layer.weights]
-        elif isinstance(layer, (keras.layers.Dropout, keras.layers.InputLayer)):
-            continue
-        else:
-            raise UnsupportedModel(f"{name}: has a {type(layer).__name__} layer; this app shows "
-                                   f"stacks of LSTM layers with a Dense(10) softmax head")
-    if not lstms or head is None or tuple(model.input_shape[1:]) != (28, 28):
-        raise UnsupportedModel(f"{name}: not an LSTM classifier of 28×28 digits")
+    Errors start with ``source`` (the file) when given, else with ``name``.
+    """
     try:
-        return Network(lstms, head[0], head[1], name=name)
-    except ValueError as exc:
-        raise UnsupportedModel(f"{name}: {exc}") from None
+        layers = _layers_in_order(model)
+        plan = check_architecture([(_class_name(type(layer)), layer.get_config()) for layer in layers],
+                                  _input_shape(model), getattr(model, "dtype_policy", None))
+        arrays = [check_weights(step, layers[step.position].get_weights()) for step in plan]
+        return network_from_weights(plan, arrays, name=name)
+    except UserError as exc:
+        raise type(exc)(f"{source or name}: {exc}") from None
+    except Exception as exc:  # Keras' own objects misbehaving: still one sentence, no traceback
+        raise UserError(f"{source or name}: cannot read the layers of this Keras model "
+                        f"({type(exc).__name__}: {exc})") from None
 
 
 def load_network_via_keras(path: str | os.PathLike) -> Network:
     path = Path(path)
-    network = network_from_keras_model(load_keras_model(path), name=path.name)
+    network = network_from_keras_model(load_keras_model(path), name=path.name, source=str(path))
     network.metadata.update(source=str(path), loaded_with="keras")
     return network
+
+
+def _layers_in_order(model) -> list:
+    """The layers from input to output, for the two model classes whose ``call`` is their layers."""
+    kind = _class_name(type(model))
+    if kind == "Sequential":
+        return list(model.layers)
+    if kind == "Functional":
+        chain = [entry.get("name") for entry in functional_chain(model.get_config())]
+        layers = list(model.layers)
+        if chain != [layer.name for layer in layers]:
+            raise UnsupportedModel("its layers do not form a single chain; lstm-viewer shows stacks of "
+                                   "LSTM layers with a Dense(10, softmax) head")
+        return layers
+    raise UnsupportedModel(f"is a custom Keras model class ({kind}); lstm-viewer reads Sequential and "
+                           f"functional models, whose arithmetic is their layers'")
+
+
+def _class_name(cls: type) -> str:
+    """Keras' own classes by their plain name; anyone else's (a subclass of LSTM...) as the direct
+    reader names it: by its registered name ('package>Name'), or as 'custom Name'."""
+    if cls.__module__.split(".")[0] == "keras":
+        return cls.__name__
+    import keras
+    registered = keras.saving.get_registered_name(cls)
+    return registered if ">" in registered else f"custom {cls.__name__}"
+
+
+def _input_shape(model):
+    try:
+        return model.input_shape
+    except (AttributeError, ValueError):  # a model never called has none; its layers still say
+        return None

@@ -1,0 +1,332 @@
+"""The one architecture check: is this model's arithmetic exactly the numpy engine's?
+
+Both model readers describe a model the same way, as its layers in order from input to output, each
+a Keras class name and config dict: the direct reader (``kerasfile``) from the archive's
+config.json, the Keras fallback (``ml.keras_bridge``) from ``(type(layer).__name__,
+layer.get_config())`` of a loaded model. ``check_architecture`` accepts a model only when tracing it
+in numpy computes what Keras computes (forward LSTMs with tanh and sigmoid and a bias, each returning
+the sequence the next reads, a Dense(10) softmax head on the top LSTM's last h, float32 throughout)
+and otherwise raises ``UnsupportedModel`` with one sentence naming the layer and the setting.
+``check_weights`` then checks each weighted layer's arrays (count, type, shape, NaN/inf) and
+``network_from_weights`` builds the ``Network``.
+
+Messages carry no file name: each reader puts its source in front, so both say the same sentence.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import UnknownLayout, UnsupportedModel, UserError
+from .network import CLASSES, COLUMNS, ROWS, LstmWeights, Network
+
+#: One layer as both readers describe it: Keras class name and its config dict.
+LayerDescription = tuple[str, Mapping[str, Any]]
+
+WHAT_WE_SHOW = ("lstm-viewer shows stacks of LSTM layers (Dropout allowed between them) "
+                "with a Dense(10, softmax) head")
+
+
+@dataclass(frozen=True)
+class WeightedLayer:
+    """A layer whose weights the network needs: an LSTM or the dense head."""
+
+    kind: str       # "lstm" or "dense"
+    position: int   # its index in the list given to check_architecture
+    name: str
+    inputs: int     # the width it reads: 28 pixels, or the units of the LSTM below
+    units: int
+
+    @property
+    def weight_names(self) -> tuple[str, ...]:
+        return ("kernel", "recurrent kernel", "bias") if self.kind == "lstm" else ("kernel", "bias")
+
+    @property
+    def shapes(self) -> tuple[tuple[int, ...], ...]:
+        """The weight shapes Keras gives this layer, in Keras' order."""
+        if self.kind == "lstm":
+            return (self.inputs, 4 * self.units), (self.units, 4 * self.units), (4 * self.units,)
+        return (self.inputs, self.units), (self.units,)
+
+
+def check_architecture(layers: Sequence[LayerDescription], input_shape: Sequence | None = None,
+                       dtype_policy: Any = None) -> list[WeightedLayer]:
+    """Accept the model or raise ``UnsupportedModel``; return its LSTM layers and head in order.
+
+    ``layers`` run from input to output (an InputLayer first is optional); ``input_shape`` is the
+    model's batch input shape when known apart from an InputLayer; ``dtype_policy`` the model's own
+    policy (a name, or a Keras config dict).
+    """
+    _check_dtype("the model", dtype_policy)
+    if input_shape is not None:
+        _check_input_shape(input_shape)
+    lstm_positions = [i for i, (kind, _) in enumerate(layers) if kind == "LSTM"]
+    plan: list[WeightedLayer] = []
+    for position, (kind, config) in enumerate(layers):
+        name = _name(config, position)
+        if plan and plan[-1].kind == "dense":
+            raise UnsupportedModel(f"layer '{name}' ({kind}) comes after the head '{plan[-1].name}'; "
+                                   f"the Dense(10, softmax) head must be the last layer")
+        _check_dtype(f"layer '{name}'", config.get("dtype"))
+        if kind == "InputLayer":
+            if position != 0:
+                raise UnsupportedModel(f"the input layer '{name}' is not the first layer; {WHAT_WE_SHOW}")
+            shape = config.get("batch_shape", config.get("batch_input_shape"))
+            if shape is not None:
+                _check_input_shape(shape)
+        elif kind == "Dropout":
+            continue  # the identity at inference, whatever its rate
+        elif kind == "LSTM":
+            _check_lstm(name, config, is_top=position == lstm_positions[-1])
+            units = _units(name, config)
+            if plan and units != plan[0].units:
+                raise UnsupportedModel(f"LSTM layers '{plan[0].name}' ({plan[0].units} units) and "
+                                       f"'{name}' ({units} units) differ in width; lstm-viewer needs "
+                                       f"one width for all LSTM layers")
+            plan.append(WeightedLayer("lstm", position, name, plan[-1].units if plan else COLUMNS, units))
+        elif kind == "Dense":
+            if not lstm_positions:
+                raise UnsupportedModel(f"has no LSTM layer; {WHAT_WE_SHOW}")
+            if position < lstm_positions[-1]:
+                raise UnsupportedModel(f"layer '{name}' (Dense) comes before the top LSTM layer; "
+                                       f"{WHAT_WE_SHOW}")
+            _check_head(name, config)
+            plan.append(WeightedLayer("dense", position, name, plan[-1].units, CLASSES))
+        else:
+            raise UnsupportedModel(_foreign_layer(name, kind))
+    if not plan:
+        raise UnsupportedModel(f"has no LSTM layer; {WHAT_WE_SHOW}")
+    if plan[-1].kind != "dense":
+        raise UnsupportedModel(f"has no Dense(10, softmax) head after its top LSTM layer "
+                               f"'{plan[-1].name}'; {WHAT_WE_SHOW}")
+    return plan
+
+
+def check_weights(layer: WeightedLayer, arrays: Sequence) -> list[np.ndarray]:
+    """The layer's weights as float32 arrays, after checking their count, type, shape and values.
+
+    ``arrays`` may be numpy arrays or h5py datasets: type and shape are checked before any data is
+    read, so a damaged file cannot make us read gigabytes.
+    """
+    expected = layer.shapes
+    if len(arrays) != len(expected):
+        raise UserError(f"layer '{layer.name}' has {len(arrays)} weight arrays, expected "
+                        f"{len(expected)} ({', '.join(layer.weight_names)}); the file is damaged")
+    values = []
+    for array, shape, label in zip(arrays, expected, layer.weight_names):
+        dtype = np.dtype(getattr(array, "dtype", object))
+        if dtype.kind != "f":
+            raise UserError(f"layer '{layer.name}' stores its {label} as {dtype} values, not "
+                            f"floating-point numbers; the file is damaged")
+        if tuple(array.shape) != shape:
+            raise UserError(f"layer '{layer.name}' has a {label} of shape {tuple(array.shape)}, "
+                            f"expected {shape} for {layer.units} units reading {layer.inputs} "
+                            f"inputs; the file is damaged")
+        with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: refused below
+            values.append(np.asarray(array, dtype=np.float32))
+    bad = sum(int(np.count_nonzero(~np.isfinite(v))) for v in values)
+    if bad:
+        total = sum(v.size for v in values)
+        raise UnsupportedModel(f"layer '{layer.name}' weights hold NaN/inf values ({bad} of {total} "
+                               f"numbers); such a model cannot give meaningful answers")
+    return values
+
+
+def network_from_weights(plan: Sequence[WeightedLayer], arrays: Sequence[Sequence[np.ndarray]],
+                         name: str = "model") -> Network:
+    """The ``Network`` from the checked plan and each weighted layer's checked arrays."""
+    lstms = [LstmWeights(*a) for step, a in zip(plan, arrays) if step.kind == "lstm"]
+    kernel, bias = arrays[-1]
+    try:
+        return Network(lstms, kernel, bias, name=name)
+    except ValueError as exc:  # the checks above should leave nothing for Network's own
+        raise UnsupportedModel(str(exc)) from None
+
+
+def functional_chain(config: Mapping) -> list[Mapping]:
+    """A functional model's layer entries, in order, if they form one chain input -> output.
+
+    ``config`` is the functional model's config (Keras 3 form, with ``inbound_nodes``). Each layer
+    must be called once, on the layer listed before it, with nothing else (no initial_state, no
+    training=True that would keep dropout on); otherwise the model is not a plain stack.
+    """
+    entries = config.get("layers")
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise UserError("the model's description has no list of layers; the file is damaged")
+    inputs, outputs = _endpoints(config.get("input_layers")), _endpoints(config.get("output_layers"))
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise UnsupportedModel(f"has {len(inputs)} inputs and {len(outputs)} outputs; lstm-viewer shows "
+                               f"models with one input (the digit) and one output (ten probabilities)")
+    previous = None
+    for position, entry in enumerate(entries):
+        name = _name(entry, position)
+        nodes = entry.get("inbound_nodes", [])
+        if not isinstance(nodes, list):
+            raise UnknownLayout(f"layer '{name}' lists its inputs in a form the direct reader does not know")
+        if previous is None:
+            if nodes or name != inputs[0]:
+                raise UnsupportedModel(f"the first layer '{name}' is not the model's input; "
+                                       f"lstm-viewer shows a single chain of layers")
+        elif len(nodes) != 1:
+            raise UnsupportedModel(f"layer '{name}' is used {len(nodes)} times; lstm-viewer shows a "
+                                   f"single chain of layers, each used once")
+        else:
+            _check_call(name, nodes[0], previous)
+        previous = name
+    if previous != outputs[0]:
+        raise UnsupportedModel(f"the model's output is '{outputs[0]}', not its last layer '{previous}'; "
+                               f"lstm-viewer shows a single chain of layers")
+    return list(entries)
+
+
+def _check_call(name: str, node: Any, previous: str) -> None:
+    """One call of a layer in a functional graph: on the previous layer's output, and nothing else."""
+    if not isinstance(node, Mapping) or "args" not in node:
+        raise UnknownLayout(f"layer '{name}' lists its inputs in a form the direct reader does not know")
+    kwargs = node.get("kwargs") or {}
+    if not isinstance(kwargs, Mapping):
+        raise UnknownLayout(f"layer '{name}' lists its inputs in a form the direct reader does not know")
+    sources = _tensor_sources(node.get("args")) + _tensor_sources(list(kwargs.values()))
+    if kwargs.get("training") not in (None, False):
+        raise UnsupportedModel(f"layer '{name}' is called with training={kwargs['training']!r}, which "
+                               f"keeps it in training mode (dropout on) when predicting; "
+                               f"lstm-viewer computes inference")
+    extra = sorted(k for k, v in kwargs.items() if k not in ("training", "mask") or
+                   (k == "mask" and v is not None))
+    if extra:
+        raise UnsupportedModel(f"layer '{name}' is called with {', '.join(extra)}; lstm-viewer shows "
+                               f"a plain stack, each layer reading only the one below")
+    if sources != [(previous, 0, 0)]:
+        names = " and ".join(f"'{s[0]}'" for s in sources) or "nothing"
+        raise UnsupportedModel(f"layer '{name}' reads {names}, not just the layer before it "
+                               f"('{previous}'); lstm-viewer shows a single chain of layers")
+
+
+def _tensor_sources(value: Any) -> list[tuple]:
+    """Every (layer, node, tensor) a serialized call argument refers to, however nested."""
+    if isinstance(value, Mapping):
+        if value.get("class_name") == "__keras_tensor__":
+            history = (value.get("config") or {}).get("keras_history")
+            if isinstance(history, (list, tuple)) and len(history) == 3:
+                return [tuple(history)]
+            raise UnknownLayout("a layer's input is described in a form the direct reader does not know")
+        return [s for v in value.values() for s in _tensor_sources(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _tensor_sources(v)]
+    return []
+
+
+def _endpoints(value: Any) -> list[str]:
+    """Layer names of ``input_layers`` / ``output_layers``: ``[name, 0, 0]`` or a list of them."""
+    if isinstance(value, (list, tuple)) and len(value) == 3 and isinstance(value[0], str):
+        return [value[0]]
+    if isinstance(value, (list, tuple)):
+        return [v[0] for v in value if isinstance(v, (list, tuple)) and v and isinstance(v[0], str)]
+    return []
+
+
+def _name(config: Mapping, position: int) -> str:
+    name = config.get("name")
+    return str(name) if name not in (None, "") else f"#{position + 1}"
+
+
+def _policy_name(dtype: Any) -> str | None:
+    """'float32', 'mixed_float16', ... from a Keras dtype entry (a name, or a DTypePolicy config)."""
+    if dtype is None:
+        return None  # Keras then uses its default, float32
+    if isinstance(dtype, Mapping):
+        inner = dtype.get("config")
+        return str(inner.get("name")) if isinstance(inner, Mapping) else str(dtype.get("name"))
+    return str(getattr(dtype, "name", dtype))
+
+
+def _check_dtype(who: str, dtype: Any) -> None:
+    policy = _policy_name(dtype)
+    if policy not in (None, "float32"):
+        raise UnsupportedModel(f"{who} computes under the dtype policy '{policy}'; lstm-viewer computes "
+                               f"in float32 and would not reproduce the model's own numbers")
+
+
+def _check_input_shape(shape: Any) -> None:
+    ok = (isinstance(shape, (list, tuple)) and len(shape) == 3 and shape[1] in (None, ROWS)
+          and shape[2] == COLUMNS)
+    if not ok:
+        shown = tuple(shape[1:]) if isinstance(shape, (list, tuple)) else shape
+        raise UnsupportedModel(f"the model reads inputs of shape {shown}; lstm-viewer feeds it "
+                               f"28 rows of 28 pixels, (28, 28)")
+
+
+def _units(name: str, config: Mapping) -> int:
+    units = config.get("units")
+    if not isinstance(units, int) or isinstance(units, bool) or units < 1:
+        raise UnsupportedModel(f"layer '{name}' has units={units!r}, not a positive whole number")
+    return units
+
+
+# Each LSTM setting that changes the arithmetic: (key, Keras' default, the value we compute, why not).
+# dropout, recurrent_dropout, unroll, unit_forget_bias, initializers, regularizers and constraints
+# change nothing at inference, so they are not checked.
+_LSTM_RULES = [
+    ("activation", "tanh", "tanh",
+     "layer '{name}' uses activation={value!r}; lstm-viewer computes the cell with tanh"),
+    ("recurrent_activation", "sigmoid", "sigmoid",
+     "layer '{name}' uses recurrent_activation={value!r}; lstm-viewer computes the gates with sigmoid"),
+    ("use_bias", True, True,
+     "layer '{name}' has no bias (use_bias={value!r}); lstm-viewer needs LSTM layers with a bias"),
+    ("go_backwards", False, False,
+     "layer '{name}' reads its rows backwards (go_backwards={value!r}); lstm-viewer only shows "
+     "forward LSTMs"),
+    ("stateful", False, False,
+     "layer '{name}' is stateful (stateful={value!r}): it carries its state from one digit to the "
+     "next; lstm-viewer starts every digit from zero"),
+    ("return_state", False, False,
+     "layer '{name}' also returns its states (return_state={value!r}); lstm-viewer needs each LSTM "
+     "to return only its outputs"),
+    ("time_major", False, False,
+     "layer '{name}' reads time-major inputs (time_major={value!r}); lstm-viewer feeds digits "
+     "batch-major"),
+]
+
+
+def _check_lstm(name: str, config: Mapping, is_top: bool) -> None:
+    for key, default, wanted, sentence in _LSTM_RULES:
+        value = config.get(key, default)
+        if value != wanted:
+            raise UnsupportedModel(sentence.format(name=name, value=value))
+    sequences = config.get("return_sequences", False)
+    if is_top and sequences != False:  # noqa: E712  (1 and True are the same to Keras)
+        raise UnsupportedModel(f"the top LSTM layer '{name}' returns every row "
+                               f"(return_sequences={sequences!r}); the Dense head must read only its "
+                               f"last row")
+    if not is_top and sequences != True:  # noqa: E712
+        raise UnsupportedModel(f"layer '{name}' returns only its last row (return_sequences="
+                               f"{sequences!r}), but the LSTM above it reads all 28; every LSTM below "
+                               f"the top must return sequences")
+
+
+def _check_head(name: str, config: Mapping) -> None:
+    units, activation = config.get("units"), config.get("activation", "linear")
+    if units != CLASSES or isinstance(units, bool):
+        raise UnsupportedModel(f"the head '{name}' has {units!r} units; lstm-viewer needs "
+                               f"Dense(10, softmax), one unit per digit")
+    if activation != "softmax":
+        raise UnsupportedModel(f"the head '{name}' uses activation={activation!r}; lstm-viewer needs "
+                               f"a softmax head (activation='softmax')")
+    if config.get("use_bias", True) != True:  # noqa: E712
+        raise UnsupportedModel(f"the head '{name}' has no bias (use_bias={config.get('use_bias')!r}); "
+                               f"lstm-viewer needs a Dense(10, softmax) head with a bias")
+    if config.get("lora_rank"):
+        raise UnsupportedModel(f"the head '{name}' has LoRA weights (lora_rank={config['lora_rank']!r}); "
+                               f"lstm-viewer reads plain Dense weights only")
+    if config.get("quantization_config") is not None:
+        raise UnsupportedModel(f"the head '{name}' is quantized; lstm-viewer computes in float32")
+
+
+def _foreign_layer(name: str, kind: str) -> str:
+    if kind == "Bidirectional":
+        return (f"layer '{name}' is Bidirectional: it also reads the rows backwards; lstm-viewer only "
+                f"shows forward LSTMs")
+    return f"layer '{name}' is a {kind} layer; {WHAT_WE_SHOW}"
