@@ -4,4 +4,5 @@
 ``occlusion`` and ``saliency`` say which rows and pixels carried the answer.
 """
 
+from .importance import occlusion, saliency
 from .unit import UnitStory, logit_contributions, retention, unit_story

@@ -220,21 +220,29 @@ def _run_layer(w: LstmWeights, x: np.ndarray, record: bool,
         else:
             np.matmul(h_seq[:, t - 1], recurrent, out=z.reshape(n, 4 * u))
             z += projected[:, t].reshape(n, 4, u)
-        gates = gate_seq[:, t if record else 0]
-        # sigmoid(a) = 0.5 tanh(a/2) + 0.5; the halving is folded into the weights, so one tanh
-        # gives all four gates and a scale-and-shift turns i, f, o into sigmoids.
-        np.tanh(z, out=gates)
-        gates *= _GATE_SCALE
-        gates += _GATE_SHIFT
         c = c_seq[:, t] if record else c_seq[:, t % 2]
-        np.multiply(gates[:, 1], c_prev, out=c)       # f * c_{t-1}
-        np.multiply(gates[:, 0], gates[:, 2], out=product)  # i * g
-        c += product
-        h = h_seq[:, t]
-        np.tanh(c, out=h)
-        h *= gates[:, 3]                              # h = o * tanh(c)
+        cell_step(z, c_prev, gate_seq[:, t if record else 0], c, h_seq[:, t], product)
         c_prev = c
     return (gate_seq, c_seq, h_seq) if record else h_seq
+
+
+def cell_step(z: np.ndarray, c_prev: np.ndarray, gates: np.ndarray, c: np.ndarray, h: np.ndarray,
+              product: np.ndarray) -> None:
+    """One LSTM step for a batch, in place: from the pre-activations ``z`` (n, 4, u), computed with
+    ``LstmWeights.scaled()`` (i, f, o columns halved), and ``c_prev`` (n, u), fill ``gates``
+    (n, 4, u), ``c`` and ``h`` (n, u). ``product`` (n, u) is scratch space. ``gates`` may be ``z``
+    itself and ``c`` may be ``c_prev``: every operation is element by element.
+    """
+    # sigmoid(a) = 0.5 tanh(a/2) + 0.5; the halving is folded into the weights, so one tanh
+    # gives all four gates and a scale-and-shift turns i, f, o into sigmoids.
+    np.tanh(z, out=gates)
+    gates *= _GATE_SCALE
+    gates += _GATE_SHIFT
+    np.multiply(gates[:, 1], c_prev, out=c)       # f * c_{t-1}
+    np.multiply(gates[:, 0], gates[:, 2], out=product)  # i * g
+    c += product
+    np.tanh(c, out=h)
+    h *= gates[:, 3]                              # h = o * tanh(c)
 
 
 # Per gate (i, f, g, o): sigmoid for i, f, o; tanh for g.
