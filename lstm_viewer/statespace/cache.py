@@ -1,0 +1,138 @@
+"""The state space's disk cache: one pair of files per model and set of digits, in the user's cache folder.
+
+``statespace-<key>.npy`` holds the states (opened memory-mapped, so a loaded space costs almost no
+memory until rows are looked at) and ``statespace-<key>.npz`` the rest (axes, predictions, the key
+itself). The key hashes the model's weights, the digits and the labels, so a changed model or data
+set never meets an old file. Each file is written beside its final name and renamed into place, the
+small one last: a crash leaves either nothing or a complete pair. Anything unreadable, truncated or
+made for another key is ignored (and later overwritten), never an error. Only the few most recently
+used entries are kept: the full test set of a 3 × 256 model takes 430 MB.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import platformdirs
+
+from ..core.network import CLASSES, Network
+from .pca import Axes
+
+FORMAT = 1          # bump when the files' contents change meaning
+KEEP = 3            # entries kept after a new one is written (most recently used first)
+STALE_SECONDS = 24 * 3600   # a temporary file this old was left by a crash
+
+
+def cache_dir() -> Path:
+    """The user's cache folder for lstm-viewer (``$XDG_CACHE_HOME/lstm-viewer`` on Linux)."""
+    return Path(platformdirs.user_cache_dir("lstm-viewer", appauthor=False))
+
+
+def cache_key(network: Network, images: np.ndarray, labels: np.ndarray, components: int) -> str:
+    """A hash of everything the stored numbers depend on."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"statespace format {FORMAT}, {components} components".encode())
+    arrays = [a for w in network.layers for a in (w.kernel, w.recurrent_kernel, w.bias)]
+    for array in (*arrays, network.dense_kernel, network.dense_bias, images, labels):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.data)
+    return digest.hexdigest()
+
+
+def _paths(key: str) -> tuple[Path, Path]:
+    stem = cache_dir() / f"statespace-{key}"
+    return stem.with_suffix(".npy"), stem.with_suffix(".npz")
+
+
+def load(key: str, shape: tuple[int, int, int, int], components: int
+         ) -> tuple[np.ndarray, list[Axes], np.ndarray] | None:
+    """The cached (states memory-mapped read-only, axes, predictions) for ``key``, or None."""
+    states_path, meta_path = _paths(key)
+    layers, _, n, units = shape
+    try:
+        with np.load(meta_path, allow_pickle=False) as meta:
+            if str(meta["key"]) != key or int(meta["format"]) != FORMAT:
+                return None
+            mean, comps = meta["mean"], meta["components"]
+            explained, predictions = meta["explained"], meta["predictions"]
+        states = np.load(states_path, mmap_mode="r", allow_pickle=False)
+    except Exception:  # noqa: BLE001 - whatever is wrong with a cache file, it is rebuilt
+        return None
+    valid = (states.shape == shape and states.dtype == np.float16 and states.flags.c_contiguous
+             and mean.shape == (layers, units) and comps.shape == (layers, components, units)
+             and explained.shape == (layers, components) and predictions.shape == (n,)
+             and predictions.dtype.kind in "iu" and np.all((predictions >= 0) & (predictions < CLASSES))
+             and all(np.all(np.isfinite(a)) for a in (mean, comps, explained)))
+    if not valid:
+        return None
+    _touch(meta_path)
+    axes = [Axes(mean[k], comps[k], explained[k]) for k in range(layers)]
+    return states, axes, predictions.astype(np.int64)
+
+
+def save(key: str, states: np.ndarray, axes: list[Axes], predictions: np.ndarray) -> bool:
+    """Write the entry for ``key``; False (and nothing left behind) if the disk refuses."""
+    states_path, meta_path = _paths(key)
+    meta = {"key": np.array(key), "format": np.array(FORMAT),
+            "mean": np.stack([a.mean for a in axes]), "components": np.stack([a.components for a in axes]),
+            "explained": np.stack([a.explained for a in axes]), "predictions": predictions}
+    try:
+        states_path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(states_path, lambda fh: np.save(fh, states, allow_pickle=False))
+        _write_atomically(meta_path, lambda fh: np.savez(fh, **meta))
+    except OSError:
+        return False
+    _prune()
+    return True
+
+
+def _write_atomically(path: Path, write: Callable) -> None:
+    """``write(file)`` into a new file beside ``path``, flushed to disk, then renamed over ``path``."""
+    tmp = path.with_name(f".{path.stem}-{secrets.token_hex(4)}{path.suffix}")
+    try:
+        # 0o666 minus the umask: the permissions of any file the user makes (mkstemp's are private).
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())   # or a power cut after the rename could leave a hole
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)   # "recently used", for _prune
+    except OSError:
+        pass
+
+
+def _prune() -> None:
+    """Keep the KEEP most recently used entries; remove temporary files a crash left behind."""
+    folder = cache_dir()
+    try:
+        entries = sorted(folder.glob("statespace-*.npz"), key=_mtime, reverse=True)
+        leftovers = [p for p in folder.glob(".statespace-*") if time.time() - _mtime(p) > STALE_SECONDS]
+        orphans = [p for p in folder.glob("statespace-*.npy")
+                   if not p.with_suffix(".npz").exists() and time.time() - _mtime(p) > STALE_SECONDS]
+        for meta in entries[KEEP:]:
+            for path in (meta.with_suffix(".npy"), meta):
+                path.unlink(missing_ok=True)
+        for path in leftovers + orphans:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass   # another process pruning at the same time, or a file in use (Windows): next time
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -1,0 +1,224 @@
+"""``StateSpace``: the test digits' hidden states at every row, their principal axes, and the queries on them.
+
+Every layer gets one principal-component basis, fitted on h pooled over all rows and digits, so the
+cloud at row t and a digit's trajectory are honest linear projections onto the same axes at every
+row. Neighbours are found in the full space (Euclidean, brute force), not in the 2-D picture.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..core.errors import UserError
+from ..core.network import CLASSES, COLUMNS, ROWS, Network, Trace
+from . import cache as disk
+from .batched import hidden_states
+from .pca import Axes, principal_axes
+
+COMPONENTS = 10   # principal axes kept per layer: the panel shows two; the rest say how much is hidden
+
+
+class StateSpace:
+    """Build with ``StateSpace.build``; then every query is cheap (clouds and class means are cached).
+
+    Attributes: ``images`` and ``labels`` as given, ``predictions`` (n,) the network's final answers,
+    ``n``, ``layers``, ``units``, ``key`` (the cache key), ``from_cache`` (loaded rather than computed).
+    Layers and rows are 0-based.
+    """
+
+    def __init__(self, states: np.ndarray, axes: list[Axes], images: np.ndarray, labels: np.ndarray,
+                 predictions: np.ndarray, key: str, from_cache: bool) -> None:
+        self._states = states                 # (layers, 28, n, units) float16
+        self._axes = [_frozen_axes(a) for a in axes]
+        self.images = images
+        self.labels = _read_only(labels)
+        self.predictions = _read_only(predictions)
+        self.key = key
+        self.from_cache = from_cache
+        self._clouds: dict[tuple[int, int], np.ndarray] = {}
+        self._selectivity: dict[tuple[int, int], np.ndarray] = {}
+
+    @classmethod
+    def build(cls, network: Network, images: np.ndarray, labels: np.ndarray,
+              progress: Callable[[int, int], None] | None = None,
+              should_stop: Callable[[], bool] | None = None, cache: bool = True,
+              components: int = COMPONENTS, *, threads: int | None = None) -> StateSpace:
+        """Run every digit through ``network`` and fit each layer's principal axes.
+
+        ``images`` (n, 28, 28): uint8 as MNIST publishes them, or floats in [0, 1]; ``labels`` (n,)
+        the true digits. ``progress(done, total)`` is called (in this thread) as digits are done.
+        ``should_stop()`` is asked between chunks; once it returns true the build stops within one
+        batch and raises ``statespace.Cancelled`` (nothing is cached). With ``cache`` the user's
+        cache folder is looked at first (no progress is reported then) and written afterwards.
+        May run in a worker thread; it starts its own threads to use every core.
+        """
+        labels = _check_digits(images, labels)
+        layers, units = len(network.layers), network.units[0]
+        k = min(components, units)
+        if k < 2:
+            raise UserError(f"the state space needs at least 2 components; got {components} "
+                            f"for layers of {units} units")
+        key = disk.cache_key(network, images, labels, k)
+        shape = (layers, ROWS, len(images), units)
+        if cache:
+            found = disk.load(key, shape, k)
+            if found is not None:
+                states, axes, predictions = found
+                return cls(states, axes, images, labels, predictions, key, from_cache=True)
+        states = _allocate(shape)
+        result = hidden_states(network, images, states, threads=threads, progress=progress,
+                               should_stop=should_stop)
+        axes = [principal_axes(m, k) for m in result.moments]
+        axes = [Axes(a.mean.astype(np.float32), a.components.astype(np.float32), a.explained)
+                for a in axes]
+        if cache and disk.save(key, states, axes, result.predictions):
+            # Swap the states in memory for the file just written, memory-mapped: the same
+            # numbers, and the memory goes back to the system until rows are looked at.
+            found = disk.load(key, shape, k)
+            if found is not None:
+                states = found[0]
+        return cls(states, axes, images, labels, result.predictions, key, from_cache=False)
+
+    # --- sizes and axes -------------------------------------------------------------------------
+
+    @property
+    def n(self) -> int:
+        return self._states.shape[2]
+
+    @property
+    def layers(self) -> int:
+        return self._states.shape[0]
+
+    @property
+    def units(self) -> int:
+        return self._states.shape[3]
+
+    def mean(self, layer: int) -> np.ndarray:
+        """(units,) float32: the mean h of ``layer`` over all rows and digits."""
+        return self._axes[self._layer(layer)].mean
+
+    def components(self, layer: int) -> np.ndarray:
+        """(k, units) float32: orthonormal principal axes, largest variance first."""
+        return self._axes[self._layer(layer)].components
+
+    def explained(self, layer: int) -> np.ndarray:
+        """(k,) each component's fraction of the layer's total variance."""
+        return self._axes[self._layer(layer)].explained
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def hidden(self, layer: int, row: int) -> np.ndarray:
+        """(n, units) float16, read-only: every digit's h at (layer, row), one contiguous block."""
+        return self._states[self._layer(layer), self._row(row)]
+
+    def cloud(self, layer: int, row: int) -> np.ndarray:
+        """(n, 2) float32: every digit's h at (layer, row) on the first two axes (cached)."""
+        key = (self._layer(layer), self._row(row))
+        points = self._clouds.get(key)
+        if points is None:
+            h = self.hidden(*key).astype(np.float32)
+            points = self._clouds[key] = _read_only((h - self.mean(layer)) @ self.components(layer)[:2].T)
+        return points
+
+    def project(self, trace: Trace, layer: int) -> np.ndarray:
+        """(28, 2): the trace's h at every row of ``layer``, exactly ``(h - mean) @ components[:2].T``."""
+        h = self._trace_h(trace, layer)
+        return (h - self.mean(layer)) @ self.components(layer)[:2].T
+
+    def neighbours(self, trace: Trace, layer: int, row: int, k: int = 8, *,
+                   return_distances: bool = False, exclude: int | None = None):
+        """Indices of the ``k`` digits whose h at (layer, row) is nearest the trace's (Euclidean, in
+        the full ``units``-dimensional space), nearest first; ties go to the lower index.
+
+        ``exclude``: a digit's index to leave out (the trace's own, when it is one of these digits).
+        With ``return_distances``, ``(indices, distances)``.
+        """
+        query = self._trace_h(trace, layer)[self._row(row)]
+        difference = self.hidden(layer, row).astype(np.float32)
+        difference -= query
+        squared = np.einsum("ij,ij->i", difference, difference)
+        if exclude is not None:
+            squared[exclude] = np.inf
+        k = max(0, min(k, self.n - (exclude is not None)))
+        if 0 < k < self.n:
+            # Everything as near as the k-th: digits whose first rows are blank share their state
+            # exactly, and a tie at the boundary must also go to the lower index.
+            candidates = np.flatnonzero(squared <= np.partition(squared, k - 1)[k - 1])
+        else:
+            candidates = np.arange(self.n)
+        nearest = candidates[np.lexsort((candidates, squared[candidates]))][:k]
+        if return_distances:
+            return nearest, np.sqrt(squared[nearest].astype(np.float64))
+        return nearest
+
+    def selectivity(self, layer: int, row: int) -> np.ndarray:
+        """(10, units) float32: each true class's mean h at (layer, row) (NaN for a class with no digits)."""
+        key = (self._layer(layer), self._row(row))
+        means = self._selectivity.get(key)
+        if means is None:
+            one_hot = (self.labels[None, :] == np.arange(CLASSES)[:, None]).astype(np.float64)
+            sums = one_hot @ self.hidden(*key).astype(np.float64)
+            counts = one_hot.sum(axis=1)[:, None]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = np.where(counts > 0, sums / counts, np.nan).astype(np.float32)
+            means = self._selectivity[key] = _read_only(means)
+        return means
+
+    # --- checks ----------------------------------------------------------------------------------
+
+    def _layer(self, layer: int) -> int:
+        if not 0 <= layer < self.layers:
+            raise IndexError(f"layer {layer} out of range: this space has {self.layers} layers")
+        return int(layer)
+
+    def _row(self, row: int) -> int:
+        if not 0 <= row < ROWS:
+            raise IndexError(f"row {row} out of range 0..{ROWS - 1}")
+        return int(row)
+
+    def _trace_h(self, trace: Trace, layer: int) -> np.ndarray:
+        h = trace.h[self._layer(layer)]
+        if h.shape != (ROWS, self.units):
+            raise ValueError(f"the trace's layer {layer} has shape {h.shape}; this space's states "
+                             f"are ({ROWS}, {self.units}): a trace of another model")
+        return h
+
+
+def _check_digits(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Bad digits are the user's data: one plain sentence. Returns the labels as int64."""
+    if not isinstance(images, np.ndarray) or images.ndim != 3 or images.shape[1:] != (ROWS, COLUMNS):
+        raise UserError(f"the state space needs digits of shape (n, 28, 28); got "
+                        f"{getattr(images, 'shape', type(images).__name__)}")
+    if len(images) < 2:
+        raise UserError(f"the state space needs at least 2 digits; got {len(images)}")
+    if images.dtype != np.uint8:
+        if images.dtype.kind != "f" or not (np.all(np.isfinite(images)) and images.min() >= 0
+                                            and images.max() <= 1):
+            raise UserError("the state space needs digits as uint8 (0-255) or floats in [0, 1]")
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
+        raise UserError(f"the state space needs one integer label per digit; got {labels.shape} "
+                        f"{labels.dtype} labels for {len(images)} digits")
+    if labels.size and (labels.min() < 0 or labels.max() >= CLASSES):
+        raise UserError(f"labels must be digits 0-9; found {labels.min()}..{labels.max()}")
+    return labels.astype(np.int64)
+
+
+def _allocate(shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        return np.empty(shape, dtype=np.float16)
+    except MemoryError:
+        size = np.prod(shape) * 2 / 1e6
+        raise UserError(f"not enough memory for the state space ({size:.0f} MB for "
+                        f"{shape[2]} digits); use fewer digits") from None
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array = np.asarray(array)
+    array.flags.writeable = False
+    return array
+
+
+def _frozen_axes(axes: Axes) -> Axes:
+    return Axes(_read_only(axes.mean), _read_only(axes.components), _read_only(axes.explained))
