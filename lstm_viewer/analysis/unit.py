@@ -197,6 +197,7 @@ _STEPS = np.arange(ROWS)
 
 
 def _top(weights: np.ndarray, values: np.ndarray, k: int | None) -> list[Contribution]:
+    """The k products weight * value largest in magnitude, ties in index order."""
     products = weights * values
     order = np.argsort(-np.abs(products), kind="stable")
     if k is not None:
