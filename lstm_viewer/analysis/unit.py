@@ -12,8 +12,9 @@ about that path). ``logit_contributions`` splits each class's logit into the top
 shares h_top[u] W_dense[u, class] plus the dense bias.
 
 The terms are recomputed in float64 from the float32 weights and the trace's float32 states, so
-they add up to the trace's own numbers to float32 precision. Everything is whole-array numpy: a
-unit's story costs tens of microseconds, and the GUI can rebuild it on every click.
+they add up to the trace's own numbers to float32 precision. Everything is whole-array numpy (no
+loop over units): for the 3 x 256 model a unit's story costs about 0.2 ms and one row's memory and
+top inputs of the four gates under 0.7 ms, measured on a busy 2-core VM (benchmarks/bench_unit.py).
 """
 from __future__ import annotations
 
