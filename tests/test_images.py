@@ -66,6 +66,16 @@ def reopened(path) -> Image.Image:
         return image
 
 
+def png_bytes(width: int, height: int, bit_depth: int = 8, colour_type: int = 0,
+              pixels: bytes = b"") -> bytes:
+    """A PNG file written by hand: any declared size (bomb headers hold no pixels), any depth."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels))
+            + chunk(b"IEND", b""))
+
+
 # --- every mode, both polarities ---------------------------------------------------------------
 
 DARK_ON_LIGHT = (235, 25)
@@ -157,6 +167,17 @@ def test_16bit_keeps_its_range(tmp_path, paper, ink, ext):
     assert np.ptp(np.asarray(reopened(path).convert("L"))) == 0
     gray = load_image(path)
     assert gray[0, 0] == pytest.approx(paper / 65535) and gray[14, 30] == pytest.approx(ink / 65535)
+    assert_seven(gray)
+
+
+def test_16bit_colour_png(tmp_path):
+    """Pillow keeps the top byte of each channel: the range is right, to 1/255."""
+    data = levels((60000, 59000, 61000), (5000, 3000, 7000), ">u2")
+    rows = b"".join(b"\0" + row.tobytes() for row in data)   # filter byte 0 before each row
+    path = tmp_path / "rgb16.png"
+    path.write_bytes(png_bytes(W, H, bit_depth=16, colour_type=2, pixels=rows))
+    gray = load_image(path)
+    assert abs(gray[0, 0] - _luma((60000, 59000, 61000)) * 255 / 65535) < 1 / 255
     assert_seven(gray)
 
 
@@ -375,18 +396,10 @@ def test_large_images_are_shrunk_while_read(tmp_path, monkeypatch):
 
 # --- bombs and bad files -----------------------------------------------------------------------
 
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that declares a size and holds no pixels: enough for a decompression-bomb check."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
-
-
 @pytest.mark.parametrize("width, height", [(20_000, 20_000), (10_000, 10_000)])  # error, warning level
 def test_bomb_sized_header_is_a_plain_error(tmp_path, width, height, recwarn):
     path = tmp_path / "bomb.png"
-    path.write_bytes(png_header(width, height))
+    path.write_bytes(png_bytes(width, height))
     with pytest.raises(UserError, match="too many to read safely"):
         load_image(path)
     assert not recwarn.list
@@ -409,7 +422,7 @@ def test_truncated_file(tmp_path, ext):
     whole = save(Image.fromarray(noise), tmp_path / f"whole.{ext}")
     cut = tmp_path / f"cut.{ext}"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    with pytest.raises(UserError, match="damaged or truncated") as error:
+    with pytest.raises(UserError, match="damaged, truncated") as error:
         load_image(cut)
     assert "\n" not in str(error.value)
 

@@ -6,7 +6,8 @@ large pictures are shrunk while they are read. Every failure is a ``UserError`` 
 
 Range rules (documented because integer and float pixels carry no unit of their own):
 
-- 8-bit modes (1, L, P, RGB, CMYK, YCbCr, ...): Pillow's luminance, divided by 255.
+- 8-bit modes (1, L, P, RGB, CMYK, YCbCr, ...): Pillow's luminance, divided by 255. (Pillow
+  reads 16-bit colour PNGs as 8-bit RGB, keeping each channel's top byte: the range is right.)
 - ``I;16`` and its byte orders: divided by 65535.
 - ``I`` (32-bit integers): the bit depth is the one the file declares when it is 8 or 16 (TIFF's
   BitsPerSample; PNG and PGM/PPM, which Pillow reads into 16-bit values); otherwise (no
@@ -73,7 +74,8 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     except MemoryError:
         raise UserError(f"{name}: not enough memory to read this image") from None
     except Exception as exc:  # Pillow's decoders raise many types on damaged data
-        raise UserError(f"{name}: not a readable image (the file is damaged or truncated)") from exc
+        raise UserError(f"{name}: not a readable image (damaged, truncated, or a variant Pillow "
+                        "cannot decode)") from exc
     gray, alpha = _to_unit_range(pixels, kind, bits, name)
     if alpha is not None:
         gray = composite_alpha(gray, alpha)
@@ -92,9 +94,9 @@ def _check_file(name: str) -> None:
 
 
 def _read_pixels(img) -> tuple[np.ndarray, str, int | None]:
-    """Decode (shrunk when large, upright) into a numpy array of one of four kinds.
+    """Decode (shrunk when large, upright) into a numpy array, and say what kind of pixels it holds.
 
-    kind: "L" (8-bit gray), "LA" (8-bit gray and alpha), "I;16" (16-bit), "I" or "F".
+    kind: "L" (8-bit gray), "LA" (8-bit gray and alpha), "I;16" (16-bit), "I" (32-bit) or "F".
     """
     from PIL import ImageOps
 
@@ -135,7 +137,7 @@ def _declared_bits(img) -> int | None:
 
 
 def _working_mode(img):
-    """One of the four kinds ``_to_unit_range`` knows, converted by Pillow without loss of range."""
+    """One of the kinds ``_to_unit_range`` knows, converted by Pillow without loss of range."""
     mode = img.mode
     if mode in ALPHA_MODES or ("transparency" in img.info and mode in ("1", "L", "P", "RGB")):
         # Through RGBA so palette and colour-key transparency become a real alpha channel.
