@@ -27,7 +27,7 @@ CENTRINGS = ("mass", "box", "none")
 MAX_SHIFT = 6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare fields, not steps
 class PreprocessSteps:
     """The stages of ``preprocess``, as a learner would see them.
 
