@@ -56,6 +56,15 @@ def write_keras_file(path: Path, network: Network) -> Path:
     return path
 
 
+def close_window(win) -> None:
+    """Close ``win`` (the one shutdown path) and check that every thread its jobs started has ended.
+
+    ``jobs.threads()`` lists the threads a bounded shutdown left running, so this can fail."""
+    win.close()
+    left = [thread.objectName() for thread in win.jobs.threads()]
+    assert not left, f"threads still running after close: {left}"
+
+
 def trained_model_path() -> Path:
     """The shipped default model; tests that need a model that can read skip without it."""
     chosen = os.environ.get("LSTM_VIEWER_GUI_TEST_MODEL")   # e.g. a model trained elsewhere

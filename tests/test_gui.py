@@ -6,10 +6,12 @@ import pytest
 from PyQt6 import QtCore, QtGui, QtWidgets
 from PyQt6.QtTest import QTest
 
-from gui_support import ONE, SEVEN, ZERO, draw, random_network, stroke, trained_model_path
+from gui_support import (ONE, SEVEN, ZERO, close_window, draw, random_network, stroke,
+                         trained_model_path)
 from lstm_viewer.gui import MainWindow
 
 Qt = QtCore.Qt
+WAIT_MS = 20_000   # waitUntil's limit: generous, the machine may be busy (not a timing assertion)
 
 
 @pytest.fixture
@@ -19,8 +21,7 @@ def window(qtbot):
     win.show()
     qtbot.waitExposed(win)
     yield win
-    win.close()
-    assert not win.jobs.is_busy()   # every worker thread finished: none left for Qt to destroy
+    close_window(win)
 
 
 def child(win, cls, name):
@@ -38,8 +39,13 @@ def test_builds_with_the_automation_surface(qtbot):
                       (QtWidgets.QPushButton, "nextRowButton"), (QtWidgets.QPushButton, "playButton"),
                       (QtWidgets.QLabel, "predictionLabel")]:
         child(win, cls, name)
-    for name in ("openModelAction", "saveModelAction", "trainAction"):
+    for name in ("openModelAction", "saveModelAction", "openImageAction", "exportPngAction",
+                 "exportTraceAction", "trainAction", "undoAction", "clearAction", "resetLayoutAction",
+                 "gatesAction", "orderByMagnitudeAction"):
         assert win.findChild(QtGui.QAction, name) is not None, name
+    for name in ("inputDock", "predictionDock"):
+        assert child(win, QtWidgets.QDockWidget, name).isVisibleTo(win), name
+    assert win.state.network is win.network and win.state.row == 27 and win.state.selection is None
     slider = child(win, QtWidgets.QSlider, "rowSlider")
     assert (slider.minimum(), slider.maximum()) == (0, 27)
     assert "tiny.keras" in win.windowTitle() and "1 × 8 LSTM" in win.windowTitle()
@@ -63,7 +69,7 @@ def test_live_updates_while_the_button_is_still_down(window, qtbot):
                      QtCore.QPoint(150, 60))
     for y in range(60, 240, 10):
         QTest.mouseMove(canvas, QtCore.QPoint(150, y))
-    qtbot.waitUntil(lambda: window.trace is not None, timeout=1000)   # throttled, not on release
+    qtbot.waitUntil(lambda: window.trace is not None, timeout=WAIT_MS)   # throttled, not on release
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                        QtCore.QPoint(150, 240))
 
@@ -98,7 +104,7 @@ def test_stepping_by_slider_buttons_and_keys(window, qtbot):
     draw(child(window, QtWidgets.QWidget, "drawCanvas"), ZERO)
     slider = child(window, QtWidgets.QSlider, "rowSlider")
     slider.setValue(10)
-    assert window.stepper.row() == 10
+    assert window.stepper.row() == 10 and window.state.row == 10
     qtbot.mouseClick(child(window, QtWidgets.QPushButton, "prevRowButton"), Qt.MouseButton.LeftButton)
     assert slider.value() == 9
     qtbot.mouseClick(child(window, QtWidgets.QPushButton, "nextRowButton"), Qt.MouseButton.LeftButton)
@@ -109,7 +115,7 @@ def test_stepping_by_slider_buttons_and_keys(window, qtbot):
     for key, expected in [(Qt.Key.Key_Left, 10), (Qt.Key.Key_Right, 11), (Qt.Key.Key_Home, 0),
                           (Qt.Key.Key_End, 27), (Qt.Key.Key_Left, 26)]:
         QTest.keyClick(window, key)
-        assert slider.value() == expected, key
+        assert slider.value() == expected and window.state.row == expected, key
     slider.setFocus()   # keys work the same when the slider itself has the focus
     QTest.keyClick(slider, Qt.Key.Key_Left)
     assert slider.value() == 25
@@ -122,7 +128,7 @@ def test_play_advances_and_stops_at_the_last_row(window, qtbot):
     play = child(window, QtWidgets.QPushButton, "playButton")
     qtbot.mouseClick(play, Qt.MouseButton.LeftButton)
     assert window.stepper.is_playing()
-    qtbot.waitUntil(lambda: not window.stepper.is_playing(), timeout=3000)
+    qtbot.waitUntil(lambda: not window.stepper.is_playing(), timeout=WAIT_MS)
     assert window.stepper.row() == 27 and not play.isChecked()
     window.activateWindow()
     qtbot.waitActive(window)
@@ -136,6 +142,7 @@ def test_play_advances_and_stops_at_the_last_row(window, qtbot):
 def test_plots_hold_the_trace_for_the_current_row(window, qtbot, by_magnitude):
     draw(child(window, QtWidgets.QWidget, "drawCanvas"), SEVEN)
     window.layers.order_action.setChecked(by_magnitude)
+    assert window.state.rank_by_magnitude == by_magnitude
     t = 12
     child(window, QtWidgets.QSlider, "rowSlider").setValue(t)
     tr = window.trace
@@ -167,6 +174,7 @@ def test_gates_view(window, qtbot):
     draw(child(window, QtWidgets.QWidget, "drawCanvas"), ONE)
     window.stepper.set_row(20)
     window.layers.gates_action.trigger()
+    assert window.state.show_gates
     tr = window.trace
     for k, view in enumerate(window.layers.views):
         assert view.gates_visible()
@@ -174,7 +182,10 @@ def test_gates_view(window, qtbot):
             np.testing.assert_array_equal(heat.image.image[:21], tr.gates[k, :21, g])
             assert np.isnan(heat.image.image[21:]).all()
     window.layers.gates_action.trigger()
-    assert not window.layers.views[0].gates_visible()
+    assert not window.state.show_gates and not window.layers.views[0].gates_visible()
+    window.state.show_gates = True       # the state drives the views and the action's check mark
+    assert window.layers.gates_action.isChecked()
+    assert all(view.gates_visible() for view in window.layers.views)
 
 
 def test_state_panel_differences_are_zero(window, qtbot):
@@ -191,9 +202,9 @@ def test_band_on_the_canvas_follows_the_row(window, qtbot):
     canvas = child(window, QtWidgets.QWidget, "drawCanvas")
     stroke(canvas, [(0.5, 0.2), (0.5, 0.8)])       # a vertical bar from 20% to 80% of the paper
     first, last = np.flatnonzero(window.trace.image.any(axis=1))[[0, -1]]
-    window.stepper.set_row(int(first))
-    top = canvas._band[0]
-    window.stepper.set_row(int(last))
+    window.state.row = int(first)
+    top = canvas._band[0]        # no public reader: the band is only painted
+    window.state.row = int(last)
     bottom = canvas._band[1]
     assert top == pytest.approx(0.2, abs=0.06) and bottom == pytest.approx(0.8, abs=0.06)
 
@@ -215,11 +226,14 @@ def test_samples_are_traced_when_picked(window, qtbot):
 def test_edit_shortcuts_undo_and_clear(window, qtbot):
     canvas = child(window, QtWidgets.QWidget, "drawCanvas")
     draw(canvas, SEVEN)
+    seven = window.trace.probs.copy()
     stroke(canvas, [(0.3, 0.5), (0.7, 0.5)])
+    assert not np.array_equal(window.trace.probs, seven)
     window.activateWindow()
     qtbot.waitActive(window)
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert len(canvas._strokes) == 1
+    np.testing.assert_array_equal(window.trace.probs, seven)   # the one stroke of the 7 is left
+    assert not canvas.is_empty()
     QTest.keyClick(window, Qt.Key.Key_Delete)
     assert canvas.is_empty() and window.trace is None
 
@@ -230,30 +244,31 @@ def test_hovering_a_heatmap_names_unit_row_and_value(window, qtbot, monkeypatch)
     shown = []
     monkeypatch.setattr(QtWidgets.QToolTip, "showText", lambda pos, text, *a: shown.append(text))
     view = window.layers.views[1]
-    scene_pos = view.h.plot.vb.mapViewToScene(QtCore.QPointF(5.5, 10.5))   # unit 5, row 11
-    view._on_mouse_moved(scene_pos)
+    moved = view.states.scene().sigMouseMoved          # what the scene emits as the pointer moves
+    moved.emit(view.h.plot.vb.mapViewToScene(QtCore.QPointF(5.5, 10.5)))   # unit 5, row 11
     assert shown and f"h = {window.trace.h[1, 10, 5]:+.3f}" in shown[-1] and "unit 5" in shown[-1]
-    view._on_mouse_moved(view.h.plot.vb.mapViewToScene(QtCore.QPointF(5.5, 25.5)))
+    moved.emit(view.h.plot.vb.mapViewToScene(QtCore.QPointF(5.5, 25.5)))
     assert "not read yet" in shown[-1]
 
 
-def test_run_app_opens_the_window_with_a_traced_sample(qapp, tmp_path):
+def test_run_app_opens_the_window_with_a_traced_sample(qapp, tmp_path, no_hard_exit):
     from gui_support import write_keras_file
     from lstm_viewer.gui.app import run_app
     from lstm_viewer.gui.digit_sets import load_samples
     if load_samples() is None:
         pytest.skip("assets/samples.npz not there")
     model = write_keras_file(tmp_path / "m.keras", random_network())
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     seen = []
 
     def look_and_close() -> None:
         windows = [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
         seen.extend((w.trace is not None, w.windowTitle()) for w in windows)
         for w in windows:
-            w.close()
+            close_window(w)
 
     QtCore.QTimer.singleShot(300, look_and_close)
-    assert run_app(model) == 0
+    assert run_app(model, settings=settings) == 0
     assert seen and seen[0][0] and "m.keras" in seen[0][1]
 
 
@@ -281,3 +296,90 @@ def test_clicking_the_selected_sample_again_shows_it_after_drawing(window, qtbot
     QTest.keyClick(view, Qt.Key.Key_Left)   # with a sample picked, Left still steps rows
     assert window.stepper.row() == row - 1
     np.testing.assert_array_equal(window.trace.image, images[1] / 255.0)
+
+
+# --- settings and layout ------------------------------------------------------------------------
+def ini_settings(path) -> QtCore.QSettings:
+    return QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat)
+
+
+def test_settings_remember_view_options_geometry_and_panels(qtbot, tmp_path):
+    path = tmp_path / "settings.ini"
+    first = MainWindow(random_network(), settings=ini_settings(path))
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    assert not first.state.show_gates and not first.state.rank_by_magnitude
+    first.layers.gates_action.trigger()
+    first.state.rank_by_magnitude = True
+    first.resize(first.width(), 700)   # the offscreen screen is 800 px high: a height that fits it
+    child(first, QtWidgets.QDockWidget, "inputDock").hide()
+    close_window(first)
+
+    second = MainWindow(random_network(seed=4), settings=ini_settings(path))
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    assert second.state.show_gates and second.state.rank_by_magnitude
+    assert second.layers.gates_action.isChecked() and second.layers.order_action.isChecked()
+    # Restored (a new window starts 1000 px high). The width is not checked: restoreGeometry
+    # limits it to the 800-px offscreen screen, and the window's minimum is wider than that.
+    assert second.height() == 700
+    assert not child(second, QtWidgets.QDockWidget, "inputDock").isVisible()
+    assert child(second, QtWidgets.QDockWidget, "predictionDock").isVisible()
+    close_window(second)
+
+
+def test_settings_remember_the_last_model_and_the_data_folder(qtbot, tmp_path):
+    from gui_support import write_keras_file
+    path = tmp_path / "settings.ini"
+    model = write_keras_file(tmp_path / "kept.keras", random_network([8]))
+    win = MainWindow(random_network(), settings=ini_settings(path))
+    qtbot.addWidget(win)
+    win.set_network(random_network([8]), name="kept.keras", source_path=str(model))
+    win.trainAction.trigger()
+    win.training_panel.data_edit.setText(str(tmp_path))
+    close_window(win)
+    saved = ini_settings(path)
+    assert saved.value("last_model") == str(model.resolve())
+    assert saved.value("data_folder") == str(tmp_path)
+
+    again = MainWindow(random_network(), settings=ini_settings(path))
+    qtbot.addWidget(again)
+    again.trainAction.trigger()
+    assert again.training_panel.data_edit.text() == str(tmp_path)
+    close_window(again)
+
+
+def test_a_model_trained_here_and_not_saved_is_not_remembered(qtbot, tmp_path, monkeypatch):
+    from gui_support import write_keras_file
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question",   # closing asks: Discard
+                        lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Discard)
+    path = tmp_path / "settings.ini"
+    model = write_keras_file(tmp_path / "kept.keras", random_network([8]))
+    win = MainWindow(random_network(), settings=ini_settings(path))
+    qtbot.addWidget(win)
+    win.set_network(random_network([8]), name="trained", source_path=str(model), unsaved=True)
+    close_window(win)
+    assert ini_settings(path).value("last_model") is None
+
+
+def test_reset_layout_puts_the_panels_back(window, qtbot):
+    inputs = child(window, QtWidgets.QDockWidget, "inputDock")
+    prediction = child(window, QtWidgets.QDockWidget, "predictionDock")
+    Area = Qt.DockWidgetArea
+    assert window.dockWidgetArea(inputs) == Area.LeftDockWidgetArea
+    assert window.dockWidgetArea(prediction) == Area.RightDockWidgetArea
+    inputs.hide()
+    window.removeDockWidget(prediction)
+    window.addDockWidget(Area.BottomDockWidgetArea, prediction)
+    prediction.show()
+    window.state.show_gates = True
+    window.resize(1000, 700)
+    child(window, QtGui.QAction, "resetLayoutAction").trigger()
+    assert inputs.isVisible() and prediction.isVisible()
+    assert window.dockWidgetArea(inputs) == Area.LeftDockWidgetArea
+    assert window.dockWidgetArea(prediction) == Area.RightDockWidgetArea
+    assert not inputs.isFloating() and not prediction.isFloating()
+    assert (window.width(), window.height()) == (1600, 1000)
+    assert window.state.show_gates        # the layout, not the view options

@@ -1,15 +1,18 @@
-"""Opening, saving and exporting from the window; worker threads; no TensorFlow on the GUI path."""
+"""Opening, saving and exporting from the window; jobs; launching; no TensorFlow on the GUI path."""
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt6 import QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 
-from gui_support import ROOT, SEVEN, draw, random_network, write_keras_file
+from gui_support import ROOT, SEVEN, close_window, draw, random_network, write_keras_file
 from lstm_viewer.gui import MainWindow
+
+WAIT_MS = 30_000   # waitUntil's limit: generous, the machine may be busy (not a timing assertion)
 
 
 class Shown(list):
@@ -41,12 +44,11 @@ def window(qtbot, dialogs):
     qtbot.waitExposed(win)
     draw(win.canvas, SEVEN)
     yield win
-    win.close()
-    assert not win.jobs.is_busy()
+    close_window(win)
 
 
 def wait_idle(qtbot, win) -> None:
-    qtbot.waitUntil(lambda: not win.jobs.is_busy(), timeout=10000)
+    qtbot.waitUntil(lambda: not win.jobs.is_busy(), timeout=WAIT_MS)
     qtbot.wait(20)   # let the queued result reach its slot
 
 
@@ -68,7 +70,7 @@ def test_a_bad_model_file_keeps_the_old_model(window, qtbot, dialogs, tmp_path, 
 def test_opening_a_model_swaps_it_and_retraces(window, qtbot, dialogs, tmp_path):
     other = random_network([24, 24, 24], seed=5)
     path = write_keras_file(tmp_path / "other.keras", other)
-    with qtbot.waitSignal(window.networkChanged, timeout=10000):
+    with qtbot.waitSignal(window.session.modelInfoChanged, timeout=WAIT_MS):
         window.load_model(path)
     assert not dialogs
     assert window.network.units == [24, 24, 24]
@@ -79,7 +81,7 @@ def test_opening_a_model_swaps_it_and_retraces(window, qtbot, dialogs, tmp_path)
 
 def test_save_model_as_copies_the_file_atomically(window, qtbot, dialogs, tmp_path, monkeypatch):
     source = write_keras_file(tmp_path / "source.keras", random_network())
-    with qtbot.waitSignal(window.networkChanged, timeout=10000):
+    with qtbot.waitSignal(window.session.modelInfoChanged, timeout=WAIT_MS):
         window.load_model(source)
     target = tmp_path / "copy"
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
@@ -108,7 +110,7 @@ def test_closing_with_an_unsaved_model_asks_first(window, dialogs, tmp_path, mon
     assert not window.close()
     target = tmp_path / "kept.keras"
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.model_source = str(write_keras_file(tmp_path / "src.keras", window.network))
+    window.session.model_source = str(write_keras_file(tmp_path / "src.keras", window.network))
     assert window.close()                         # saved, then closed
     assert target.exists() and not window.unsaved
     assert [kind for kind, _ in dialogs].count("question") == 3
@@ -117,8 +119,8 @@ def test_closing_with_an_unsaved_model_asks_first(window, dialogs, tmp_path, mon
 def _trained_model_to_save(window, monkeypatch, target, save) -> None:
     """The window holds a model trained here, unsaved; Keras' save is ``save`` (no TensorFlow in
     these tests); the file dialog answers ``target``."""
-    from lstm_viewer.gui import file_actions
-    monkeypatch.setattr(file_actions, "_save_keras", save)
+    from lstm_viewer.ml import training
+    monkeypatch.setattr(training, "save_model", save)   # what the session calls to save with Keras
     window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
 
@@ -159,7 +161,7 @@ def test_closing_while_a_trained_model_saves_waits_for_the_save(window, qtbot, d
     calls, target = [], tmp_path / "m.keras"
     _trained_model_to_save(window, monkeypatch, target, _fake_keras_save(calls))
     window.saveModelAction.trigger()
-    window.ask_and_save_model(in_background=True)     # a second Save while the first runs: refused
+    window.window_actions.ask_and_save_model(in_background=True)   # a second Save meanwhile: refused
     assert window.jobs.is_busy() and len(calls) <= 1
     assert window.close()                             # waits for the save: nothing left to ask
     assert calls == [target] and target.read_bytes() == b"saved" and not window.unsaved
@@ -175,18 +177,20 @@ def test_closing_with_an_unsaved_trained_model_and_answering_save_saves_then_clo
     assert calls == [target] and target.is_file() and not window.unsaved
 
 
-def test_a_save_runs_to_its_end_when_every_worker_is_cancelled(window, qtbot, dialogs, tmp_path,
-                                                               monkeypatch):
-    """Closing the app cancels every worker (workers.stop_and_wait): a save is not cancellable,
-    still reports its outcome, and leaves the window ready to save again."""
-    from lstm_viewer.gui import workers
+def test_a_save_runs_to_its_end_when_every_job_is_cancelled(window, qtbot, dialogs, tmp_path,
+                                                            monkeypatch):
+    """Cancelling every job (as closing does) leaves a save alone: it is not cancellable, still
+    reports its outcome, and leaves the window ready to save again."""
     calls, target = [], tmp_path / "m.keras"
     _trained_model_to_save(window, monkeypatch, target, _fake_keras_save(calls))
     window.saveModelAction.trigger()
-    assert workers.stop_and_wait(5000)
+    jobs = window.jobs.jobs()
+    assert [job.key for job in jobs if not job.cancellable] == ["save model"]
+    for job in jobs:
+        job.cancel()
     wait_idle(qtbot, window)
     assert target.read_bytes() == b"saved" and not window.unsaved
-    assert window.saveModelAction.isEnabled() and window._saving is None and not dialogs
+    assert window.saveModelAction.isEnabled() and not window.session.is_saving() and not dialogs
 
 
 def test_closing_during_a_save_that_does_not_end_keeps_the_window(window, qtbot, dialogs, tmp_path,
@@ -195,10 +199,11 @@ def test_closing_during_a_save_that_does_not_end_keeps_the_window(window, qtbot,
     release, calls, target = threading.Event(), [], tmp_path / "m.keras"
     _trained_model_to_save(window, monkeypatch, target, _fake_keras_save(calls, release))
     window.saveModelAction.trigger()
-    finish = window.finish_saving
-    monkeypatch.setattr(window, "finish_saving", lambda: finish(timeout_ms=50))
+    finish = window.session.finish_saving
+    monkeypatch.setattr(window.session, "finish_saving", lambda: finish(timeout_ms=50))
     assert not window.close()                          # still saving: told so, the window stays
     assert [kind for kind, _ in dialogs] == ["information"] and window.isVisible()
+    monkeypatch.setattr(window.session, "finish_saving", finish)   # closing's own wait again
     release.set()
     assert window.close()                              # the save ended: nothing left to ask
     assert target.read_bytes() == b"saved" and not window.unsaved
@@ -208,31 +213,35 @@ def test_quick_jobs_never_leave_the_window_busy(window, qtbot):
     """Each job's end is counted even when its thread ends before ``start`` returns."""
     results = []
     for k in range(100):
-        window.jobs.start(lambda k=k: k, results.append, results.append)
-    qtbot.waitUntil(lambda: not window.jobs.is_busy(), timeout=20_000)
-    qtbot.waitUntil(lambda: len(results) == 100, timeout=5_000)
+        window.jobs.run(lambda _context, k=k: k, on_done=results.append, on_error=results.append)
+    qtbot.waitUntil(lambda: not window.jobs.is_busy(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(results) == 100, timeout=WAIT_MS)
     assert sorted(results) == list(range(100)) and not window.busy.isVisible()
 
 
 def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(
-        window, qtbot, dialogs, tmp_path, trained_model_path, functional_model_path):
+        window, qtbot, dialogs, tmp_path, trained_model_path, legacy_h5_model_path):
     """``lstm-viewer --model F`` where only Keras reads F: the window opens with the default model
-    (no TensorFlow before it shows), then F loads in a worker like File ▸ Open model…."""
+    (no TensorFlow before it shows), then F loads in a job like File ▸ Open model…."""
     from lstm_viewer.core.errors import UserError
     from lstm_viewer.gui.app import launch_model
     from lstm_viewer.core.kerasfile import default_model_path, read_keras_file
 
-    functional = functional_model_path
+    only_keras = legacy_h5_model_path
     default = read_keras_file(default_model_path())
-    network, pending = launch_model(functional)
-    assert pending == functional and network.units == default.units
-    assert launch_model(None)[1] is None and launch_model(trained_model_path)[1] is None
-    with pytest.raises(UserError):
-        launch_model(tmp_path / "missing.keras")
+    network, pending, problem = launch_model(only_keras)
+    assert pending == only_keras and network.units == default.units and problem is None
+    assert launch_model(None)[1:] == (None, None) and launch_model(trained_model_path)[1:] == (None, None)
+    # A file that cannot be opened at all: the default model, and the reader's own sentence why.
+    fallback, nothing, problem = launch_model(tmp_path / "missing.keras")
+    assert fallback.units == default.units and nothing is None
+    with pytest.raises(UserError) as raised:
+        read_keras_file(tmp_path / "missing.keras")
+    assert problem == str(raised.value) and "missing.keras" in problem
     window.load_model(pending)
     wait_idle(qtbot, window)
     assert not dialogs and window.network.metadata.get("loaded_with") == "keras"
-    assert "functional" in window.windowTitle()
+    assert "legacy.h5" in window.windowTitle()
 
 
 def test_export_trace_and_png(window, tmp_path, dialogs):
@@ -255,14 +264,85 @@ def test_threads_are_finished_after_close(qtbot, dialogs, tmp_path):
     win.load_model(write_keras_file(tmp_path / "m.keras", random_network(seed=2)))
     threads = win.jobs.threads()
     assert threads
-    win.close()
-    assert all(t.isFinished() for t in threads) and not win.jobs.is_busy()
+    close_window(win)
+    assert all(t.isFinished() for t in threads)
 
 
-def test_run_app_reports_a_model_it_cannot_open(qapp, dialogs, tmp_path, capsys):
+def test_run_app_with_a_model_it_cannot_open_opens_the_default_and_says_why(
+        qapp, dialogs, tmp_path, capsys, no_hard_exit):
+    from lstm_viewer.core.kerasfile import default_model_path, read_keras_file
     from lstm_viewer.gui.app import run_app
-    assert run_app(tmp_path / "missing.keras") == 2
-    assert "missing.keras" in capsys.readouterr().err and dialogs
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    seen = []
+
+    def look_and_close() -> None:
+        windows = [w for w in qapp.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if not dialogs and windows:
+            QtCore.QTimer.singleShot(50, look_and_close)   # the dialog comes once the loop runs
+            return
+        seen.extend((w.network, w.model_source, w.trace is not None) for w in windows)
+        for w in windows:
+            close_window(w)
+
+    QtCore.QTimer.singleShot(100, look_and_close)
+    assert run_app(tmp_path / "missing.keras", settings=settings) == 0
+    assert len(seen) == 1
+    network, source, traced = seen[0]
+    assert network.units == read_keras_file(default_model_path()).units and traced
+    assert Path(source) == default_model_path()
+    assert [kind for kind, _ in dialogs] == ["critical"]
+    title, text = dialogs[0][1]
+    assert title == "Could not open the model"
+    assert "missing.keras" in text and "The default model is open instead." in text
+    assert "missing.keras" in capsys.readouterr().err
+
+
+def test_run_app_opens_the_last_model_and_quietly_the_default_when_it_is_gone(
+        qapp, dialogs, tmp_path, no_hard_exit):
+    from lstm_viewer.core.kerasfile import default_model_path
+    from lstm_viewer.gui.app import run_app
+    path = tmp_path / "settings.ini"
+    model = write_keras_file(tmp_path / "last.keras", random_network([8]))
+    opened = []
+
+    def look_and_close() -> None:
+        for w in qapp.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible():
+                opened.append(w.model_source)
+                close_window(w)
+
+    for last_model in (model, tmp_path / "gone.keras"):
+        settings = QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat)
+        settings.setValue("last_model", str(last_model))
+        QtCore.QTimer.singleShot(100, look_and_close)
+        assert run_app(None, settings=settings) == 0
+    assert [Path(p) for p in opened] == [model, default_model_path()]
+    assert not dialogs     # a remembered model that is gone is no error of the user's now
+
+
+def test_a_dropped_h5_file_is_explained_not_read_as_an_image(window, qtbot, dialogs, tmp_path):
+    import h5py
+    legacy = tmp_path / "old_model.h5"
+    with h5py.File(legacy, "w") as h5:
+        h5["weights"] = np.zeros(3)
+    before_net, before_image = window.network, window.image28
+    data = QtCore.QMimeData()
+    data.setUrls([QtCore.QUrl.fromLocalFile(str(legacy))])
+    where = QtCore.QPointF(window.rect().center())
+    Qt = QtCore.Qt
+    enter = QtGui.QDragEnterEvent(where.toPoint(), Qt.DropAction.CopyAction, data,
+                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QtGui.QDropEvent(where, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(window, drop)
+    assert not window.jobs.jobs("open image") and not window.jobs.jobs("open model")
+    wait_idle(qtbot, window)
+    assert [kind for kind, _ in dialogs] == ["information"]
+    title, text = dialogs[0][1]
+    assert "old_model.h5" in text and ".keras" in text and "legacy HDF5" in text
+    assert window.network is before_net and window.image28 is before_image
 
 
 def test_the_gui_path_does_not_import_tensorflow(tmp_path):

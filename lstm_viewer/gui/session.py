@@ -7,9 +7,12 @@ an error a person must read), so the window decides how to show them and scripts
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import threading
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 from PyQt6 import QtCore
@@ -17,8 +20,10 @@ from PyQt6 import QtCore
 from ..core.errors import UserError
 from ..core.network import Network, Trace
 from . import file_ops
-from .jobs import JobRunner
+from .jobs import JobContext, JobRunner
 from .view_state import ViewState
+
+SCORE_STEP = 32   # digits per step of a scoring job; a cancel is honoured between steps
 
 
 class Session(QtCore.QObject):
@@ -48,8 +53,9 @@ class Session(QtCore.QObject):
         self.model_source = source_path or network.metadata.get("source")
         self.keras_model = keras_model
         self.unsaved = unsaved
-        self.state.set_network(network)
-        self.show_input(self.state.image)
+        with published_together(self.state):   # no view sees the new model with the old trace
+            self.state.set_network(network)
+            self.show_input(self.state.image)
         self.modelInfoChanged.emit()
 
     def load_model(self, path: str | Path) -> None:
@@ -82,14 +88,14 @@ class Session(QtCore.QObject):
         blank = image28 is None or not np.any(image28)
         image = None if blank else np.asarray(image28, dtype=np.float32)
         trace = None if blank else self.state.network.trace(image)
-        with self.state.events.paused():   # views see the image and its trace together
+        with published_together(self.state):   # views see the image and its trace together
             self.state.image = image
             self.state.trace = trace
         return trace
 
     def show_trace(self, trace: Trace | None) -> None:
         """Publish an already computed trace (and its image) as what is shown."""
-        with self.state.events.paused():
+        with published_together(self.state):
             self.state.image = None if trace is None else trace.image
             self.state.trace = trace
 
@@ -185,9 +191,8 @@ class Session(QtCore.QObject):
     # --- digit sets ---------------------------------------------------------------------------
     def score(self, digits, on_scored: Callable[[object, np.ndarray], None]) -> None:
         """Predict every digit of a set with the current model in a job; a newer model supersedes."""
-        from .digit_sets import predict_all
         network = self.state.network
-        self.runner.run(lambda _ctx: predict_all(network, digits), key=f"score {id(digits)}",
+        self.runner.run(lambda ctx: _predict_all(network, digits, ctx), key=f"score {id(digits)}",
                         on_done=lambda predicted: on_scored(digits, predicted)
                         if network is self.state.network else None,
                         on_error=lambda text: self.failed.emit("Digits", text))
@@ -196,13 +201,13 @@ class Session(QtCore.QObject):
                       on_scored: Callable[[object, np.ndarray], None],
                       on_error: Callable[[str], None]) -> None:
         """Read the MNIST test set and score it, in a job."""
-        from .digit_sets import load_test_set, predict_all
+        from .digit_sets import load_test_set
         network = self.state.network
         self.message.emit(f"Loading the MNIST test set from {source}…", 0)
 
-        def load(_ctx):
+        def load(ctx: JobContext):
             digits = load_test_set(source)
-            digits.predicted = predict_all(network, digits)
+            digits.predicted = _predict_all(network, digits, ctx)
             return digits, network
 
         def loaded(result) -> None:
@@ -215,6 +220,22 @@ class Session(QtCore.QObject):
                               f"(accuracy {1 - wrong / len(digits):.2%}).", 10000)
 
         self.runner.run(load, key="test set", on_done=loaded, on_error=on_error)
+
+
+@contextlib.contextmanager
+def published_together(state: ViewState) -> Iterator[None]:
+    """Hold back every field's signal until the block ends, then send them in field order
+    (network before image before trace): each view then reads a consistent state.
+
+    ``state.events.paused()`` is not enough: psygnal pauses only the group's combined ``all``
+    signal with it, and each field's own signal (what the views listen to) fires at once.
+    Nested use is fine (an inner block leaves an outer pause alone).
+    """
+    with contextlib.ExitStack() as stack:
+        # Resumed in the reverse order of pausing: pause the last field first.
+        for field in reversed(dataclasses.fields(state)):
+            stack.enter_context(getattr(state.events, field.name).paused())
+        yield
 
 
 class _Save:
@@ -234,6 +255,21 @@ class _Save:
         except BaseException as exc:   # every way out must leave an outcome for the GUI thread
             self.error = describe_error(exc)
         self.finished.set()
+
+
+def _predict_all(network: Network, digits, context: JobContext) -> np.ndarray:
+    """``digit_sets.predict_all`` in steps, stopping at the first step after a cancel: 3 × 256
+    reads only ~60 digits a second on a busy core, and closing the window (or a newer model)
+    must not wait for 10,000 of them."""
+    from .digit_sets import predict_all
+    answers = np.empty(len(digits), dtype=int)
+    for start in range(0, len(digits), SCORE_STEP):
+        context.check()
+        end = start + SCORE_STEP
+        answers[start:end] = predict_all(network, replace(
+            digits, images=digits.images[start:end], labels=digits.labels[start:end],
+            ids=digits.ids[start:end], predicted=None))
+    return answers
 
 
 def _save_keras(model, path: Path) -> None:
