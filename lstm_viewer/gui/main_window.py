@@ -19,6 +19,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from ..core.network import Network, Trace
 from .actions import WindowActions
 from .canvas import DrawCanvas
+from .compare_panel import ComparePanel
 from .digit_library import DigitLibrary
 from .drawing import DrawingInput
 from .input_view import InputView
@@ -58,6 +59,7 @@ class MainWindow(QtWidgets.QMainWindow):
                      "resetLayoutAction"):
             setattr(self, name, getattr(self.window_actions, name))   # the automation surface
         self._build_docks_menu()
+        self._build_compare_menu()
         self.session.message.connect(self._show_message)
         self.session.failed.connect(self._show_failure)
         self.session.modelInfoChanged.connect(self._update_title)
@@ -136,7 +138,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.why_class = WhyClassPanel(state)
         self.why_dock = self.add_panel("Why this class", "whyClassDock", self.why_class,
                                        QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=self.unit_dock)
-        for dock in (self.unit_dock, self.why_dock):
+        self.compare_panel = ComparePanel(state)
+        self.compare_dock = self.add_panel("Compare A/B", "compareDock", _scrolling(self.compare_panel),
+                                           QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=self.unit_dock)
+        for dock in (self.unit_dock, self.why_dock, self.compare_dock):
             dock.hide()
         self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
         state.events.selection.connect(self._on_selection)
@@ -177,8 +182,35 @@ class MainWindow(QtWidgets.QMainWindow):
         was_hidden = dock.isHidden()
         dock.show()
         dock.raise_()
-        if was_hidden and dock in (self.unit_dock, self.why_dock) and not dock.isFloating():
+        if was_hidden and dock in (self.unit_dock, self.why_dock, self.compare_dock) \
+                and not dock.isFloating():
             self.resizeDocks([dock], [440], QtCore.Qt.Orientation.Horizontal)
+
+    def _build_compare_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Compare")
+        self.pinAction = QtGui.QAction("&Pin as A", self)
+        self.pinAction.setObjectName("pinAction")
+        self.pinAction.setShortcut(QtGui.QKeySequence("P"))
+        self.pinAction.setToolTip("Keep the digit shown now as A; whatever is shown next is B (P)")
+        self.pinAction.triggered.connect(self.pin)
+        self.unpinAction = QtGui.QAction("&Unpin", self)
+        self.unpinAction.setObjectName("unpinAction")
+        self.unpinAction.setShortcut(QtGui.QKeySequence("Shift+P"))
+        self.unpinAction.triggered.connect(lambda: setattr(self.state, "pinned", None))
+        for action in (self.pinAction, self.unpinAction):
+            self.addAction(action)
+            menu.addAction(action)
+        self.state.events.pinned.connect(lambda pinned: self.unpinAction.setEnabled(pinned is not None))
+        self.unpinAction.setEnabled(False)
+
+    def pin(self) -> None:
+        """Compare ▸ Pin as A: the trace shown now becomes A; the comparison panel opens."""
+        if self.state.trace is None:
+            self.statusBar().showMessage("Nothing to pin: draw or pick a digit first.", 4000)
+            return
+        self.state.pinned = self.state.trace
+        self.show_panel(self.compare_dock)
+        self.statusBar().showMessage("Pinned as A. Now draw or pick another digit: it is B.", 6000)
 
     def reset_layout(self) -> None:
         """Put every panel back where it was when the window opened for the first time."""

@@ -67,6 +67,7 @@ class ViewState:
         """A new model: keep the selection only if that unit exists in it (the session calls this)."""
         with self.events.paused():
             self.network = network
+            self.pinned = None   # A was read by the old model: comparing across models is not A/B
             if self.selection is not None:
                 layer, unit = self.selection
                 if layer >= len(network.units) or unit >= network.units[layer]:
