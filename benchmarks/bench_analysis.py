@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "assets" / "default.keras"))
     parser.add_argument("--digits", type=int, default=10, help="how many sample digits to cycle through")
-    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--quick", action="store_true", help="a few rounds (a smoke run)")
     args = parser.parse_args()
 

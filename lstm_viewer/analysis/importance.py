@@ -16,7 +16,7 @@ from ..core.network import CLASSES, COLUMNS, ROWS, LstmWeights, Network, Trace, 
 
 def occlusion(network: Network, image: np.ndarray, band: int = 1, baseline: float = 0.0, *,
               trace: Trace | None = None) -> np.ndarray:
-    """Final probabilities (28, 10) with rows r .. r+band-1 (clipped at 27) set to ``baseline``, row r.
+    """Final probabilities (28, 10): row r with rows r .. r+band-1 (clipped at 27) set to ``baseline``.
 
     Row r equals ``network.trace(occluded_image).probs[-1]``. The 28 variants run as one batch that
     reuses the clean reading: rows above a variant's band are unchanged, so it starts at its band
