@@ -65,7 +65,7 @@ def _read(path: Path) -> Network:
             layers, input_shape, dtype = _describe(config)
             plan = check_architecture(layers, input_shape, dtype)
             weights = _member(archive, "model.weights.h5", _weights_size_limit(plan))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):  # zipfile's ways to say "damaged"
         raise UserError("not a .keras model file (not a zip archive, or truncated)") from None
     except OSError as exc:
         raise UserError(f"cannot read the file ({exc.strerror or exc})") from None

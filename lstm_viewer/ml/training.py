@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..core.atomic import write_atomically
 from ..core.data import Mnist
 from ..core.errors import UserError
 
@@ -46,6 +46,7 @@ class TrainConfig:
             (self.batch_size >= 1, "batch size must be at least 1"),
             (0.0 < self.lr < 1.0 and math.isfinite(self.lr), "learning rate must be in (0, 1)"),
             (self.limit is None or self.limit >= 1, "limit must be at least 1"),
+            (0 <= self.seed < 2**32, f"seed must be between 0 and {2**32 - 1}, got {self.seed}"),
             (0 <= self.shift <= 4, "shift must be between 0 and 4 pixels"),
             (self.schedule in ("constant", "cosine"), "schedule must be 'constant' or 'cosine'"),
         ]
@@ -137,6 +138,8 @@ def train(config: TrainConfig, data: Mnist,
     x_train, y_train = data.x_train, data.y_train
     if config.limit is not None:
         x_train, y_train = x_train[:config.limit], y_train[:config.limit]
+    if len(x_train) == 0 or len(data.x_test) == 0:
+        raise UserError(f"{data.source}: the {'training' if len(x_train) == 0 else 'test'} set is empty")
     x_test, y_test = as_inputs(data.x_test), data.y_test.astype(np.int64)
     batches = math.ceil(len(x_train) / config.batch_size)
     model = build_model(config)
@@ -241,26 +244,21 @@ def _keras_callback(tracker: _Tracker):
 
 
 def save_model(model, path: str | os.PathLike) -> Path:
-    """Save as ``.keras`` without optimizer state, atomically: a temporary file beside it, then rename.
-
-    An existing file at ``path`` is replaced only by a complete new one.
-    """
+    """Save as ``.keras`` without optimizer state, atomically (``core.atomic``): an existing file at
+    ``path`` is replaced only by a complete new one, and a failure leaves no temporary file."""
     path = Path(path)
     if path.suffix != ".keras":
         raise UserError(f"{path}: model files must end in .keras")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UserError(f"{folder}: no such folder")
-    fd, tmp_name = tempfile.mkstemp(suffix=".keras", prefix=f".{path.stem}-", dir=folder)
-    os.close(fd)
-    try:
-        _without_optimizer(model).save(tmp_name)
-        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes it private; a saved model is not
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
+
+    def write(tmp: Path) -> None:
+        try:
+            _without_optimizer(model).save(tmp)
+        except OSError:
+            raise  # the disk: write_atomically says it in plain words
+        except Exception as exc:
+            raise UserError(f"{path}: Keras could not save the model ({type(exc).__name__}: "
+                            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''})") from None
+    return write_atomically(path, write)
 
 
 def _without_optimizer(model):
@@ -269,12 +267,6 @@ def _without_optimizer(model):
     copy = type(model).from_config(model.get_config())  # clone_model would keep the compile state
     copy.set_weights(model.get_weights())
     return copy
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def config_dict(config: TrainConfig) -> dict:
