@@ -101,14 +101,19 @@ class Job(QtCore.QObject):
         try:
             if inspect.isgeneratorfunction(self._function):
                 generator = self._function()
-                result = None
-                while True:
-                    context.check()
-                    try:
-                        context.report(next(generator))
-                    except StopIteration as stop:
-                        result = stop.value
-                        break
+                try:
+                    result = None
+                    while True:
+                        context.check()
+                        try:
+                            context.report(next(generator))
+                        except StopIteration as stop:
+                            result = stop.value
+                            break
+                finally:
+                    # Stopped at a yield: the generator's own clean-up (``finally``, ``with``) runs
+                    # now, on this thread, not whenever and wherever it is garbage collected.
+                    generator.close()
             else:
                 result = self._function(context)
         except Cancelled:
