@@ -22,6 +22,7 @@ from .canvas import DrawCanvas
 from .compare_panel import ComparePanel
 from .digit_library import DigitLibrary
 from .drawing import DrawingInput
+from .importance_panel import ImportancePanel
 from .input_view import InputView
 from .jobs import JobRunner
 from .layers_panel import LayersPanel
@@ -59,6 +60,7 @@ class MainWindow(QtWidgets.QMainWindow):
                      "resetLayoutAction"):
             setattr(self, name, getattr(self.window_actions, name))   # the automation surface
         self._build_docks_menu()
+        self._build_explain_menu()
         self._build_compare_menu()
         self.session.message.connect(self._show_message)
         self.session.failed.connect(self._show_failure)
@@ -141,7 +143,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.compare_panel = ComparePanel(state)
         self.compare_dock = self.add_panel("Compare A/B", "compareDock", _scrolling(self.compare_panel),
                                            QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=self.unit_dock)
-        for dock in (self.unit_dock, self.why_dock, self.compare_dock):
+        # Which rows and pixels matter: beside the input.
+        self.importance = ImportancePanel(state, self.jobs)
+        self.importance_dock = self.add_panel("Rows and pixels that matter", "importanceDock",
+                                              _scrolling(self.importance),
+                                              QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.splitDockWidget(self.input_dock, self.importance_dock, QtCore.Qt.Orientation.Horizontal)
+        for dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock):
             dock.hide()
         self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
         state.events.selection.connect(self._on_selection)
@@ -182,9 +190,25 @@ class MainWindow(QtWidgets.QMainWindow):
         was_hidden = dock.isHidden()
         dock.show()
         dock.raise_()
-        if was_hidden and dock in (self.unit_dock, self.why_dock, self.compare_dock) \
+        if was_hidden and dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock) \
                 and not dock.isFloating():
-            self.resizeDocks([dock], [440], QtCore.Qt.Orientation.Horizontal)
+            self.resizeDocks([dock], [380 if dock is self.importance_dock else 440],
+                             QtCore.Qt.Orientation.Horizontal)
+
+    def _build_explain_menu(self) -> None:
+        """Explain: each analysis panel one key away."""
+        menu = self.menuBar().addMenu("E&xplain")
+        for text, key, dock, name in (("&Unit inspector", "U", self.unit_dock, "showUnitInspectorAction"),
+                                      ("&Why this class", "Y", self.why_dock, "showWhyClassAction"),
+                                      ("&Rows and pixels that matter", "W", self.importance_dock,
+                                       "showImportanceAction"),
+                                      ("&Compare A/B", "C", self.compare_dock, "showCompareAction")):
+            action = QtGui.QAction(text, self)
+            action.setObjectName(name)
+            action.setShortcut(QtGui.QKeySequence(key))
+            action.triggered.connect(lambda _=False, d=dock: self.show_panel(d))
+            self.addAction(action)
+            menu.addAction(action)
 
     def _build_compare_menu(self) -> None:
         menu = self.menuBar().addMenu("&Compare")
