@@ -110,3 +110,84 @@ def test_keras_fallback_names_both_ways(monkeypatch):
     with pytest.raises(UserError) as err:
         data_module.load_mnist(None)
     assert "--data" in str(err.value) and ENV_VAR in str(err.value)
+
+
+def _npz(path, small_set, **replace):
+    arrays = dict(zip(("x_train", "y_train", "x_test", "y_test"), small_set))
+    arrays.update(replace)
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize("labels, words", [
+    (np.full(20, 12, np.uint8), ["test labels must be the digits 0..9", "found 12"]),
+    (np.full(20, -1, np.int64), ["found -1"]),
+    (np.full(20, 2.5), ["float64 values, not the digits"]),
+    (np.array(["7"] * 20), ["<U1 values"]),
+    (np.zeros((20, 1), np.uint8), ["test labels have shape (20, 1), expected (n,)"]),
+])
+def test_labels_must_be_digits(tmp_path, small_set, labels, words):
+    with pytest.raises(UserError) as info:
+        load_mnist(_npz(tmp_path / "m.npz", small_set, y_test=labels))
+    for word in words:
+        assert word in str(info.value), str(info.value)
+
+
+def test_labels_out_of_range_in_idx_files(tmp_path, small_set):
+    small_set[1] = small_set[1].copy()
+    small_set[1][7] = 10
+    with pytest.raises(UserError, match="train labels must be the digits 0..9; found 10"):
+        load_mnist(_write(tmp_path / "idx", small_set))
+
+
+def test_whole_number_float_labels_are_the_digits_they_say(tmp_path, small_set):
+    data = load_mnist(_npz(tmp_path / "m.npz", small_set, y_test=small_set[3].astype(np.float32)))
+    assert data.y_test.dtype == np.uint8
+    np.testing.assert_array_equal(data.y_test, small_set[3])
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_an_empty_split_is_refused(tmp_path, small_set, split):
+    empty = {f"x_{split}": np.zeros((0, 28, 28), np.uint8), f"y_{split}": np.zeros(0, np.uint8)}
+    with pytest.raises(UserError, match=f"the {split} set is empty"):
+        load_mnist(_npz(tmp_path / "m.npz", small_set, **empty))
+
+
+@pytest.mark.parametrize("scale", [1 / 255, 1.0])
+def test_float_images_in_either_range_read_as_the_same_pixels(tmp_path, small_set, scale):
+    floats = small_set[0].astype(np.float32) * np.float32(scale)
+    data = load_mnist(_npz(tmp_path / "m.npz", small_set, x_train=floats))
+    assert data.x_train.dtype == np.uint8
+    np.testing.assert_array_equal(data.x_train, small_set[0])
+
+
+@pytest.mark.parametrize("images, words", [
+    (lambda x: x.astype(np.float32) * 2.0, ["values 0..510", "[0, 1] or [0, 255]"]),
+    (lambda x: x.astype(np.float32) - 1.0, ["values -1..254"]),
+    (lambda x: np.where(x > 0, np.nan, 0.0), ["NaN or infinite"]),
+    (lambda x: x.astype(np.int64) + 1000, ["values 1000..1255", "0..255"]),
+    (lambda x: x.astype(str), ["<U3 values, not pixel numbers"]),
+    (lambda x: x > 0, ["bool values"]),
+    (lambda x: x.reshape(-1, 784), ["shape (50, 784), expected (n, 28, 28)"]),
+])
+def test_images_that_are_not_pixels_are_refused(tmp_path, small_set, images, words):
+    with pytest.raises(UserError) as info:
+        load_mnist(_npz(tmp_path / "m.npz", small_set, x_train=images(small_set[0])))
+    for word in words:
+        assert word in str(info.value), str(info.value)
+
+
+def test_an_npz_with_object_arrays_is_one_sentence(tmp_path, small_set):
+    path = tmp_path / "m.npz"
+    np.savez(path, x_train=np.array([None] * 3, dtype=object), y_train=small_set[1], x_test=small_set[2],
+             y_test=small_set[3])
+    with pytest.raises(UserError, match="cannot read as an MNIST npz"):
+        load_mnist(path)
+
+
+def test_training_on_an_empty_set_is_refused_before_keras(small_set):
+    from lstm_viewer.core.data import Mnist
+    from lstm_viewer.ml.training import TrainConfig, train
+    data = Mnist(small_set[0][:0], small_set[1][:0], small_set[2], small_set[3], source="tiny")
+    with pytest.raises(UserError, match="tiny: the training set is empty"):
+        train(TrainConfig(layers=1, units=8), data)

@@ -2,8 +2,9 @@
 
 Where the data comes from, in order: an explicit path (``--data``), then the ``LSTM_VIEWER_MNIST``
 environment variable (``ml.datasets.load_mnist`` adds Keras' download as a last resort).
-Every file is checked (magic number, counts, shapes) so a wrong or truncated file is a clear
-``UserError`` rather than a numpy traceback.
+Every file is checked (magic number, counts, shapes, label range, pixel type and range, no empty
+split) so a wrong or truncated file is a clear ``UserError`` rather than a numpy traceback or a
+silently wrong training run.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .errors import UserError
 
 ENV_VAR = "LSTM_VIEWER_MNIST"
 _IMAGE_MAGIC, _LABEL_MAGIC = 2051, 2049
+_NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 _SPLITS = {"train": ("train-images", "train-labels"), "test": ("t10k-images", "t10k-labels")}
 
 
@@ -63,21 +65,71 @@ def load_test_set(path: str | os.PathLike | None = None) -> tuple[np.ndarray, np
 def _load_npz(path: Path) -> Mnist:
     try:
         with np.load(path, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in ("x_train", "y_train", "x_test", "y_test")}
-    except KeyError as exc:
-        raise UserError(f"{path}: not an MNIST npz (needs x_train, y_train, x_test, y_test)") from exc
-    except Exception as exc:
-        raise UserError(f"{path}: cannot read as an MNIST npz ({exc})") from exc
+            if not all(k in archive.files for k in _NPZ_KEYS):
+                raise UserError(f"{path}: not an MNIST npz (needs {', '.join(_NPZ_KEYS)}; "
+                                f"it holds {', '.join(archive.files) or 'nothing'})")
+            arrays = {k: archive[k] for k in _NPZ_KEYS}
+    except UserError:
+        raise
+    except Exception as exc:  # not a zip, a damaged member, object arrays (allow_pickle=False)...
+        raise UserError(f"{path}: cannot read as an MNIST npz ({type(exc).__name__}: {exc})") from None
+    checked = {}
     for split in ("train", "test"):
-        _check_pair(path, arrays[f"x_{split}"], arrays[f"y_{split}"])
-    return Mnist(**{k: v.astype(np.uint8) for k, v in arrays.items()}, source=str(path))
+        checked[f"x_{split}"], checked[f"y_{split}"] = _check_pair(
+            path, split, arrays[f"x_{split}"], arrays[f"y_{split}"])
+    return Mnist(**checked, source=str(path))
 
 
-def _check_pair(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
+def _check_pair(path: Path, split: str, images: np.ndarray, labels: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """One split's images and labels, checked and in the published form (uint8 pixels, uint8 digits)."""
     if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise UserError(f"{path}: images have shape {images.shape}, expected (n, 28, 28)")
-    if labels.shape != (len(images),):
-        raise UserError(f"{path}: {len(labels)} labels for {len(images)} images")
+        raise UserError(f"{path}: {split} images have shape {images.shape}, expected (n, 28, 28)")
+    if labels.ndim != 1:
+        raise UserError(f"{path}: {split} labels have shape {labels.shape}, expected (n,)")
+    if len(labels) != len(images):
+        raise UserError(f"{path}: {len(labels)} labels for {len(images)} images in the {split} set")
+    if len(images) == 0:
+        raise UserError(f"{path}: the {split} set is empty")
+    return _as_pixels(path, split, images), _as_digits(path, split, labels)
+
+
+def _as_pixels(path: Path, split: str, images: np.ndarray) -> np.ndarray:
+    """uint8 in 0..255. Floats are accepted in [0, 1] (scaled by 255) or [0, 255], and rounded.
+
+    The rule reads the whole split: a float set whose brightest pixel is at most 1 is in [0, 1]
+    (MNIST at 0..255 always has pixels far above 1). Anything else is refused, never wrapped around.
+    """
+    if images.dtype == np.uint8:
+        return images
+    if images.dtype.kind in "iu":
+        low, high = int(images.min()), int(images.max())
+        if low < 0 or high > 255:
+            raise UserError(f"{path}: {split} images hold values {low}..{high}; pixels must be 0..255")
+        return images.astype(np.uint8)
+    if images.dtype.kind != "f":
+        raise UserError(f"{path}: {split} images are {images.dtype} values, not pixel numbers")
+    if not np.isfinite(images).all():
+        raise UserError(f"{path}: {split} images hold NaN or infinite values")
+    low, high = float(images.min()), float(images.max())
+    if low < 0 or high > 255:
+        raise UserError(f"{path}: {split} images hold values {low:g}..{high:g}; float pixels must be "
+                        f"in [0, 1] or [0, 255]")
+    scale = 255.0 if high <= 1.0 else 1.0
+    return np.rint(images.astype(np.float64) * scale).astype(np.uint8)
+
+
+def _as_digits(path: Path, split: str, labels: np.ndarray) -> np.ndarray:
+    """uint8 digits 0..9; whole-number floats are accepted as the digits they are."""
+    if labels.dtype.kind == "f" and np.isfinite(labels).all() and (labels == np.rint(labels)).all():
+        labels = labels.astype(np.int64)
+    if labels.dtype.kind not in "iu":
+        raise UserError(f"{path}: {split} labels are {labels.dtype} values, not the digits 0..9")
+    outside = labels[(labels < 0) | (labels > 9)]
+    if outside.size:
+        raise UserError(f"{path}: {split} labels must be the digits 0..9; found {outside[0]} "
+                        f"({outside.size} labels outside)")
+    return labels.astype(np.uint8)
 
 
 def _find_idx(folder: Path, stem: str) -> Path:
@@ -120,6 +172,5 @@ def _load_idx_folder(folder: Path) -> Mnist:
     for split, (image_stem, label_stem) in _SPLITS.items():
         images = read_idx(_find_idx(folder, image_stem), _IMAGE_MAGIC)
         labels = read_idx(_find_idx(folder, label_stem), _LABEL_MAGIC)
-        _check_pair(folder, images, labels)
-        arrays[f"x_{split}"], arrays[f"y_{split}"] = images, labels
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = _check_pair(folder, split, images, labels)
     return Mnist(**arrays, source=str(folder))
