@@ -20,6 +20,7 @@ import numpy as np
 from psygnal import SignalGroupDescriptor
 
 from ..core.network import ROWS, Network, Trace
+from ..core.preprocess import CENTRINGS, MAX_SHIFT
 
 LAST_ROW = ROWS - 1
 
@@ -40,6 +41,8 @@ class ViewState:
     show_gates: bool = False                 # layer views show i, f, g, o instead of c, h
     rank_by_magnitude: bool = False          # layer views order units by |h| at the current row
     pinned: Trace | None = None              # input A of an A/B comparison (B is ``trace``)
+    centring: str = "mass"                   # how a drawing is placed: "mass", "box" or "none"
+    shift: int = 0                           # rows a drawing is moved down (+) or up (−), −6..6
 
     def __setattr__(self, name: str, value) -> None:
         # Checked here, before psygnal's wrapper emits: a bad value never reaches a view.
@@ -49,6 +52,12 @@ class ViewState:
                 raise ValueError(f"row must be in 0..{LAST_ROW}, got {value}")
         elif name == "selection" and value is not None:
             value = self._checked_selection(value)
+        elif name == "centring" and value not in CENTRINGS:
+            raise ValueError(f"centring must be one of {', '.join(CENTRINGS)}, got {value!r}")
+        elif name == "shift":
+            value = int(value)
+            if not -MAX_SHIFT <= value <= MAX_SHIFT:
+                raise ValueError(f"shift must be in -{MAX_SHIFT}..{MAX_SHIFT} rows, got {value}")
         super().__setattr__(name, value)
 
     def _checked_selection(self, value) -> tuple[int, int]:
