@@ -12,21 +12,29 @@ Layers (see README, "Architecture"): ``core`` (numpy, h5py, Pillow), ``analysis`
 from __future__ import annotations
 
 import os
-from importlib import metadata
 
-from .core.network import Network, Trace
 
-try:
-    __version__ = metadata.version("lstm-viewer")
-except metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+def __getattr__(name: str):
+    # Imported on first use, so that ``python -m lstm_viewer`` reaches its Ctrl+C guard
+    # (``__main__.main``) before numpy starts loading.
+    if name in ("Network", "Trace"):
+        from .core import network
+        return getattr(network, name)
+    if name == "__version__":
+        from importlib import metadata
+        try:
+            return metadata.version("lstm-viewer")
+        except metadata.PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
+    raise AttributeError(f"module 'lstm_viewer' has no attribute {name!r}")
 
 
 def load_network(path: str | os.PathLike | None = None) -> Network:
     """Open a ``.keras`` model as a numpy ``Network`` (the default model when ``path`` is None).
 
     Read directly (no TensorFlow) when the archive's layout is the usual one; through Keras only for
-    layouts the direct reader does not know. Either way the one architecture check decides.
+    layouts the direct reader does not know. Either way the one architecture check decides, and a
+    bad file raises ``UserError`` (one sentence), never anything else.
     """
     from pathlib import Path
 

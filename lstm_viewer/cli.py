@@ -66,13 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="test-set accuracy and confusion matrix")
     evaluate.add_argument("--model", dest="sub_model", help="the .keras model (default model)")
     evaluate.add_argument("--data", help="MNIST folder (IDX files) or mnist.npz")
-    evaluate.add_argument("--keras", action="store_true", help="evaluate with Keras, not the numpy engine")
+    evaluate.add_argument("--keras", action="store_true",
+                          help="evaluate with Keras' own predict instead of the numpy engine (a check of "
+                               "the engine); models the app cannot show are refused either way")
 
     inspect = commands.add_parser("inspect", help="read digits from image files and trace them")
     inspect.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or JPEG files")
     inspect.add_argument("--model", dest="sub_model", help="the .keras model (default model)")
     inspect.add_argument("--json", action="store_true", help="one JSON object per image")
-    inspect.add_argument("--out", help="write the trace of one image as .npz")
+    inspect.add_argument("--out", help="write the trace of one image as .npz (replaced only by a "
+                                       "complete new file)")
     return parser
 
 
@@ -83,6 +86,7 @@ def _model_path(args) -> Path:
 
 
 def cmd_train(args) -> int:
+    from .core.atomic import check_can_write
     from .ml.datasets import load_mnist
     from .ml.progressbar import TextProgress, format_seconds
     from .ml.training import TrainConfig, save_model, train
@@ -94,8 +98,7 @@ def cmd_train(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
         raise UserError(f"--out {out}: model files must end in .keras")
-    if not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise UserError(f"--out {out}: folder {out.parent} does not exist")
+    check_can_write(out)  # now, not after the training it would waste
     data = load_mnist(args.data)
     print(f"training {config.layers} × {config.units} LSTM on "
           f"{min(config.limit or len(data.x_train), len(data.x_train))} digits from {data.source}",
@@ -124,8 +127,10 @@ def cmd_evaluate(args) -> int:
     x_test, y_test = load_test_set(args.data)
     images = x_test.astype(np.float32) / 255.0
     if args.keras:
-        from .ml.keras_bridge import load_keras_model
-        probs = load_keras_model(path).predict(images, batch_size=1000, verbose=0)
+        from .ml.keras_bridge import load_keras_model, network_from_keras_model
+        model = load_keras_model(path)
+        network_from_keras_model(model, source=str(path))  # the same architecture check as the app
+        probs = model.predict(images, batch_size=1000, verbose=0)
     else:
         from . import load_network
         probs = load_network(path).predict(images)
@@ -137,27 +142,54 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    import numpy as np
-
     from . import load_network
+    from .core.atomic import check_can_write, write_atomically
     from .core.preprocess import load_image, preprocess
 
     if args.out and len(args.images) != 1:
         raise UserError("--out writes the trace of one image: give exactly one IMAGE")
+    out = _npz_name(args.out) if args.out else None
+    if out is not None:
+        check_can_write(out)
     network = load_network(_model_path(args))
     for name in args.images:
-        trace = network.trace(preprocess(load_image(name)))
-        p = trace.prediction
-        record = {"image": name, "prediction": p, "probability": round(float(trace.probs[-1, p]), 6),
-                  "settled_row": trace.settled_row() + 1}
+        image = preprocess(load_image(name))
+        trace = network.trace(image)
+        record = _inspect_record(name, trace, blank=not image.any())
+        if record["blank"]:
+            # The network still answers for an empty page; that answer is not a reading of a digit.
+            print(f"{name}: no ink found: the page looks blank", file=sys.stderr)
         if args.json:
             print(json.dumps(record))
+        elif record["blank"]:
+            print(f"{name}: blank page, no digit read")
         else:
-            print(f"{name}: {p} (p = {record['probability']:.4f}), on top from row "
+            print(f"{name}: {record['prediction']} (p = {record['probability']:.4f}), on top from row "
                   f"{record['settled_row']} of 28")
-        if args.out:
-            np.savez_compressed(args.out, **trace.arrays())
+        if out is not None:
+            write_atomically(out, lambda tmp: _save_npz(tmp, trace.arrays()))
     return 0
+
+
+def _inspect_record(name: str, trace, blank: bool) -> dict:
+    if blank:
+        return {"image": name, "prediction": None, "probability": None, "settled_row": None,
+                "blank": True}
+    p = trace.prediction
+    return {"image": name, "prediction": p, "probability": round(float(trace.probs[-1, p]), 6),
+            "settled_row": trace.settled_row() + 1, "blank": False}
+
+
+def _npz_name(name: str) -> Path:
+    """numpy's own rule for savez: a name without .npz gets it."""
+    return Path(name if name.endswith(".npz") else name + ".npz")
+
+
+def _save_npz(target: Path, arrays: dict) -> None:
+    import numpy as np
+
+    with open(target, "wb") as fh:  # a file object: numpy would append .npz to a temporary name
+        np.savez_compressed(fh, **arrays)
 
 
 def cmd_window(args) -> int:
@@ -166,15 +198,14 @@ def cmd_window(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = {"train": cmd_train, "evaluate": cmd_evaluate, "inspect": cmd_inspect,
-               None: cmd_window}[args.command]
     try:
+        args = build_parser().parse_args(argv)
+        handler = {"train": cmd_train, "evaluate": cmd_evaluate, "inspect": cmd_inspect,
+                   None: cmd_window}[args.command]
         return handler(args)
     except UserError as exc:
         print(f"lstm-viewer: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # also while a command's imports (numpy, TensorFlow) are loading
         print("lstm-viewer: interrupted", file=sys.stderr)
         return 130
