@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="PNG to write")
     parser.add_argument("--model", help="a .keras model (default: assets/default.keras)")
     parser.add_argument("--digit", default="3", choices=sorted(DIGITS), help="what to draw (3)")
-    parser.add_argument("--row", type=int, default=15, help="1-based row to stop at (15)")
+    parser.add_argument("--row", type=int, default=15, choices=range(1, 29), metavar="1..28",
+                        help="1-based row to stop at (15)")
     parser.add_argument("--size", default="1600x1000", help="window size WxH (1600x1000)")
     parser.add_argument("--gates", action="store_true", help="show the gates view")
     args = parser.parse_args(argv)
@@ -70,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         window.activateWindow()
         for points in DIGITS[args.digit]:
             draw_stroke(window.canvas, points)
-        window.layers.gates_action.setChecked(args.gates)
-        window.stepper.set_row(args.row - 1)
+        window.state.show_gates = args.gates
+        window.state.row = args.row - 1
         QtCore.QTimer.singleShot(1000, shoot)   # let the sample scoring and paints settle
 
     def shoot() -> None:
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             window.grab().save(args.out)
         result["text"] = (f"{args.out}: drew {args.digit}, read as {window.trace.prediction}, "
-                          f"row {window.stepper.row() + 1}")
+                          f"row {window.state.row + 1}")
         window.close()
         app.quit()
 
