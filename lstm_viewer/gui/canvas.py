@@ -161,25 +161,3 @@ def _smooth_path(stroke: list[QtCore.QPointF], side: float) -> QtGui.QPainterPat
         path.quadTo(a, (a + b) / 2.0)
     path.lineTo(points[-1])
     return path
-
-
-def row_bands(paper: np.ndarray, image28: np.ndarray) -> np.ndarray | None:
-    """Where each of the 28 input rows came from on the paper: (28, 2) top/bottom in 0..1, or None.
-
-    Inverts preprocessing's crop-and-scale: the ink's bounding box was scaled so its longer side is
-    ``BOX`` pixels and then shifted (centre of mass) to start at the first inked row of ``image28``.
-    """
-    from ..core.preprocess import BOX, to_ink
-
-    ink = to_ink(paper)
-    rows = np.flatnonzero(ink.any(axis=1))
-    cols = np.flatnonzero(ink.any(axis=0))
-    inked = np.flatnonzero(image28.any(axis=1))
-    if rows.size == 0 or inked.size == 0:
-        return None
-    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
-    scaled = max(1, round(height * BOX / max(height, width)))
-    pixels_per_row = height / scaled
-    edges = rows[0] + (np.arange(29) - inked[0]) * pixels_per_row
-    edges = np.clip(edges / paper.shape[0], 0.0, 1.0)
-    return np.stack([edges[:-1], edges[1:]], axis=1)

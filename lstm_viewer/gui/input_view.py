@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtGui, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from . import style
 from .view_state import ViewState
 
 
 class InputView(pg.GraphicsLayoutWidget):
-    """Preprocessed digit, ink dark on white like the canvas; rows after the current one are faded."""
+    """Preprocessed digit, ink dark on white like the canvas; rows after the current one are faded.
+
+    What-if: clicking a row asks to blank it (``rowClicked``; clicking it again restores it). Blanked
+    rows are marked, and the title says the input is edited.
+    """
+
+    rowClicked = QtCore.pyqtSignal(int)
 
     def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -19,7 +25,8 @@ class InputView(pg.GraphicsLayoutWidget):
         self.setObjectName("inputView")
         self.setToolTip("The 28×28 input after MNIST-style preprocessing (cropped, scaled to 20×20,\n"
                         "centred by mass). The network reads it one row of 28 pixels per step;\n"
-                        "the outlined row is the one just read, faded rows are not read yet.")
+                        "the outlined row is the one just read, faded rows are not read yet.\n"
+                        "What if: click a row to blank it (click again to restore it).")
         self.setMinimumSize(150, 150)
         self.ci.setContentsMargins(2, 2, 2, 2)
         self.plot = self.addPlot(enableMenu=False)
@@ -39,9 +46,12 @@ class InputView(pg.GraphicsLayoutWidget):
         self._cursor.setPen(pg.mkPen(style.ACCENT, width=2, cosmetic=True))
         self.plot.addItem(self._cursor)
         self.plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0.02)
+        self._edits: list[QtWidgets.QGraphicsRectItem] = []
         style.settle_scene(self)
+        self.scene().sigMouseClicked.connect(self._on_clicked)
         state.events.trace.connect(self._on_trace)
         state.events.row.connect(self._on_row)
+        state.events.blanked_rows.connect(self._on_edits)
         self._on_trace()
 
     def _on_trace(self) -> None:
@@ -49,6 +59,30 @@ class InputView(pg.GraphicsLayoutWidget):
         self.image.setImage(np.zeros((28, 28), np.float32) if trace is None else trace.image,
                             autoLevels=False)
         self._on_row()
+
+    def _on_edits(self, *_args) -> None:
+        """Mark each blanked row with a dashed frame; say "edited" in the title."""
+        for item in self._edits:
+            self.plot.removeItem(item)
+        self._edits = []
+        for row in self.state.blanked_rows:
+            item = QtWidgets.QGraphicsRectItem(0, row, 28, 1)
+            item.setPen(pg.mkPen(style.H_COLOUR, width=1, style=QtCore.Qt.PenStyle.DashLine, cosmetic=True))
+            item.setBrush(QtGui.QColor(28, 126, 214, 40))
+            self.plot.addItem(item)
+            self._edits.append(item)
+        rows = self.state.blanked_rows
+        self.plot.setTitle("input (28 × 28)" if not rows else
+                           f"input, edited: {len(rows)} row{'s' if len(rows) > 1 else ''} blanked", size="9pt")
+
+    def _on_clicked(self, event) -> None:
+        if self.state.image is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        point = self.plot.vb.mapSceneToView(event.scenePos())
+        row = int(np.floor(point.y()))
+        if 0 <= point.x() < 28 and 0 <= row < 28:
+            self.rowClicked.emit(row)
+            event.accept()
 
     def _on_row(self) -> None:
         row = self.state.row

@@ -27,6 +27,7 @@ from .input_view import InputView
 from .jobs import JobRunner
 from .layers_panel import LayersPanel
 from .prediction_header import PredictionHeader
+from .preprocess_panel import PreprocessPanel
 from .unit_inspector import UnitInspector
 from .why_class import WhyClassPanel
 from .samples import SamplesPanel
@@ -53,6 +54,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.training_panel = None      # built on first use (File ▸ Train a model…)
         self._build_views()
         self.drawing = DrawingInput(self.canvas, self.session, self)
+        self.drawing.stepsChanged.connect(self.preprocess_panel.set_steps)
+        self.input_view.rowClicked.connect(self.session.toggle_row)
         self.library = DigitLibrary(self.samples, self.session, self)
         self.window_actions = WindowActions(self)
         for name in ("openModelAction", "saveModelAction", "openImageAction", "exportPngAction",
@@ -149,7 +152,14 @@ class MainWindow(QtWidgets.QMainWindow):
                                               _scrolling(self.importance),
                                               QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.splitDockWidget(self.input_dock, self.importance_dock, QtCore.Qt.Orientation.Horizontal)
-        for dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock):
+        # The preprocessing made visible: tabbed with the importance panel, beside the input.
+        self.preprocess_panel = PreprocessPanel(state, self.jobs)
+        self.preprocess_dock = self.add_panel("Preprocessing", "preprocessDock",
+                                              _scrolling(self.preprocess_panel),
+                                              QtCore.Qt.DockWidgetArea.LeftDockWidgetArea,
+                                              tab_with=self.importance_dock)
+        for dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock,
+                     self.preprocess_dock):
             dock.hide()
         self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
         state.events.selection.connect(self._on_selection)
@@ -190,9 +200,9 @@ class MainWindow(QtWidgets.QMainWindow):
         was_hidden = dock.isHidden()
         dock.show()
         dock.raise_()
-        if was_hidden and dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock) \
-                and not dock.isFloating():
-            self.resizeDocks([dock], [380 if dock is self.importance_dock else 440],
+        if was_hidden and dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock,
+                                   self.preprocess_dock) and not dock.isFloating():
+            self.resizeDocks([dock], [380 if dock in (self.importance_dock, self.preprocess_dock) else 440],
                              QtCore.Qt.Orientation.Horizontal)
 
     def _build_explain_menu(self) -> None:
@@ -202,6 +212,8 @@ class MainWindow(QtWidgets.QMainWindow):
                                       ("&Why this class", "Y", self.why_dock, "showWhyClassAction"),
                                       ("&Rows and pixels that matter", "W", self.importance_dock,
                                        "showImportanceAction"),
+                                      ("&Preprocessing steps", "Shift+W", self.preprocess_dock,
+                                       "showPreprocessAction"),
                                       ("&Compare A/B", "C", self.compare_dock, "showCompareAction")):
             action = QtGui.QAction(text, self)
             action.setObjectName(name)
@@ -209,6 +221,16 @@ class MainWindow(QtWidgets.QMainWindow):
             action.triggered.connect(lambda _=False, d=dock: self.show_panel(d))
             self.addAction(action)
             menu.addAction(action)
+        menu.addSeparator()
+        self.restoreInputAction = QtGui.QAction("Restore the &original input", self)
+        self.restoreInputAction.setObjectName("restoreInputAction")
+        self.restoreInputAction.setShortcut(QtGui.QKeySequence("Ctrl+Shift+Z"))
+        self.restoreInputAction.setToolTip("Undo every what-if edit (rows blanked by clicking the input)")
+        self.restoreInputAction.triggered.connect(self.session.restore_original)
+        self.state.events.blanked_rows.connect(lambda rows: self.restoreInputAction.setEnabled(bool(rows)))
+        self.restoreInputAction.setEnabled(False)
+        self.addAction(self.restoreInputAction)
+        menu.addAction(self.restoreInputAction)
 
     def _build_compare_menu(self) -> None:
         menu = self.menuBar().addMenu("&Compare")

@@ -106,7 +106,7 @@ class PreprocessPanel(QtWidgets.QWidget):
         self._follow_options()
 
     def set_steps(self, steps: PreprocessSteps | None) -> None:
-        """The drawing's latest steps (None: the input is not a drawing)."""
+        """The drawing's latest steps (None: the input shown is not the drawing)."""
         self.steps = steps
         self._on_changed()
 
@@ -135,14 +135,14 @@ class PreprocessPanel(QtWidgets.QWidget):
         if trace is None:
             return None
         steps = self.steps
-        if steps is not None and steps.final is trace.image and steps.shift and steps.fitted.size:
+        if steps is not None and steps.shift and steps.fitted.size:
             return place(steps.fitted, steps.top, steps.left)   # nothing lost off the edge
         return trace.image
 
     def refresh(self) -> None:
         self._stale = False
         steps, trace = self.steps, self.state.trace
-        drawing = steps is not None and trace is not None and steps.final is trace.image
+        drawing = steps is not None and trace is not None   # the drawing clears steps when replaced
         for k, (_plot, image) in enumerate(self.stage_images):
             if k == 3:
                 data = None if trace is None else trace.image

@@ -43,6 +43,7 @@ class Session(QtCore.QObject):
         self.model_source: str | None = None     # the .keras file the model came from, if any
         self.keras_model = None                  # the Keras model when it was trained here
         self.unsaved = False
+        self.original: np.ndarray | None = None   # the input as it came, before what-if edits
         self._saving: _Save | None = None
 
     # --- the model ----------------------------------------------------------------------------
@@ -55,7 +56,7 @@ class Session(QtCore.QObject):
         self.unsaved = unsaved
         with published_together(self.state):   # no view sees the new model with the old trace
             self.state.set_network(network)
-            self.show_input(self.state.image)
+            self._publish(self.state.blanked_rows)   # the same input and edits, read by the new model
         self.modelInfoChanged.emit()
 
     def load_model(self, path: str | Path) -> None:
@@ -84,18 +85,44 @@ class Session(QtCore.QObject):
 
     # --- inputs -------------------------------------------------------------------------------
     def show_input(self, image28: np.ndarray | None) -> Trace | None:
-        """Trace a (28, 28) input in [0, 1] (None or blank: nothing shown) and publish both."""
+        """Trace a new (28, 28) input in [0, 1] (None or blank: nothing shown) and publish both.
+
+        A new input starts with no what-if edits; ``original`` keeps it as it came.
+        """
         blank = image28 is None or not np.any(image28)
-        image = None if blank else np.asarray(image28, dtype=np.float32)
-        trace = None if blank else self.state.network.trace(image)
-        with published_together(self.state):   # views see the image and its trace together
+        self.original = None if blank else np.asarray(image28, dtype=np.float32)
+        return self._publish(())
+
+    def toggle_row(self, row: int) -> None:
+        """What-if: blank row ``row`` of the input (or restore it if it is blanked) and trace that."""
+        if self.original is None:
+            return
+        rows = set(self.state.blanked_rows) ^ {int(row)}
+        self._publish(tuple(sorted(rows)))
+
+    def restore_original(self) -> None:
+        """Undo every what-if edit: the input as it came."""
+        if self.state.blanked_rows:
+            self._publish(())
+
+    def _publish(self, blanked: tuple) -> Trace | None:
+        """Trace the original with ``blanked`` rows set to paper; publish image, trace and edits."""
+        image = self.original
+        if image is not None and blanked:
+            image = image.copy()
+            image[list(blanked)] = 0.0
+        trace = None if image is None or not image.any() else self.state.network.trace(image)
+        with published_together(self.state):   # views see the image, its trace and the edits together
+            self.state.blanked_rows = blanked if image is not None else ()
             self.state.image = image
             self.state.trace = trace
         return trace
 
     def show_trace(self, trace: Trace | None) -> None:
         """Publish an already computed trace (and its image) as what is shown."""
+        self.original = None if trace is None else trace.image
         with published_together(self.state):
+            self.state.blanked_rows = ()
             self.state.image = None if trace is None else trace.image
             self.state.trace = trace
 

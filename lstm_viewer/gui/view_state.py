@@ -41,6 +41,7 @@ class ViewState:
     show_gates: bool = False                 # layer views show i, f, g, o instead of c, h
     rank_by_magnitude: bool = False          # layer views order units by |h| at the current row
     pinned: Trace | None = None              # input A of an A/B comparison (B is ``trace``)
+    blanked_rows: tuple = ()                 # what-if edits: rows of the input set blank (sorted)
     centring: str = "mass"                   # how a drawing is placed: "mass", "box" or "none"
     shift: int = 0                           # rows a drawing is moved down (+) or up (−), −6..6
 

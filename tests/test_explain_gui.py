@@ -1,0 +1,147 @@
+"""Why this answer, in the window (issue 12): A/B comparison, rows and pixels that matter, what-if
+edits and the preprocessing panel; every number checked against separate traces of the same network."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6 import QtCore
+from PyQt6.QtTest import QTest
+
+from gui_support import SEVEN, close_window, draw, random_network
+from lstm_viewer.gui import MainWindow
+
+Qt = QtCore.Qt
+WAIT_MS = 60_000   # jobs on a busy machine: a limit, not a timing assertion
+
+
+def _digit(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    image = np.zeros((28, 28), np.float32)
+    image[5:23, 8:20] = rng.uniform(0, 1, (18, 12)).astype(np.float32)
+    return image
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(random_network([10, 10]))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    close_window(win)
+
+
+def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(window, qtbot):
+    window.show_input(_digit(1))
+    a = window.trace
+    window.pinAction.trigger()
+    assert window.state.pinned is a
+    window.show_input(_digit(2))
+    b = window.trace
+    panel = window.compare_panel
+    qtbot.waitUntil(panel.isVisible, timeout=5000)
+    panel.refresh()
+    np.testing.assert_array_equal(panel.diffs["h"], b.h - a.h)
+    np.testing.assert_array_equal(panel.diffs["c"], b.c - a.c)
+    np.testing.assert_allclose(panel.distances, np.sqrt(((b.h.astype(np.float64) - a.h) ** 2).sum(-1)),
+                               rtol=1e-5, atol=1e-6)
+    shown = panel.heats["h"][1].image
+    np.testing.assert_array_equal(shown, (b.h - a.h)[1])
+    window.unpinAction.trigger()
+    assert window.state.pinned is None and not panel.plots.isVisible()
+
+
+def test_a_new_model_unpins(window):
+    window.show_input(_digit(1))
+    window.pinAction.trigger()
+    window.set_network(random_network([10, 10], seed=4))
+    assert window.state.pinned is None
+
+
+def test_importance_bars_are_the_drops_of_separate_traces(window, qtbot):
+    image = _digit(3)
+    window.show_input(image)
+    window.show_panel(window.importance_dock)
+    panel = window.importance
+    panel.band_spin.setValue(2)
+    panel.class_combo.setCurrentIndex(1 + 4)   # class 4, not necessarily the prediction
+    panel.overlay_check.setChecked(True)
+    qtbot.waitUntil(lambda: panel.shown_for is not None and panel.shown_for[1:] == (4, 2), timeout=WAIT_MS)
+    net = window.network
+    p_clean = net.trace(image).probs[-1, 4]
+    for r in (0, 6, 15, 27):
+        occluded = image.copy()
+        occluded[r:r + 2] = 0.0
+        expected = p_clean - net.trace(occluded).probs[-1, 4]
+        assert panel.drops[r] == pytest.approx(float(expected), abs=1e-6)
+    np.testing.assert_allclose(panel.bars.opts["width"], panel.drops.astype(np.float32))
+    # The overlay is gradient × input: zero wherever the input is blank, and a finite difference
+    # of the class's logit elsewhere.
+    assert not panel.saliency_map[image == 0].any()
+    r, c = 10, 12
+
+    def logit(img):
+        h = net.trace(img).h[-1, -1].astype(np.float64)
+        return float(h @ net.dense_kernel[:, 4] + net.dense_bias[4])
+    eps = 1e-2
+    up, down = image.copy(), image.copy()
+    up[r, c] += eps
+    down[r, c] -= eps
+    slope = (logit(up) - logit(down)) / (2 * eps)
+    assert panel.saliency_map[r, c] == pytest.approx(slope * image[r, c], rel=2e-2, abs=1e-4)
+
+
+def test_preprocess_panel_shift_curve_is_one_trace_per_shift(window, qtbot):
+    window.show_panel(window.preprocess_dock)
+    draw(window.canvas, SEVEN)
+    panel = window.preprocess_panel
+    qtbot.waitUntil(lambda: panel.curve is not None, timeout=WAIT_MS)
+    assert panel.steps is not None and panel.steps.final is window.session.original
+    from lstm_viewer.core.preprocess import shift_rows
+    for row, shift in enumerate(range(-6, 7)):
+        expected = window.network.trace(shift_rows(window.trace.image, shift)).probs[-1]
+        np.testing.assert_allclose(panel.curve[row], expected, atol=1e-5)
+
+
+def test_centring_and_shift_re_trace_the_drawing(window, qtbot):
+    draw(window.canvas, SEVEN)
+    before = window.trace.image.copy()
+    window.state.shift = 3
+    moved = window.trace.image
+    np.testing.assert_array_equal(moved[3:], before[:-3])
+    assert not moved[:3].any()
+    window.state.centring = "none"
+    from lstm_viewer.core.preprocess import preprocess
+    expected = preprocess(window.canvas.to_array(), centring="none", shift=3)
+    np.testing.assert_array_equal(window.trace.image, expected)
+    window.state.shift = 0
+    window.state.centring = "mass"
+    np.testing.assert_array_equal(window.trace.image, before)
+
+
+def _click_input_row(window, row: int) -> None:
+    view = window.input_view
+    scene = view.plot.vb.mapViewToScene(QtCore.QPointF(14.0, row + 0.5))
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     view.mapFromScene(scene))
+
+
+def test_clicking_an_input_row_blanks_it_and_again_restores_it(window, qtbot):
+    original = _digit(5)
+    window.show_input(original)
+    _click_input_row(window, 12)
+    edited = window.trace.image
+    assert not edited[12].any() and window.state.blanked_rows == (12,)
+    np.testing.assert_array_equal(np.delete(edited, 12, axis=0), np.delete(original, 12, axis=0))
+    expected = original.copy()
+    expected[12] = 0
+    np.testing.assert_allclose(window.trace.probs, window.network.trace(expected).probs, atol=1e-7)
+    _click_input_row(window, 12)
+    np.testing.assert_array_equal(window.trace.image, original)
+    assert window.state.blanked_rows == ()
+    _click_input_row(window, 7)
+    _click_input_row(window, 20)
+    assert window.state.blanked_rows == (7, 20)
+    window.restoreInputAction.trigger()
+    np.testing.assert_array_equal(window.trace.image, original)
+    assert window.state.blanked_rows == ()
