@@ -38,11 +38,20 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def _version() -> str:
+    from importlib import metadata
+    try:
+        return metadata.version("lstm-viewer")
+    except metadata.PackageNotFoundError:   # a source tree that was never installed
+        return "0+unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog="lstm-viewer",
         description="Watch a stacked LSTM read a handwritten digit one pixel row at a time.")
     parser.add_argument("--model", help="a .keras model to open (default: assets/default.keras)")
+    parser.add_argument("--version", action="version", version=f"lstm-viewer {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                      parser_class=_OneLineParser)
 

@@ -373,3 +373,11 @@ def test_ctrl_c_while_importing_is_one_line_and_exit_130():
     bug = subprocess.run([sys.executable, "-c", _CTRL_C_DURING_IMPORT, "bug"], capture_output=True,
                          text=True, timeout=60)
     assert bug.returncode == 1 and "KeyError: 'a real bug'" in bug.stderr   # real errors are not hidden
+
+
+def test_version(capsys):
+    from lstm_viewer.cli import main
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("lstm-viewer ")
