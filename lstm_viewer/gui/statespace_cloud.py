@@ -1,0 +1,218 @@
+"""The cloud: every test digit's state at one row on the first two principal axes, and one digit's path.
+
+Ten thousand points must move every row within the redraw budget, so the cloud is not a scatter
+item of ten thousand symbols: ``CloudPoints`` paints them itself, as one image made with numpy
+(a small square per digit in its class's colour, a cross when the network misreads it), redrawn
+only when the points or the view's transform change. On top: the nearest neighbours as rings, the
+current digit's path over rows 1..t and its current point, large and labelled.
+
+Hovering and clicking find the nearest digit within a few pixels (``point_at``); the panel decides
+what that means.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from . import style
+
+# Ten distinct colours (matplotlib's tab10), digit k in CLASS_COLOURS[k].
+CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+PATH_COLOUR = "#111111"
+PICK_PIXELS = 6          # a point this close to the pointer (in screen pixels) is under it
+
+# Pixel offsets (dy, dx) of one digit's mark: a 3 x 3 square, or a 5 x 5 cross when misread.
+_SQUARE = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+_CROSS = ((0, 0),) + tuple((s * d, t * d) for d in (1, 2) for s in (-1, 1) for t in (-1, 1))
+_MARGIN = 2              # the widest mark reaches this far from its pixel
+
+
+def _argb(colour: QtGui.QColor) -> int:
+    return 0xFF000000 | (colour.red() << 16) | (colour.green() << 8) | colour.blue()
+
+
+class CloudPoints(pg.GraphicsObject):
+    """Every digit as a mark of its class's colour, painted as one image (see the module's note)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._positions = np.zeros((0, 2), np.float32)
+        self._colours = np.zeros(0, np.uint32)
+        self._misread = np.zeros(0, bool)
+        self._bounds = QtCore.QRectF(0.0, 0.0, 1.0, 1.0)
+        self._version = 0
+        self._painted_key = None
+        self._image: QtGui.QImage | None = None
+        self._pixels: np.ndarray | None = None     # the QImage borrows this memory
+        self.renders = 0                           # how many times the image was made (a test reads it)
+
+    def set_digits(self, labels: np.ndarray, misread: np.ndarray) -> None:
+        """The classes (colours) and which digits the network gets wrong (crosses)."""
+        table = np.array([_argb(QtGui.QColor(c)) for c in CLASS_COLOURS], np.uint32)
+        dark = np.array([_argb(QtGui.QColor(c).darker(160)) for c in CLASS_COLOURS], np.uint32)
+        labels = np.asarray(labels, np.intp)
+        self._misread = np.asarray(misread, bool)
+        self._colours = np.where(self._misread, dark[labels], table[labels])
+        self._changed()
+
+    def set_positions(self, positions: np.ndarray) -> None:
+        """(n, 2) data coordinates, in the order of the digits given to ``set_digits``."""
+        self._positions = positions
+        self._changed()
+
+    def set_bounds(self, rect: QtCore.QRectF) -> None:
+        """The data rectangle the plot shows: points outside it are not drawn."""
+        self.prepareGeometryChange()
+        self._bounds = QtCore.QRectF(rect)
+        self._changed()
+
+    def positions(self) -> np.ndarray:
+        return self._positions
+
+    def _changed(self) -> None:
+        self._version += 1
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._bounds
+
+    def paint(self, painter: QtGui.QPainter, *_args) -> None:
+        transform = painter.transform()
+        device = painter.device()
+        target = transform.mapRect(self._bounds).toAlignedRect().intersected(
+            QtCore.QRect(0, 0, device.width(), device.height()))
+        if target.isEmpty() or len(self._positions) != len(self._colours):
+            return
+        key = (self._version, transform.m11(), transform.m12(), transform.m21(), transform.m22(),
+               transform.dx(), transform.dy(), target.x(), target.y(), target.width(), target.height())
+        if key != self._painted_key:
+            self._render(transform, target)
+            self._painted_key = key
+        painter.save()
+        painter.resetTransform()
+        painter.drawImage(target.topLeft(), self._image)
+        painter.restore()
+
+    def _render(self, transform: QtGui.QTransform, target: QtCore.QRect) -> None:
+        """Marks into a transparent ARGB buffer of the target's size: a few numpy passes."""
+        width, height = target.width(), target.height()
+        x, y = self._positions[:, 0], self._positions[:, 1]
+        column = np.floor(transform.m11() * x + transform.m21() * y + (transform.dx() - target.x()))
+        row = np.floor(transform.m12() * x + transform.m22() * y + (transform.dy() - target.y()))
+        inside = ((column >= _MARGIN) & (column < width - _MARGIN)
+                  & (row >= _MARGIN) & (row < height - _MARGIN))
+        pixels = np.zeros(height * width, np.uint32)
+        where = np.zeros(len(x), np.intp)
+        where[inside] = row[inside].astype(np.intp) * width + column[inside].astype(np.intp)
+        # Crosses last: a misread digit stays visible on top of the crowd.
+        for chosen, offsets in ((inside & ~self._misread, _SQUARE), (inside & self._misread, _CROSS)):
+            spots, colours = where[chosen], self._colours[chosen]
+            for dy, dx in offsets:
+                pixels[spots + (dy * width + dx)] = colours
+        self._pixels = pixels
+        self._image = QtGui.QImage(pixels.data, width, height, 4 * width,
+                                   QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        self.renders += 1
+
+
+class CloudView(pg.GraphicsLayoutWidget):
+    """The plot: the cloud, neighbour rings, the path and the current point; hover and click signals."""
+
+    hovered = QtCore.pyqtSignal(int)    # the digit under the pointer, or -1
+    clicked = QtCore.pyqtSignal(int)    # a digit clicked
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("stateSpaceCloud")
+        style.tune_view(self)
+        self.ci.setContentsMargins(2, 2, 2, 2)
+        self.plot = self.addPlot(enableMenu=False)
+        style.quiet_plot(self.plot)
+        self.plot.getViewBox().setBackgroundColor("#fbfbfb")
+        self.plot.disableAutoRange()
+        self.points = CloudPoints()
+        self.plot.addItem(self.points)
+        self.rings = pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen(PATH_COLOUR, width=2),
+                                        brush=None, pxMode=True)
+        self.rings.setZValue(5)
+        self.plot.addItem(self.rings)
+        self.path = pg.PlotCurveItem(pen=pg.mkPen(PATH_COLOUR, width=2))
+        self.path.setZValue(6)
+        self.plot.addItem(self.path)
+        self.path_dots = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(PATH_COLOUR), pxMode=True)
+        self.path_dots.setZValue(6)
+        self.plot.addItem(self.path_dots)
+        self.current = pg.ScatterPlotItem(size=17, pen=pg.mkPen("w", width=2),
+                                          brush=pg.mkBrush(style.ACCENT), pxMode=True)
+        self.current.setZValue(7)
+        self.plot.addItem(self.current)
+        self.label = pg.TextItem(color=PATH_COLOUR, fill=pg.mkBrush(255, 255, 255, 210),
+                                 anchor=(-0.08, 1.1))
+        self.label.setZValue(8)
+        self.plot.addItem(self.label)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        style.settle_scene(self)
+
+    # --- what is shown --------------------------------------------------------------------------
+    def set_frame(self, x_range: tuple[float, float], y_range: tuple[float, float],
+                  x_title: str, y_title: str) -> None:
+        """Fix the plot's range (the same at every row, so movement is the digits' own) and titles."""
+        self.plot.setRange(xRange=x_range, yRange=y_range, padding=0.03)
+        # A little wider than the range shown (the view box clips its children to its own area).
+        width, height = x_range[1] - x_range[0], y_range[1] - y_range[0]
+        self.points.set_bounds(QtCore.QRectF(x_range[0] - 0.1 * width, y_range[0] - 0.1 * height,
+                                             1.2 * width, 1.2 * height))
+        self.plot.setLabel("bottom", x_title)
+        self.plot.setLabel("left", y_title)
+
+    def show_path(self, path: np.ndarray | None, text: str = "") -> None:
+        """The current digit's points for rows 1..t ((t, 2)); the last one is the current point."""
+        if path is None or len(path) == 0:
+            self.path.setData([], [])
+            self.path_dots.setData([], [])
+            self.current.setData([], [])
+            self.label.setText("")
+            self.label.setVisible(False)
+            return
+        self.path.setData(path[:, 0], path[:, 1])
+        self.path_dots.setData(pos=path)
+        self.current.setData(pos=path[-1:])
+        self.label.setText(text)
+        self.label.setPos(float(path[-1, 0]), float(path[-1, 1]))
+        self.label.setVisible(True)
+
+    def show_rings(self, positions: np.ndarray | None) -> None:
+        self.rings.setData(pos=np.zeros((0, 2)) if positions is None else positions)
+
+    # --- the pointer ----------------------------------------------------------------------------
+    def point_at(self, scene_pos: QtCore.QPointF) -> int | None:
+        """The digit drawn nearest ``scene_pos`` within ``PICK_PIXELS``, or None."""
+        box = self.plot.getViewBox()
+        positions = self.points.positions()
+        if len(positions) == 0 or not box.sceneBoundingRect().contains(scene_pos):
+            return None
+        where = box.mapSceneToView(scene_pos)
+        pixel_width, pixel_height = box.viewPixelSize()
+        dx = (positions[:, 0] - where.x()) / pixel_width
+        dy = (positions[:, 1] - where.y()) / pixel_height
+        squared = dx * dx + dy * dy
+        nearest = int(np.argmin(squared))
+        return nearest if squared[nearest] <= PICK_PIXELS ** 2 else None
+
+    def scene_point(self, x: float, y: float) -> QtCore.QPointF:
+        """Where the data point (x, y) is in the scene (for tests and scripts)."""
+        return self.plot.getViewBox().mapViewToScene(QtCore.QPointF(x, y))
+
+    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        index = self.point_at(scene_pos)
+        self.hovered.emit(-1 if index is None else index)
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        index = self.point_at(event.scenePos())
+        if index is not None:
+            self.clicked.emit(index)

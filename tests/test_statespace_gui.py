@@ -1,0 +1,307 @@
+"""The state-space panel in the window (issue 13.3-13.6): the cloud, the path, the neighbours and the
+class means on screen against the space's own queries and an independent float64 recomputation;
+hover and click with real mouse events; the build in the background (progress, cancel, a new model);
+nothing done while hidden."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6 import QtCore, QtWidgets
+from PyQt6.QtTest import QTest
+
+from gui_support import close_window, random_network
+from lstm_viewer.gui import MainWindow
+from lstm_viewer.gui.statespace_build import Eta, colour_limit, describe_seconds
+from lstm_viewer.gui.statespace_cloud import PICK_PIXELS
+from lstm_viewer.gui.statespace_neighbours import as_unit_image
+from lstm_viewer.gui.statespace_panel import NEIGHBOURS, StateSpacePanel
+from lstm_viewer.gui.statespace_selectivity import preferred_order
+from lstm_viewer.statespace import offline_test_digits
+
+Qt = QtCore.Qt
+BUILD_MS = 60000   # the machine is shared: generous, only reached when something is wrong
+
+
+@pytest.fixture(scope="module")
+def digits():
+    shipped = offline_test_digits()
+    return shipped._replace(images=shipped.images[::4], labels=shipped.labels[::4],
+                            source="250 of the shipped test digits")
+
+
+@pytest.fixture(scope="module")
+def many_digits():
+    """6,000 digits: a build that lasts long enough to be cancelled or superseded part-way."""
+    shipped = offline_test_digits()
+    return shipped._replace(images=np.concatenate([shipped.images] * 6),
+                            labels=np.concatenate([shipped.labels] * 6), source="6,000 digits")
+
+
+class Loads:
+    """The ``show_input`` given to the panel: records each call and shows the digit in the window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window, self.calls = window, []
+
+    def __call__(self, image28: np.ndarray, description: str) -> None:
+        self.calls.append((image28, description))
+        self.window.session.show_input(image28)
+
+
+def open_window(qtbot, network, digits, shown: bool = True):
+    """The window with the panel docked as the app docks it: added before the window is shown."""
+    window = MainWindow(network)
+    qtbot.addWidget(window)
+    loads = Loads(window)
+    panel = StateSpacePanel(window.state, window.jobs, loads, digits=digits)
+    dock = window.add_panel("State space", "stateSpaceDock", panel, Qt.DockWidgetArea.RightDockWidgetArea,
+                            tab_with=window.unit_dock)
+    dock.hide()
+    window.resize(1600, 1000)
+    window.show()
+    qtbot.waitExposed(window)
+    if shown:
+        window.show_panel(dock)
+    return window, panel, dock, loads
+
+
+@pytest.fixture
+def ready(qtbot, digits):
+    """A window with the panel shown and its space built, showing test digit 40."""
+    window, panel, dock, loads = open_window(qtbot, random_network([12, 12]), digits)
+    qtbot.waitUntil(lambda: panel.status == "ready", timeout=BUILD_MS)
+    window.session.show_input(as_unit_image(digits.images[40]))
+    yield window, panel, loads
+    close_window(window)
+
+
+def float64_projection(panel, h: np.ndarray, layer: int) -> np.ndarray:
+    space = panel.prepared.space
+    return (h.astype(np.float64) - space.mean(layer)) @ space.components(layer)[:2].T.astype(np.float64)
+
+
+def test_the_cloud_and_the_path_move_together_row_by_row(ready, digits):
+    window, panel, _ = ready
+    space, trace = panel.prepared.space, window.trace
+    layer = panel.layer()
+    assert layer == 1   # the top layer first
+    for row in (0, 9, 27, 13):
+        window.state.row = row
+        np.testing.assert_array_equal(panel.cloud.points.positions(), space.cloud(layer, row))
+        path = np.column_stack(panel.cloud.path.getData())
+        np.testing.assert_allclose(path, space.project(trace, layer)[:row + 1], rtol=1e-6)
+        current = np.column_stack(panel.cloud.current.getData())
+        np.testing.assert_allclose(current, space.project(trace, layer)[row:row + 1], rtol=1e-6)
+        assert panel.cloud.label.textItem.toPlainText() == \
+            f"row {row + 1} · reads {int(np.argmax(trace.probs[row]))}"
+    # Independently: each digit's own trace, projected in float64, is where its point is drawn
+    # (to the float16 precision the states are kept in).
+    network = window.network
+    for index in (0, 17, 249):
+        h = network.trace(as_unit_image(digits.images[index])).h[layer, 13]
+        np.testing.assert_allclose(space.cloud(layer, 13)[index], float64_projection(panel, h, layer),
+                                   atol=5e-3)
+    np.testing.assert_allclose(space.project(trace, layer), float64_projection(panel, trace.h[layer], layer),
+                               atol=1e-5)
+    # Another layer: its own axes, named with their share of the variance.
+    panel.layer_combo.setCurrentIndex(0)
+    np.testing.assert_array_equal(panel.cloud.points.positions(), space.cloud(0, 13))
+    np.testing.assert_allclose(np.column_stack(panel.cloud.path.getData()), space.project(trace, 0)[:14],
+                               rtol=1e-6)
+    explained = space.explained(0)
+    assert panel.cloud.plot.getAxis("bottom").labelText == f"PC1 ({explained[0]:.0%} of variance)"
+    assert panel.cloud.plot.getAxis("left").labelText == f"PC2 ({explained[1]:.0%} of variance)"
+    assert panel.cloud.points.renders > 0
+
+
+def wait_for_neighbours(qtbot, panel, row: int):
+    qtbot.waitUntil(lambda: panel.shown_neighbours is not None and panel.state.row == row, timeout=10000)
+    return panel.shown_neighbours
+
+
+def brute_force_nearest(space, h_now: np.ndarray, layer: int, row: int, exclude: int | None = None):
+    """Euclidean distances in float64 over the full space, nearest first (ties by index)."""
+    difference = space.hidden(layer, row).astype(np.float64) - h_now.astype(np.float64)
+    distances = np.sqrt((difference ** 2).sum(axis=1))
+    if exclude is not None:
+        distances[exclude] = np.inf
+    order = np.lexsort((np.arange(len(distances)), distances))[:NEIGHBOURS]
+    return order, distances[order]
+
+
+def test_the_nearest_digits_are_shown_marked_and_loadable(ready, qtbot, digits):
+    window, panel, loads = ready
+    space, layer = panel.prepared.space, panel.layer()
+    for row in (20, 8):
+        window.state.row = row
+        indices, distances = wait_for_neighbours(qtbot, panel, row)
+        expected, expected_distances = space.neighbours(window.trace, layer, row, k=NEIGHBOURS,
+                                                        return_distances=True)
+        np.testing.assert_array_equal(indices, expected)
+        np.testing.assert_allclose(distances, expected_distances)
+        nearest, nearest_distances = brute_force_nearest(space, window.trace.h[layer, row], layer, row)
+        np.testing.assert_array_equal(indices, nearest)
+        np.testing.assert_allclose(distances, nearest_distances, rtol=1e-4, atol=1e-6)
+        np.testing.assert_array_equal(np.column_stack(panel.cloud.rings.getData()),
+                                      space.cloud(layer, row)[indices])
+        for button, index, distance in zip(panel.strip.buttons, indices, distances):
+            assert button.text() == f"{digits.labels[index]} · {distance:.2f}"
+    # Clicking a thumbnail loads that digit; the neighbours then leave the digit itself out.
+    chosen = int(panel.shown_neighbours[0][2])
+    qtbot.mouseClick(panel.strip.buttons[2], Qt.MouseButton.LeftButton)
+    assert loads.calls[-1][1] == f"test digit {chosen:,} (a {digits.labels[chosen]})"
+    np.testing.assert_array_equal(window.trace.image, digits.images[chosen] / np.float32(255))
+    indices, _ = wait_for_neighbours(qtbot, panel, 8)
+    assert chosen not in indices
+    expected, _ = brute_force_nearest(space, window.trace.h[layer, 8], layer, 8, exclude=chosen)
+    np.testing.assert_array_equal(indices, expected)
+
+
+def test_class_selectivity_shows_each_class_mean_and_selects_a_unit(ready, qtbot, digits):
+    window, panel, _ = ready
+    space, layer, row = panel.prepared.space, panel.layer(), 17
+    window.state.row = row
+    view = panel.selectivity
+    hidden = space.hidden(layer, row).astype(np.float64)
+    means = np.stack([hidden[digits.labels == k].mean(axis=0) for k in range(10)])
+    np.testing.assert_allclose(view.heat.image, means, atol=1e-6)
+    np.testing.assert_array_equal(view.heat.image, space.selectivity(layer, row))
+    # Grouped by preferred class: columns sorted by the class each unit prefers, most selective first.
+    view.order_combo.setCurrentIndex(1)
+    preferred = means.argmax(axis=0)
+    others = (means.sum(axis=0) - means.max(axis=0)) / 9
+    selectivity = means.max(axis=0) - others
+    order = view.order
+    assert sorted(order.tolist()) == list(range(12))
+    keys = [(preferred[u], -selectivity[u]) for u in order]
+    assert keys == sorted(keys)
+    np.testing.assert_allclose(view.heat.image, means[:, order], atol=1e-6)
+    # A real click on a column selects that unit in model terms; the unit inspector follows.
+    unit = int(order[3])
+    assert unit != 3   # the grouping really reorders, so the click must be translated
+    point = view.plots.mapFromScene(view.column_centre(unit))
+    QTest.mouseClick(view.plots.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+    assert window.state.selection == (layer, unit)
+    qtbot.waitUntil(window.unit_inspector.isVisible, timeout=5000)
+    assert window.unit_inspector.story.unit == unit and window.unit_inspector.story.layer == layer
+
+
+def test_preferred_order_against_a_loop():
+    rng = np.random.default_rng(3)
+    means = rng.normal(0, 0.4, (10, 30))
+    means[4] = np.nan   # a class with no digits
+    order, preferred, selectivity = preferred_order(means)
+    for unit in range(30):
+        values = {k: means[k, unit] for k in range(10) if k != 4}
+        best = max(values, key=values.get)
+        assert preferred[unit] == best
+        rest = [v for k, v in values.items() if k != best]
+        assert selectivity[unit] == pytest.approx(values[best] - sum(rest) / len(rest))
+    assert [(preferred[u], -selectivity[u]) for u in order] == sorted((preferred[u], -selectivity[u])
+                                                                     for u in order)
+
+
+def isolated_digit(panel, row: int) -> int:
+    """A digit whose point is more than twice the pick radius from every other point on screen."""
+    points = panel.prepared.space.cloud(panel.layer(), row)
+    box = panel.cloud.plot.getViewBox()
+    width, height = box.viewPixelSize()
+    pixels = points / np.array([width, height])
+    gaps = np.sqrt(((pixels[:, None, :] - pixels[None, :, :]) ** 2).sum(axis=2))
+    np.fill_diagonal(gaps, np.inf)
+    inside = box.viewRect()
+    candidates = [i for i in np.argsort(-gaps.min(axis=1))
+                  if inside.contains(QtCore.QPointF(*points[i])) and gaps[i].min() > 2 * PICK_PIXELS]
+    assert candidates, "no isolated point to aim at"
+    return int(candidates[0])
+
+
+def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digits):
+    window, panel, loads = ready
+    window.state.row = 27
+    qtbot.wait(20)
+    index = isolated_digit(panel, 27)
+    view = panel.cloud
+    point = view.mapFromScene(view.scene_point(*panel.prepared.space.cloud(panel.layer(), 27)[index]))
+    QTest.mouseMove(view.viewport(), point)
+    qtbot.waitUntil(lambda: panel.hovered_index == index, timeout=3000)
+    label = int(digits.labels[index])
+    assert f"Test digit {index:,}: a <b>{label}</b>" in panel.hover_text.text()
+    assert not panel.hover_image.pixmap().isNull()
+    # Far from every point: nothing is under the pointer.
+    empty = view.mapFromScene(view.plot.getViewBox().sceneBoundingRect().bottomRight()) - QtCore.QPoint(3, 3)
+    if view.point_at(view.mapToScene(empty)) is None:
+        QTest.mouseMove(view.viewport(), empty)
+        qtbot.waitUntil(lambda: panel.hovered_index is None, timeout=3000)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+    assert loads.calls[-1][1] == f"test digit {index:,} (a {label})"
+    np.testing.assert_array_equal(window.trace.image, digits.images[index] / np.float32(255))
+    # The digit loaded is drawn where its own point is: its path ends on it.
+    path = np.column_stack(view.path.getData())
+    np.testing.assert_allclose(path[-1], panel.prepared.space.cloud(panel.layer(), 27)[index], atol=5e-3)
+
+
+def test_nothing_is_done_while_hidden_and_a_new_model_is_built_when_shown(qtbot, digits):
+    window, panel, dock, _ = open_window(qtbot, random_network([12, 12], seed=4), digits, shown=False)
+    try:
+        window.session.show_input(as_unit_image(digits.images[3]))
+        window.state.row = 10
+        qtbot.wait(200)
+        assert panel.status == "idle" and panel.prepared is None
+        assert not window.jobs.jobs("statespace") and panel.cloud.points.renders == 0
+        window.show_panel(dock)
+        qtbot.waitUntil(lambda: panel.status == "ready", timeout=BUILD_MS)
+        qtbot.waitUntil(lambda: panel.shown_neighbours is not None, timeout=10000)
+        first = panel.prepared
+        # Hidden again, a new model: its space is not built until the panel is shown.
+        dock.hide()
+        other = random_network([10, 10, 10], seed=5)
+        window.set_network(other)
+        qtbot.wait(200)
+        assert panel.prepared is None and panel.status == "idle" and not window.jobs.jobs("statespace")
+        window.state.row = 20
+        window.show_panel(dock)
+        qtbot.waitUntil(lambda: panel.status == "ready", timeout=BUILD_MS)
+        assert panel.prepared is not first and panel.prepared.network is other
+        assert panel.layer_combo.count() == 3 and panel.layer() == 2
+        np.testing.assert_array_equal(panel.cloud.points.positions(), panel.prepared.space.cloud(2, 20))
+    finally:
+        close_window(window)
+
+
+def test_cancel_stops_the_build_and_a_new_model_supersedes_it(qtbot, many_digits):
+    window, panel, _, _ = open_window(qtbot, random_network([32, 32], seed=7), many_digits)
+    try:
+        assert panel.status == "building" and panel.cancel_button.isVisible()
+        assert "Waiting for" in panel.status_label.text()
+        qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=BUILD_MS)
+        assert panel.progress.maximum() == 6000
+        qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.status == "cancelled", timeout=BUILD_MS)
+        assert panel.prepared is None and not window.jobs.jobs("statespace")
+        assert panel.build_button.isVisible() and not panel.progress.isVisible()
+        assert "Stopped" in panel.status_label.text()
+        # Build starts again; a new model while it runs supersedes it (no "cancelled" for the old one).
+        qtbot.mouseClick(panel.build_button, Qt.MouseButton.LeftButton)
+        assert panel.status == "building"
+        qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=BUILD_MS)
+        other = random_network([8], seed=8)
+        window.set_network(other)
+        assert panel.status == "building"
+        qtbot.waitUntil(lambda: panel.status == "ready", timeout=BUILD_MS)
+        assert panel.prepared.network is other and panel.prepared.space.n == 6000
+    finally:
+        close_window(window)
+
+
+def test_eta_and_colour_limits():
+    now = [100.0]
+    eta = Eta(clock=lambda: now[0])
+    assert eta.seconds_left(0, 1000) is None
+    now[0] = 110.0
+    assert eta.seconds_left(250, 1000) == pytest.approx(30.0)
+    assert describe_seconds(30.0) == "about 30 s left"
+    assert describe_seconds(150.0) == "about 2 min left"
+    assert describe_seconds(None) == ""
+    assert colour_limit(0.43) == pytest.approx(0.5) and colour_limit(0.0) == pytest.approx(0.1)
+    assert colour_limit(0.7) == pytest.approx(0.7)
