@@ -136,6 +136,39 @@ def main(argv: list[str] | None = None) -> int:
     rows = _rows(np.random.default_rng(3), args.repeats)
     current[0] = "new row, ranked by |h|"
     results[current[0]] = [timed(lambda r=int(r): setattr(state, "row", r)) for r in rows]
+    state.rank_by_magnitude = False
+
+    # The analysis panels (issues 11 and 12): the unit inspector and "why this class" both on screen.
+    from PyQt6 import QtCore
+    window.show_panel(window.unit_dock)
+    window.show_panel(window.why_dock)
+    window.splitDockWidget(window.unit_dock, window.why_dock, QtCore.Qt.Orientation.Vertical)
+    window.show_trace(traces[0])
+    state.selection = (len(network.units) - 1, 0)
+    app.processEvents()
+    rng = np.random.default_rng(4)
+    units = rng.integers(0, network.units[-1], size=args.repeats)
+    layers = rng.integers(0, len(network.units), size=args.repeats)
+    for k in range(10):
+        timed(lambda k=k: setattr(state, "row", k))
+    current[0] = "select a unit, inspector+why"
+    results[current[0]] = [timed(lambda k=k: setattr(state, "selection", (int(layers[k]), int(units[k]))))
+                           for k in range(args.repeats)]
+    rows = _rows(np.random.default_rng(5), args.repeats)
+    current[0] = "new row, inspector+why"
+    results[current[0]] = [timed(lambda r=int(r): setattr(state, "row", r)) for r in rows]
+    # A/B comparison and the importance panel on screen, with a unit selected.
+    state.pinned = traces[1]
+    window.show_panel(window.compare_dock)
+    window.show_panel(window.importance_dock)
+    app.processEvents()
+    deadline = time.perf_counter() + 0.3
+    while time.perf_counter() < deadline or window.jobs.is_busy():   # the importance job
+        app.processEvents()
+        time.sleep(0.01)
+    rows = _rows(np.random.default_rng(6), args.repeats)
+    current[0] = "new row, all panels"
+    results[current[0]] = [timed(lambda r=int(r): setattr(state, "row", r)) for r in rows]
     compute = []
     for k in range(args.repeats):
         start = time.perf_counter()

@@ -13,6 +13,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from . import style
 from .help_note import help_note
+from .steady_label import steady
 from .view_state import ViewState
 
 LAYER_COLOURS = ("#1c7ed6", "#e8590c", "#2b8a3e", "#9c36b5", "#f08c00", "#495057")
@@ -42,7 +43,7 @@ class ComparePanel(QtWidgets.QWidget):
         self.summary = QtWidgets.QLabel()
         self.summary.setObjectName("compareSummary")
         self.summary.setWordWrap(True)
-        top.addWidget(self.summary, 1)
+        top.addWidget(steady(self.summary, lines=3), 1)
         self.unpin_button = QtWidgets.QPushButton("Unpin A")
         self.unpin_button.setObjectName("unpinButton")
         self.unpin_button.setToolTip("Stop comparing: back to one digit (Compare ▸ Unpin)")

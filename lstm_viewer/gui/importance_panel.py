@@ -15,6 +15,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from . import style
 from .help_note import help_note
+from .steady_label import steady
 from .jobs import JobRunner
 from .view_state import ViewState
 
@@ -65,7 +66,7 @@ class ImportancePanel(QtWidgets.QWidget):
         self.summary = QtWidgets.QLabel()
         self.summary.setObjectName("importanceSummary")
         self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
+        layout.addWidget(steady(self.summary, lines=3))
 
         self.plots = pg.GraphicsLayoutWidget()
         style.tune_view(self.plots)

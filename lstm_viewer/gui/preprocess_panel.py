@@ -16,6 +16,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from ..core.preprocess import CENTRINGS, MAX_SHIFT, PreprocessSteps, place, shifted_batch
 from . import style
 from .help_note import help_note
+from .steady_label import steady
 from .jobs import JobRunner
 from .view_state import ViewState
 
@@ -67,7 +68,7 @@ class PreprocessPanel(QtWidgets.QWidget):
         self.note = QtWidgets.QLabel()
         self.note.setObjectName("preprocessNote")
         self.note.setWordWrap(True)
-        layout.addWidget(self.note)
+        layout.addWidget(steady(self.note, lines=3))
 
         self.plots = pg.GraphicsLayoutWidget()
         style.tune_view(self.plots)

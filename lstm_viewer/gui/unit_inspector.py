@@ -20,6 +20,7 @@ from ..analysis.unit import UnitStory
 from ..core.network import GATE_NAMES
 from . import file_ops, style
 from .help_note import help_note
+from .steady_label import steady
 from .view_state import ViewState
 
 GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
@@ -58,7 +59,8 @@ class UnitInspector(QtWidgets.QWidget):
         self.title = QtWidgets.QLabel()
         self.title.setObjectName("unitTitle")
         self.title.setWordWrap(True)
-        layout.addWidget(self.title)
+        # Held steady (see steady_label): new text every row must not re-lay out the window.
+        layout.addWidget(steady(self.title, lines=2))
         top = QtWidgets.QHBoxLayout()
         top.addStretch(1)
         self.copy_button = QtWidgets.QPushButton("Copy as text")
@@ -82,7 +84,7 @@ class UnitInspector(QtWidgets.QWidget):
                                   "Click a unit to follow it.")
         self.equations.setWordWrap(True)
         self.equations.linkActivated.connect(self._on_link)
-        layout.addWidget(self.equations)
+        layout.addWidget(steady(self.equations, lines=21))
 
         self.plots = pg.GraphicsLayoutWidget()
         style.tune_view(self.plots)
@@ -113,7 +115,8 @@ class UnitInspector(QtWidgets.QWidget):
         self.curve_row.setAngle(90)
 
         self.memory_plot = ci.addPlot(row=1, col=0, enableMenu=False)
-        self.memory_plot.setTitle("memory: what c<sub>t</sub> holds from each row s", size="9pt")
+        self.memory_plot.setTitle("memory: what c<sub>t</sub> holds from each row s (the bars sum to "
+                                  "c<sub>t</sub>)", size="9pt")
         self.memory_plot.setMouseEnabled(False, False)
         self.memory_plot.setLabel("bottom", "row s written")
         self.memory_bars = pg.BarGraphItem(x=np.arange(1, 29), height=np.zeros(28), width=0.8,
@@ -203,8 +206,6 @@ class UnitInspector(QtWidgets.QWidget):
         self.curve_row.setPos(t + 1)
         memory = story.memory(t)
         self.memory_bars.setOpts(height=memory)
-        self.memory_plot.setTitle(f"memory: c<sub>{t + 1}</sub> = {story.c[t]:+.3f} = sum of these bars",
-                                  size="9pt")
         self.retention_row.setRect(t, 0, 1, 28)
         if story.layer == layers - 1:
             shares = logit_contributions(self.state.network, self.state.trace, t)[story.unit]

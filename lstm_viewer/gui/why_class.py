@@ -13,6 +13,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from ..analysis.unit import class_contributions
 from . import style
 from .help_note import help_note
+from .steady_label import steady
 from .view_state import ViewState
 
 SHOWN = 12   # units with the largest |share|; the others are one "rest" bar
@@ -50,7 +51,8 @@ class WhyClassPanel(QtWidgets.QWidget):
         self.summary = QtWidgets.QLabel()
         self.summary.setObjectName("whyClassSummary")
         self.summary.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        layout.addWidget(self.summary)
+        self.summary.setWordWrap(True)
+        layout.addWidget(steady(self.summary, lines=3))   # new text every row: held steady
         self.plot_widget = pg.PlotWidget(enableMenu=False)
         style.tune_view(self.plot_widget)
         self.plot = self.plot_widget.getPlotItem()
