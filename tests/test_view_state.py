@@ -53,7 +53,9 @@ def test_the_selection_is_checked_against_the_network():
     state.selection = [0, np.int64(5)]            # any pair of integers, kept as a tuple of ints
     assert state.selection == (0, 5) and all(type(v) is int for v in state.selection)
     for bad, words in (((2, 0), "layer 2 does not exist"), ((1, 8), "unit 8 does not exist"),
-                       ((-1, 0), "layer -1 does not exist"), ((0, -1), "unit -1 does not exist")):
+                       ((-1, 0), "count layers and units from 0"),
+                       ((0, -1), "count layers and units from 0"),
+                       ((1,), r"a \(layer, unit\) pair"), ("ab", r"a \(layer, unit\) pair")):
         with pytest.raises(ValueError, match=words):
             state.selection = bad
         assert state.selection == (0, 5), bad

@@ -12,7 +12,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from ..core.network import GATE_NAMES
 from . import style
 from .light_items import StemsItem
-from .view_state import ViewState
+from .view_state import ViewState, published_together
 
 LEFT_AXIS_WIDTH = 36
 GATE_TITLES = {"i": "i · input gate", "f": "f · forget gate", "g": "g · candidate (tanh)",
@@ -276,7 +276,7 @@ class LayerView(QtWidgets.QWidget):
         if cell is None:
             return
         _name, unit, row = cell
-        with self.state.events.paused():   # one redraw for both
+        with published_together(self.state):   # one consistent state for the views
             self.state.selection = (self.index, unit)
             self.state.row = row
         event.accept()

@@ -261,6 +261,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def reset_layout(self) -> None:
         """Put every panel back where it was when the window opened for the first time."""
         self.restoreState(self._default_layout, LAYOUT_VERSION)
+        if self.training_panel is not None:   # built after the default was taken: back to its tab
+            self.tabifyDockWidget(self.prediction_dock, self.training_dock)
+            self.prediction_dock.raise_()
         self.resize(1600, 1000)
         self._size_side_panels()
 
@@ -405,10 +408,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if name.lower().endswith(".keras"):
             self.session.load_model(name)
         elif name.lower().endswith((".h5", ".hdf5")):
-            QtWidgets.QMessageBox.information(
-                self, "An older Keras model file",
-                f"{Path(name).name} is a legacy HDF5 model file. lstm-viewer opens models saved in "
-                f"the .keras format: load it in Keras and save it again with model.save(\"model.keras\").")
+            # A model, not a picture: a Keras 2 (HDF5) file, read through Keras in a job.
+            self.statusBar().showMessage(f"{Path(name).name} is an older Keras model file (HDF5): "
+                                         f"reading it with Keras, which takes a few seconds…", 8000)
+            self.session.load_model(name)
         else:
             self.session.open_image(name)
 

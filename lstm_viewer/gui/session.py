@@ -7,12 +7,10 @@ an error a person must read), so the window decides how to show them and scripts
 """
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 from PyQt6 import QtCore
@@ -21,7 +19,7 @@ from ..core.errors import UserError
 from ..core.network import Network, Trace
 from . import file_ops
 from .jobs import JobContext, JobRunner
-from .view_state import ViewState
+from .view_state import ViewState, published_together
 
 SCORE_STEP = 32   # digits per step of a scoring job; a cancel is honoured between steps
 
@@ -247,22 +245,6 @@ class Session(QtCore.QObject):
                               f"(accuracy {1 - wrong / len(digits):.2%}).", 10000)
 
         self.runner.run(load, key="test set", on_done=loaded, on_error=on_error)
-
-
-@contextlib.contextmanager
-def published_together(state: ViewState) -> Iterator[None]:
-    """Hold back every field's signal until the block ends, then send them in field order
-    (network before image before trace): each view then reads a consistent state.
-
-    ``state.events.paused()`` is not enough: psygnal pauses only the group's combined ``all``
-    signal with it, and each field's own signal (what the views listen to) fires at once.
-    Nested use is fine (an inner block leaves an outer pause alone).
-    """
-    with contextlib.ExitStack() as stack:
-        # Resumed in the reverse order of pausing: pause the last field first.
-        for field in reversed(dataclasses.fields(state)):
-            stack.enter_context(getattr(state.events, field.name).paused())
-        yield
 
 
 class _Save:

@@ -12,9 +12,11 @@ element by element on every assignment would cost more than the redraw it decide
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import operator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Iterator
 
 import numpy as np
 from psygnal import SignalGroupDescriptor
@@ -62,7 +64,12 @@ class ViewState:
         super().__setattr__(name, value)
 
     def _checked_selection(self, value) -> tuple[int, int]:
-        layer, unit = (int(v) for v in value)
+        try:
+            layer, unit = (int(v) for v in value)
+        except (TypeError, ValueError):
+            raise ValueError(f"selection must be a (layer, unit) pair of whole numbers, got {value!r}") from None
+        if layer < 0 or unit < 0:
+            raise ValueError(f"selection must count layers and units from 0, got {value!r}")
         network = self.network
         if network is not None:
             if not 0 <= layer < len(network.units):
@@ -75,10 +82,26 @@ class ViewState:
 
     def set_network(self, network: Network) -> None:
         """A new model: keep the selection only if that unit exists in it (the session calls this)."""
-        with self.events.paused():
+        with published_together(self):
             self.network = network
             self.pinned = None   # A was read by the old model: comparing across models is not A/B
             if self.selection is not None:
                 layer, unit = self.selection
                 if layer >= len(network.units) or unit >= network.units[layer]:
                     self.selection = None
+
+
+@contextlib.contextmanager
+def published_together(state: ViewState) -> Iterator[None]:
+    """Hold back every field's signal until the block ends, then send them in field order
+    (network before image before trace): each view then reads a consistent state.
+
+    ``state.events.paused()`` is not enough: psygnal pauses only the group's combined ``all``
+    signal with it, and each field's own signal (what the views listen to) fires at once.
+    Nested use is fine (an inner block leaves an outer pause alone).
+    """
+    with contextlib.ExitStack() as stack:
+        # Resumed in the reverse order of pausing: pause the last field first.
+        for field in reversed(dataclasses.fields(state)):
+            stack.enter_context(getattr(state.events, field.name).paused())
+        yield
