@@ -189,8 +189,9 @@ class ImportancePanel(QtWidgets.QWidget):
         top = int(np.argmax(drops))
         p = float(trace.probs[-1, cls])
         rows = f"row {top + 1}" if band == 1 else f"rows {top + 1}–{min(28, top + band)}"
-        self.summary.setText(
-            f"Class {cls}: p = {p:.3f} after row 28. Blanking {rows} changes it most: to "
-            f"{p - drops[top]:.3f}." if drops[top] > 1e-4 else
-            f"Class {cls}: p = {p:.3f} after row 28; no single blank {'row' if band == 1 else 'band'} "
-            f"lowers it.")
+        if drops[top] > 0:
+            self.summary.setText(f"Class {cls}: p = {p:.4g} after row 28. Blanking {rows} lowers it most, "
+                                 f"by {drops[top]:.3g} (to {p - drops[top]:.4g}).")
+        else:
+            self.summary.setText(f"Class {cls}: p = {p:.4g} after row 28; no single blank "
+                                 f"{'row' if band == 1 else 'band'} lowers it.")
