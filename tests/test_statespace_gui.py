@@ -20,6 +20,7 @@ from lstm_viewer.statespace import offline_test_digits
 
 Qt = QtCore.Qt
 BUILD_MS = 60000   # the machine is shared: generous, only reached when something is wrong
+MOVE_GAP_MS = 60   # pyqtgraph's scene drops mouse moves closer together than its rate limit
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +49,9 @@ class Loads:
         self.window.session.show_input(image28)
 
 
-def open_window(qtbot, network, digits, shown: bool = True):
+def open_window(network, digits, shown: bool = True):
     """The window with the panel docked as the app docks it: added before the window is shown."""
     window = MainWindow(network)
-    qtbot.addWidget(window)
     loads = Loads(window)
     panel = StateSpacePanel(window.state, window.jobs, loads, digits=digits)
     dock = window.add_panel("State space", "stateSpaceDock", panel, Qt.DockWidgetArea.RightDockWidgetArea,
@@ -59,20 +59,44 @@ def open_window(qtbot, network, digits, shown: bool = True):
     dock.hide()
     window.resize(1600, 1000)
     window.show()
-    qtbot.waitExposed(window)
+    QtWidgets.QApplication.processEvents()
     if shown:
         window.show_panel(dock)
     return window, panel, dock, loads
 
 
-@pytest.fixture
-def ready(qtbot, digits):
-    """A window with the panel shown and its space built, showing test digit 40."""
-    window, panel, dock, loads = open_window(qtbot, random_network([12, 12]), digits)
-    qtbot.waitUntil(lambda: panel.status == "ready", timeout=BUILD_MS)
-    window.session.show_input(as_unit_image(digits.images[40]))
-    yield window, panel, loads
+def wait_until(condition, timeout_ms: int = BUILD_MS) -> None:
+    """qtbot.waitUntil for module-scoped fixtures (no qtbot there)."""
+    deadline = QtCore.QDeadlineTimer(timeout_ms)
+    while not condition():
+        assert not deadline.hasExpired(), "timed out"
+        QtWidgets.QApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+@pytest.fixture(scope="module")
+def built(qapp, digits):
+    """One window for the tests that read a built space (a window costs seconds on a shared machine)."""
+    window, panel, dock, loads = open_window(random_network([12, 12]), digits)
+    wait_until(lambda: panel.status == "ready")
+    yield window, panel, dock, loads
     close_window(window)
+
+
+@pytest.fixture
+def ready(built, digits):
+    """The built window, reset: the panel in front, top layer, unit order, test digit 40, last row."""
+    window, panel, dock, loads = built
+    window.state.selection = None
+    window.show_panel(dock)
+    panel.layer_combo.setCurrentIndex(panel.layer_combo.count() - 1)
+    panel.selectivity.order_combo.setCurrentIndex(0)
+    window.state.row = 27
+    window.session.show_input(as_unit_image(digits.images[40]))
+    wait_until(panel.isVisible, 5000)
+    yield window, panel, loads
+    for job in window.jobs.jobs():   # nothing of this test left running into the next
+        job.cancel()
+    window.jobs.wait(5000)
 
 
 def float64_projection(panel, h: np.ndarray, layer: int) -> np.ndarray:
@@ -87,13 +111,10 @@ def test_the_cloud_and_the_path_move_together_row_by_row(ready, digits):
     assert layer == 1   # the top layer first
     for row in (0, 9, 27, 13):
         window.state.row = row
+        wait_until(panel.showing_row)
         np.testing.assert_array_equal(panel.cloud.points.positions(), space.cloud(layer, row))
-        path = np.column_stack(panel.cloud.path.getData())
-        np.testing.assert_allclose(path, space.project(trace, layer)[:row + 1], rtol=1e-6)
-        current = np.column_stack(panel.cloud.current.getData())
-        np.testing.assert_allclose(current, space.project(trace, layer)[row:row + 1], rtol=1e-6)
-        assert panel.cloud.label.textItem.toPlainText() == \
-            f"row {row + 1} · reads {int(np.argmax(trace.probs[row]))}"
+        np.testing.assert_allclose(panel.cloud.trail.path, space.project(trace, layer)[:row + 1], rtol=1e-6)
+        assert panel.cloud.trail.text == f"row {row + 1} · reads {int(np.argmax(trace.probs[row]))}"
     # Independently: each digit's own trace, projected in float64, is where its point is drawn
     # (to the float16 precision the states are kept in).
     network = window.network
@@ -105,9 +126,9 @@ def test_the_cloud_and_the_path_move_together_row_by_row(ready, digits):
                                atol=1e-5)
     # Another layer: its own axes, named with their share of the variance.
     panel.layer_combo.setCurrentIndex(0)
+    wait_until(panel.showing_row)
     np.testing.assert_array_equal(panel.cloud.points.positions(), space.cloud(0, 13))
-    np.testing.assert_allclose(np.column_stack(panel.cloud.path.getData()), space.project(trace, 0)[:14],
-                               rtol=1e-6)
+    np.testing.assert_allclose(panel.cloud.trail.path, space.project(trace, 0)[:14], rtol=1e-6)
     explained = space.explained(0)
     assert panel.cloud.plot.getAxis("bottom").labelText == f"PC1 ({explained[0]:.0%} of variance)"
     assert panel.cloud.plot.getAxis("left").labelText == f"PC2 ({explained[1]:.0%} of variance)"
@@ -115,7 +136,8 @@ def test_the_cloud_and_the_path_move_together_row_by_row(ready, digits):
 
 
 def wait_for_neighbours(qtbot, panel, row: int):
-    qtbot.waitUntil(lambda: panel.shown_neighbours is not None and panel.state.row == row, timeout=10000)
+    qtbot.waitUntil(lambda: panel.shown_neighbours is not None and panel.state.row == row
+                    and panel.showing_row(), timeout=10000)
     return panel.shown_neighbours
 
 
@@ -142,8 +164,7 @@ def test_the_nearest_digits_are_shown_marked_and_loadable(ready, qtbot, digits):
         nearest, nearest_distances = brute_force_nearest(space, window.trace.h[layer, row], layer, row)
         np.testing.assert_array_equal(indices, nearest)
         np.testing.assert_allclose(distances, nearest_distances, rtol=1e-4, atol=1e-6)
-        np.testing.assert_array_equal(np.column_stack(panel.cloud.rings.getData()),
-                                      space.cloud(layer, row)[indices])
+        np.testing.assert_array_equal(panel.cloud.trail.rings, space.cloud(layer, row)[indices])
         for button, index, distance in zip(panel.strip.buttons, indices, distances):
             assert button.text() == f"{digits.labels[index]} · {distance:.2f}"
     # Clicking a thumbnail loads that digit; the neighbours then leave the digit itself out.
@@ -161,6 +182,7 @@ def test_class_selectivity_shows_each_class_mean_and_selects_a_unit(ready, qtbot
     window, panel, _ = ready
     space, layer, row = panel.prepared.space, panel.layer(), 17
     window.state.row = row
+    wait_until(panel.showing_row)
     view = panel.selectivity
     hidden = space.hidden(layer, row).astype(np.float64)
     means = np.stack([hidden[digits.labels == k].mean(axis=0) for k in range(10)])
@@ -219,7 +241,7 @@ def isolated_digit(panel, row: int) -> int:
 def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digits):
     window, panel, loads = ready
     window.state.row = 27
-    qtbot.wait(20)
+    wait_until(panel.showing_row)
     index = isolated_digit(panel, 27)
     view = panel.cloud
     point = view.mapFromScene(view.scene_point(*panel.prepared.space.cloud(panel.layer(), 27)[index]))
@@ -231,18 +253,20 @@ def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digit
     # Far from every point: nothing is under the pointer.
     empty = view.mapFromScene(view.plot.getViewBox().sceneBoundingRect().bottomRight()) - QtCore.QPoint(3, 3)
     if view.point_at(view.mapToScene(empty)) is None:
+        qtbot.wait(MOVE_GAP_MS)
         QTest.mouseMove(view.viewport(), empty)
         qtbot.waitUntil(lambda: panel.hovered_index is None, timeout=3000)
+    qtbot.wait(MOVE_GAP_MS)
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     assert loads.calls[-1][1] == f"test digit {index:,} (a {label})"
     np.testing.assert_array_equal(window.trace.image, digits.images[index] / np.float32(255))
     # The digit loaded is drawn where its own point is: its path ends on it.
-    path = np.column_stack(view.path.getData())
-    np.testing.assert_allclose(path[-1], panel.prepared.space.cloud(panel.layer(), 27)[index], atol=5e-3)
+    np.testing.assert_allclose(view.trail.path[-1], panel.prepared.space.cloud(panel.layer(), 27)[index], atol=5e-3)
 
 
 def test_nothing_is_done_while_hidden_and_a_new_model_is_built_when_shown(qtbot, digits):
-    window, panel, dock, _ = open_window(qtbot, random_network([12, 12], seed=4), digits, shown=False)
+    window, panel, dock, _ = open_window(random_network([12, 12], seed=4), digits, shown=False)
+    qtbot.addWidget(window)
     try:
         window.session.show_input(as_unit_image(digits.images[3]))
         window.state.row = 10
@@ -264,13 +288,15 @@ def test_nothing_is_done_while_hidden_and_a_new_model_is_built_when_shown(qtbot,
         qtbot.waitUntil(lambda: panel.status == "ready", timeout=BUILD_MS)
         assert panel.prepared is not first and panel.prepared.network is other
         assert panel.layer_combo.count() == 3 and panel.layer() == 2
+        wait_until(panel.showing_row)
         np.testing.assert_array_equal(panel.cloud.points.positions(), panel.prepared.space.cloud(2, 20))
     finally:
         close_window(window)
 
 
 def test_cancel_stops_the_build_and_a_new_model_supersedes_it(qtbot, many_digits):
-    window, panel, _, _ = open_window(qtbot, random_network([32, 32], seed=7), many_digits)
+    window, panel, _, _ = open_window(random_network([32, 32], seed=7), many_digits)
+    qtbot.addWidget(window)
     try:
         assert panel.status == "building" and panel.cancel_button.isVisible()
         assert "Waiting for" in panel.status_label.text()

@@ -1,32 +1,45 @@
 """The state-space panel's background work: the pass over the test digits, and what the views need.
 
-``prepare`` runs inside a job (``JobRunner.run(..., key="statespace")``): it reads the digits, builds
-the ``StateSpace`` (or loads it from the disk cache), then computes every (layer, row)'s cloud and
-class means once, so that stepping through rows on the GUI thread only looks numbers up. It reports
-``Progress`` as it goes and stops at the next chunk when the job is cancelled. ``Eta`` turns that
-progress into "about 20 s left". No Qt here beyond the job's own ``Cancelled``.
+``prepare`` runs inside a job (``JobRunner.run(..., key="statespace")``): it reads the digits and
+builds the ``StateSpace`` (or loads it from the disk cache), then fixes what must not change from
+row to row: each layer's plot frame and the colour range of its class means, from a sample of the
+digits over every row (a tenth of a second; the full clouds cost far more, see below). It reports
+``Progress`` as it goes and stops at the next chunk when the job is cancelled.
+
+``row_views`` is the second job ("statespace views"): each (layer, row)'s cloud and class means,
+computed once in the space's own caches, the row on screen first. Reading every state once costs
+seconds for 10,000 digits (float16 to float32 is the slow part), so a launch from the cache does not
+wait for it: the row shown is ready after one step. ``Eta`` turns progress into "about 20 s left".
+No Qt here beyond the job's own ``Cancelled``.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
-from ..core.network import ROWS, Network
+from ..core.network import CLASSES, ROWS, Network
 from ..statespace import Cancelled as PassCancelled
 from ..statespace import Digits, StateSpace, default_digits
 from .jobs import Cancelled, JobContext
+
+SAMPLE = 1000     # digits whose states fix the frames and colour ranges
+MARGIN = 0.08     # of the sample's extent, added on each side: the full set reaches a little further
 
 
 @dataclass(frozen=True)
 class Progress:
     """One step of the work: ``phase`` is "digits" (reading them), "states" (the pass, in digits)
-    or "views" (clouds and class means, in (layer, row) pairs)."""
+    or "frames" (in layers)."""
 
     phase: str
     done: int
     total: int
+
+
+Frame = tuple[float, float, float, float]   # x0, x1, y0, y1 in a layer's principal coordinates
 
 
 @dataclass
@@ -36,8 +49,8 @@ class Prepared:
     network: Network
     digits: Digits
     space: StateSpace
-    frames: list[tuple[float, float, float, float]]   # per layer: x0, x1, y0, y1 of the cloud over every row
-    limits: list[float]                               # per layer: colour limit of the class means (all rows)
+    frames: list[Frame]    # per layer: the plot's range at every row
+    limits: list[float]    # per layer: colour limit of the class means at every row
 
 
 def prepare(network: Network, digits: Digits | None, ctx: JobContext) -> Prepared:
@@ -54,18 +67,51 @@ def prepare(network: Network, digits: Digits | None, ctx: JobContext) -> Prepare
     except PassCancelled:
         raise Cancelled() from None
     frames, limits = [], []
-    total = space.layers * ROWS
     for layer in range(space.layers):
-        low, high, top = np.full(2, np.inf), np.full(2, -np.inf), 0.0
-        for row in range(ROWS):
-            ctx.check()
-            points = space.cloud(layer, row)          # cached in the space: stepping looks it up
-            low, high = np.minimum(low, points.min(axis=0)), np.maximum(high, points.max(axis=0))
-            top = max(top, float(np.nanmax(np.abs(space.selectivity(layer, row)))))
-            ctx.report(Progress("views", layer * ROWS + row + 1, total))
-        frames.append((float(low[0]), float(high[0]), float(low[1]), float(high[1])))
-        limits.append(colour_limit(top))
+        ctx.check()
+        ctx.report(Progress("frames", layer, space.layers))
+        frame, limit = sample_frame(space, layer)
+        frames.append(frame)
+        limits.append(limit)
     return Prepared(network, digits, space, frames, limits)
+
+
+def sample_frame(space: StateSpace, layer: int, sample: int = SAMPLE) -> tuple[Frame, float]:
+    """A layer's frame (the sample's extent on PC1 and PC2 over every row, plus a margin) and the
+    colour limit of its class means (the sample's largest, over every row).
+
+    The sample is the first ``sample`` digits: the MNIST test set and the shipped digits are in no
+    particular order, and a contiguous block is read from the (memory-mapped) states at once.
+    """
+    chosen = slice(0, min(sample, space.n))
+    labels = space.labels[chosen]
+    classes = [labels == k for k in range(CLASSES) if np.any(labels == k)]
+    mean, axes = space.mean(layer), space.components(layer)[:2].T
+    low, high, top = np.full(2, np.inf), np.full(2, -np.inf), 0.0
+    for row in range(ROWS):
+        h = space.hidden(layer, row)[chosen].astype(np.float32)
+        points = (h - mean) @ axes
+        low, high = np.minimum(low, points.min(axis=0)), np.maximum(high, points.max(axis=0))
+        top = max(top, max(float(np.abs(h[members].mean(axis=0)).max()) for members in classes))
+    pad = MARGIN * np.maximum(high - low, 1e-6)
+    low, high = low - pad, high + pad
+    return (float(low[0]), float(high[0]), float(low[1]), float(high[1])), colour_limit(top)
+
+
+def union(frame: Frame, points: np.ndarray) -> Frame:
+    """``frame`` grown to hold every one of ``points`` (n, 2)."""
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    return (min(frame[0], float(x0)), max(frame[1], float(x1)), min(frame[2], float(y0)),
+            max(frame[3], float(y1)))
+
+
+def row_views(space: StateSpace, order: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """A generator job: for each (layer, row) in ``order``, the cloud and the class means, computed
+    into the space's caches; yields each pair when done (an abort point)."""
+    for layer, row in order:
+        space.cloud(layer, row)
+        space.selectivity(layer, row)
+        yield layer, row
 
 
 def colour_limit(top: float) -> float:

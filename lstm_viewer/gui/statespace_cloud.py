@@ -3,8 +3,9 @@
 Ten thousand points must move every row within the redraw budget, so the cloud is not a scatter
 item of ten thousand symbols: ``CloudPoints`` paints them itself, as one image made with numpy
 (a small square per digit in its class's colour, a cross when the network misreads it), redrawn
-only when the points or the view's transform change. On top: the nearest neighbours as rings, the
-current digit's path over rows 1..t and its current point, large and labelled.
+only when the points or the view's transform change. On top, ``Trail`` paints the nearest
+neighbours as rings and the current digit's path over rows 1..t with its current point, large and
+labelled (a few dozen shapes: painted directly, cheaper than four pyqtgraph items).
 
 Hovering and clicking find the nearest digit within a few pixels (``point_at``); the panel decides
 what that means.
@@ -117,8 +118,93 @@ class CloudPoints(pg.GraphicsObject):
         self.renders += 1
 
 
+class Trail(pg.GraphicsObject):
+    """The current digit's path (rows 1..t), its current point and label, and the neighbour rings.
+
+    Marks have a fixed size on screen: the points are mapped to pixels and drawn there.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.path = np.zeros((0, 2))     # (t, 2) data coordinates; the last is the current point
+        self.rings = np.zeros((0, 2))    # (k, 2) the nearest digits' points
+        self.text = ""                   # the current point's label
+        self._bounds = QtCore.QRectF(0.0, 0.0, 1.0, 1.0)
+        self._line = pg.mkPen(PATH_COLOUR, width=2)
+        self._ring = pg.mkPen(PATH_COLOUR, width=2)
+        self._halo = pg.mkPen("w", width=2)
+        self._dot = pg.mkBrush(PATH_COLOUR)
+        self._now = pg.mkBrush(style.ACCENT)
+        self._label_brush = pg.mkBrush(255, 255, 255, 215)
+        self._label_pen = pg.mkPen(PATH_COLOUR)
+        self._font = style.small_font()
+        self._font.setPointSizeF(8.5)
+
+    def set_bounds(self, rect: QtCore.QRectF) -> None:
+        self.prepareGeometryChange()
+        self._bounds = QtCore.QRectF(rect)
+        self.update()
+
+    def set_path(self, path: np.ndarray | None, text: str = "") -> None:
+        self.path = np.zeros((0, 2)) if path is None else np.asarray(path, np.float64)
+        self.text = text if len(self.path) else ""
+        self.update()
+
+    def set_rings(self, points: np.ndarray | None) -> None:
+        self.rings = np.zeros((0, 2)) if points is None else np.asarray(points, np.float64)
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._bounds
+
+    def paint(self, painter: QtGui.QPainter, *_args) -> None:
+        if not len(self.path) and not len(self.rings):
+            return
+        transform = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        points = [QtCore.QPointF(x, y) for x, y in _to_pixels(transform, self.path)]
+        if len(points):
+            painter.setPen(self._line)
+            painter.drawPolyline(QtGui.QPolygonF(points))
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
+            painter.setBrush(self._dot)
+            for point in points[:-1]:   # small: no antialiasing needed
+                painter.drawRect(QtCore.QRectF(point.x() - 2.0, point.y() - 2.0, 4.0, 4.0))
+        # The few round marks that must look round: antialiased.
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.setPen(self._ring)
+        for x, y in _to_pixels(transform, self.rings):
+            painter.drawEllipse(QtCore.QPointF(x, y), 6.5, 6.5)
+        if len(points):
+            painter.setPen(self._halo)
+            painter.setBrush(self._now)
+            painter.drawEllipse(points[-1], 8.0, 8.0)
+            if self.text:
+                self._label(painter, points[-1])
+        painter.restore()
+
+    def _label(self, painter: QtGui.QPainter, at: QtCore.QPointF) -> None:
+        painter.setFont(self._font)
+        box = painter.fontMetrics().boundingRect(self.text).adjusted(-4, -2, 4, 2)
+        box.moveBottomLeft(QtCore.QPoint(int(at.x()) + 11, int(at.y()) - 7))
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(self._label_brush)
+        painter.drawRect(box)
+        painter.setPen(self._label_pen)
+        painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, self.text)
+
+
+def _to_pixels(transform: QtGui.QTransform, points: np.ndarray) -> np.ndarray:
+    """(n, 2) data coordinates to device pixels under ``transform`` (no rotation in plots)."""
+    x, y = points[:, 0], points[:, 1]
+    return np.column_stack((transform.m11() * x + transform.m21() * y + transform.dx(),
+                            transform.m12() * x + transform.m22() * y + transform.dy()))
+
+
 class CloudView(pg.GraphicsLayoutWidget):
-    """The plot: the cloud, neighbour rings, the path and the current point; hover and click signals."""
+    """The plot: the cloud and, over it, the trail; hover and click signals."""
 
     hovered = QtCore.pyqtSignal(int)    # the digit under the pointer, or -1
     clicked = QtCore.pyqtSignal(int)    # a digit clicked
@@ -134,24 +220,9 @@ class CloudView(pg.GraphicsLayoutWidget):
         self.plot.disableAutoRange()
         self.points = CloudPoints()
         self.plot.addItem(self.points)
-        self.rings = pg.ScatterPlotItem(size=13, symbol="o", pen=pg.mkPen(PATH_COLOUR, width=2),
-                                        brush=None, pxMode=True)
-        self.rings.setZValue(5)
-        self.plot.addItem(self.rings)
-        self.path = pg.PlotCurveItem(pen=pg.mkPen(PATH_COLOUR, width=2))
-        self.path.setZValue(6)
-        self.plot.addItem(self.path)
-        self.path_dots = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(PATH_COLOUR), pxMode=True)
-        self.path_dots.setZValue(6)
-        self.plot.addItem(self.path_dots)
-        self.current = pg.ScatterPlotItem(size=17, pen=pg.mkPen("w", width=2),
-                                          brush=pg.mkBrush(style.ACCENT), pxMode=True)
-        self.current.setZValue(7)
-        self.plot.addItem(self.current)
-        self.label = pg.TextItem(color=PATH_COLOUR, fill=pg.mkBrush(255, 255, 255, 210),
-                                 anchor=(-0.08, 1.1))
-        self.label.setZValue(8)
-        self.plot.addItem(self.label)
+        self.trail = Trail()
+        self.trail.setZValue(5)
+        self.plot.addItem(self.trail)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         style.settle_scene(self)
@@ -160,32 +231,21 @@ class CloudView(pg.GraphicsLayoutWidget):
     def set_frame(self, x_range: tuple[float, float], y_range: tuple[float, float],
                   x_title: str, y_title: str) -> None:
         """Fix the plot's range (the same at every row, so movement is the digits' own) and titles."""
-        self.plot.setRange(xRange=x_range, yRange=y_range, padding=0.03)
+        self.plot.setRange(xRange=x_range, yRange=y_range, padding=0.02)
         # A little wider than the range shown (the view box clips its children to its own area).
         width, height = x_range[1] - x_range[0], y_range[1] - y_range[0]
-        self.points.set_bounds(QtCore.QRectF(x_range[0] - 0.1 * width, y_range[0] - 0.1 * height,
-                                             1.2 * width, 1.2 * height))
+        bounds = QtCore.QRectF(x_range[0] - 0.1 * width, y_range[0] - 0.1 * height, 1.2 * width, 1.2 * height)
+        self.points.set_bounds(bounds)
+        self.trail.set_bounds(bounds)
         self.plot.setLabel("bottom", x_title)
         self.plot.setLabel("left", y_title)
 
     def show_path(self, path: np.ndarray | None, text: str = "") -> None:
         """The current digit's points for rows 1..t ((t, 2)); the last one is the current point."""
-        if path is None or len(path) == 0:
-            self.path.setData([], [])
-            self.path_dots.setData([], [])
-            self.current.setData([], [])
-            self.label.setText("")
-            self.label.setVisible(False)
-            return
-        self.path.setData(path[:, 0], path[:, 1])
-        self.path_dots.setData(pos=path)
-        self.current.setData(pos=path[-1:])
-        self.label.setText(text)
-        self.label.setPos(float(path[-1, 0]), float(path[-1, 1]))
-        self.label.setVisible(True)
+        self.trail.set_path(path, text)
 
     def show_rings(self, positions: np.ndarray | None) -> None:
-        self.rings.setData(pos=np.zeros((0, 2)) if positions is None else positions)
+        self.trail.set_rings(positions)
 
     # --- the pointer ----------------------------------------------------------------------------
     def point_at(self, scene_pos: QtCore.QPointF) -> int | None:

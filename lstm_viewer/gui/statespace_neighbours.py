@@ -9,7 +9,8 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from .statespace_cloud import CLASS_COLOURS
 
-THUMB = 44   # pixels
+THUMB = 44          # pixels
+ICONS_KEPT = 512    # thumbnails kept for reuse (about 8 kB each)
 
 
 def as_unit_image(image: np.ndarray) -> np.ndarray:
@@ -41,6 +42,8 @@ class NeighbourStrip(QtWidgets.QWidget):
         layout.setSpacing(2)
         self.buttons: list[QtWidgets.QToolButton] = []
         self._shown: list[tuple[int, str, str] | None] = [None] * count   # per button: what it shows
+        self._icons: dict[int, QtGui.QIcon] = {}
+        self._icons_for: np.ndarray | None = None
         for k in range(count):
             button = QtWidgets.QToolButton()
             button.setObjectName(f"neighbourButton{k}")
@@ -73,7 +76,7 @@ class NeighbourStrip(QtWidgets.QWidget):
             if self._shown[k] == (index, text, where):
                 continue   # stepping often keeps a neighbour: no new picture, no repaint
             if self._shown[k] is None or self._shown[k][0] != index:
-                button.setIcon(QtGui.QIcon(thumbnail(images[index])))
+                button.setIcon(self._icon(images, index))
                 palette = button.palette()
                 palette.setColor(QtGui.QPalette.ColorRole.ButtonText, QtGui.QColor(CLASS_COLOURS[label]))
                 button.setPalette(palette)
@@ -84,6 +87,17 @@ class NeighbourStrip(QtWidgets.QWidget):
                               f"Click to load it.")
             button.setEnabled(True)
             self._shown[k] = (index, text, where)
+
+    def _icon(self, images: np.ndarray, index: int) -> QtGui.QIcon:
+        """Thumbnails are kept (a few hundred): stepping back and forth meets the same digits."""
+        if self._icons_for is not images:
+            self._icons, self._icons_for = {}, images
+        icon = self._icons.get(index)
+        if icon is None:
+            if len(self._icons) >= ICONS_KEPT:
+                self._icons.clear()
+            icon = self._icons[index] = QtGui.QIcon(thumbnail(images[index]))
+        return icon
 
     def clear(self) -> None:
         self.show_digits(np.zeros(0, int), np.zeros(0), np.zeros((0, 28, 28)), np.zeros(0, int),

@@ -7,9 +7,11 @@ unit is clicked and makes a test digit current through ``show_input`` when one i
 
 The pass over the test digits (``statespace_build.prepare``) runs in the job runner under the key
 "statespace", with progress, ETA and Cancel; it starts the first time the panel is shown, never
-at launch, and the disk cache makes the next launch quick. Each trace's neighbours for all 28 rows
-are found in a second job ("statespace neighbours", the current row first), so stepping only looks
-them up. A hidden panel does no work and catches up when shown.
+at launch, and the disk cache makes the next launch quick. Two more jobs keep stepping cheap: each
+(layer, row)'s cloud and class means are computed once ("statespace views", the row on screen
+first), and each trace's neighbours for all 28 rows ("statespace neighbours", the current row
+first); a new row then only looks numbers up and repaints. A hidden panel starts no work and
+catches up when shown.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from ..core.network import ROWS, Trace
 from ..statespace import Digits
 from .help_note import help_note
 from .jobs import JobRunner
-from .statespace_build import Eta, Prepared, Progress, describe_seconds, prepare
+from .statespace_build import Eta, Prepared, Progress, describe_seconds, prepare, row_views, union
 from .statespace_cloud import CLASS_COLOURS, CloudView
 from .statespace_neighbours import NeighbourStrip, as_unit_image, thumbnail
 from .statespace_selectivity import SelectivityView
@@ -74,6 +76,9 @@ class StateSpacePanel(QtWidgets.QWidget):
         self._path: np.ndarray | None = None         # (28, 2) the trace's projection on this layer
         self._neighbours_for: tuple[Trace, int] | None = None
         self._neighbours: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._views: set[tuple[int, int]] = set()      # (layer, row) whose cloud and means are computed
+        self._views_first: tuple[int, int] | None = None   # what the running views job does first
+        self._frames: list = []                       # per layer: the plot's range (may grow once)
         self._loaded: tuple[int, np.ndarray] | None = None   # the test digit last loaded from here
         self.shown_neighbours: tuple[np.ndarray, np.ndarray] | None = None   # (indices, distances)
         self.hovered_index: int | None = None
@@ -160,6 +165,11 @@ class StateSpacePanel(QtWidgets.QWidget):
     def layer(self) -> int:
         return max(0, self.layer_combo.currentIndex())
 
+    def showing_row(self) -> bool:
+        """True when the cloud and class means on screen are those of the current layer and row."""
+        return (self.prepared is not None and self.prepared.network is self.state.network
+                and not self._stale and (self.layer(), self.state.row) in self._views)
+
     def _on_network(self, *_args) -> None:
         self.prepared = None        # the old model's space: its memory goes back now
         self._path_for = self._neighbours_for = None
@@ -169,8 +179,9 @@ class StateSpacePanel(QtWidgets.QWidget):
         if self.isVisible():
             self.refresh()          # a new build supersedes the old one
         else:
-            for job in self.runner.jobs("statespace"):
-                job.cancel()        # no work for a model nobody is looking at
+            for key in ("statespace", "statespace views", "statespace neighbours"):
+                for job in self.runner.jobs(key):
+                    job.cancel()    # no work for a model nobody is looking at
             self.status = "idle"
             self._show_status()
 
@@ -246,6 +257,8 @@ class StateSpacePanel(QtWidgets.QWidget):
         space = prepared.space
         self.cloud.points.set_digits(space.labels, space.predictions != space.labels)
         self._path_for = self._neighbours_for = None
+        self._views, self._views_first = set(), None
+        self._frames = list(prepared.frames)
         self._show_status()
         self._show_hover(None)
         self._refresh_if_visible()
@@ -278,11 +291,16 @@ class StateSpacePanel(QtWidgets.QWidget):
                         f"through the model ({progress.done:,} done{', ' + left if left else ''}). "
                         f"The rest of the window keeps working.")
             else:
-                text = "Waiting for the views: projecting every row's states onto the principal axes…"
+                text = (f"Waiting for the axes: fitting each layer's plot to its states "
+                        f"(layer {progress.done + 1} of {progress.total})…")
         elif self.status == "cancelled":
             text = "Stopped. The cloud needs every test digit's state: Build runs them again."
         elif self.status == "failed":
             text = f"Could not build the state space: {getattr(self, '_failure', '')}"
+        elif self.status == "ready" and self.prepared is not None \
+                and (self.layer(), self.state.row) not in self._views:
+            text = (f"Waiting for row {self.state.row + 1}: projecting every test digit's state onto "
+                    f"layer {self.layer() + 1}'s axes…")
         elif self.status == "ready" and self.prepared is not None:
             space, digits = self.prepared.space, self.prepared.digits
             right = float(np.mean(space.predictions == space.labels))
@@ -311,24 +329,67 @@ class StateSpacePanel(QtWidgets.QWidget):
         space = prepared.space
         if not _same(self._path_for, (trace, layer)):
             self._new_path(trace, layer)
-        points = space.cloud(layer, row)
-        self.cloud.points.set_positions(points)
         if self._path is None:
             self.cloud.show_path(None)
         else:
             read = int(np.argmax(trace.probs[row]))
             self.cloud.show_path(self._path[:row + 1], f"row {row + 1} · reads {read}")
+        ready = (layer, row) in self._views
+        points = space.cloud(layer, row) if ready else None
+        self.cloud.points.set_positions(np.zeros((0, 2), np.float32) if points is None else points)
         self._show_neighbours(points)
-        self.selectivity.show_means(space.selectivity(layer, row), prepared.limits[layer],
-                                    f"<b>Class selectivity</b> after row {row + 1}: each class's mean h")
-        self.selectivity.show_selection(self._selected_unit())
+        if ready:
+            self.selectivity.show_means(space.selectivity(layer, row), prepared.limits[layer],
+                                        f"<b>Class selectivity</b> after row {row + 1}: each class's mean h")
+            self.selectivity.show_selection(self._selected_unit())
+        else:
+            self.selectivity.clear(f"<b>Class selectivity</b>: working out row {row + 1}…")
+            self._start_views()
+        self._show_status()
+
+    def _start_views(self) -> None:
+        """Compute the clouds and class means not yet computed, the row on screen first."""
+        first = (self.layer(), self.state.row)
+        if first == self._views_first and self.runner.jobs("statespace views"):
+            return   # already on it
+        prepared, layers = self.prepared, self.prepared.space.layers
+        order = [first] + [(first[0], r) for r in range(ROWS) if r != first[1]] + [
+            (layer, r) for layer in range(layers) if layer != first[0] for r in range(ROWS)]
+        order = [pair for pair in order if pair not in self._views]
+        self._views_first = first
+        space = prepared.space
+
+        def work():
+            yield from row_views(space, order)
+
+        self.runner.run(work, key="statespace views",
+                        on_progress=lambda pair, p=prepared: self._on_view_ready(p, pair))
+
+    def _on_view_ready(self, prepared: Prepared, pair: tuple[int, int]) -> None:
+        if prepared is not self.prepared:
+            return
+        self._views.add(pair)
+        layer = pair[0]
+        if all((layer, r) in self._views for r in range(ROWS)):
+            # Every row of this layer is known: grow its frame if the sample's margin fell short.
+            grown = self._frames[layer]
+            for r in range(ROWS):
+                grown = union(grown, prepared.space.cloud(layer, r))
+            if grown != self._frames[layer]:
+                self._frames[layer] = grown
+                if layer == self.layer():
+                    self._path_for = None   # the frame is set with the path
+                    self._refresh_if_visible()
+                    return
+        if pair == (self.layer(), self.state.row):
+            self._refresh_if_visible()
 
     def _new_path(self, trace: Trace | None, layer: int) -> None:
         """A new digit or layer: its path, the plot's frame, and a neighbour search."""
         prepared = self.prepared
         self._path_for = (trace, layer)
         self._path = None if trace is None else prepared.space.project(trace, layer)
-        x0, x1, y0, y1 = prepared.frames[layer]
+        x0, x1, y0, y1 = self._frames[layer]
         if self._path is not None:   # a drawn digit may leave the test digits' cloud: keep it in view
             (px0, py0), (px1, py1) = self._path.min(axis=0), self._path.max(axis=0)
             x0, x1, y0, y1 = min(x0, px0), max(x1, px1), min(y0, py0), max(y1, py1)
@@ -368,9 +429,11 @@ class StateSpacePanel(QtWidgets.QWidget):
         row, indices, distances = found
         self._neighbours[row] = (indices, distances)
         if row == self.state.row and self.isVisible():
-            self._show_neighbours(self.prepared.space.cloud(self.layer(), row))
+            ready = (self.layer(), row) in self._views
+            self._show_neighbours(self.prepared.space.cloud(self.layer(), row) if ready else None)
 
-    def _show_neighbours(self, points: np.ndarray) -> None:
+    def _show_neighbours(self, points: np.ndarray | None) -> None:
+        """The strip, and rings in the cloud when its ``points`` at this row are known."""
         row, layer, space = self.state.row, self.layer(), self.prepared.space
         found = self._neighbours.get(row) if _same(self._neighbours_for, self._path_for) else None
         if self.state.trace is None:
@@ -387,7 +450,7 @@ class StateSpacePanel(QtWidgets.QWidget):
             self.strip.clear()
             return
         indices, distances = found
-        self.cloud.show_rings(points[indices])
+        self.cloud.show_rings(None if points is None else points[indices])
         self.strip.show_digits(indices, distances, space.images, space.labels, space.predictions,
                                f"h at row {row + 1} of layer {layer + 1}")
 

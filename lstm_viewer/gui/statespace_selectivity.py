@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..core.network import CLASSES
 from . import style
@@ -44,8 +44,6 @@ class SelectivityView(QtWidgets.QWidget):
         self.setObjectName("selectivityView")
         self.means: np.ndarray | None = None        # (10, units) shown, in model order
         self.order: np.ndarray | None = None        # the unit shown in each column
-        self.preferred: np.ndarray | None = None
-        self.selectivity: np.ndarray | None = None
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QtWidgets.QHBoxLayout()
@@ -73,6 +71,9 @@ class SelectivityView(QtWidgets.QWidget):
         self.heat = style.heatmap(self.plot, style.DIVERGING, (-1.0, 1.0))
         self.bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0), "mean h")
         self.plots.addItem(self.bar)
+        self.groups = GroupMarks()
+        self.groups.setZValue(4)
+        self.plot.addItem(self.groups)
         self.mark = QtWidgets.QGraphicsRectItem(0, 0, 1, CLASSES)
         self.mark.setPen(pg.mkPen(style.ACCENT, width=2, cosmetic=True))
         self.mark.setZValue(5)
@@ -87,32 +88,58 @@ class SelectivityView(QtWidgets.QWidget):
         self.plots.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plots.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._limit = None
-        self._ticks = None
+        self._layout = None
+        self._ranked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._selected: int | None = None
 
     def by_preference(self) -> bool:
         return self.order_combo.currentIndex() == 1
 
+    @property
+    def preferred(self) -> np.ndarray | None:
+        """Each unit's preferred class at the row shown (worked out when first asked)."""
+        return None if self.means is None else self._ranking()[1]
+
+    @property
+    def selectivity(self) -> np.ndarray | None:
+        return None if self.means is None else self._ranking()[2]
+
+    def _ranking(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._ranked is None:
+            self._ranked = preferred_order(self.means)
+        return self._ranked
+
     def show_means(self, means: np.ndarray, limit: float, title: str) -> None:
         """Class means (10, units) at the current row, coloured on [-limit, limit]."""
-        self.means = means
-        self.order, self.preferred, self.selectivity = preferred_order(means)
-        if not self.by_preference():
-            self.order = np.arange(means.shape[1])
-        self.heat.setImage(np.ascontiguousarray(means[:, self.order], np.float32), autoLevels=False)
+        self.means, self._ranked = means, None
         units = means.shape[1]
-        self.plot.setRange(xRange=(0, units), yRange=(0, CLASSES), padding=0)
+        grouped = self.by_preference()
+        self.order = self._ranking()[0] if grouped else np.arange(units)
+        self.heat.setImage(np.ascontiguousarray(means[:, self.order], np.float32), autoLevels=False)
+        self.groups.set_groups(self._ranking()[1][self.order] if grouped else None)
+        if (units, grouped) != self._layout:
+            self._layout = (units, grouped)
+            self._lay_out(units, grouped)
         if limit != self._limit:
             self._limit = limit
             self.heat.setLevels((-limit, limit))
             self.bar.setLevels((-limit, limit))
-        self._set_ticks()
         self.title.setText(title)
         self.show_selection(self._selected)
 
+    def _lay_out(self, units: int, grouped: bool) -> None:
+        """Range, ticks and titles: set when the units or the order change, not every row (a new
+        axis costs a repaint of its text)."""
+        # Grouped: one more band under the classes, where each group is labelled with its class.
+        self.plot.setRange(xRange=(0, units), yRange=(0, CLASSES + (1 if grouped else 0)), padding=0)
+        axis = self.plot.getAxis("bottom")
+        axis.setTicks([[]] if grouped else [_unit_ticks(units)])
+        self.plot.setLabel("bottom", "units, grouped by the class they prefer" if grouped else "unit")
+
     def clear(self, title: str) -> None:
-        self.means = self.order = self.preferred = self.selectivity = None
+        self.means = self.order = self._ranked = None
         self.heat.setImage(np.full((CLASSES, 1), np.nan, np.float32), autoLevels=False)
+        self.groups.set_groups(None)
         self.mark.setVisible(False)
         self.title.setText(title)
 
@@ -141,20 +168,6 @@ class SelectivityView(QtWidgets.QWidget):
         column = int(np.flatnonzero(self.order == unit)[0])
         return self.plot.vb.mapViewToScene(QtCore.QPointF(column + 0.5, CLASSES / 2))
 
-    def _set_ticks(self) -> None:
-        if self.by_preference():
-            # One tick per group, in its middle: the class those units prefer.
-            groups = self.preferred[self.order]
-            ticks = [(float(np.mean(np.flatnonzero(groups == k))) + 0.5, str(k))
-                     for k in range(CLASSES) if np.any(groups == k)]
-            wanted = ([ticks], "units, grouped by the class they prefer")
-        else:
-            wanted = ([_unit_ticks(len(self.order))], "unit")
-        if wanted != self._ticks:   # only when they change: a new axis costs a repaint of its text
-            self._ticks = wanted
-            self.plot.getAxis("bottom").setTicks(wanted[0])
-            self.plot.setLabel("bottom", wanted[1])
-
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         unit = self.unit_at(scene_pos)
         if unit is None:
@@ -169,6 +182,48 @@ class SelectivityView(QtWidgets.QWidget):
         unit = self.unit_at(event.scenePos())
         if unit is not None:
             self.unitClicked.emit(unit)
+
+
+class GroupMarks(pg.GraphicsObject):
+    """Grouped by preferred class: a line between groups and each group's class beneath it.
+
+    Painted directly (a few lines and digits): cheaper than new axis ticks at every row.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: np.ndarray | None = None    # the preferred class of each column
+        self._font = style.small_font()
+
+    def set_groups(self, groups: np.ndarray | None) -> None:
+        self.prepareGeometryChange()
+        self.groups = groups
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        columns = 1 if self.groups is None else len(self.groups)
+        return QtCore.QRectF(0.0, 0.0, float(columns), CLASSES + 1.0)
+
+    def paint(self, painter: QtGui.QPainter, *_args) -> None:
+        if self.groups is None or not len(self.groups):
+            return
+        transform = painter.transform()
+        starts = np.flatnonzero(np.diff(self.groups)) + 1
+        edges = np.concatenate(([0], starts, [len(self.groups)]))
+        x = transform.m11() * edges + transform.dx()
+        top, bottom = transform.m22() * 0 + transform.dy(), transform.m22() * CLASSES + transform.dy()
+        label = transform.m22() * (CLASSES + 0.5) + transform.dy()
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(pg.mkPen("#333333", width=1))
+        for edge in x[1:-1]:
+            painter.drawLine(QtCore.QPointF(edge, top), QtCore.QPointF(edge, bottom))
+        painter.setFont(self._font)
+        for k in range(len(edges) - 1):
+            if x[k + 1] - x[k] >= 7:   # room for a digit
+                box = QtCore.QRectF(x[k], label - 8, x[k + 1] - x[k], 16)
+                painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, str(self.groups[edges[k]]))
+        painter.restore()
 
 
 def _unit_ticks(units: int) -> list[tuple[float, str]]:
