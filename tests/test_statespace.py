@@ -12,9 +12,11 @@ from lstm_viewer.core.network import LstmWeights, Network
 from lstm_viewer.statespace import (Cancelled, StateSpace, cache_dir, default_digits,
                                     offline_test_digits)
 from lstm_viewer.statespace import cache as disk
+from lstm_viewer.statespace import storage
+from lstm_viewer.statespace.batched import hidden_states
 
 DIGITS = 300
-STORAGE = 2.0 ** -10   # float16's relative rounding: |h| <= 1, so at most 2^-11 off, plus float32 noise
+STORAGE = storage.MAX_ERROR + 1e-5   # stored states: the 16-bit code's rounding, plus float32's noise
 
 
 def random_network(layers=2, units=16, seed=0) -> Network:
@@ -88,9 +90,31 @@ def test_every_state_matches_the_float64_lstm(space, reference):
     for layer in range(space.layers):
         for row in range(28):
             h = space.hidden(layer, row)
-            assert h.dtype == np.float16 and h.flags.c_contiguous and h.shape == (DIGITS, 16)
-            np.testing.assert_allclose(h, states[layer, row], atol=STORAGE)
+            assert h.dtype == np.float32 and h.shape == (DIGITS, 16)
+            np.testing.assert_allclose(h, states[layer, row], rtol=0, atol=STORAGE)
     np.testing.assert_array_equal(space.predictions, probs.argmax(axis=1))
+
+
+def test_digits_inked_from_the_first_row_and_empty_digits(network, digits):
+    """The loop starts at each chunk's first inked row: check the ends of that range too."""
+    images = digits[0][:40].copy()
+    images[0] = 0                       # empty: every row is the empty digit's
+    images[1, 0, 10:14] = 200           # ink in row 0: nothing to skip
+    images[2, 27, 3] = 90               # ink only in the last row
+    states, probs = reference_states(network, images)
+    for chunk in (1, 3, 256):           # chunks of one digit, of a few, of all
+        out = np.empty((2, 28, len(images), 16), storage.DTYPE)
+        result = hidden_states(network, images, out, chunk=chunk, threads=2)
+        np.testing.assert_allclose(storage.decode(out), states, rtol=0, atol=STORAGE)
+        np.testing.assert_array_equal(result.predictions, probs.argmax(axis=1))
+
+
+def test_the_stored_codes_are_within_half_a_step():
+    h = np.array([-1.0, -0.99999, -0.5, -1e-7, 0.0, 3e-6, 0.25, 0.123456, 1.0], np.float32)
+    codes = np.empty(h.shape, storage.DTYPE)
+    codes[:] = storage.encode(h, np.empty_like(h))
+    assert codes[0] == -32767 and codes[-1] == 32767 and codes[4] == 0
+    assert np.max(np.abs(storage.decode(codes) - h)) <= storage.MAX_ERROR
 
 
 def test_axes_are_the_principal_components_of_the_pooled_states(space, reference):
@@ -156,7 +180,7 @@ def test_neighbours_are_the_nearest_states_in_the_full_space(space, network, ref
         # differently from float64, so compare distances, not the order of equals).
         np.testing.assert_allclose(distances, np.sort(stored)[:8], rtol=1e-5, atol=1e-6)
         assert np.all(np.diff(distances) >= 0)
-        # The float64 LSTM's states give the same distances to within float16's rounding.
+        # The float64 LSTM's states give the same distances to within the storage's rounding.
         np.testing.assert_allclose(distances, np.sort(exact)[:8], atol=4 * STORAGE * 4)
         assert indices[0] == 3                      # the digit itself, at a rounding's distance
         assert distances[0] < 4 * STORAGE * 4
@@ -250,8 +274,8 @@ def test_the_second_build_loads_from_the_cache_without_computing(network, digits
                               should_stop=lambda: pytest.fail("a cached build asks nothing"))
     assert second.from_cache and second_progress.calls == []
     _same(first, second)
-    assert isinstance(second.hidden(0, 0).base, np.memmap) or isinstance(second.hidden(0, 0), np.memmap)
-    assert not second.hidden(0, 0).flags.writeable
+    # Memory-mapped, read-only: a loaded space costs memory only for the rows looked at.
+    assert isinstance(second._states, np.memmap) and not second._states.flags.writeable
     uncached = StateSpace.build(network, *digits, cache=False)
     _same(uncached, second)
 
@@ -263,7 +287,7 @@ def _umask() -> int:
 
 
 @pytest.mark.parametrize("damage", ["truncate states", "garbage meta", "empty meta", "foreign meta",
-                                    "no states", "wrong shape"])
+                                    "no states", "wrong shape", "wrong type"])
 def test_a_damaged_cache_is_rebuilt_not_a_crash(network, digits, private_cache, damage):
     first = StateSpace.build(network, *digits)
     states_path = private_cache / f"statespace-{first.key}.npy"
@@ -282,7 +306,9 @@ def test_a_damaged_cache_is_rebuilt_not_a_crash(network, digits, private_cache, 
     elif damage == "no states":
         states_path.unlink()
     elif damage == "wrong shape":
-        np.save(states_path, np.zeros((2, 28, 5, 16), np.float16))
+        np.save(states_path, np.zeros((2, 28, 5, 16), storage.DTYPE))
+    elif damage == "wrong type":
+        np.save(states_path, np.zeros((2, 28, DIGITS, 16), np.float16))
     progress = Counter()
     rebuilt = StateSpace.build(network, *digits, progress=progress)
     assert progress.calls and not rebuilt.from_cache

@@ -8,8 +8,8 @@
     space.neighbours(trace, layer, row, k=8)      # nearest digits in the full space
 
 numpy only (on the core): ``pca`` (axes from moments merged chunk by chunk), ``batched`` (the
-threaded pass into float16), ``cache`` (the user's cache folder), ``digits`` (which digits),
-``space`` (``StateSpace`` and its queries).
+threaded pass), ``storage`` (h as 16-bit codes), ``cache`` (the user's cache folder), ``digits``
+(which digits), ``space`` (``StateSpace`` and its queries).
 """
 from __future__ import annotations
 

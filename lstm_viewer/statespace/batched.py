@@ -1,23 +1,34 @@
-"""The batched pass: every digit's h at every row of every layer, on all cores, into a float16 array.
+"""The batched pass: every digit's h at every row of every layer, on all cores, into a 16-bit array.
 
-The digits are cut into chunks that worker threads run through the network with the core's own
-layer loop (``core.network._run_layer``, the arithmetic ``Network.trace`` uses). numpy releases the
-GIL inside matrix products and ufuncs, so two threads keep two cores busy even though each step's
-elementwise work is single-threaded. Each chunk writes its states straight into the caller's
-``(layers, 28, n, units)`` float16 array (every ``(layer, row)`` slice contiguous) and returns the
-chunk's predictions and per-layer moments for the principal axes: nothing else of the array's size is
-ever held.
+The digits are cut into chunks that worker threads run through the network. numpy releases the GIL
+inside matrix products and ufuncs, so two threads keep two cores busy even though each step's
+elementwise work is single-threaded. Each step is the trace's arithmetic: the weights of
+``LstmWeights.scaled()`` and the core's ``cell_step``; only the product is arranged for a batch:
+
+- ``z = [x_t, h_{t-1}] @ [W; U] + b``: one product per step on the stacked weights, so no
+  (rows × digits × 4u) array of input projections is ever held (it was the largest thing here).
+- Rows above a digit's first ink give every digit the same state (the network has read only zeros),
+  so those rows are the empty digit's trace (``Network._blank_start``) and the loop starts at the
+  first inked row. Digits are sorted by that row before they are cut into chunks, so each chunk skips
+  nearly as much as each of its digits could (MNIST: 4.8 of 28 rows on average).
+- Arrays are time-major (row, digit, unit): a row's states are one contiguous block.
+
+Each chunk writes its states into the caller's ``(layers, 28, n, units)`` array (``storage``'s
+int16 codes; every ``(layer, row)`` slice contiguous) and returns its predictions and per-layer
+moments for the principal axes: nothing else of the array's size is ever held.
 """
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from ..core.network import Network, _run_layer, _softmax
+from ..core.network import Network, Trace, _softmax, cell_step
+from . import storage
 from .pca import Moments
 
 CHUNK = 256   # digits per task: large enough for efficient products, small enough to stay lean
@@ -31,6 +42,14 @@ class Cancelled(Exception):
 class PassResult:
     predictions: np.ndarray      # (n,) the final argmax
     moments: list[Moments]       # one per layer, h pooled over all rows and digits
+
+
+@dataclass(frozen=True)
+class _Layer:
+    stacked: np.ndarray   # [W; U] (inputs + u, 4u), i/f/o columns halved as in ``scaled()``
+    bias: np.ndarray      # (4u,)
+    inputs: int
+    units: int
 
 
 def default_threads() -> int:
@@ -53,52 +72,96 @@ def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
     finish and ``Cancelled`` is raised: the pass stops within one batch.
     """
     n = len(images)
-    spans = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
+    first_ink = _first_inked_rows(images)
+    order = np.argsort(first_ink, kind="stable")
+    chunks = [np.sort(order[lo:lo + chunk]) for lo in range(0, n, chunk)]
+    layers = [_Layer(np.concatenate(w.scaled()[:2]), w.scaled()[2], w.kernel.shape[0], w.units)
+              for w in network.layers]
+    blank = network._blank_start()
     threads = threads or default_threads()
     finished: dict[int, tuple[np.ndarray, list[Moments]]] = {}
     predictions = np.empty(n, dtype=np.int64)
     moments = [Moments.empty(u) for u in network.units]
     merged = done = 0
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="statespace") as pool:
+    with _single_threaded_blas, \
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="statespace") as pool:
         running: dict[Future, int] = {}
         submitted = 0
-        while merged < len(spans):
-            while submitted < len(spans) and len(running) < threads:
+        while merged < len(chunks):
+            while submitted < len(chunks) and len(running) < threads:
                 if should_stop is not None and should_stop():
                     wait(running)
                     raise Cancelled("the state-space build was cancelled")
-                lo, hi = spans[submitted]
-                running[pool.submit(_run_chunk, network, images, lo, hi, out)] = submitted
+                digits = chunks[submitted]
+                start = int(first_ink[digits].min())
+                running[pool.submit(_run_chunk, network, layers, images, digits, start, blank, out)] = submitted
                 submitted += 1
             ready, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(ready, key=running.get):
                 index = running.pop(future)
                 finished[index] = future.result()   # a worker's exception is raised here
-                lo, hi = spans[index]
-                done += hi - lo
+                done += len(chunks[index])
                 if progress is not None:
                     progress(done, n)
             # Merge in chunk order, whichever thread finished first: the same axes every time.
             while merged in finished:
                 chunk_predictions, chunk_moments = finished.pop(merged)
-                lo, hi = spans[merged]
-                predictions[lo:hi] = chunk_predictions
+                predictions[chunks[merged]] = chunk_predictions
                 moments = [total.merge(part) for total, part in zip(moments, chunk_moments)]
                 merged += 1
     return PassResult(predictions, moments)
 
 
-def _run_chunk(network: Network, images: np.ndarray, lo: int, hi: int,
-               out: np.ndarray) -> tuple[np.ndarray, list[Moments]]:
-    """Digits ``lo:hi`` through every layer; their h written into ``out[:, :, lo:hi]``."""
-    x = _as_inputs(images[lo:hi])
+def _run_chunk(network: Network, layers: list[_Layer], images: np.ndarray, digits: np.ndarray,
+               start: int, blank: Trace, out: np.ndarray) -> tuple[np.ndarray, list[Moments]]:
+    """The digits ``digits`` (indices, increasing) through every layer, into ``out[:, :, digits]``.
+
+    Their rows before ``start`` are all blank: those states are the empty digit's.
+    """
+    x = _as_inputs(images[digits]).transpose(1, 0, 2)    # (28, m, 28): time-major
     moments = []
-    for k, weights in enumerate(network.layers):
-        x = _run_layer(weights, x, record=False)         # (m, 28, u) float32
-        out[k, :, lo:hi] = x.transpose(1, 0, 2)          # rounded to float16 on the way in
-        moments.append(Moments.of(x.reshape(-1, x.shape[-1])))
-    probs = _softmax(x[:, -1] @ network.dense_kernel + network.dense_bias)
+    for k, layer in enumerate(layers):
+        x = _layer_states(layer, x, start, blank.c[k], blank.h[k])     # (28, m, u) float32
+        scratch = np.empty_like(x[0])
+        for row, h in enumerate(x):
+            out[k, row, digits] = storage.encode(h, scratch)
+        moments.append(Moments.of(x.reshape(-1, layer.units)))
+    probs = _softmax(x[-1] @ network.dense_kernel + network.dense_bias)
     return np.argmax(probs, axis=1), moments
+
+
+def _layer_states(layer: _Layer, x: np.ndarray, start: int, blank_c: np.ndarray,
+                  blank_h: np.ndarray) -> np.ndarray:
+    """One layer's h (steps, m, u) for inputs ``x`` (steps, m, inputs), time-major.
+
+    Rows before ``start`` are the empty digit's (``blank_c``, ``blank_h``: (steps, u)); the loop
+    starts from its state there.
+    """
+    steps, m, _ = x.shape
+    u = layer.units
+    h = np.empty((steps, m, u), dtype=np.float32)
+    h[:start] = blank_h[:start, None, :]
+    c = np.zeros((m, u), dtype=np.float32)
+    joined = np.zeros((m, layer.inputs + u), dtype=np.float32)   # [x_t, h_{t-1}]; h_{-1} = 0
+    if start:
+        c[:] = blank_c[start - 1]
+        joined[:, layer.inputs:] = blank_h[start - 1]
+    z = np.empty((m, 4, u), dtype=np.float32)
+    flat_z = z.reshape(m, 4 * u)
+    product = np.empty((m, u), dtype=np.float32)
+    for t in range(start, steps):
+        joined[:, :layer.inputs] = x[t]
+        np.matmul(joined, layer.stacked, out=flat_z)
+        flat_z += layer.bias
+        cell_step(z, c, z, c, h[t], product)             # gates over z; c updated in place
+        joined[:, layer.inputs:] = h[t]
+    return h
+
+
+def _first_inked_rows(images: np.ndarray) -> np.ndarray:
+    """(n,) each digit's first row with any ink (28 for an empty digit)."""
+    inked = images.any(axis=2)                           # (n, 28)
+    return np.where(inked.any(axis=1), inked.argmax(axis=1), images.shape[1])
 
 
 def _as_inputs(images: np.ndarray) -> np.ndarray:
@@ -106,3 +169,41 @@ def _as_inputs(images: np.ndarray) -> np.ndarray:
     if images.dtype == np.uint8:
         return images.astype(np.float32) / np.float32(255.0)
     return np.asarray(images, dtype=np.float32)
+
+
+class _SingleThreadedBlas:
+    """numpy's BLAS on one thread while any pass runs: the pass's own threads use the cores.
+
+    A threaded OpenBLAS inside each of our threads oversubscribes the cores, and its waiting
+    threads spin on the cores the other thread's elementwise work needs: measured on the 2-core VM
+    under load, a 512-digit pass took 35-50 s instead of 8-14 s. The app already runs numpy's BLAS
+    on one thread (``gui/blas.py``); for scripts and notebooks, ``threadpoolctl`` is used when it
+    is installed. Counted, so overlapping passes (a build started while a cancelled one finishes)
+    lift the limit only when the last one ends.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._limiter = None
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._running == 0:
+                try:
+                    from threadpoolctl import threadpool_limits
+                except ImportError:
+                    self._limiter = None
+                else:
+                    self._limiter = threadpool_limits(limits=1, user_api="blas")
+            self._running += 1
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._running -= 1
+            if self._running == 0 and self._limiter is not None:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_single_threaded_blas = _SingleThreadedBlas()

@@ -21,9 +21,10 @@ import numpy as np
 import platformdirs
 
 from ..core.network import CLASSES, Network
+from . import storage
 from .pca import Axes
 
-FORMAT = 1          # bump when the files' contents change meaning
+FORMAT = 2          # bump when the files' contents change meaning (2: int16 codes)
 KEEP = 3            # entries kept after a new one is written (most recently used first)
 STALE_SECONDS = 24 * 3600   # a temporary file this old was left by a crash
 
@@ -64,7 +65,7 @@ def load(key: str, shape: tuple[int, int, int, int], components: int
         states = np.load(states_path, mmap_mode="r", allow_pickle=False)
     except Exception:  # noqa: BLE001 - whatever is wrong with a cache file, it is rebuilt
         return None
-    valid = (states.shape == shape and states.dtype == np.float16 and states.flags.c_contiguous
+    valid = (states.shape == shape and states.dtype == storage.DTYPE and states.flags.c_contiguous
              and mean.shape == (layers, units) and comps.shape == (layers, components, units)
              and explained.shape == (layers, components) and predictions.shape == (n,)
              and predictions.dtype.kind in "iu" and np.all((predictions >= 0) & (predictions < CLASSES))

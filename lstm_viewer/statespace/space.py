@@ -13,6 +13,7 @@ import numpy as np
 from ..core.errors import UserError
 from ..core.network import CLASSES, COLUMNS, ROWS, Network, Trace
 from . import cache as disk
+from . import storage
 from .batched import hidden_states
 from .pca import Axes, principal_axes
 
@@ -29,7 +30,7 @@ class StateSpace:
 
     def __init__(self, states: np.ndarray, axes: list[Axes], images: np.ndarray, labels: np.ndarray,
                  predictions: np.ndarray, key: str, from_cache: bool) -> None:
-        self._states = states                 # (layers, 28, n, units) float16
+        self._states = states                 # (layers, 28, n, units) int16 codes (``storage``)
         self._axes = [_frozen_axes(a) for a in axes]
         self.images = images
         self.labels = _read_only(labels)
@@ -109,16 +110,18 @@ class StateSpace:
     # --- queries ---------------------------------------------------------------------------------
 
     def hidden(self, layer: int, row: int) -> np.ndarray:
-        """(n, units) float16, read-only: every digit's h at (layer, row), one contiguous block."""
-        return self._states[self._layer(layer), self._row(row)]
+        """(n, units) float32: every digit's h at (layer, row), as stored (within
+        ``storage.MAX_ERROR`` of the computed value); a new array each call."""
+        return storage.decode(self._states[self._layer(layer), self._row(row)])
 
     def cloud(self, layer: int, row: int) -> np.ndarray:
         """(n, 2) float32: every digit's h at (layer, row) on the first two axes (cached)."""
         key = (self._layer(layer), self._row(row))
         points = self._clouds.get(key)
         if points is None:
-            h = self.hidden(*key).astype(np.float32)
-            points = self._clouds[key] = _read_only((h - self.mean(layer)) @ self.components(layer)[:2].T)
+            h = self.hidden(*key)
+            h -= self.mean(layer)
+            points = self._clouds[key] = _read_only(h @ self.components(layer)[:2].T)
         return points
 
     def project(self, trace: Trace, layer: int) -> np.ndarray:
@@ -135,7 +138,7 @@ class StateSpace:
         With ``return_distances``, ``(indices, distances)``.
         """
         query = self._trace_h(trace, layer)[self._row(row)]
-        difference = self.hidden(layer, row).astype(np.float32)
+        difference = self.hidden(layer, row)
         difference -= query
         squared = np.einsum("ij,ij->i", difference, difference)
         if exclude is not None:
@@ -207,7 +210,7 @@ def _check_digits(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def _allocate(shape: tuple[int, ...]) -> np.ndarray:
     try:
-        return np.empty(shape, dtype=np.float16)
+        return np.empty(shape, dtype=storage.DTYPE)
     except MemoryError:
         size = np.prod(shape) * 2 / 1e6
         raise UserError(f"not enough memory for the state space ({size:.0f} MB for "
