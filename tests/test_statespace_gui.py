@@ -84,7 +84,8 @@ def built(qapp, digits):
 
 @pytest.fixture
 def ready(built, digits):
-    """The built window, reset: the panel in front, top layer, unit order, test digit 40, last row."""
+    """The built window, reset: the panel in front, top layer, units in their own order, test digit
+    40, last row."""
     window, panel, dock, loads = built
     window.state.selection = None
     window.show_panel(dock)

@@ -182,13 +182,20 @@ class Trail(pg.GraphicsObject):
             painter.setBrush(self._now)
             painter.drawEllipse(points[-1], 8.0, 8.0)
             if self.text:
-                self._label(painter, points[-1])
+                box = self.getViewBox()
+                area = transform.mapRect(box.viewRect()) if box is not None else QtCore.QRectF(points[-1], points[-1])
+                self._label(painter, points[-1], area)
         painter.restore()
 
-    def _label(self, painter: QtGui.QPainter, at: QtCore.QPointF) -> None:
+    def _label(self, painter: QtGui.QPainter, at: QtCore.QPointF, area: QtCore.QRectF) -> None:
+        """The label up and to the right of the current point; flipped to stay inside ``area``."""
         painter.setFont(self._font)
-        box = painter.fontMetrics().boundingRect(self.text).adjusted(-4, -2, 4, 2)
-        box.moveBottomLeft(QtCore.QPoint(int(at.x()) + 11, int(at.y()) - 7))
+        box = QtCore.QRectF(painter.fontMetrics().boundingRect(self.text).adjusted(-4, -2, 4, 2))
+        box.moveBottomLeft(QtCore.QPointF(at.x() + 11, at.y() - 7))
+        if box.right() > area.right():
+            box.moveRight(at.x() - 11)
+        if box.top() < area.top():
+            box.moveTop(at.y() + 7)
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         painter.setBrush(self._label_brush)
         painter.drawRect(box)

@@ -139,8 +139,7 @@ class StateSpacePanel(QtWidgets.QWidget):
         card = QtWidgets.QHBoxLayout()
         self.hover_image = QtWidgets.QLabel()
         self.hover_image.setObjectName("stateSpaceHoverImage")
-        self.hover_image.setFixedSize(44, 44)
-        self.hover_image.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.hover_image.setFixedSize(44, 44)   # empty until a dot is pointed at
         card.addWidget(self.hover_image)
         self.hover_text = QtWidgets.QLabel()
         self.hover_text.setObjectName("stateSpaceHoverText")

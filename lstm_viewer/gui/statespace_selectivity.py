@@ -54,6 +54,7 @@ class SelectivityView(QtWidgets.QWidget):
         self.order_combo = QtWidgets.QComboBox()
         self.order_combo.setObjectName("selectivityOrderCombo")
         self.order_combo.addItems(ORDERS)
+        self.order_combo.setCurrentIndex(1)   # grouped: which units care about which class, at a glance
         self.order_combo.setToolTip("Units in their own order, or grouped by the class they respond to "
                                     "most (most selective first)")
         top.addWidget(self.order_combo)
