@@ -160,8 +160,8 @@ class StateSpace:
         key = (self._layer(layer), self._row(row))
         means = self._selectivity.get(key)
         if means is None:
-            one_hot = (self.labels[None, :] == np.arange(CLASSES)[:, None]).astype(np.float64)
-            sums = one_hot @ self.hidden(*key).astype(np.float64)
+            one_hot = (self.labels[None, :] == np.arange(CLASSES)[:, None]).astype(np.float32)
+            sums = one_hot @ self.hidden(*key)           # one product: ~1 ms for 10,000 × 256
             counts = one_hot.sum(axis=1)[:, None]
             with np.errstate(invalid="ignore", divide="ignore"):
                 means = np.where(counts > 0, sums / counts, np.nan).astype(np.float32)
