@@ -175,13 +175,14 @@ class StateSpacePanel(QtWidgets.QWidget):
         self._fill_layer_combo()
         self._clear_views()
         self._stale = True
+        # The old space's views and neighbours are of no use now (and would keep it in memory).
+        for key in ("statespace views", "statespace neighbours") + (() if self.isVisible() else ("statespace",)):
+            for job in self.runner.jobs(key):
+                job.cancel()
         if self.isVisible():
             self.refresh()          # a new build supersedes the old one
         else:
-            for key in ("statespace", "statespace views", "statespace neighbours"):
-                for job in self.runner.jobs(key):
-                    job.cancel()    # no work for a model nobody is looking at
-            self.status = "idle"
+            self.status = "idle"    # built when the panel is shown again
             self._show_status()
 
     def _on_trace(self, *_args) -> None:
