@@ -34,11 +34,12 @@ from .samples import SamplesPanel
 from .session import Session
 from .softmax_view import SoftmaxView
 from .state_panel import StatePanel
+from .statespace_panel import StateSpacePanel
 from .stepper import StepperBar
 from .view_state import ViewState
 
 SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see run_app)
-LAYOUT_VERSION = 2        # bump when the docks change, so an old saved layout is not applied
+LAYOUT_VERSION = 3        # bump when the docks change, so an old saved layout is not applied
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -146,6 +147,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.compare_panel = ComparePanel(state)
         self.compare_dock = self.add_panel("Compare A/B", "compareDock", _scrolling(self.compare_panel),
                                            QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=self.unit_dock)
+        # The state space: in the analysis column, below the inspector's tabs (both can be seen at
+        # once: choosing a unit in its selectivity map opens the inspector without hiding it).
+        self.statespace = StateSpacePanel(state, self.jobs, self._show_test_digit)
+        self.statespace_dock = self.add_panel("State space", "stateSpaceDock", self.statespace,
+                                              QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.unit_dock, self.statespace_dock, QtCore.Qt.Orientation.Vertical)
         # Which rows and pixels matter: beside the input.
         self.importance = ImportancePanel(state, self.jobs)
         self.importance_dock = self.add_panel("Rows and pixels that matter", "importanceDock",
@@ -159,8 +166,8 @@ class MainWindow(QtWidgets.QMainWindow):
                                               QtCore.Qt.DockWidgetArea.LeftDockWidgetArea,
                                               tab_with=self.importance_dock)
         for dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock,
-                     self.preprocess_dock):
-            dock.hide()
+                     self.preprocess_dock, self.statespace_dock):
+            dock.hide()   # a hidden panel does no work (the state space is built when first shown)
         self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
         state.events.selection.connect(self._on_selection)
         self.busy = QtWidgets.QProgressBar()
@@ -195,15 +202,20 @@ class MainWindow(QtWidgets.QMainWindow):
         if selection is not None and not self.unit_inspector.isVisible():
             self.show_panel(self.unit_dock)
 
+    def _show_test_digit(self, image28: np.ndarray, description: str) -> None:
+        """A digit picked in the state space (the cloud or a neighbour) becomes the input."""
+        self.session.show_input(image28)
+        self.statusBar().showMessage(f"Showing {description}.", 5000)
+
     def show_panel(self, dock: QtWidgets.QDockWidget) -> None:
         """Show a panel and bring its tab to the front; an analysis column gets a useful width."""
         was_hidden = dock.isHidden()
         dock.show()
         dock.raise_()
-        if was_hidden and dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock,
-                                   self.preprocess_dock) and not dock.isFloating():
-            self.resizeDocks([dock], [380 if dock in (self.importance_dock, self.preprocess_dock) else 440],
-                             QtCore.Qt.Orientation.Horizontal)
+        widths = {self.importance_dock: 380, self.preprocess_dock: 380, self.statespace_dock: 540}
+        if was_hidden and dock in (self.unit_dock, self.why_dock, self.compare_dock, *widths) \
+                and not dock.isFloating():
+            self.resizeDocks([dock], [widths.get(dock, 440)], QtCore.Qt.Orientation.Horizontal)
 
     def _build_explain_menu(self) -> None:
         """Explain: each analysis panel one key away."""
@@ -214,7 +226,8 @@ class MainWindow(QtWidgets.QMainWindow):
                                        "showImportanceAction"),
                                       ("&Preprocessing steps", "Shift+W", self.preprocess_dock,
                                        "showPreprocessAction"),
-                                      ("&Compare A/B", "C", self.compare_dock, "showCompareAction")):
+                                      ("&Compare A/B", "C", self.compare_dock, "showCompareAction"),
+                                      ("&State space", "S", self.statespace_dock, "showStateSpaceAction")):
             action = QtGui.QAction(text, self)
             action.setObjectName(name)
             action.setShortcut(QtGui.QKeySequence(key))
