@@ -141,18 +141,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.unit_dock = self.add_panel("Unit inspector", "unitDock", _scrolling(self.unit_inspector),
                                         QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.prediction_dock, self.unit_dock, QtCore.Qt.Orientation.Horizontal)
+        # The state space: in the analysis column, below the inspector's tabs (both can be seen at
+        # once: choosing a unit in its selectivity map opens the inspector without hiding it).
+        # Split before any tab is made: splitting a tabbed dock placed both off the window.
+        self.statespace = StateSpacePanel(state, self.jobs, self._show_test_digit)
+        self.statespace_dock = self.add_panel("State space", "stateSpaceDock", _scrolling(self.statespace),
+                                              QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.unit_dock, self.statespace_dock, QtCore.Qt.Orientation.Vertical)
         self.why_class = WhyClassPanel(state)
         self.why_dock = self.add_panel("Why this class", "whyClassDock", self.why_class,
                                        QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=self.unit_dock)
         self.compare_panel = ComparePanel(state)
         self.compare_dock = self.add_panel("Compare A/B", "compareDock", _scrolling(self.compare_panel),
                                            QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=self.unit_dock)
-        # The state space: in the analysis column, below the inspector's tabs (both can be seen at
-        # once: choosing a unit in its selectivity map opens the inspector without hiding it).
-        self.statespace = StateSpacePanel(state, self.jobs, self._show_test_digit)
-        self.statespace_dock = self.add_panel("State space", "stateSpaceDock", self.statespace,
-                                              QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self.splitDockWidget(self.unit_dock, self.statespace_dock, QtCore.Qt.Orientation.Vertical)
         # Which rows and pixels matter: beside the input.
         self.importance = ImportancePanel(state, self.jobs)
         self.importance_dock = self.add_panel("Rows and pixels that matter", "importanceDock",
