@@ -1,8 +1,8 @@
 """The state space's disk cache: one pair of files per model and set of digits, in the user's cache folder.
 
 ``statespace-<key>.npy`` holds the states (opened memory-mapped, so a loaded space costs almost no
-memory until rows are looked at) and ``statespace-<key>.npz`` the rest (axes, predictions, the key
-itself). The key hashes the model's weights, the digits and the labels, so a changed model or data
+memory until rows are looked at) and ``statespace-<key>.npz`` the rest (axes, predictions, clouds,
+class means, the key itself). The key hashes the model's weights, the digits and the labels, so a changed model or data
 set never meets an old file. Each file is written beside its final name and renamed into place, the
 small one last: a crash leaves either nothing or a complete pair. Anything unreadable, truncated or
 made for another key is ignored (and later overwritten), never an error. Only the few most recently
@@ -20,11 +20,10 @@ from typing import Callable
 import numpy as np
 import platformdirs
 
-from ..core.network import CLASSES, Network
+from ..core.network import Network
 from . import storage
-from .pca import Axes
 
-FORMAT = 2          # bump when the files' contents change meaning (2: int16 codes)
+FORMAT = 3          # bump when the files' contents change meaning (3: int16 codes, clouds)
 KEEP = 3            # entries kept after a new one is written (most recently used first)
 STALE_SECONDS = 24 * 3600   # a temporary file this old was left by a crash
 
@@ -51,38 +50,36 @@ def _paths(key: str) -> tuple[Path, Path]:
     return stem.with_suffix(".npy"), stem.with_suffix(".npz")
 
 
-def load(key: str, shape: tuple[int, int, int, int], components: int
-         ) -> tuple[np.ndarray, list[Axes], np.ndarray] | None:
-    """The cached (states memory-mapped read-only, axes, predictions) for ``key``, or None."""
+def load(key: str, states_shape: tuple[int, ...], expected: dict[str, tuple[tuple[int, ...], np.dtype]]
+         ) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """The entry for ``key``: (states memory-mapped read-only, the named arrays), or None.
+
+    ``expected`` gives each array's shape and dtype; an entry that differs in any of them, or in
+    its key or format, or cannot be read whole, is not this entry.
+    """
     states_path, meta_path = _paths(key)
-    layers, _, n, units = shape
     try:
-        with np.load(meta_path, allow_pickle=False) as meta:
+        with np.load(meta_path, allow_pickle=False) as meta:    # members are CRC-checked
             if str(meta["key"]) != key or int(meta["format"]) != FORMAT:
                 return None
-            mean, comps = meta["mean"], meta["components"]
-            explained, predictions = meta["explained"], meta["predictions"]
+            arrays = {name: meta[name] for name in expected}
         states = np.load(states_path, mmap_mode="r", allow_pickle=False)
     except Exception:  # noqa: BLE001 - whatever is wrong with a cache file, it is rebuilt
         return None
-    valid = (states.shape == shape and states.dtype == storage.DTYPE and states.flags.c_contiguous
-             and mean.shape == (layers, units) and comps.shape == (layers, components, units)
-             and explained.shape == (layers, components) and predictions.shape == (n,)
-             and predictions.dtype.kind in "iu" and np.all((predictions >= 0) & (predictions < CLASSES))
-             and all(np.all(np.isfinite(a)) for a in (mean, comps, explained)))
-    if not valid:
+    if states.shape != tuple(states_shape) or states.dtype != storage.DTYPE or not states.flags.c_contiguous:
+        return None
+    if any(arrays[name].shape != tuple(shape) or arrays[name].dtype != dtype
+           for name, (shape, dtype) in expected.items()):
         return None
     _touch(meta_path)
-    axes = [Axes(mean[k], comps[k], explained[k]) for k in range(layers)]
-    return states, axes, predictions.astype(np.int64)
+    return states, arrays
 
 
-def save(key: str, states: np.ndarray, axes: list[Axes], predictions: np.ndarray) -> bool:
-    """Write the entry for ``key``; False (and nothing left behind) if the disk refuses."""
+def save(key: str, states: np.ndarray, arrays: dict[str, np.ndarray]) -> bool:
+    """Write the entry for ``key``: the states, then the named arrays; False if the disk refuses
+    (nothing is left behind then)."""
     states_path, meta_path = _paths(key)
-    meta = {"key": np.array(key), "format": np.array(FORMAT),
-            "mean": np.stack([a.mean for a in axes]), "components": np.stack([a.components for a in axes]),
-            "explained": np.stack([a.explained for a in axes]), "predictions": predictions}
+    meta = {"key": np.array(key), "format": np.array(FORMAT), **arrays}
     try:
         states_path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(states_path, lambda fh: np.save(fh, states, allow_pickle=False))
