@@ -34,15 +34,17 @@ class Cancelled(Exception):
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line in plain words: our own messages as they are, anything else as a sentence."""
+    """One sentence in plain words: our own messages as they are; a bug said as a bug.
+
+    A bug's type and text mean nothing to a learner ("AttributeError: …"): the sentence says what
+    happened to their work, and the details go to stderr (``Job.run`` prints the traceback).
+    """
     if isinstance(exc, UserError):
         return str(exc)
     if isinstance(exc, MemoryError):
         return OUT_OF_MEMORY
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    # A bug, not the user's doing: say so plainly; the traceback went to stderr for a report.
-    return (f"something went wrong inside lstm-viewer ({type(exc).__name__}{': ' + text if text else ''}); "
-            f"nothing was changed")
+    return ("something went wrong inside lstm-viewer, a bug rather than anything you did; nothing was "
+            "changed (the details were printed in the terminal for a bug report)")
 
 
 class JobContext:
