@@ -53,14 +53,15 @@ def open_window(network, digits, shown: bool = True):
     """The window with the panel docked as the app docks it: added before the window is shown."""
     window = MainWindow(network)
     loads = Loads(window)
-    # The window's own panel reads the full test set; this one reads the test's few hundred digits.
+    # The window's own panel (built when first shown) would read the full test set; this one reads
+    # the test's few hundred digits.
     window.removeDockWidget(window.statespace_dock)
     window.statespace_dock.setParent(None)
     window.statespace_dock.deleteLater()
     panel = StateSpacePanel(window.state, window.jobs, loads, digits=digits)
     dock = window.add_panel("State space", "stateSpaceDock", panel, Qt.DockWidgetArea.RightDockWidgetArea,
                             tab_with=window.unit_dock)   # (offscreen, the screen is 800 px wide: one tab)
-    window.statespace, window.statespace_dock = panel, dock
+    window.statespace_dock = dock
     dock.hide()
     window.resize(1600, 1000)
     window.show()

@@ -19,22 +19,16 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from ..core.network import Network, Trace
 from .actions import WindowActions
 from .canvas import DrawCanvas
-from .compare_panel import ComparePanel
 from .digit_library import DigitLibrary
 from .drawing import DrawingInput
-from .importance_panel import ImportancePanel
 from .input_view import InputView
 from .jobs import JobRunner
 from .layers_panel import LayersPanel
 from .prediction_header import PredictionHeader
-from .preprocess_panel import PreprocessPanel
-from .unit_inspector import UnitInspector
-from .why_class import WhyClassPanel
 from .samples import SamplesPanel
 from .session import Session
 from .softmax_view import SoftmaxView
 from .state_panel import StatePanel
-from .statespace_panel import StateSpacePanel
 from .stepper import StepperBar
 from .view_state import ViewState
 
@@ -55,7 +49,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.training_panel = None      # built on first use (File ▸ Train a model…)
         self._build_views()
         self.drawing = DrawingInput(self.canvas, self.session, self)
-        self.drawing.stepsChanged.connect(self.preprocess_panel.set_steps)
+        self.drawing.stepsChanged.connect(self._on_drawing_steps)
         self.input_view.rowClicked.connect(self.session.toggle_row)
         self.library = DigitLibrary(self.samples, self.session, self)
         self.window_actions = WindowActions(self)
@@ -137,35 +131,28 @@ class MainWindow(QtWidgets.QMainWindow):
                                               QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         # The analysis panels: a column of tabs right of the prediction, hidden until asked for
         # (View ▸ Panels) or until a unit is selected; a hidden panel does no work.
-        self.unit_inspector = UnitInspector(state)
-        self.unit_dock = self.add_panel("Unit inspector", "unitDock", _scrolling(self.unit_inspector),
-                                        QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        # The analysis panels are built when first shown (launch pays for none of them; a hidden
+        # panel does no work). unit | state space share the column right of the prediction.
+        self._panels: dict[QtWidgets.QDockWidget, QtWidgets.QWidget] = {}
+        self._factories: dict[QtWidgets.QDockWidget, tuple] = {}
+        right, left = QtCore.Qt.DockWidgetArea.RightDockWidgetArea, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+        self.unit_dock = self._lazy_panel("Unit inspector", "unitDock", _unit_inspector, right)
         self.splitDockWidget(self.prediction_dock, self.unit_dock, QtCore.Qt.Orientation.Horizontal)
-        # The state space: in the analysis column, below the inspector's tabs (both can be seen at
-        # once: choosing a unit in its selectivity map opens the inspector without hiding it).
-        # Split before any tab is made: splitting a tabbed dock placed both off the window.
-        self.statespace = StateSpacePanel(state, self.jobs, self._show_test_digit)
-        self.statespace_dock = self.add_panel("State space", "stateSpaceDock", _scrolling(self.statespace),
-                                              QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        # The state space, below the inspector's tabs: both can be seen at once (choosing a unit in
+        # its selectivity map opens the inspector without hiding it). Split before any tab is made:
+        # splitting a tabbed dock placed both off the window.
+        self.statespace_dock = self._lazy_panel("State space", "stateSpaceDock", _statespace_panel, right)
         self.splitDockWidget(self.unit_dock, self.statespace_dock, QtCore.Qt.Orientation.Vertical)
-        self.why_class = WhyClassPanel(state)
-        self.why_dock = self.add_panel("Why this class", "whyClassDock", self.why_class,
-                                       QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=self.unit_dock)
-        self.compare_panel = ComparePanel(state)
-        self.compare_dock = self.add_panel("Compare A/B", "compareDock", _scrolling(self.compare_panel),
-                                           QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=self.unit_dock)
-        # Which rows and pixels matter: beside the input.
-        self.importance = ImportancePanel(state, self.jobs)
-        self.importance_dock = self.add_panel("Rows and pixels that matter", "importanceDock",
-                                              _scrolling(self.importance),
-                                              QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.why_dock = self._lazy_panel("Why this class", "whyClassDock", _why_class, right,
+                                         tab_with=self.unit_dock, scrolling=False)
+        self.compare_dock = self._lazy_panel("Compare A/B", "compareDock", _compare_panel, right,
+                                             tab_with=self.unit_dock)
+        # Which rows and pixels matter, and the preprocessing: beside the input.
+        self.importance_dock = self._lazy_panel("Rows and pixels that matter", "importanceDock",
+                                                _importance_panel, left)
         self.splitDockWidget(self.input_dock, self.importance_dock, QtCore.Qt.Orientation.Horizontal)
-        # The preprocessing made visible: tabbed with the importance panel, beside the input.
-        self.preprocess_panel = PreprocessPanel(state, self.jobs)
-        self.preprocess_dock = self.add_panel("Preprocessing", "preprocessDock",
-                                              _scrolling(self.preprocess_panel),
-                                              QtCore.Qt.DockWidgetArea.LeftDockWidgetArea,
-                                              tab_with=self.importance_dock)
+        self.preprocess_dock = self._lazy_panel("Preprocessing", "preprocessDock", _preprocess_panel, left,
+                                                tab_with=self.importance_dock)
         for dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock,
                      self.preprocess_dock, self.statespace_dock):
             dock.hide()   # a hidden panel does no work (the state space is built when first shown)
@@ -198,9 +185,55 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in self.findChildren(QtWidgets.QDockWidget):
             self.window_actions.panels_menu.addAction(dock.toggleViewAction())
 
+    def _lazy_panel(self, title: str, name: str, factory, area: QtCore.Qt.DockWidgetArea,
+                    tab_with: QtWidgets.QDockWidget | None = None, scrolling: bool = True
+                    ) -> QtWidgets.QDockWidget:
+        """A dock whose panel ``factory(window)`` is built the first time the dock is shown."""
+        dock = self.add_panel(title, name, QtWidgets.QWidget(), area, tab_with)
+        self._factories[dock] = (factory, scrolling)
+        dock.visibilityChanged.connect(lambda visible, d=dock: visible and self.panel(d))
+        return dock
+
+    def panel(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QWidget:
+        """The analysis panel in ``dock``, built now if it was not yet."""
+        if dock not in self._panels:
+            factory, scrolling = self._factories.pop(dock)
+            widget = factory(self)
+            self._panels[dock] = widget
+            dock.setWidget(_scrolling(widget) if scrolling else widget)
+        return self._panels[dock]
+
+    @property
+    def unit_inspector(self):
+        return self.panel(self.unit_dock)
+
+    @property
+    def why_class(self):
+        return self.panel(self.why_dock)
+
+    @property
+    def compare_panel(self):
+        return self.panel(self.compare_dock)
+
+    @property
+    def importance(self):
+        return self.panel(self.importance_dock)
+
+    @property
+    def preprocess_panel(self):
+        return self.panel(self.preprocess_dock)
+
+    @property
+    def statespace(self):
+        return self.panel(self.statespace_dock)
+
+    def _on_drawing_steps(self, steps) -> None:
+        if self.preprocess_dock in self._panels:
+            self._panels[self.preprocess_dock].set_steps(steps)
+
     def _on_selection(self, selection) -> None:
         """A newly selected unit brings the inspector into view (it stays where the user put it)."""
-        if selection is not None and not self.unit_inspector.isVisible():
+        if selection is not None and not self.unit_dock.isVisible():
             self.show_panel(self.unit_dock)
 
     def _show_test_digit(self, image28: np.ndarray, description: str) -> None:
@@ -470,6 +503,39 @@ class MainWindow(QtWidgets.QMainWindow):
 
 def _heading(text: str) -> QtWidgets.QLabel:
     return QtWidgets.QLabel(f"<b>{text}</b>")
+
+
+# The analysis panels, each imported when first shown (their modules import the analyses).
+def _unit_inspector(window: MainWindow) -> QtWidgets.QWidget:
+    from .unit_inspector import UnitInspector
+    return UnitInspector(window.state)
+
+
+def _why_class(window: MainWindow) -> QtWidgets.QWidget:
+    from .why_class import WhyClassPanel
+    return WhyClassPanel(window.state)
+
+
+def _compare_panel(window: MainWindow) -> QtWidgets.QWidget:
+    from .compare_panel import ComparePanel
+    return ComparePanel(window.state)
+
+
+def _importance_panel(window: MainWindow) -> QtWidgets.QWidget:
+    from .importance_panel import ImportancePanel
+    return ImportancePanel(window.state, window.jobs)
+
+
+def _preprocess_panel(window: MainWindow) -> QtWidgets.QWidget:
+    from .preprocess_panel import PreprocessPanel
+    panel = PreprocessPanel(window.state, window.jobs)
+    panel.set_steps(window.drawing.steps)   # the drawing made before the panel existed
+    return panel
+
+
+def _statespace_panel(window: MainWindow) -> QtWidgets.QWidget:
+    from .statespace_panel import StateSpacePanel
+    return StateSpacePanel(window.state, window.jobs, window._show_test_digit)
 
 
 def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
