@@ -4,7 +4,9 @@ and memory, and the per-row queries the panel makes.
 Run:  python benchmarks/bench_statespace.py [--model assets/default.keras] [--digits 2000] [--quick]
 
 Needs the MNIST test set (``LSTM_VIEWER_MNIST``). numpy's BLAS is limited to one thread first, as the
-app does at start (``gui/blas.py``): the pass runs its own threads. The comparison alternates the
+app does at start (``gui/blas.py``): the pass runs its own threads. Most of the pass is matrix
+products, so OpenBLAS's choice of kernels decides much: on a CPU it does not recognise it falls back
+to older ones (run with ``OPENBLAS_CORETYPE=SkylakeX`` on an AVX-512 machine to compare). The comparison alternates the
 sides within each round and reports medians of wall time and of CPU time (user + system, all
 threads): on a machine shared with other work, wall time shows who got the cores, CPU time what
 each side spent. The full build runs in a fresh process (its peak memory is its own) with a
@@ -160,8 +162,9 @@ def main() -> None:
         full = bench_full_build(model_path, Path(cache_home))
 
     wall, cpu = passes["wall_s"], passes["cpu_s"]
-    print(f"Machine: {machine()}\nModel: {model_path.name}; load average at the end "
-          f"{passes['load_average'][0]:.1f}\n")
+    kernels = os.environ.get("OPENBLAS_CORETYPE", "chosen by OpenBLAS")
+    print(f"Machine: {machine()}\nModel: {model_path.name}; OpenBLAS kernels: {kernels}; "
+          f"load average at the end {passes['load_average'][0]:.1f}\n")
     print(f"| {len(images):,} test digits | wall (median) | CPU, all threads | "
           f"predict ÷ this, wall | predict ÷ this, CPU |")
     print("|---|---|---|---|---|")

@@ -262,6 +262,7 @@ def test_the_second_build_loads_from_the_cache_without_computing(network, digits
     first_progress = Counter()
     first = StateSpace.build(network, *digits, progress=first_progress)
     assert first_progress.calls and first_progress.calls[-1] == (DIGITS, DIGITS)
+    assert all(a[0] < b[0] for a, b in zip(first_progress.calls, first_progress.calls[1:]))
     assert not first.from_cache
     files = sorted(p.name for p in private_cache.iterdir())
     assert files == [f"statespace-{first.key}.npy", f"statespace-{first.key}.npz"]
