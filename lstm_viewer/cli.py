@@ -206,6 +206,14 @@ def cmd_window(args) -> int:
     return run_app(args.model)
 
 
+def _silence_stdout() -> None:
+    # Python would otherwise fail again flushing stdout at exit ("Exception ignored ... BrokenPipeError").
+    import os
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -218,3 +226,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # also while a command's imports (numpy, TensorFlow) are loading
         print("lstm-viewer: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `lstm-viewer ... | head -1`: the reader left; stop quietly, as Unix tools do
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, as a shell reports a tool stopped by it

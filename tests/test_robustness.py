@@ -516,3 +516,99 @@ def test_save_model_failure_leaves_the_old_model(tmp_path, monkeypatch, error, w
         training.save_model(object(), target)
     assert words in str(info.value) and "\n" not in str(info.value)
     assert target.read_bytes() == b"the old model" and [p.name for p in tmp_path.iterdir()] == ["m.keras"]
+
+
+# --- found by a hostile pass: a function named like Keras' own, pipes and devices, damaged gzip, EPIPE ---
+
+def test_a_function_of_ones_own_named_like_keras_own_is_not_taken_for_it():
+    """Keras serializes any function called 'tanh' or 'softmax' under that name: the config of a model
+    in memory says 'tanh' while the layer computes something else. Its real function decides."""
+    keras = pytest.importorskip("keras")
+    from lstm_viewer.ml.keras_bridge import network_from_keras_model
+    L = keras.layers
+
+    def tanh(x):      # not the tanh lstm-viewer computes
+        return 2.0 * keras.ops.tanh(x)
+
+    def softmax(x):
+        return keras.ops.sigmoid(x)
+
+    sneaky_cell = _sequential(keras, L.LSTM(8, activation=tanh), _head(L))
+    assert sneaky_cell.layers[0].get_config()["activation"] == "tanh"     # the trap itself
+    with pytest.raises(UnsupportedModel, match=r"activation='.*\.tanh'; lstm-viewer computes the cell"):
+        network_from_keras_model(sneaky_cell)
+    with pytest.raises(UnsupportedModel, match=r"the head '.*' uses activation='.*\.softmax'"):
+        network_from_keras_model(_sequential(keras, L.LSTM(8), _head(L, softmax)))
+    # Keras' own functions, passed as functions (ops or activations), are what they say: accepted, same numbers.
+    same = _randomise(_sequential(keras, L.LSTM(8, activation=keras.ops.tanh, recurrent_activation=keras.ops.sigmoid),
+                                  _head(L, keras.activations.softmax)))
+    digits = np.random.default_rng(1).random((4, 28, 28), dtype=np.float32)
+    np.testing.assert_allclose(network_from_keras_model(same).predict(digits), same.predict_on_batch(digits),
+                               atol=1e-5)
+    with pytest.raises(UserError, match="has no weights yet"):
+        network_from_keras_model(keras.Sequential([L.LSTM(8), _head(L)]))
+
+
+def _returns_within(call, seconds=60):
+    """``call()``'s exception, if it returns; fails the test if it is still waiting (a pipe read)."""
+    import threading
+    outcome = {}
+
+    def run():
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001 (handed to the test)
+            outcome["error"] = exc
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "still reading: it waits on a pipe that no one writes"
+    return outcome.get("error")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_pipes_and_devices_are_refused_without_waiting(tmp_path):
+    from lstm_viewer.core.data import load_mnist
+    from lstm_viewer.core.images import load_image
+    for name in ("model.keras", "mnist.npz", "digit.png"):
+        os.mkfifo(tmp_path / name)
+    for call, words in [(lambda: load_network(tmp_path / "model.keras"), "not a regular file"),
+                        (lambda: load_network(os.devnull), "not a regular file"),
+                        (lambda: load_mnist(tmp_path / "mnist.npz"), "not a regular file"),
+                        (lambda: load_image(tmp_path / "digit.png"), "not a regular file")]:
+        error = _returns_within(call)
+        assert isinstance(error, UserError) and words in str(error), error
+
+
+def test_a_damaged_gzip_stream_and_a_npy_are_one_sentence(tmp_path):
+    import gzip
+    from lstm_viewer.core.data import load_mnist, read_idx
+    pixels = np.random.default_rng(0).integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    idx = struct.pack(">HBB3I", 0, 8, 3, 50, 28, 28) + pixels.tobytes()
+    packed = bytearray(gzip.compress(idx))
+    packed[10:60] = bytes(50)            # the gzip header is intact; the deflate data is not
+    damaged = tmp_path / "t10k-images-idx3-ubyte.gz"
+    damaged.write_bytes(bytes(packed))
+    with pytest.raises(UserError, match="compressed data is damaged"):
+        read_idx(damaged, 2051)
+    np.save(tmp_path / "images.npy", pixels)
+    with pytest.raises(UserError, match="a single numpy array, not an MNIST npz"):
+        load_mnist(tmp_path / "images.npy")
+
+
+def test_a_reader_that_leaves_early_is_no_traceback(tmp_path):
+    """`lstm-viewer inspect ... | head -1`: stdout closes; the command stops quietly (141, like SIGPIPE)."""
+    import subprocess
+    import sys
+    from PIL import Image
+    page = np.full((28, 28), 255, np.uint8)
+    page[5:23, 12:16] = 0
+    Image.fromarray(page).save(tmp_path / "one.png")
+    read_end, write_end = os.pipe()
+    os.close(read_end)                  # nobody will read what the command prints
+    try:
+        run = subprocess.run([sys.executable, "-m", "lstm_viewer", "inspect", str(tmp_path / "one.png")],
+                             stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert run.returncode == 141 and run.stderr == "", run.stderr

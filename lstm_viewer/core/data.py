@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
         raise UserError(f"MNIST data not found at {source}: {how_to_supply()}")
     if source.is_dir():
         return _load_idx_folder(source)
+    if not source.is_file():  # reading a pipe or a device would wait forever, or never end
+        raise UserError(f"{source}: not a regular file or folder; {how_to_supply()}")
     return _load_npz(source)
 
 
@@ -64,7 +67,11 @@ def load_test_set(path: str | os.PathLike | None = None) -> tuple[np.ndarray, np
 
 def _load_npz(path: Path) -> Mnist:
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy: one array, no names
+            raise UserError(f"{path}: a single numpy array, not an MNIST npz (needs "
+                            f"{', '.join(_NPZ_KEYS)})")
+        with loaded as archive:
             if not all(k in archive.files for k in _NPZ_KEYS):
                 raise UserError(f"{path}: not an MNIST npz (needs {', '.join(_NPZ_KEYS)}; "
                                 f"it holds {', '.join(archive.files) or 'nothing'})")
@@ -151,6 +158,8 @@ def read_idx(path: Path, expected_magic: int) -> np.ndarray:
             raw = fh.read()
     except (OSError, EOFError) as exc:
         raise UserError(f"{path}: cannot read ({exc})") from exc
+    except zlib.error:  # a gzip file whose compressed data is damaged (its header was fine)
+        raise UserError(f"{path}: the compressed data is damaged; download the file again") from None
     if len(raw) < 8:
         raise UserError(f"{path}: too short to be an IDX file")
     magic = int.from_bytes(raw[:4], "big")

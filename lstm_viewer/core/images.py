@@ -89,6 +89,8 @@ def _check_file(name: str) -> None:
         raise UserError(f"{name}: no such file")
     if os.path.isdir(name):
         raise UserError(f"{name}: is a folder, not an image")
+    if not os.path.isfile(name):  # a pipe or a device: reading it could wait forever
+        raise UserError(f"{name}: is not a regular file (a pipe or a device?), not an image")
     if os.path.getsize(name) == 0:
         raise UserError(f"{name}: the file is empty")
 

@@ -51,6 +51,8 @@ def _read(path: Path) -> Network:
         raise UserError("no such model file")
     if path.is_dir():
         raise UserError("is a folder, not a .keras model file")
+    if not path.is_file():  # reading a pipe or a device would wait forever, or never end
+        raise UserError("is not a regular file (a pipe or a device?), not a .keras model file")
     try:
         with open(path, "rb") as fh:
             if fh.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE:

@@ -37,8 +37,10 @@ def network_from_keras_model(model, name: str = "model", source: str | None = No
     Errors start with ``source`` (the file) when given, else with ``name``.
     """
     try:
+        if not getattr(model, "built", True):
+            raise UserError("the model has no weights yet (it was never built, called or trained)")
         layers = _layers_in_order(model)
-        plan = check_architecture([(_class_name(type(layer)), layer.get_config()) for layer in layers],
+        plan = check_architecture([(_class_name(type(layer)), _config(layer)) for layer in layers],
                                   _input_shape(model), getattr(model, "dtype_policy", None))
         arrays = [check_weights(step, layers[step.position].get_weights()) for step in plan]
         return network_from_weights(plan, arrays, name=name)
@@ -80,6 +82,33 @@ def _class_name(cls: type) -> str:
     import keras
     registered = keras.saving.get_registered_name(cls)
     return registered if ">" in registered else f"custom {cls.__name__}"
+
+
+def _config(layer) -> dict:
+    """``get_config()``, with each activation named after the function the layer really calls.
+
+    Keras saves a function of the user's own that is named like one of its own ('tanh', 'softmax')
+    under that name; the config alone would pass a model that computes something else.
+    """
+    config = dict(layer.get_config())
+    owner = getattr(layer, "cell", layer)  # an LSTM keeps its activations on its cell
+    for key in ("activation", "recurrent_activation"):
+        function, named = getattr(owner, key, None), config.get(key)
+        if callable(function) and isinstance(named, str) and not _is_keras_own(function, named):
+            config[key] = f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', named)}"
+    return config
+
+
+def _is_keras_own(function, name: str) -> bool:
+    """``function`` is Keras' activation ``name`` (keras.activations.tanh, or keras.ops.tanh)."""
+    import keras
+    try:
+        if function is keras.activations.get(name):
+            return True
+    except ValueError:  # a name Keras does not know
+        return False
+    module = getattr(function, "__module__", None) or ""
+    return module.split(".")[0] == "keras" and getattr(function, "__name__", None) == name
 
 
 def _input_shape(model):
