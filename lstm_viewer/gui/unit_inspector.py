@@ -123,6 +123,8 @@ class UnitInspector(QtWidgets.QWidget):
                                            brush=style.C_COLOUR, pen=pg.mkPen(None))
         self.memory_plot.addItem(self.memory_bars)
         self.memory_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
+        self.memory_plot.setXRange(0.4, 28.6, padding=0)
+        self.memory_plot.disableAutoRange()
 
         self.retention_plot = ci.addPlot(row=2, col=0, enableMenu=False)
         self.retention_plot.setTitle("retention R[s, t] (cell path)", size="9pt")
@@ -146,6 +148,8 @@ class UnitInspector(QtWidgets.QWidget):
                                           brush=style.H_COLOUR, pen=pg.mkPen(None))
         self.logit_plot.addItem(self.logit_bars)
         self.logit_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
+        self.logit_plot.setXRange(-0.6, 9.6, padding=0)
+        self.logit_plot.disableAutoRange()
 
     # --- updates ------------------------------------------------------------------------------
     def _on_story_changed(self, *_args) -> None:
@@ -197,6 +201,13 @@ class UnitInspector(QtWidgets.QWidget):
         self.retention_image.setImage(story.retention.astype(np.float32), autoLevels=False)
         top = story.layer == len(self.state.network.units) - 1
         self.logit_plot.setVisible(top)
+        # Fixed ranges per story, from every row's values: an axis that rescales each row is
+        # re-laid out each row (the costliest part of a step), and jumping scales mislead.
+        every_row = story.retention * (story.gates[:, 0] * story.gates[:, 2])[:, None]   # [s, t]
+        _set_range(self.memory_plot, every_row)
+        if top:
+            shares = self.state.trace.h[-1][:, story.unit, None] * self.state.network.dense_kernel[story.unit]
+            _set_range(self.logit_plot, shares)
 
     def _show_row(self) -> None:
         story, t = self.story, self.state.row
@@ -310,3 +321,10 @@ class UnitInspector(QtWidgets.QWidget):
     def _on_link(self, link: str) -> None:
         _kind, layer, unit = link.split(":")
         self.state.selection = (int(layer), int(unit))
+
+
+def _set_range(plot: pg.PlotItem, values: np.ndarray) -> None:
+    """Y range from 0 to the extremes of ``values`` (whatever row is shown), with a margin."""
+    low, high = min(0.0, float(np.min(values))), max(0.0, float(np.max(values)))
+    margin = 0.05 * max(high - low, 1e-6)
+    plot.setYRange(low - margin, high + margin, padding=0)

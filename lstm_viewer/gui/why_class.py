@@ -61,6 +61,10 @@ class WhyClassPanel(QtWidgets.QWidget):
         self.plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
         self.bars = pg.BarGraphItem(x=np.arange(SHOWN + 2), height=np.zeros(SHOWN + 2), width=0.75)
         self.plot.addItem(self.bars)
+        self.plot.setXRange(-0.6, SHOWN + 1.6, padding=0)
+        self.plot.disableAutoRange()
+        self._ticks = None
+        self._y_range = (0.0, 0.0)
         self.plot_widget.setMinimumHeight(180)
         layout.addWidget(self.plot_widget, 1)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_clicked)
@@ -111,12 +115,26 @@ class WhyClassPanel(QtWidgets.QWidget):
         others = len(shares.shares) - len(self.units_shown)
         ticks = [(k, f"u{u}") for k, u in enumerate(self.units_shown)]
         ticks += [(len(self.units_shown), f"{others} others"), (len(self.units_shown) + 1, "bias")]
-        self.plot.getAxis("bottom").setTicks([ticks])
+        if ticks != self._ticks:   # new ticks re-lay out the axis: only when the units change
+            self._ticks = ticks
+            self.plot.getAxis("bottom").setTicks([ticks])
+        self._follow_range(heights)
         p = float(self.state.trace.probs[row, label])
         self.summary.setText(
             f"Class <b>{label}</b> after row {row + 1}: logit = {shares.shares[self.units_shown].sum():+.3f} "
             f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) {shares.bias:+.3f} (bias) "
             f"= <b>{shares.logit:+.3f}</b> → p = {p:.3f}")
+
+    def _follow_range(self, heights: np.ndarray) -> None:
+        """Rescale only when the bars leave the range or would use under a third of it: an axis
+        that rescales every row is re-laid out every row."""
+        low, high = min(0.0, float(heights.min())), max(0.0, float(heights.max()))
+        shown_low, shown_high = self._y_range
+        fits = shown_low <= low and high <= shown_high
+        if not fits or (high - low) < (shown_high - shown_low) / 3:
+            margin = 0.15 * max(high - low, 1e-6)
+            self._y_range = (low - margin if low < 0 else 0.0, high + margin)
+            self.plot.setYRange(*self._y_range, padding=0)
 
     def _on_clicked(self, event) -> None:
         if self.shares is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
