@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtWidgets
 
 from . import style
 from .help_note import help_note
+from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
 from .view_state import ViewState
 
@@ -26,14 +27,13 @@ two h vectors after each row: they stay at 0 while both digits' rows are alike (
 the top) and rise where the readings part. Unpin to go back to one digit.</p>"""
 
 
-class ComparePanel(QtWidgets.QWidget):
+class ComparePanel(RefreshWhenShown):
     """h_B − h_A and c_B − c_A per layer, the distance per layer over rows, both inputs and predictions."""
 
     def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.setObjectName("comparePanel")
-        self._stale = True
         self._built_for = None
         self.diffs: dict[str, np.ndarray] = {}     # "h", "c": (layers, 28, units) of B − A shown
         self.distances: np.ndarray | None = None   # (layers, 28)
@@ -56,9 +56,9 @@ class ComparePanel(QtWidgets.QWidget):
         self.plots.setMinimumHeight(520)
         layout.addWidget(self.plots, 1)
         for signal in (state.events.pinned, state.events.trace, state.events.network):
-            signal.connect(self._on_changed)
+            signal.connect(self.changed)
         state.events.row.connect(self._on_row)
-        self._on_changed()
+        self.changed()
 
     # --- building -----------------------------------------------------------------------------
     def _build(self, units: list[int]) -> None:
@@ -109,19 +109,9 @@ class ComparePanel(QtWidgets.QWidget):
         self._built_for = tuple(units)
 
     # --- updates ------------------------------------------------------------------------------
-    def _on_changed(self, *_args) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.refresh()
-
     def _on_row(self, *_args) -> None:
         if self.isVisible() and not self._stale and self.distances is not None:
             self.distance_row.setPos(self.state.row + 1)
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def refresh(self) -> None:
         self._stale = False

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from ..core.preprocess import CENTRINGS, MAX_SHIFT, PreprocessSteps, place, shifted_batch
 from . import style
 from .help_note import help_note
+from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
 from .jobs import JobRunner
 from .view_state import ViewState
@@ -35,7 +36,7 @@ down. The plot shows, for each shift, the final probability of each class: an LS
 row sees a shifted digit as a different sequence, and its answer can change.</p>"""
 
 
-class PreprocessPanel(QtWidgets.QWidget):
+class PreprocessPanel(RefreshWhenShown):
     """Steps of the drawing's preprocessing, its options, and the probabilities against the shift."""
 
     def __init__(self, state: ViewState, runner: JobRunner, parent: QtWidgets.QWidget | None = None):
@@ -44,7 +45,6 @@ class PreprocessPanel(QtWidgets.QWidget):
         self.setObjectName("preprocessPanel")
         self.steps: PreprocessSteps | None = None     # the drawing's, set by DrawingInput
         self.curve: np.ndarray | None = None           # (13, 10) final probabilities per shift
-        self._stale = True
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         controls = QtWidgets.QHBoxLayout()
@@ -103,13 +103,13 @@ class PreprocessPanel(QtWidgets.QWidget):
         state.events.centring.connect(self._follow_options)
         state.events.shift.connect(self._follow_options)
         for signal in (state.events.trace, state.events.network):
-            signal.connect(self._on_changed)
+            signal.connect(self.changed)
         self._follow_options()
 
     def set_steps(self, steps: PreprocessSteps | None) -> None:
         """The drawing's latest steps (None: the input shown is not the drawing)."""
         self.steps = steps
-        self._on_changed()
+        self.changed()
 
     # --- updates ------------------------------------------------------------------------------
     def _follow_options(self, *_args) -> None:
@@ -119,16 +119,6 @@ class PreprocessPanel(QtWidgets.QWidget):
             widget.setCurrentIndex(value) if widget is self.centring_combo else widget.setValue(value)
             widget.blockSignals(False)
         self.shift_line.setPos(self.state.shift)
-
-    def _on_changed(self, *_args) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def unshifted_input(self) -> np.ndarray | None:
         """The 28 × 28 input before the shift (the shift curve moves this)."""

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from ..analysis import logit_contributions, unit_story
 from ..analysis.unit import UnitStory
 from ..core.network import GATE_NAMES
 from . import file_ops, style
 from .help_note import help_note
+from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
 from .view_state import ViewState
 
@@ -43,7 +44,7 @@ retention along the cell path only: h also feeds back through the gates.</p>
 softmax) at the current row.</p>"""
 
 
-class UnitInspector(QtWidgets.QWidget):
+class UnitInspector(RefreshWhenShown):
     """The selected unit's gates, state and memory at the current row, with the numbers filled in."""
 
     def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
@@ -52,7 +53,6 @@ class UnitInspector(QtWidgets.QWidget):
         self.setObjectName("unitInspector")
         self.story: UnitStory | None = None
         self._story_key = None
-        self._stale = True
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -94,9 +94,9 @@ class UnitInspector(QtWidgets.QWidget):
         self.copy_button.clicked.connect(self.copy_as_text)
         self.export_button.clicked.connect(self._on_export)
         for signal in (state.events.trace, state.events.selection, state.events.network):
-            signal.connect(self._on_story_changed)
-        state.events.row.connect(self._on_row)
-        self._on_story_changed()
+            signal.connect(self.changed)
+        state.events.row.connect(self.changed)
+        self.changed()
 
     # --- plots --------------------------------------------------------------------------------
     def _build_plots(self) -> None:
@@ -152,22 +152,6 @@ class UnitInspector(QtWidgets.QWidget):
         self.logit_plot.disableAutoRange()
 
     # --- updates ------------------------------------------------------------------------------
-    def _on_story_changed(self, *_args) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.refresh()
-
-    def _on_row(self, *_args) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def refresh(self) -> None:
         """Bring every part up to date with the state (the story only when trace or unit changed)."""
         self._stale = False

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from ..analysis.unit import class_contributions
 from . import style
 from .help_note import help_note
+from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
 from .view_state import ViewState
 
@@ -26,7 +27,7 @@ the other units' shares added together, and the bias. Together they are exactly 
 of the ten logits gives the probabilities. Click a unit's bar to follow it in the unit inspector.</p>"""
 
 
-class WhyClassPanel(QtWidgets.QWidget):
+class WhyClassPanel(RefreshWhenShown):
     """Bars of per-unit shares of one class's logit at the current row; click a bar to select it."""
 
     def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
@@ -35,7 +36,6 @@ class WhyClassPanel(QtWidgets.QWidget):
         self.setObjectName("whyClassPanel")
         self.shares = None          # the ClassShares shown
         self.units_shown: np.ndarray = np.zeros(0, int)
-        self._stale = True
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QtWidgets.QHBoxLayout()
@@ -68,10 +68,10 @@ class WhyClassPanel(QtWidgets.QWidget):
         self.plot_widget.setMinimumHeight(180)
         layout.addWidget(self.plot_widget, 1)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_clicked)
-        self.choice.currentIndexChanged.connect(self._on_changed)
+        self.choice.currentIndexChanged.connect(self.changed)
         for signal in (state.events.trace, state.events.row, state.events.network):
-            signal.connect(self._on_changed)
-        self._on_changed()
+            signal.connect(self.changed)
+        self.changed()
 
     def chosen_class(self) -> int | None:
         trace = self.state.trace
@@ -84,16 +84,6 @@ class WhyClassPanel(QtWidgets.QWidget):
         if index == 1:
             return int(np.argsort(-probs, kind="stable")[1])
         return index - 2
-
-    def _on_changed(self, *_args) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def refresh(self) -> None:
         self._stale = False
