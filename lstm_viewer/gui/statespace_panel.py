@@ -18,12 +18,13 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from ..core.network import ROWS, Trace
 from ..statespace import Digits
 from .help_note import help_note
 from .jobs import JobRunner
+from .refresh_when_shown import RefreshWhenShown
 from .statespace_build import Eta, Prepared, Progress, describe_seconds, prepare, row_views, union
 from .statespace_cloud import CLASS_COLOURS, CloudView
 from .statespace_neighbours import NeighbourStrip, as_unit_image, thumbnail
@@ -58,7 +59,7 @@ to that class. Group the units by the class they prefer, and click a column to o
 unit inspector.</p>"""
 
 
-class StateSpacePanel(QtWidgets.QWidget):
+class StateSpacePanel(RefreshWhenShown):
     """The cloud with this digit's path, its nearest test digits, and class selectivity."""
 
     def __init__(self, state: ViewState, runner: JobRunner, show_input: ShowInput,
@@ -156,7 +157,7 @@ class StateSpacePanel(QtWidgets.QWidget):
 
         self.selectivity = SelectivityView()
         self.selectivity.unitClicked.connect(self._on_unit_clicked)
-        self.selectivity.order_combo.currentIndexChanged.connect(lambda _: self._refresh_if_visible())
+        self.selectivity.order_combo.currentIndexChanged.connect(lambda _: self.changed())
         layout.addWidget(self.selectivity)
         self._clear_views()
 
@@ -190,29 +191,19 @@ class StateSpacePanel(QtWidgets.QWidget):
         loaded = self._loaded
         if trace is None or loaded is None or not np.array_equal(trace.image, loaded[1]):
             self._loaded = None      # not the test digit loaded from here: nothing to leave out
-        self._refresh_if_visible()
+        self.changed()
 
     def _on_row(self, *_args) -> None:
-        self._refresh_if_visible()
+        self.changed()
 
     def _on_layer(self, *_args) -> None:
-        self._refresh_if_visible()
+        self.changed()
 
     def _on_selection(self, *_args) -> None:
         if self.isVisible() and self.prepared is not None:
             self.selectivity.show_selection(self._selected_unit())
         else:
             self._stale = True
-
-    def _refresh_if_visible(self) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.refresh()
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     # --- building -----------------------------------------------------------------------------
     def start_build(self) -> None:
@@ -261,7 +252,7 @@ class StateSpacePanel(QtWidgets.QWidget):
         self._frames = list(prepared.frames)
         self._show_status()
         self._show_hover(None)
-        self._refresh_if_visible()
+        self.changed()
 
     def _on_failed(self, network, text: str) -> None:
         if network is self.state.network:
@@ -379,10 +370,10 @@ class StateSpacePanel(QtWidgets.QWidget):
                 self._frames[layer] = grown
                 if layer == self.layer():
                     self._path_for = None   # the frame is set with the path
-                    self._refresh_if_visible()
+                    self.changed()
                     return
         if pair == (self.layer(), self.state.row):
-            self._refresh_if_visible()
+            self.changed()
 
     def _new_path(self, trace: Trace | None, layer: int) -> None:
         """A new digit or layer: its path, the plot's frame, and a neighbour search."""
