@@ -140,9 +140,13 @@ def main(argv: list[str] | None = None) -> int:
 
     # The analysis panels (issues 11 and 12): the unit inspector and "why this class" both on screen.
     from PyQt6 import QtCore
+    # They share a tab by default: move "why this class" below the inspector so both are on screen
+    # (splitting a tabbed dock would only add another tab).
     window.show_panel(window.unit_dock)
-    window.show_panel(window.why_dock)
-    window.splitDockWidget(window.unit_dock, window.why_dock, QtCore.Qt.Orientation.Vertical)
+    window.removeDockWidget(window.why_dock)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, window.why_dock,
+                         QtCore.Qt.Orientation.Vertical)
+    window.why_dock.show()
     window.show_trace(traces[0])
     state.selection = (len(network.units) - 1, 0)
     app.processEvents()

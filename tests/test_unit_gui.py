@@ -127,7 +127,7 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     for k in range(4):
         assert f"{story.gates[13, k]:.3f}" in text
     # The memory bars sum to c at this row.
-    heights = inspector.memory_bars.opts["height"]
+    heights = inspector.memory_bars.heights()
     assert float(np.sum(heights)) == pytest.approx(float(c), abs=1e-5)
     # Copy as text carries the same numbers.
     inspector.copy_as_text()
@@ -158,10 +158,66 @@ def test_why_this_class_sums_to_the_logit_and_selects_on_click(window, qtbot):
     assert shares.label == int(np.argmax(trace.probs[27]))
     assert shares.logit == pytest.approx(float(logits[shares.label]), abs=1e-5)
     # The bars (shown units, the rest, the bias) add up to the logit.
-    assert float(np.sum(panel.bars.opts["height"])) == pytest.approx(shares.logit, abs=1e-5)
+    assert float(np.sum(panel.bars.heights())) == pytest.approx(shares.logit, abs=1e-5)
     # A real click on the first bar selects that unit of the top layer.
-    scene = panel.plot.vb.mapViewToScene(QtCore.QPointF(0, float(panel.bars.opts["height"][0]) / 2))
+    scene = panel.plot.vb.mapViewToScene(QtCore.QPointF(0, float(panel.bars.heights()[0]) / 2))
     point = panel.plot_widget.mapFromScene(scene)
     QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, point)
     assert window.state.selection == (1, int(panel.units_shown[0]))
+
+
+def test_clicking_a_unit_in_the_equations_follows_it(window, qtbot):
+    window.state.selection = (1, 3)
+    window.state.row = 9
+    inspector = window.unit_inspector
+    qtbot.waitUntil(inspector.isVisible, timeout=5000)
+    inspector.refresh()
+    links = inspector.equations._shown.links
+    assert links, "the inputs from the layer below and the recurrent inputs are links"
+    rect, target = links[0]
+    _kind, layer, unit = target.split(":")
+    QTest.mouseClick(inspector.equations, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     rect.center().toPoint())
+    assert window.state.selection == (int(layer), int(unit))
+    assert layer == "0"   # the first link names a unit of the layer below
+
+
+def test_the_equations_are_redrawn_for_a_new_trace_and_kept_per_row(window, qtbot):
+    window.state.selection = (0, 2)
+    window.state.row = 5
+    inspector = window.unit_inspector
+    qtbot.waitUntil(inspector.isVisible, timeout=5000)
+    inspector.refresh()
+    before = inspector.equations.text()
+    image = np.array(window.trace.image)
+    image[:, :14] = 0.0
+    window.show_input(image)
+    inspector.refresh()
+    story = inspector.story
+    assert story.h[5] == pytest.approx(float(window.trace.h[0, 5, 2]))
+    assert f"{story.h[5]:+.4f}" in inspector.equations.text() and inspector.equations.text() != before
+    # The other rows are drawn while the window is idle; showing one again reuses the drawing.
+    qtbot.waitUntil(lambda: all(inspector.equations.is_kept((inspector._story_serial, t)) for t in range(28)),
+                    timeout=10000)
+    window.state.row = 20
+    inspector.refresh()
+    assert f"{story.c[20]:+.4f}" in inspector.equations.text()
+
+
+def test_why_this_class_holds_one_scale_and_names_its_bars(window, qtbot):
+    window.show_panel(window.why_dock)
+    panel = window.why_class
+    qtbot.waitUntil(panel.isVisible, timeout=5000)
+    ranges = set()
+    for row in range(28):
+        window.state.row = row
+        panel.refresh()
+        low, high = panel.plot.vb.viewRange()[1]
+        ranges.add((low, high))
+        heights = panel.bars.heights()
+        assert low <= heights.min() and heights.max() <= high   # every row's bars fit the one scale
+        labels = panel.bars.labels()
+        assert labels[:len(panel.units_shown)] == [f"u{u}" for u in panel.units_shown]
+        assert labels[-1] == "bias"
+    assert len(ranges) == 1

@@ -95,3 +95,85 @@ class BarsItem(pg.GraphicsObject):
             if height > 0:
                 painter.setBrush(self._brushes[k == self._highlighted])
                 painter.drawRect(QtCore.QRectF(k - half, 0.0, self._width, float(height)))
+
+
+class SignedBarsItem(pg.GraphicsObject):
+    """Bars from 0 to each height (either sign) at x = first, first + 1, …, each in one of a few
+    colours, optionally with a short label beside each bar's base on the side away from the bar.
+
+    The panels that redraw these every row set a y range that holds every row (``set_extent``), so
+    a new row is "write the numbers, ``update()``": no picture rebuilt (BarGraphItem), no axis ticks
+    changed (the labels would re-lay out an axis each row), no view-box bounds recomputed.
+    """
+
+    LABEL_GAP = 2.0   # pixels between the zero line and a label
+
+    def __init__(self, count: int, width: float, colours: list[str], first: float = 0.0,
+                 label_colour: str = "#444444") -> None:
+        super().__init__()
+        self._x = first + np.arange(count, dtype=float)
+        self._heights = np.zeros(count)
+        self._colour = np.zeros(count, int)
+        self._labels: list[str] | None = None
+        self._width = width
+        self._brushes = [pg.mkBrush(c) for c in colours]
+        self._label_pen = pg.mkPen(label_colour)
+        self._bounds = QtCore.QRectF(self._x[0] - width / 2, -1.0, count - 1 + width, 2.0)
+
+    def set_bars(self, heights: np.ndarray | None, colours: np.ndarray | None = None,
+                 labels: list[str] | None = None) -> None:
+        """Heights (None: all zero; fewer than the bars: the first ones), each bar's index into the
+        colours, and labels (or None)."""
+        n = 0 if heights is None else len(heights)
+        self._heights[:n] = 0.0 if heights is None else heights
+        self._heights[n:] = 0.0
+        self._colour[:] = 0
+        if colours is not None:
+            self._colour[:n] = colours
+        self._labels = labels
+        self.update()
+
+    def heights(self) -> np.ndarray:
+        """Every bar's height (0 for bars not given)."""
+        return self._heights.copy()
+
+    def colours(self) -> np.ndarray:
+        return self._colour.copy()
+
+    def labels(self) -> list[str] | None:
+        return None if self._labels is None else list(self._labels)
+
+    def set_extent(self, low: float, high: float) -> None:
+        """The y range the bars (and their labels) may use: the plot's range."""
+        self.prepareGeometryChange()
+        self._bounds = QtCore.QRectF(self._bounds.left(), low, self._bounds.width(), high - low)
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._bounds
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        half = self._width / 2
+        for x, height, colour in zip(self._x, self._heights, self._colour):
+            if height:
+                painter.setBrush(self._brushes[colour])
+                painter.drawRect(QtCore.QRectF(x - half, 0.0, self._width, float(height)))
+        if self._labels:
+            self._paint_labels(painter)
+
+    def _paint_labels(self, painter: QtGui.QPainter) -> None:
+        # Text is drawn in device pixels (the view's y axis may be scaled or flipped).
+        transform = painter.transform()
+        painter.resetTransform()
+        painter.setPen(self._label_pen)
+        metrics = painter.fontMetrics()
+        tall = metrics.height()
+        for x, height, label in zip(self._x, self._heights, self._labels):
+            left = transform.map(QtCore.QPointF(x - 0.5, 0.0))
+            right = transform.map(QtCore.QPointF(x + 0.5, 0.0))
+            base = transform.map(QtCore.QPointF(x, float(height)))
+            up = base.y() < left.y()   # the bar goes up on screen: its label goes under the zero line
+            top = left.y() + self.LABEL_GAP if up else left.y() - self.LABEL_GAP - tall
+            painter.drawText(QtCore.QRectF(left.x(), top, right.x() - left.x(), tall),
+                             int(QtCore.Qt.AlignmentFlag.AlignCenter), label)
+        painter.setTransform(transform)

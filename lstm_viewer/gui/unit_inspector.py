@@ -20,7 +20,9 @@ from ..analysis.unit import UnitStory
 from ..core.network import GATE_NAMES
 from . import file_ops, style
 from .help_note import help_note
+from .light_items import SignedBarsItem
 from .refresh_when_shown import RefreshWhenShown
+from .run_text import Run, RunText, bold, link, small
 from .steady_label import steady
 from .view_state import ViewState
 
@@ -34,7 +36,8 @@ HELP = """<p>One LSTM unit is one number of the layer's state: its own <b>c</b> 
 x<sub>t</sub> (the 28 pixels of row t for layer 1, the h of the layer below otherwise) and its own
 layer's h<sub>t−1</sub>, and computes four gates. Each gate's input is a sum of three terms:
 <i>input</i> x<sub>t</sub>·W, <i>recurrent</i> h<sub>t−1</sub>·U and a <i>bias</i>; σ squashes it to
-0…1 for i, f, o and tanh to −1…1 for g. Then c<sub>t</sub> = f·c<sub>t−1</sub> + i·g and
+0…1 for i, f, o and tanh to −1…1 for g. Under each gate, its three largest inputs and recurrent
+inputs, written (weight×value): the products that add up to most of z. Then c<sub>t</sub> = f·c<sub>t−1</sub> + i·g and
 h<sub>t</sub> = o·tanh(c<sub>t</sub>).</p>
 <p><b>Memory</b>: unrolling c gives c<sub>t</sub> = Σ<sub>s≤t</sub> R[s,t]·i<sub>s</sub>·g<sub>s</sub>,
 where R[s,t] is the product of the forget gates after row s. The bars split c<sub>t</sub> into what was
@@ -52,7 +55,12 @@ class UnitInspector(RefreshWhenShown):
         self.state = state
         self.setObjectName("unitInspector")
         self.story: UnitStory | None = None
-        self._story_key = None
+        self._story_of = None       # (trace, network, selection) the story was computed for
+        self._story_serial = 0      # bumped per story: the key of its rows' drawn equations
+        # Draws the equations of rows not seen yet while the window is idle, one row per tick.
+        self._prerender_timer = QtCore.QTimer(self)
+        self._prerender_timer.setInterval(20)
+        self._prerender_timer.timeout.connect(self._prerender_next_row)
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -74,17 +82,15 @@ class UnitInspector(RefreshWhenShown):
         layout.addLayout(top)
         layout.addWidget(help_note("What am I looking at?", HELP))
 
-        self.equations = QtWidgets.QLabel()
+        # Plain runs painted directly: as rich text in a QLabel the equations took longer to lay out
+        # each row than everything else in a step together (see run_text).
+        self.equations = RunText(lines=19)
         self.equations.setObjectName("unitEquations")
-        self.equations.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.equations.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.LinksAccessibleByMouse
-                                               | QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.equations.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
-        self.equations.setToolTip("The cell at the current row, each number this unit's own. "
-                                  "Click a unit to follow it.")
-        self.equations.setWordWrap(True)
+        self.equations.setToolTip("The cell at the current row, each number this unit's own. Under each "
+                                  "gate z: its three largest inputs and recurrent inputs by |weight × value|, "
+                                  "written (weight×value). Click a unit (u…) to follow it.")
         self.equations.linkActivated.connect(self._on_link)
-        layout.addWidget(steady(self.equations, lines=21))
+        layout.addWidget(self.equations)
 
         self.plots = pg.GraphicsLayoutWidget()
         style.tune_view(self.plots)
@@ -119,8 +125,7 @@ class UnitInspector(RefreshWhenShown):
                                   "c<sub>t</sub>)", size="9pt")
         self.memory_plot.setMouseEnabled(False, False)
         self.memory_plot.setLabel("bottom", "row s written")
-        self.memory_bars = pg.BarGraphItem(x=np.arange(1, 29), height=np.zeros(28), width=0.8,
-                                           brush=style.C_COLOUR, pen=pg.mkPen(None))
+        self.memory_bars = SignedBarsItem(28, 0.8, [style.C_COLOUR], first=1.0)
         self.memory_plot.addItem(self.memory_bars)
         self.memory_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
         self.memory_plot.setXRange(0.4, 28.6, padding=0)
@@ -144,8 +149,7 @@ class UnitInspector(RefreshWhenShown):
         self.logit_plot.setTitle("its share of each class's logit at this row (top layer only)", size="9pt")
         self.logit_plot.setMouseEnabled(False, False)
         self.logit_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(10)]])
-        self.logit_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
-                                          brush=style.H_COLOUR, pen=pg.mkPen(None))
+        self.logit_bars = SignedBarsItem(10, 0.7, [style.H_COLOUR, style.ACCENT])   # accent: top class
         self.logit_plot.addItem(self.logit_bars)
         self.logit_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
         self.logit_plot.setXRange(-0.6, 9.6, padding=0)
@@ -159,18 +163,22 @@ class UnitInspector(RefreshWhenShown):
         selection, trace, network = state.selection, state.trace, state.network
         if selection is None or trace is None or network is None:
             self.story = None
-            self._story_key = None
+            self._story_of = None
+            self._prerender_timer.stop()
             self.title.setText("<b>No unit selected.</b> Click a cell of any heatmap (c, h or a gate) "
                                "to follow that unit; [ and ] step through the units, Esc clears.")
-            self.equations.setText("")
+            self.equations.set_lines([])
             self.copy_button.setEnabled(False)
             self.export_button.setEnabled(False)
             return
-        key = (id(trace), selection)
-        if key != self._story_key:
+        # Compared by identity, not id(): a new trace may reuse a freed one's id.
+        of = self._story_of
+        if of is None or of[0] is not trace or of[1] is not network or of[2] != selection:
             self.story = unit_story(network, trace, *selection)
-            self._story_key = key
+            self._story_of = (trace, network, selection)
+            self._story_serial += 1
             self._show_story()
+            self._prerender_timer.start()
         self.copy_button.setEnabled(True)
         self.export_button.setEnabled(True)
         self._show_row()
@@ -188,10 +196,10 @@ class UnitInspector(RefreshWhenShown):
         # Fixed ranges per story, from every row's values: an axis that rescales each row is
         # re-laid out each row (the costliest part of a step), and jumping scales mislead.
         every_row = story.retention * (story.gates[:, 0] * story.gates[:, 2])[:, None]   # [s, t]
-        _set_range(self.memory_plot, every_row)
+        self.memory_bars.set_extent(*_set_range(self.memory_plot, every_row))
         if top:
             shares = self.state.trace.h[-1][:, story.unit, None] * self.state.network.dense_kernel[story.unit]
-            _set_range(self.logit_plot, shares)
+            self.logit_bars.set_extent(*_set_range(self.logit_plot, shares))
 
     def _show_row(self) -> None:
         story, t = self.story, self.state.row
@@ -200,46 +208,61 @@ class UnitInspector(RefreshWhenShown):
                            + (" · top layer: its h feeds the softmax" if story.layer == layers - 1 else ""))
         self.curve_row.setPos(t + 1)
         memory = story.memory(t)
-        self.memory_bars.setOpts(height=memory)
+        self.memory_bars.set_bars(memory)
         self.retention_row.setRect(t, 0, 1, 28)
         if story.layer == layers - 1:
             shares = logit_contributions(self.state.network, self.state.trace, t)[story.unit]
-            self.logit_bars.setOpts(height=shares, brushes=[
-                pg.mkBrush(style.ACCENT if k == int(np.argmax(self.state.trace.probs[t])) else style.H_COLOUR)
-                for k in range(10)])
-        self.equations.setText(self._equations_html(t))
+            self.logit_bars.set_bars(shares, np.arange(10) == np.argmax(self.state.trace.probs[t]))
+        self.equations.show_kept((self._story_serial, t), lambda: self._equation_lines(t))
+
+    def _prerender_next_row(self) -> None:
+        """Draw the equations of one row not drawn yet (nearest the current row first)."""
+        if self.story is None or not self.isVisible():
+            self._prerender_timer.stop()
+            return
+        t0 = self.state.row
+        for t in sorted(range(28), key=lambda t: abs(t - t0)):
+            if self.equations.prerender((self._story_serial, t), lambda t=t: self._equation_lines(t)):
+                return
+        self._prerender_timer.stop()   # every row is drawn
 
     # --- text ---------------------------------------------------------------------------------
-    def _equations_html(self, t: int) -> str:
+    def _equation_lines(self, t: int) -> list[list[Run]]:
+        """The cell at row t: each gate's three terms, its largest inputs, then c and h."""
         story = self.story
-        below = "pixel" if story.layer == 0 else f"layer {story.layer} unit"
-        parts = []
+        source = "pixels of the row" if story.layer == 0 else f"layer {story.layer}"
+        lines = []
         for k, name in enumerate(GATE_NAMES):
             x, r, b = story.pre[t, k]
             squash = "tanh" if name == "g" else "σ"
-            inputs = ", ".join(self._contribution(c, below, story.layer - 1, pixel=story.layer == 0)
-                               for c in story.top_inputs(t, k, TOP_K))
-            recurrent = ", ".join(self._contribution(c, "unit", story.layer, pixel=False)
-                                  for c in story.top_recurrent(t, k, TOP_K)) if t > 0 else "none at row 1"
-            parts.append(
-                f"<b>{name}</b> = {squash}({x:+.3f} <small>input</small> {r:+.3f} <small>recurrent</small> "
-                f"{b:+.3f} <small>bias</small> = {x + r + b:+.3f}) = <b>{story.gates[t, k]:.3f}</b> "
-                f"<small>({GATE_WORDS[name]})</small><br>"
-                f"<small>&nbsp;&nbsp;largest inputs (weight×value): {inputs}<br>"
-                f"&nbsp;&nbsp;largest recurrent: {recurrent}</small>")
+            lines.append([bold(name), small(f" ({GATE_WORDS[name]})"), Run(f" = {squash}(z) ="),
+                          bold(f" {story.gates[t, k]:.3f}")])
+            lines.append([Run(f"    z = {x:+.3f}"), small(" input"), Run(f" {r:+.3f}"), small(" recurrent"),
+                          Run(f" {b:+.3f}"), small(" bias"), Run(f" = {x + r + b:+.3f}")])
+            inputs = [self._contribution(c, story.layer - 1, pixel=story.layer == 0)
+                      for c in story.top_inputs(t, k, TOP_K)]
+            lines.append([small(f"    from {source}:")] + _joined(inputs))
+            if t > 0:
+                recurrent = [self._contribution(c, story.layer, pixel=False)
+                             for c in story.top_recurrent(t, k, TOP_K)]
+            else:
+                recurrent = [[small(" none at row 1")]]
+            lines.append([small("    recurrent:")] + _joined(recurrent))
         i, f, g, o = story.gates[t]
-        parts.append(f"c<sub>{t + 1}</sub> = f·c<sub>{t}</sub> + i·g = "
-                     f"{f:.3f}·({story.c_prev[t]:+.3f}) + {i:.3f}·({g:+.3f}) = <b>{story.c[t]:+.4f}</b>")
-        parts.append(f"h<sub>{t + 1}</sub> = o·tanh(c<sub>{t + 1}</sub>) = {o:.3f}·tanh({story.c[t]:+.3f}) = "
-                     f"<b>{story.h[t]:+.4f}</b>")
-        return "<br>".join(parts)
+        now, before = _subscript(t + 1), _subscript(t)
+        lines.append([Run(f"c{now} = f·c{before} + i·g ="), Run(f" {f:.3f}·({story.c_prev[t]:+.3f})"),
+                      Run(f" + {i:.3f}·({g:+.3f}) ="), bold(f" {story.c[t]:+.4f}")])
+        lines.append([Run(f"h{now} = o·tanh(c{now}) ="), Run(f" {o:.3f}·tanh({story.c[t]:+.3f}) ="),
+                      bold(f" {story.h[t]:+.4f}")])
+        return lines
 
     @staticmethod
-    def _contribution(c, what: str, layer: int, pixel: bool) -> str:
-        text = f"{c.weight:+.2f}×{c.value:+.2f}"
+    def _contribution(c, layer: int, pixel: bool) -> list[Run]:
+        """One input's share, weight × value: a pixel by its column, a unit as a link to follow it."""
+        numbers = small(f" ({c.weight:+.2f}×{c.value:+.2f})")
         if pixel:
-            return f"{what} {c.index + 1} ({text})"
-        return f"<a href='unit:{layer}:{c.index}'>{what} {c.index}</a> ({text})"
+            return [small(f" column {c.index + 1}"), numbers]
+        return [small(" "), link(f"u{c.index}", f"unit:{layer}:{c.index}"), numbers]
 
     def as_text(self) -> str:
         """The equations at the current row with their numbers, as plain text."""
@@ -307,8 +330,25 @@ class UnitInspector(RefreshWhenShown):
         self.state.selection = (int(layer), int(unit))
 
 
-def _set_range(plot: pg.PlotItem, values: np.ndarray) -> None:
-    """Y range from 0 to the extremes of ``values`` (whatever row is shown), with a margin."""
+def _set_range(plot: pg.PlotItem, values: np.ndarray) -> tuple[float, float]:
+    """Y range from 0 to the extremes of ``values`` (whatever row is shown), with a margin; returned."""
     low, high = min(0.0, float(np.min(values))), max(0.0, float(np.max(values)))
     margin = 0.05 * max(high - low, 1e-6)
     plot.setYRange(low - margin, high + margin, padding=0)
+    return low - margin, high + margin
+
+
+def _joined(items: list[list[Run]]) -> list[Run]:
+    runs = []
+    for k, item in enumerate(items):
+        runs += item
+        if k < len(items) - 1:
+            runs.append(small(","))
+    return runs
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _subscript(number: int) -> str:
+    return str(number).translate(_SUBSCRIPTS)

@@ -13,6 +13,7 @@ from PyQt6 import QtCore, QtWidgets
 from ..analysis.unit import class_contributions
 from . import style
 from .help_note import help_note
+from .light_items import SignedBarsItem
 from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
 from .view_state import ViewState
@@ -58,13 +59,15 @@ class WhyClassPanel(RefreshWhenShown):
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMouseEnabled(False, False)
         self.plot.setLabel("left", "share of the logit")
+        # The units' names are drawn by the bars item beside each bar: as axis ticks they would
+        # re-lay out the axis every row (the ranking changes with the row).
+        self.plot.hideAxis("bottom")
         self.plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
-        self.bars = pg.BarGraphItem(x=np.arange(SHOWN + 2), height=np.zeros(SHOWN + 2), width=0.75)
+        self.bars = SignedBarsItem(SHOWN + 2, 0.75, [style.ACCENT, style.H_COLOUR, style.MUTED])
         self.plot.addItem(self.bars)
         self.plot.setXRange(-0.6, SHOWN + 1.6, padding=0)
         self.plot.disableAutoRange()
-        self._ticks = None
-        self._y_range = (0.0, 0.0)
+        self._range_of = None
         self.plot_widget.setMinimumHeight(180)
         layout.addWidget(self.plot_widget, 1)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_clicked)
@@ -91,7 +94,7 @@ class WhyClassPanel(RefreshWhenShown):
         if label is None:
             self.shares = None
             self.summary.setText("Draw or pick a digit to see which units make its answer.")
-            self.bars.setOpts(height=np.zeros(SHOWN + 2))
+            self.bars.set_bars(None)
             return
         row = self.state.row
         shares = class_contributions(self.state.network, self.state.trace, label, row)
@@ -99,32 +102,33 @@ class WhyClassPanel(RefreshWhenShown):
         self.units_shown = shares.ranked(SHOWN)
         rest = float(shares.shares.sum() - shares.shares[self.units_shown].sum())
         heights = np.concatenate([shares.shares[self.units_shown], [rest, shares.bias]])
-        brushes = [pg.mkBrush(style.ACCENT if v >= 0 else style.H_COLOUR) for v in heights[:-2]]
-        brushes += [pg.mkBrush(style.MUTED)] * 2
-        self.bars.setOpts(height=heights, brushes=brushes, pen=pg.mkPen(None))
+        colours = np.where(heights >= 0, 0, 1)
+        colours[-2:] = 2
         others = len(shares.shares) - len(self.units_shown)
-        ticks = [(k, f"u{u}") for k, u in enumerate(self.units_shown)]
-        ticks += [(len(self.units_shown), f"{others} others"), (len(self.units_shown) + 1, "bias")]
-        if ticks != self._ticks:   # new ticks re-lay out the axis: only when the units change
-            self._ticks = ticks
-            self.plot.getAxis("bottom").setTicks([ticks])
-        self._follow_range(heights)
+        labels = [f"u{u}" for u in self.units_shown] + [f"{others} more", "bias"]
+        self._hold_range()
+        self.bars.set_bars(heights, colours, labels)
         p = float(self.state.trace.probs[row, label])
         self.summary.setText(
             f"Class <b>{label}</b> after row {row + 1}: logit = {shares.shares[self.units_shown].sum():+.3f} "
             f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) {shares.bias:+.3f} (bias) "
             f"= <b>{shares.logit:+.3f}</b> → p = {p:.3f}")
 
-    def _follow_range(self, heights: np.ndarray) -> None:
-        """Rescale only when the bars leave the range or would use under a third of it: an axis
-        that rescales every row is re-laid out every row."""
-        low, high = min(0.0, float(heights.min())), max(0.0, float(heights.max()))
-        shown_low, shown_high = self._y_range
-        fits = shown_low <= low and high <= shown_high
-        if not fits or (high - low) < (shown_high - shown_low) / 3:
-            margin = 0.15 * max(high - low, 1e-6)
-            self._y_range = (low - margin if low < 0 else 0.0, high + margin)
-            self.plot.setYRange(*self._y_range, padding=0)
+    def _hold_range(self) -> None:
+        """One y range per trace, holding every row's bars for every class: a scale that jumps
+        from row to row misleads, and re-lays out the axis each time (the costliest part of a step)."""
+        trace, network = self.state.trace, self.state.network
+        held = self._range_of
+        if held is not None and held[0] is trace and held[1] is network:   # identity: ids are reused
+            return
+        self._range_of = (trace, network)
+        low, high = _bar_extremes(trace.h[-1].astype(np.float64), network.dense_kernel.astype(np.float64),
+                                  network.dense_bias.astype(np.float64))
+        # Room for the units' names beside the bars' bases, on both sides of zero.
+        margin = 0.2 * max(high - low, 1e-6)
+        low, high = low - margin, high + margin
+        self.plot.setYRange(low, high, padding=0)
+        self.bars.set_extent(low, high)
 
     def _on_clicked(self, event) -> None:
         if self.shares is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
@@ -134,3 +138,16 @@ class WhyClassPanel(RefreshWhenShown):
         if 0 <= k < len(self.units_shown) and self.plot.sceneBoundingRect().contains(event.scenePos()):
             top = len(self.state.network.units) - 1
             self.state.selection = (top, int(self.units_shown[k]))
+
+
+def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tuple[float, float]:
+    """The lowest and highest bar (0 included) over every row and class: the SHOWN largest shares,
+    the rest summed, and the bias, as ``refresh`` draws them."""
+    shares = h_top[:, :, None] * kernel[None]             # (rows, units, classes)
+    shares = np.moveaxis(shares, 1, 2).reshape(-1, kernel.shape[0])
+    shown_count = min(SHOWN, kernel.shape[0])
+    top = np.argpartition(-np.abs(shares), shown_count - 1, axis=1)[:, :shown_count]
+    shown = np.take_along_axis(shares, top, axis=1)
+    rest = shares.sum(axis=1) - shown.sum(axis=1)
+    values = np.concatenate([shown.ravel(), rest, bias, [0.0]])
+    return float(values.min()), float(values.max())

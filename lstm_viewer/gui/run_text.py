@@ -1,0 +1,208 @@
+"""A few lines of lightly styled text that change every row, drawn once per row and kept.
+
+A rich-text QLabel lays its HTML out as a QTextDocument on every ``setText``: for the unit inspector's
+twenty lines of equations that measured 11–16 ms per row on the project's machine, the largest part
+of a row step. Here a line is a list of runs, each plain text in one of four styles (normal, bold,
+small, link), drawn with one ``drawText`` per run (neighbouring runs of one style merged) into a
+pixmap that is kept under a key (for the inspector: trace, unit, row). Showing a row seen before is
+one ``drawPixmap``; ``prerender`` lets the owner draw the other rows while the window is idle. A run
+that does not fit wraps, at a space inside it if it has one. Links are runs with a target: clicking
+one emits ``linkActivated(target)``.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Hashable
+
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+STYLES = ("normal", "bold", "small", "link")
+WRAP_INDENT = 14.0   # pixels: a wrapped line continues indented under its start
+
+
+@dataclass(frozen=True)
+class Run:
+    text: str
+    style: str = "normal"
+    link: str | None = None
+
+
+def bold(text: str) -> Run:
+    return Run(text, "bold")
+
+
+def small(text: str) -> Run:
+    return Run(text, "small")
+
+
+def link(text: str, target: str) -> Run:
+    return Run(text, "link", target)
+
+
+@dataclass
+class _Drawn:
+    lines: list[list[Run]]
+    pixmap: QtGui.QPixmap
+    links: list[tuple[QtCore.QRectF, str]]
+
+
+class RunText(QtWidgets.QWidget):
+    """Lines of runs, painted top to bottom at a fixed height of ``lines`` lines."""
+
+    linkActivated = QtCore.pyqtSignal(str)
+    KEPT = 64   # drawn texts kept (two units' 28 rows and then some); about 0.5 MB each
+
+    def __init__(self, lines: int, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._kept: OrderedDict[Hashable, _Drawn] = OrderedDict()
+        self._shown: _Drawn | None = None
+        self._fonts = self._make_fonts()
+        self._metrics = {name: QtGui.QFontMetricsF(font) for name, font in self._fonts.items()}
+        self._line_height = max(m.lineSpacing() for m in self._metrics.values())
+        self.setFixedHeight(int(lines * self._line_height + 6))
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setMouseTracking(True)   # the hand cursor over links
+
+    def _make_fonts(self) -> dict[str, QtGui.QFont]:
+        normal = QtGui.QFont(self.font())
+        strong = QtGui.QFont(normal)
+        strong.setBold(True)
+        smaller = QtGui.QFont(normal)
+        smaller.setPointSizeF(normal.pointSizeF() * 0.85)
+        underlined = QtGui.QFont(smaller)
+        underlined.setUnderline(True)
+        return {"normal": normal, "bold": strong, "small": smaller, "link": underlined}
+
+    # --- what is shown ------------------------------------------------------------------------
+    def set_lines(self, lines: list[list[Run]]) -> None:
+        """Show these lines (not kept)."""
+        self._shown = self._draw_lines([_merged(line) for line in lines])
+        self.update()
+
+    def show_kept(self, key: Hashable, make_lines: Callable[[], list[list[Run]]]) -> None:
+        """Show the text kept under ``key``, drawing it from ``make_lines()`` the first time."""
+        self._shown = self._drawn(key, make_lines)
+        self.update()
+
+    def prerender(self, key: Hashable, make_lines: Callable[[], list[list[Run]]]) -> bool:
+        """Draw and keep the text for ``key`` if it is not kept yet; True if that took any work."""
+        if key in self._kept:
+            return False
+        self._drawn(key, make_lines)
+        return True
+
+    def is_kept(self, key: Hashable) -> bool:
+        return key in self._kept
+
+    def text(self) -> str:
+        """The lines shown, as plain text, one per line."""
+        if self._shown is None:
+            return ""
+        return "\n".join("".join(run.text for run in line) for line in self._shown.lines)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(360, self.height())
+
+    # --- drawing ------------------------------------------------------------------------------
+    def _drawn(self, key: Hashable, make_lines: Callable[[], list[list[Run]]]) -> _Drawn:
+        drawn = self._kept.get(key)
+        if drawn is None:
+            drawn = self._kept[key] = self._draw_lines([_merged(line) for line in make_lines()])
+            while len(self._kept) > self.KEPT:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(key)
+        return drawn
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        # Wrapping depends on the width: everything kept was drawn for the old one.
+        self._kept.clear()
+        if self._shown is not None:
+            self._shown = self._draw_lines(self._shown.lines)
+        super().resizeEvent(event)
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
+        if self._shown is not None:
+            painter = QtGui.QPainter(self)
+            painter.drawPixmap(0, 0, self._shown.pixmap)
+            painter.end()
+
+    def _draw_lines(self, lines: list[list[Run]]) -> _Drawn:
+        ratio = self.devicePixelRatioF()
+        pixmap = QtGui.QPixmap(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+        links: list[tuple[QtCore.QRectF, str]] = []
+        painter = QtGui.QPainter(pixmap)
+        link_colour = self.palette().color(QtGui.QPalette.ColorRole.Link)
+        text_colour = self.palette().color(QtGui.QPalette.ColorRole.WindowText)
+        right = self.width() - 2.0
+        left, indent = 2.0, 2.0 + WRAP_INDENT
+        y = 2.0
+        style = None
+        for line in lines:
+            x = left
+            for run in line:
+                if run.style != style:
+                    style = run.style
+                    painter.setFont(self._fonts[style])
+                    painter.setPen(link_colour if style == "link" else text_colour)
+                text = run.text
+                while text:
+                    width = self._metrics[style].horizontalAdvance(text)
+                    if x + width > right and x > indent:
+                        head, tail = self._split(style, text, right - x)
+                        if head:   # what fits here; the rest on the next line
+                            self._draw_run(painter, run, head, x, y, links)
+                        text = tail.lstrip(" ")
+                        x, y = indent, y + self._line_height
+                        continue
+                    self._draw_run(painter, run, text, x, y, links)
+                    x += width
+                    break
+            y += self._line_height
+        painter.end()
+        return _Drawn(lines, pixmap, links)
+
+    def _split(self, style: str, text: str, room: float) -> tuple[str, str]:
+        """The longest head of ``text`` ending before a space that fits in ``room``, and the rest."""
+        best = 0
+        for k, char in enumerate(text):
+            if char == " " and k and self._metrics[style].horizontalAdvance(text[:k]) <= room:
+                best = k
+        return text[:best], text[best:]
+
+    def _draw_run(self, painter: QtGui.QPainter, run: Run, text: str, x: float, y: float,
+                  links: list[tuple[QtCore.QRectF, str]]) -> None:
+        baseline = y + self._line_height - self._metrics["normal"].descent() - 1.0
+        painter.drawText(QtCore.QPointF(x, baseline), text)
+        if run.link is not None:
+            width = self._metrics[run.style].horizontalAdvance(text)
+            links.append((QtCore.QRectF(x, y, width, self._line_height), run.link))
+
+    def link_at(self, point: QtCore.QPointF) -> str | None:
+        for rect, target in (self._shown.links if self._shown is not None else []):
+            if rect.contains(point):
+                return target
+        return None
+
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
+        over = self.link_at(event.position()) is not None
+        self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor if over else QtCore.Qt.CursorShape.ArrowCursor)
+
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
+        target = self.link_at(event.position())
+        if target is not None and event.button() == QtCore.Qt.MouseButton.LeftButton:
+            self.linkActivated.emit(target)
+
+
+def _merged(line: list[Run]) -> list[Run]:
+    """Neighbouring runs of one style without links joined: one ``drawText`` call each."""
+    out: list[Run] = []
+    for run in line:
+        if out and run.link is None and out[-1].link is None and out[-1].style == run.style:
+            out[-1] = Run(out[-1].text + run.text, run.style)
+        else:
+            out.append(run)
+    return out
