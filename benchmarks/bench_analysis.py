@@ -6,7 +6,8 @@ One run alternates a single trace, an occlusion (band 1) and a saliency map on t
 round after round, and reports the medians and the ratios occlusion / trace and saliency / trace:
 whatever else the machine does falls on all three alike. Both analyses are timed from the image
 alone (they compute their own clean trace), and occlusion also given the trace, as the app calls it.
-Measured with numpy's BLAS limited to one thread, as the app runs, and with its default threads.
+Measured with numpy's BLAS limited to one thread (the app's setting for traces) and with every core
+(the app's importance job runs occlusion so: ``core.blas.all_cores``).
 """
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from lstm_viewer import load_network
-    from lstm_viewer.gui.blas import limit_blas_threads   # numpy only; imports no Qt
+    from lstm_viewer.core.blas import limit_blas_threads   # numpy only; imports no Qt
 
     net = load_network(args.model)
     digits = np.load(ROOT / "assets" / "samples.npz")["images"][:args.digits].astype(np.float32) / 255.0
@@ -75,7 +76,7 @@ def main() -> None:
             print(f"(could not set OpenBLAS to {threads} threads: measured with its default)")
         ms = measure(net, digits, rounds)
         trace = ms["trace"]
-        print(f"| {threads}{' (as the app)' if threads == 1 else ''} | {trace:.2f} ms "
+        print(f"| {threads}{' (traces in the app)' if threads == 1 else ' (occlusion in the app)'} | {trace:.2f} ms "
               f"| {ms['occlusion']:.1f} ms | {ms['occlusion'] / trace:.2f} "
               f"| {ms['occlusion given the trace']:.1f} ms | {ms['occlusion given the trace'] / trace:.2f} "
               f"| {ms['saliency']:.1f} ms | {ms['saliency'] / trace:.2f} |")

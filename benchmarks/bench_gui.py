@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from PyQt6 import QtWidgets
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     from lstm_viewer.gui import MainWindow
-    from lstm_viewer.gui.blas import limit_blas_threads
+    from lstm_viewer.core.blas import limit_blas_threads
     limit_blas_threads(1)     # as run_app does
 
     load_before = f"{os.getloadavg()[0]:.2f}"

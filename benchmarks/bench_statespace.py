@@ -41,7 +41,7 @@ def status(field):
             return int(line.split()[1]) / 1024   # KiB -> MiB
 
 from lstm_viewer import load_network
-from lstm_viewer.gui.blas import limit_blas_threads   # numpy and ctypes only; no Qt
+from lstm_viewer.core.blas import limit_blas_threads   # numpy and ctypes only; no Qt
 from lstm_viewer.statespace import StateSpace, default_digits
 
 limit_blas_threads(1)
@@ -136,7 +136,7 @@ def main() -> None:
     import tempfile
 
     from lstm_viewer.core.data import load_test_set
-    from lstm_viewer.gui.blas import limit_blas_threads
+    from lstm_viewer.core.blas import limit_blas_threads
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "assets" / "default.keras"))

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     from lstm_viewer import load_network
     from lstm_viewer.core.assets import default_model_path
     from lstm_viewer.gui import MainWindow
-    from lstm_viewer.gui.blas import limit_blas_threads
+    from lstm_viewer.core.blas import limit_blas_threads
     from lstm_viewer.gui.statespace_neighbours import as_unit_image
     from lstm_viewer.gui.statespace_panel import StateSpacePanel
     from lstm_viewer.gui.view_state import ViewState

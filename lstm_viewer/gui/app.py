@@ -20,7 +20,7 @@ def run_app(model_path: str | Path | None = None, settings=None) -> int:
     app.setApplicationName("lstm-viewer")
     app.setApplicationDisplayName("lstm-viewer")
     app.setOrganizationName("lstm-viewer")
-    from .blas import limit_blas_threads
+    from ..core.blas import limit_blas_threads
     limit_blas_threads(1)
     if settings is None:
         settings = QtCore.QSettings("lstm-viewer", "lstm-viewer")

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QtWidgets.QApplication(sys.argv[:1])
     from .. import load_network
-    from .blas import limit_blas_threads
+    from ..core.blas import limit_blas_threads
     from .main_window import MainWindow
 
     limit_blas_threads(1)
