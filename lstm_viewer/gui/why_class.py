@@ -59,6 +59,7 @@ class WhyClassPanel(RefreshWhenShown):
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMouseEnabled(False, False)
         self.plot.setLabel("left", "share of the logit")
+        self.plot.getAxis("left").setWidth(48)   # new tick labels must not re-lay out the plot
         # The units' names are drawn by the bars item beside each bar: as axis ticks they would
         # re-lay out the axis every row (the ranking changes with the row).
         self.plot.hideAxis("bottom")
@@ -67,7 +68,8 @@ class WhyClassPanel(RefreshWhenShown):
         self.plot.addItem(self.bars)
         self.plot.setXRange(-0.6, SHOWN + 1.6, padding=0)
         self.plot.disableAutoRange()
-        self._range_of = None
+        self._extremes_of = None   # (trace, network, lowest bar per row, highest bar per row)
+        self._levels = None   # the 1-2-5 levels below and above zero shown
         self.plot_widget.setMinimumHeight(180)
         layout.addWidget(self.plot_widget, 1)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_clicked)
@@ -105,7 +107,7 @@ class WhyClassPanel(RefreshWhenShown):
         colours = np.where(heights >= 0, 0, 1)
         colours[-2:] = 2
         others = len(shares.shares) - len(self.units_shown)
-        labels = [f"u{u}" for u in self.units_shown] + [f"{others} more", "bias"]
+        labels = [f"u{u}" for u in self.units_shown] + ["rest", "bias"]
         self._hold_range()
         self.bars.set_bars(heights, colours, labels)
         p = float(self.state.trace.probs[row, label])
@@ -115,20 +117,28 @@ class WhyClassPanel(RefreshWhenShown):
             f"= <b>{shares.logit:+.3f}</b> → p = {p:.3f}")
 
     def _hold_range(self) -> None:
-        """One y range per trace, holding every row's bars for every class: a scale that jumps
-        from row to row misleads, and re-lays out the axis each time (the costliest part of a step)."""
+        """A y range for this row's bars (every class), in steps of 1-2-5, kept while the bars fit it
+        and fill at least a third of it: stepping changes it now and then (about ten times in 28
+        rows), not every row. A new range re-draws the axis, and a scale that jumps every row
+        misleads; one scale for all rows would leave the early rows' bars flat."""
         trace, network = self.state.trace, self.state.network
-        held = self._range_of
-        if held is not None and held[0] is trace and held[1] is network:   # identity: ids are reused
-            return
-        self._range_of = (trace, network)
-        low, high = _bar_extremes(trace.h[-1].astype(np.float64), network.dense_kernel.astype(np.float64),
-                                  network.dense_bias.astype(np.float64))
-        # Room for the units' names beside the bars' bases, on both sides of zero.
-        margin = 0.2 * max(high - low, 1e-6)
-        low, high = low - margin, high + margin
-        self.plot.setYRange(low, high, padding=0)
-        self.bars.set_extent(low, high)
+        held = self._extremes_of
+        if held is None or held[0] is not trace or held[1] is not network:   # identity: ids are reused
+            lows, highs = _bar_extremes(trace.h[-1].astype(np.float64), network.dense_kernel.astype(np.float64),
+                                        network.dense_bias.astype(np.float64))
+            self._extremes_of = (trace, network, lows, highs)
+            self._levels = None
+        lows, highs = self._extremes_of[2:]
+        lowest, highest = float(lows[self.state.row]), float(highs[self.state.row])
+        if self._levels is not None:
+            low, high = self._levels
+            if low <= lowest and highest <= high and 3 * (highest - lowest) >= high - low:
+                return
+        low, high = -_nice(-lowest), _nice(highest)
+        self._levels = (low, high)
+        margin = 0.2 * max(high - low, 1e-6)   # room for the units' names beside the bars' bases
+        self.plot.setYRange(low - margin, high + margin, padding=0)
+        self.bars.set_extent(low - margin, high + margin)
 
     def _on_clicked(self, event) -> None:
         if self.shares is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
@@ -140,14 +150,27 @@ class WhyClassPanel(RefreshWhenShown):
             self.state.selection = (top, int(self.units_shown[k]))
 
 
-def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tuple[float, float]:
-    """The lowest and highest bar (0 included) over every row and class: the SHOWN largest shares,
-    the rest summed, and the bias, as ``refresh`` draws them."""
+def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest bar (0 included) at each row (28,), over every class: the SHOWN
+    largest shares, the rest summed, and the bias, as ``refresh`` draws them."""
+    rows, units = h_top.shape
     shares = h_top[:, :, None] * kernel[None]             # (rows, units, classes)
-    shares = np.moveaxis(shares, 1, 2).reshape(-1, kernel.shape[0])
-    shown_count = min(SHOWN, kernel.shape[0])
+    shares = np.moveaxis(shares, 1, 2).reshape(-1, units)  # (rows × classes, units)
+    shown_count = min(SHOWN, units)
     top = np.argpartition(-np.abs(shares), shown_count - 1, axis=1)[:, :shown_count]
     shown = np.take_along_axis(shares, top, axis=1)
     rest = shares.sum(axis=1) - shown.sum(axis=1)
-    values = np.concatenate([shown.ravel(), rest, bias, [0.0]])
-    return float(values.min()), float(values.max())
+    bars = np.concatenate([shown, rest[:, None], np.tile(bias, rows)[:, None], np.zeros((len(rest), 1))], axis=1)
+    per_row = bars.reshape(rows, -1)
+    return per_row.min(axis=1), per_row.max(axis=1)
+
+
+def _nice(value: float) -> float:
+    """The smallest of 0, 1, 2, 5 × 10^k at or above ``value`` (≥ 0)."""
+    if value <= 0:
+        return 0.0
+    power = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * power >= value * (1 - 1e-12):
+            return step * power
+    return 10.0 * power
