@@ -22,6 +22,7 @@ from .canvas import DrawCanvas
 from .digit_library import DigitLibrary
 from .drawing import DrawingInput
 from .input_view import InputView
+from .one_repaint import OneRepaint
 from .jobs import JobRunner
 from .layers_panel import LayersPanel
 from .prediction_header import PredictionHeader
@@ -44,6 +45,8 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__(parent)
         self.settings = settings
         self.state = ViewState()
+        # Whatever a state change touches is painted in one pass (see one_repaint).
+        self.state.events.connect(OneRepaint(self).hold)
         self.jobs = JobRunner(self)
         self.session = Session(self.state, self.jobs, self)
         self.training_panel = None      # built on first use (File ▸ Train a model…)
