@@ -184,3 +184,15 @@ def blank_rows(values: np.ndarray, row: int, out: np.ndarray | None = None) -> n
         out[...] = values
     out[row + 1:] = np.nan
     return out
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 0 and 1, 2, 5 × 10^k at or above ``value`` (≥ 0): plot ranges in these steps
+    change only when the data crosses one, so an axis is re-drawn now and then, not every frame."""
+    if value <= 0:
+        return 0.0
+    power = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * power >= value * (1 - 1e-12):
+            return step * power
+    return 10.0 * power

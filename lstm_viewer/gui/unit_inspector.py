@@ -30,6 +30,7 @@ GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "out
 CURVE_COLOURS = {"i": "#2f9e44", "f": "#1971c2", "g": "#9c36b5", "o": "#f08c00",
                  "c": style.C_COLOUR, "h": style.H_COLOUR}
 TOP_K = 3
+PRERENDER_PAUSE_MS = 300   # the other rows' equations are drawn after this pause on one unit
 
 HELP = """<p>One LSTM unit is one number of the layer's state: its own <b>c</b> (cell, the memory) and
 <b>h</b> (hidden, what it shows the next layer and itself at the next row). At every row t it reads
@@ -59,7 +60,6 @@ class UnitInspector(RefreshWhenShown):
         self._story_serial = 0      # bumped per story: the key of its rows' drawn equations
         # Draws the equations of rows not seen yet while the window is idle, one row per tick.
         self._prerender_timer = QtCore.QTimer(self)
-        self._prerender_timer.setInterval(20)
         self._prerender_timer.timeout.connect(self._prerender_next_row)
 
         layout = QtWidgets.QVBoxLayout(self)
@@ -111,12 +111,18 @@ class UnitInspector(RefreshWhenShown):
         self.curve_plot.setTitle("over the rows: gates, c and h", size="9pt")
         self.curve_plot.setMouseEnabled(False, False)
         self.curve_plot.setLabel("bottom", "row")
-        self.curve_plot.addLegend(offset=(2, 2), colCount=6, labelTextSize="8pt")
+        legend = self.curve_plot.addLegend(offset=(2, 2), colCount=6, labelTextSize="8pt")
         self.curves = {}
         for name in ("i", "f", "g", "o", "c", "h"):
             width = 2.5 if name in ("c", "h") else 1.2
-            self.curves[name] = self.curve_plot.plot([], [], name=name,
-                                                     pen=pg.mkPen(CURVE_COLOURS[name], width=width))
+            # Plain curves, a fixed x range and a y range set once per story: PlotDataItem and
+            # auto-range re-measured every curve and re-laid out the axis several times per unit.
+            curve = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOURS[name], width=width))
+            self.curve_plot.addItem(curve)
+            legend.addItem(curve, name)
+            self.curves[name] = curve
+        self.curve_plot.setXRange(0.5, 28.5, padding=0)
+        self.curve_plot.disableAutoRange()
         self.curve_row = style.row_marker(self.curve_plot)
         self.curve_row.setAngle(90)
 
@@ -146,7 +152,7 @@ class UnitInspector(RefreshWhenShown):
         self.retention_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
 
         self.logit_plot = ci.addPlot(row=3, col=0, enableMenu=False)
-        self.logit_plot.setTitle("its share of each class's logit at this row (top layer only)", size="9pt")
+        self.logit_plot.setTitle("its share of each class's logit at this row", size="9pt")
         self.logit_plot.setMouseEnabled(False, False)
         self.logit_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(10)]])
         self.logit_bars = SignedBarsItem(10, 0.7, [style.H_COLOUR, style.ACCENT])   # accent: top class
@@ -154,6 +160,9 @@ class UnitInspector(RefreshWhenShown):
         self.logit_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
         self.logit_plot.setXRange(-0.6, 9.6, padding=0)
         self.logit_plot.disableAutoRange()
+        # One width for the y axes: tick labels of a new unit's range must not re-lay out the column.
+        for plot in (self.curve_plot, self.memory_plot, self.retention_plot, self.logit_plot):
+            plot.getAxis("left").setWidth(44)
 
     # --- updates ------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -178,7 +187,9 @@ class UnitInspector(RefreshWhenShown):
             self._story_of = (trace, network, selection)
             self._story_serial += 1
             self._show_story()
-            self._prerender_timer.start()
+            # Begin once the learner has paused on this unit (clicking through units draws nothing
+            # ahead), then one row per 20 ms tick.
+            self._prerender_timer.start(PRERENDER_PAUSE_MS)
         self.copy_button.setEnabled(True)
         self.export_button.setEnabled(True)
         self._show_row()
@@ -192,7 +203,13 @@ class UnitInspector(RefreshWhenShown):
         self.curves["h"].setData(rows, story.h)
         self.retention_image.setImage(story.retention.astype(np.float32), autoLevels=False)
         top = story.layer == len(self.state.network.units) - 1
-        self.logit_plot.setVisible(top)
+        # Kept in the layout for every layer (hiding it re-laid out the whole column per unit).
+        self.logit_plot.setTitle("its share of each class's logit at this row" if top else
+                                 "its share of each class's logit: for top-layer units only", size="9pt")
+        if not top:
+            self.logit_bars.set_bars(None)
+        # At least −1 … 1 (gates, g and h live there), wider only for a c beyond it.
+        _set_range(self.curve_plot, np.concatenate([story.gates.ravel(), story.c, story.h, [-1.0, 1.0]]))
         # Fixed ranges per story, from every row's values: an axis that rescales each row is
         # re-laid out each row (the costliest part of a step), and jumping scales mislead.
         every_row = story.retention * (story.gates[:, 0] * story.gates[:, 2])[:, None]   # [s, t]
@@ -220,6 +237,7 @@ class UnitInspector(RefreshWhenShown):
         if self.story is None or not self.isVisible():
             self._prerender_timer.stop()
             return
+        self._prerender_timer.setInterval(20)
         t0 = self.state.row
         for t in sorted(range(28), key=lambda t: abs(t - t0)):
             if self.equations.prerender((self._story_serial, t), lambda t=t: self._equation_lines(t)):
@@ -331,11 +349,15 @@ class UnitInspector(RefreshWhenShown):
 
 
 def _set_range(plot: pg.PlotItem, values: np.ndarray) -> tuple[float, float]:
-    """Y range from 0 to the extremes of ``values`` (whatever row is shown), with a margin; returned."""
-    low, high = min(0.0, float(np.min(values))), max(0.0, float(np.max(values)))
+    """Y range from 0 to the extremes of ``values`` (whatever row is shown) in 1-2-5 steps, with a
+    margin; returned. Most units then share their plots' ranges: the axes are not re-drawn per unit."""
+    low = -style.nice_ceiling(-min(0.0, float(np.min(values))))
+    high = style.nice_ceiling(max(0.0, float(np.max(values))))
     margin = 0.05 * max(high - low, 1e-6)
-    plot.setYRange(low - margin, high + margin, padding=0)
-    return low - margin, high + margin
+    y_range = (low - margin, high + margin)
+    if plot.vb.state["viewRange"][1] != list(y_range):
+        plot.setYRange(*y_range, padding=0)
+    return y_range
 
 
 def _joined(items: list[list[Run]]) -> list[Run]:

@@ -134,7 +134,7 @@ class WhyClassPanel(RefreshWhenShown):
             low, high = self._levels
             if low <= lowest and highest <= high and 3 * (highest - lowest) >= high - low:
                 return
-        low, high = -_nice(-lowest), _nice(highest)
+        low, high = -style.nice_ceiling(-lowest), style.nice_ceiling(highest)
         self._levels = (low, high)
         margin = 0.2 * max(high - low, 1e-6)   # room for the units' names beside the bars' bases
         self.plot.setYRange(low - margin, high + margin, padding=0)
@@ -163,14 +163,3 @@ def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tu
     bars = np.concatenate([shown, rest[:, None], np.tile(bias, rows)[:, None], np.zeros((len(rest), 1))], axis=1)
     per_row = bars.reshape(rows, -1)
     return per_row.min(axis=1), per_row.max(axis=1)
-
-
-def _nice(value: float) -> float:
-    """The smallest of 0, 1, 2, 5 × 10^k at or above ``value`` (≥ 0)."""
-    if value <= 0:
-        return 0.0
-    power = 10.0 ** np.floor(np.log10(value))
-    for step in (1.0, 2.0, 5.0, 10.0):
-        if step * power >= value * (1 - 1e-12):
-            return step * power
-    return 10.0 * power
