@@ -158,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     current[0] = "select a unit, inspector+why"
     results[current[0]] = [timed(lambda k=k: setattr(state, "selection", (int(layers[k]), int(units[k]))))
                            for k in range(args.repeats)]
+    # The inspector draws the other rows' equations once the learner pauses on a unit (idle work,
+    # about 10 ms a row): let it finish, as a learner who steps after choosing a unit would.
+    deadline = time.perf_counter() + 0.5
+    while time.perf_counter() < deadline or window.unit_inspector.is_drawing_ahead():
+        app.processEvents()
+        time.sleep(0.01)
     rows = _rows(np.random.default_rng(5), args.repeats)
     current[0] = "new row, inspector+why"
     results[current[0]] = [timed(lambda r=int(r): setattr(state, "row", r)) for r in rows]

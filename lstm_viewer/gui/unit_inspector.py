@@ -232,6 +232,10 @@ class UnitInspector(RefreshWhenShown):
             self.logit_bars.set_bars(shares, np.arange(10) == np.argmax(self.state.trace.probs[t]))
         self.equations.show_kept((self._story_serial, t), lambda: self._equation_lines(t))
 
+    def is_drawing_ahead(self) -> bool:
+        """True while rows' equations are still to be drawn ahead (idle work after choosing a unit)."""
+        return self._prerender_timer.isActive()
+
     def _prerender_next_row(self) -> None:
         """Draw the equations of one row not drawn yet (nearest the current row first)."""
         if self.story is None or not self.isVisible():
