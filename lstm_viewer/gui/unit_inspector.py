@@ -163,6 +163,10 @@ class UnitInspector(RefreshWhenShown):
         # One width for the y axes: tick labels of a new unit's range must not re-lay out the column.
         for plot in (self.curve_plot, self.memory_plot, self.retention_plot, self.logit_plot):
             plot.getAxis("left").setWidth(44)
+        # The curves and the triangle change per unit, not per row: Qt keeps them as pixmaps while
+        # the row marks move over them (the inspector's paint per row: 4.2 -> 3.1 ms here).
+        for item in (*self.curves.values(), self.retention_image):
+            item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # --- updates ------------------------------------------------------------------------------
     def refresh(self) -> None:
