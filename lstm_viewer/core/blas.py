@@ -13,6 +13,7 @@ import ctypes
 import functools
 import os
 import sys
+import threading
 
 _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
             "openblas_set_num_threads64_", "openblas_set_num_threads")
@@ -35,20 +36,39 @@ def blas_threads() -> int | None:
     return None if getter is None else int(getter())
 
 
+_raised = 0                      # how many ``all_cores`` blocks are running (in any thread)
+_raised_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def all_cores():
     """Let OpenBLAS use every core for one batched computation (in a job), then one thread again.
 
     Occlusion's recurrent products run on up to 28 rows at once: there two threads pay (measured on
-    2 cores: 4.8 instead of 5.9 traces' time), unlike the trace's one-row products. The setting is
-    process-wide, so a trace on the GUI thread in those ~60 ms may run with two threads too.
+    2 cores: 4.3–4.7 instead of 5.9–6.3 traces' time), unlike the trace's one-row products. The
+    setting is process-wide, so a trace on the GUI thread in those ~60 ms may run with two threads
+    too. Blocks may overlap (a superseded job finishing while its successor runs): the threads go
+    back to one when the last of them ends.
     """
-    raised = limit_blas_threads(os.cpu_count() or 1)
+    global _raised
+    with _raised_lock:
+        _raised += 1
+        if _raised == 1:
+            limit_blas_threads(_usable_cores())
     try:
         yield
     finally:
-        if raised:
-            limit_blas_threads(1)
+        with _raised_lock:
+            _raised -= 1
+            if _raised == 0:
+                limit_blas_threads(1)
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))   # what this process may use (taskset, cgroups)
+    except AttributeError:   # not on Linux
+        return os.cpu_count() or 1
 
 
 @functools.cache

@@ -162,7 +162,9 @@ class SignedBarsItem(pg.GraphicsObject):
             self._paint_labels(painter)
 
     def _paint_labels(self, painter: QtGui.QPainter) -> None:
-        # Text is drawn in device pixels (the view's y axis may be scaled or flipped).
+        # Text is drawn in device pixels (the view's y axis may be scaled or flipped). A label wider
+        # than its bar's slot is shortened to its number ("u177" -> "177"), else left out: a clipped
+        # name would show a different unit's number.
         transform = painter.transform()
         painter.resetTransform()
         painter.setPen(self._label_pen)
@@ -171,9 +173,13 @@ class SignedBarsItem(pg.GraphicsObject):
         for x, height, label in zip(self._x, self._heights, self._labels):
             left = transform.map(QtCore.QPointF(x - 0.5, 0.0))
             right = transform.map(QtCore.QPointF(x + 0.5, 0.0))
+            room = abs(right.x() - left.x()) - 2.0
+            fitting = [text for text in (label, label.lstrip("u")) if metrics.horizontalAdvance(text) <= room]
+            if not fitting:
+                continue
             base = transform.map(QtCore.QPointF(x, float(height)))
             up = base.y() < left.y()   # the bar goes up on screen: its label goes under the zero line
             top = left.y() + self.LABEL_GAP if up else left.y() - self.LABEL_GAP - tall
-            painter.drawText(QtCore.QRectF(left.x(), top, right.x() - left.x(), tall),
-                             int(QtCore.Qt.AlignmentFlag.AlignCenter), label)
+            painter.drawText(QtCore.QRectF(min(left.x(), right.x()), top, abs(right.x() - left.x()), tall),
+                             int(QtCore.Qt.AlignmentFlag.AlignCenter), fitting[0])
         painter.setTransform(transform)

@@ -51,11 +51,13 @@ class RunText(QtWidgets.QWidget):
     """Lines of runs, painted top to bottom at a fixed height of ``lines`` lines."""
 
     linkActivated = QtCore.pyqtSignal(str)
-    KEPT = 64   # drawn texts kept (two units' 28 rows and then some); about 0.5 MB each
+    keptCleared = QtCore.pyqtSignal()   # a new width or height: what was kept is gone
+    KEPT_BYTES = 48 * 2**20   # about 90 rows' text at 420 × 300 px; fewer on a wide HiDPI panel
 
     def __init__(self, lines: int, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._kept: OrderedDict[Hashable, _Drawn] = OrderedDict()
+        self._kept_bytes = 0
         self._shown: _Drawn | None = None
         self._fonts = self._make_fonts()
         self._metrics = {name: QtGui.QFontMetricsF(font) for name, font in self._fonts.items()}
@@ -109,18 +111,22 @@ class RunText(QtWidgets.QWidget):
         drawn = self._kept.get(key)
         if drawn is None:
             drawn = self._kept[key] = self._draw_lines([_merged(line) for line in make_lines()])
-            while len(self._kept) > self.KEPT:
-                self._kept.popitem(last=False)
+            self._kept_bytes += drawn.pixmap.width() * drawn.pixmap.height() * 4
+            while self._kept_bytes > self.KEPT_BYTES and len(self._kept) > 1:
+                _key, old = self._kept.popitem(last=False)
+                self._kept_bytes -= old.pixmap.width() * old.pixmap.height() * 4
         else:
             self._kept.move_to_end(key)
         return drawn
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
-        # Wrapping depends on the width: everything kept was drawn for the old one.
+        # Wrapping depends on the width: everything kept was drawn for the old size.
         self._kept.clear()
+        self._kept_bytes = 0
         if self._shown is not None:
             self._shown = self._draw_lines(self._shown.lines)
         super().resizeEvent(event)
+        self.keptCleared.emit()
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
         if self._shown is not None:
@@ -129,6 +135,10 @@ class RunText(QtWidgets.QWidget):
             painter.end()
 
     def _draw_lines(self, lines: list[list[Run]]) -> _Drawn:
+        placed, height = self._layout(lines)
+        if height > self.height():
+            # More lines than room (a narrow panel wraps more): grow; the resize redraws what shows.
+            self.setFixedHeight(height)
         ratio = self.devicePixelRatioF()
         pixmap = QtGui.QPixmap(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
         pixmap.setDevicePixelRatio(ratio)
@@ -137,33 +147,50 @@ class RunText(QtWidgets.QWidget):
         painter = QtGui.QPainter(pixmap)
         link_colour = self.palette().color(QtGui.QPalette.ColorRole.Link)
         text_colour = self.palette().color(QtGui.QPalette.ColorRole.WindowText)
+        descent = self._metrics["normal"].descent()
+        style = None
+        for run, text, x, y, width in placed:
+            if run.style != style:
+                style = run.style
+                painter.setFont(self._fonts[style])
+                painter.setPen(link_colour if style == "link" else text_colour)
+            painter.drawText(QtCore.QPointF(x, y + self._line_height - descent - 1.0), text)
+            if run.link is not None:
+                links.append((QtCore.QRectF(x, y, width, self._line_height), run.link))
+        painter.end()
+        return _Drawn(lines, pixmap, links)
+
+    def _layout(self, lines: list[list[Run]]) -> tuple[list[tuple[Run, str, float, float, float]], int]:
+        """Where each piece of each run goes: (run, text, x, y, width), and the height used.
+
+        A run that does not fit breaks at its last space that does, the rest continuing on the next
+        line, indented; one with no such space moves to the next line whole (or, already at the
+        start of a line, is drawn as it is)."""
         right = self.width() - 2.0
         left, indent = 2.0, 2.0 + WRAP_INDENT
+        placed = []
         y = 2.0
-        style = None
         for line in lines:
             x = left
             for run in line:
-                if run.style != style:
-                    style = run.style
-                    painter.setFont(self._fonts[style])
-                    painter.setPen(link_colour if style == "link" else text_colour)
+                metrics = self._metrics[run.style]
                 text = run.text
                 while text:
-                    width = self._metrics[style].horizontalAdvance(text)
-                    if x + width > right and x > indent:
-                        head, tail = self._split(style, text, right - x)
-                        if head:   # what fits here; the rest on the next line
-                            self._draw_run(painter, run, head, x, y, links)
-                        text = tail.lstrip(" ")
-                        x, y = indent, y + self._line_height
-                        continue
-                    self._draw_run(painter, run, text, x, y, links)
+                    width = metrics.horizontalAdvance(text)
+                    if x + width > right:
+                        head, tail = self._split(run.style, text, right - x)
+                        if head:
+                            placed.append((run, head, x, y, metrics.horizontalAdvance(head)))
+                            text, x, y = tail.lstrip(" "), indent, y + self._line_height
+                            continue
+                        if x > indent:
+                            text, x, y = text.lstrip(" "), indent, y + self._line_height
+                            continue
+                    placed.append((run, text, x, y, width))
                     x += width
                     break
             y += self._line_height
-        painter.end()
-        return _Drawn(lines, pixmap, links)
+        return placed, int(y + 4)
 
     def _split(self, style: str, text: str, room: float) -> tuple[str, str]:
         """The longest head of ``text`` ending before a space that fits in ``room``, and the rest."""
@@ -172,14 +199,6 @@ class RunText(QtWidgets.QWidget):
             if char == " " and k and self._metrics[style].horizontalAdvance(text[:k]) <= room:
                 best = k
         return text[:best], text[best:]
-
-    def _draw_run(self, painter: QtGui.QPainter, run: Run, text: str, x: float, y: float,
-                  links: list[tuple[QtCore.QRectF, str]]) -> None:
-        baseline = y + self._line_height - self._metrics["normal"].descent() - 1.0
-        painter.drawText(QtCore.QPointF(x, baseline), text)
-        if run.link is not None:
-            width = self._metrics[run.style].horizontalAdvance(text)
-            links.append((QtCore.QRectF(x, y, width, self._line_height), run.link))
 
     def link_at(self, point: QtCore.QPointF) -> str | None:
         for rect, target in (self._shown.links if self._shown is not None else []):

@@ -90,6 +90,7 @@ class UnitInspector(RefreshWhenShown):
                                   "gate z: its three largest inputs and recurrent inputs by |weight × value|, "
                                   "written (weight×value). Click a unit (u…) to follow it.")
         self.equations.linkActivated.connect(self._on_link)
+        self.equations.keptCleared.connect(self._draw_ahead_again)
         layout.addWidget(self.equations)
 
         self.plots = pg.GraphicsLayoutWidget()
@@ -163,6 +164,7 @@ class UnitInspector(RefreshWhenShown):
         # One width for the y axes: tick labels of a new unit's range must not re-lay out the column.
         for plot in (self.curve_plot, self.memory_plot, self.retention_plot, self.logit_plot):
             plot.getAxis("left").setWidth(44)
+            plot.getAxis("left").enableAutoSIPrefix(False)   # 0.05, not "50 (×0.001)"
         # The curves and the triangle change per unit, not per row: Qt keeps them as pixmaps while
         # the row marks move over them (the inspector's paint per row: 4.2 -> 3.1 ms here).
         for item in (*self.curves.values(), self.retention_image):
@@ -235,6 +237,10 @@ class UnitInspector(RefreshWhenShown):
             shares = logit_contributions(self.state.network, self.state.trace, t)[story.unit]
             self.logit_bars.set_bars(shares, np.arange(10) == np.argmax(self.state.trace.probs[t]))
         self.equations.show_kept((self._story_serial, t), lambda: self._equation_lines(t))
+
+    def _draw_ahead_again(self) -> None:
+        if self.story is not None:
+            self._prerender_timer.start(PRERENDER_PAUSE_MS)
 
     def is_drawing_ahead(self) -> bool:
         """True while rows' equations are still to be drawn ahead (idle work after choosing a unit)."""

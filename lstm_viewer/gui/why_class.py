@@ -60,6 +60,7 @@ class WhyClassPanel(RefreshWhenShown):
         self.plot.setMouseEnabled(False, False)
         self.plot.setLabel("left", "share of the logit")
         self.plot.getAxis("left").setWidth(48)   # new tick labels must not re-lay out the plot
+        self.plot.getAxis("left").enableAutoSIPrefix(False)   # 0.05, not "50 (×0.001)"
         # The units' names are drawn by the bars item beside each bar: as axis ticks they would
         # re-lay out the axis every row (the ranking changes with the row).
         self.plot.hideAxis("bottom")
@@ -108,7 +109,7 @@ class WhyClassPanel(RefreshWhenShown):
         colours[-2:] = 2
         others = len(shares.shares) - len(self.units_shown)
         labels = [f"u{u}" for u in self.units_shown] + ["rest", "bias"]
-        self._hold_range()
+        self._hold_range(label)
         self.bars.set_bars(heights, colours, labels)
         p = float(self.state.trace.probs[row, label])
         self.summary.setText(
@@ -116,8 +117,8 @@ class WhyClassPanel(RefreshWhenShown):
             f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) {shares.bias:+.3f} (bias) "
             f"= <b>{shares.logit:+.3f}</b> → p = {p:.3f}")
 
-    def _hold_range(self) -> None:
-        """A y range for this row's bars (every class), in steps of 1-2-5, kept while the bars fit it
+    def _hold_range(self, label: int) -> None:
+        """A y range for this row's bars of the class shown, in steps of 1-2-5, kept while the bars fit it
         and fill at least a third of it: stepping changes it now and then (about ten times in 28
         rows), not every row. A new range re-draws the axis, and a scale that jumps every row
         misleads; one scale for all rows would leave the early rows' bars flat."""
@@ -129,7 +130,7 @@ class WhyClassPanel(RefreshWhenShown):
             self._extremes_of = (trace, network, lows, highs)
             self._levels = None
         lows, highs = self._extremes_of[2:]
-        lowest, highest = float(lows[self.state.row]), float(highs[self.state.row])
+        lowest, highest = float(lows[self.state.row, label]), float(highs[self.state.row, label])
         if self._levels is not None:
             low, high = self._levels
             if low <= lowest and highest <= high and 3 * (highest - lowest) >= high - low:
@@ -151,9 +152,10 @@ class WhyClassPanel(RefreshWhenShown):
 
 
 def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and highest bar (0 included) at each row (28,), over every class: the SHOWN
-    largest shares, the rest summed, and the bias, as ``refresh`` draws them."""
+    """The lowest and highest bar (0 included) for each row and class (28, 10): the SHOWN largest
+    shares, the rest summed, and the bias, as ``refresh`` draws them."""
     rows, units = h_top.shape
+    classes = kernel.shape[1]
     shares = h_top[:, :, None] * kernel[None]             # (rows, units, classes)
     shares = np.moveaxis(shares, 1, 2).reshape(-1, units)  # (rows × classes, units)
     shown_count = min(SHOWN, units)
@@ -161,5 +163,4 @@ def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tu
     shown = np.take_along_axis(shares, top, axis=1)
     rest = shares.sum(axis=1) - shown.sum(axis=1)
     bars = np.concatenate([shown, rest[:, None], np.tile(bias, rows)[:, None], np.zeros((len(rest), 1))], axis=1)
-    per_row = bars.reshape(rows, -1)
-    return per_row.min(axis=1), per_row.max(axis=1)
+    return bars.min(axis=1).reshape(rows, classes), bars.max(axis=1).reshape(rows, classes)

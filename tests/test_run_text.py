@@ -1,0 +1,43 @@
+"""The inspector's equations text: runs wrap at spaces within the width, the widget grows to hold
+every line, and a link is clicked where it is drawn."""
+from __future__ import annotations
+
+from PyQt6 import QtCore, QtWidgets
+from PyQt6.QtTest import QTest
+
+from lstm_viewer.gui.run_text import Run, RunText, link, small
+
+
+def test_long_runs_wrap_within_the_width_and_the_widget_grows(qtbot):
+    text = RunText(lines=2)
+    qtbot.addWidget(text)
+    text.resize(160, text.height())
+    text.show()
+    long = "from pixels of the row: column 5 (+0.12×+0.98), column 6 (-0.10×+0.50), column 7 (+0.01×+1.00)"
+    lines = [[small(long)], [Run("c₁₄ = f·c₁₃ + i·g = 0.499·(-0.129) + 0.429·(+0.495) ="), Run(" +0.1479")]]
+    text.set_lines(lines)
+    placed, height = text._layout(text._shown.lines)
+    assert all(x + width <= text.width() - 2.0 + 1e-6 for _run, _text, x, _y, width in placed
+               if " " in _text)   # every piece that could break fits
+    assert height > 2 * text._line_height   # it wrapped
+    assert text.height() >= height          # and the widget grew to hold every line
+    drawn = "".join(piece for _run, piece, *_ in placed).replace(" ", "")
+    assert drawn == "".join(run.text for line in lines for run in line).replace(" ", "")   # nothing lost
+
+
+def test_a_wrapped_link_is_clicked_where_it_is_drawn(qtbot):
+    text = RunText(lines=3)
+    qtbot.addWidget(text)
+    text.resize(120, text.height())
+    text.show()
+    clicked = []
+    text.linkActivated.connect(clicked.append)
+    text.set_lines([[small("recurrent:"), small(" "), link("u24", "unit:2:24"), small(" (+0.10×+0.53),"),
+                     small(" "), link("u218", "unit:2:218"), small(" (-0.07×-0.80)")]])
+    rects = {target: rect for rect, target in text._shown.links}
+    assert set(rects) == {"unit:2:24", "unit:2:218"}
+    assert rects["unit:2:218"].top() > rects["unit:2:24"].top()   # on a later line
+    QTest.mouseClick(text, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier,
+                     rects["unit:2:218"].center().toPoint())
+    assert clicked == ["unit:2:218"]
+    QtWidgets.QApplication.processEvents()
