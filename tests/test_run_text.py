@@ -41,3 +41,16 @@ def test_a_wrapped_link_is_clicked_where_it_is_drawn(qtbot):
                      rects["unit:2:218"].center().toPoint())
     assert clicked == ["unit:2:218"]
     QtWidgets.QApplication.processEvents()
+
+
+def test_a_wider_panel_gives_back_the_height_a_narrow_one_needed(qtbot):
+    text = RunText(lines=2)
+    qtbot.addWidget(text)
+    text.resize(60, text.height())           # a first layout before the panel has its width
+    text.show()
+    text.set_lines([[small("from pixels of the row: column 5 (+0.12×+0.98), column 6 (-0.10×+0.50)")]])
+    tall = text.height()
+    assert tall > text._base_height
+    text.resize(900, text.height())
+    QtWidgets.QApplication.processEvents()
+    assert text.height() == text._base_height   # one line fits now: back to the base height

@@ -62,7 +62,8 @@ class RunText(QtWidgets.QWidget):
         self._fonts = self._make_fonts()
         self._metrics = {name: QtGui.QFontMetricsF(font) for name, font in self._fonts.items()}
         self._line_height = max(m.lineSpacing() for m in self._metrics.values())
-        self.setFixedHeight(int(lines * self._line_height + 6))
+        self._base_height = int(lines * self._line_height + 6)
+        self.setFixedHeight(self._base_height)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)   # the hand cursor over links
 
@@ -123,6 +124,10 @@ class RunText(QtWidgets.QWidget):
         # Wrapping depends on the width: everything kept was drawn for the old size.
         self._kept.clear()
         self._kept_bytes = 0
+        if event.size().width() != event.oldSize().width() and self.height() > self._base_height:
+            # A new width: start again from the base height (a narrow first layout, before the
+            # panel had its width, must not leave the text tall for good); drawing grows it again.
+            self.setFixedHeight(self._base_height)
         if self._shown is not None:
             self._shown = self._draw_lines(self._shown.lines)
         super().resizeEvent(event)
