@@ -142,7 +142,6 @@ class UnitInspector(RefreshWhenShown):
         self.retention_plot.setTitle("retention R[s, t] (cell path)", size="9pt")
         self.retention_plot.setMouseEnabled(False, False)
         self.retention_plot.invertY(True)
-        self.retention_plot.setAspectLocked(True)
         self.retention_plot.setLabel("bottom", "t (now)")
         self.retention_plot.setLabel("left", "s (written)")
         self.retention_image = style.heatmap(self.retention_plot, style.SEQUENTIAL, (0.0, 1.0))
@@ -150,7 +149,9 @@ class UnitInspector(RefreshWhenShown):
         self.retention_row = QtWidgets.QGraphicsRectItem(0, 0, 1, 28)
         self.retention_row.setPen(pg.mkPen(style.ACCENT, width=2, cosmetic=True))
         self.retention_plot.addItem(self.retention_row)
+        # Rows on both axes, filling the plot (a locked aspect left most of its width empty).
         self.retention_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
+        self.retention_plot.disableAutoRange()
 
         self.logit_plot = ci.addPlot(row=3, col=0, enableMenu=False)
         self.logit_plot.setTitle("its share of each class's logit at this row", size="9pt")
