@@ -4,7 +4,7 @@ and memory, and the per-row queries the panel makes.
 Run:  python benchmarks/bench_statespace.py [--model assets/default.keras] [--digits 2000] [--quick]
 
 Needs the MNIST test set (``LSTM_VIEWER_MNIST``). numpy's BLAS is limited to one thread first, as the
-app does at start (``gui/blas.py``): the pass runs its own threads. Most of the pass is matrix
+app does at start (``core/blas.py``): the pass runs its own threads. Most of the pass is matrix
 products, so OpenBLAS's kernels decide much: the table names them when ``OPENBLAS_CORETYPE`` forces
 them (the 2-core VM's environment sets Haswell, AVX2; OpenBLAS's own choice there is SkylakeX,
 AVX-512, and the pass takes about 0.6 of the time with it; Keras's oneDNN picks AVX-512 itself). The comparison alternates the

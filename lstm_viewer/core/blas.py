@@ -36,37 +36,70 @@ def blas_threads() -> int | None:
     return None if getter is None else int(getter())
 
 
-_raised = 0                      # how many ``all_cores`` blocks are running (in any thread)
-_raised_lock = threading.Lock()
+# Blocks asking for a thread count, in any thread: a pass with threads of its own needs BLAS on one
+# thread (``one_thread``), a batched product on its own wants every core (``all_cores``). One
+# ``one_thread`` block outweighs any ``all_cores``; when the last block ends, the count in force
+# before the first one began is restored (one thread in the app, OpenBLAS's default in a script).
+_asking = {"one": 0, "all": 0}
+_resting: int | None = None
+_asking_lock = threading.Lock()
 
 
 @contextlib.contextmanager
 def all_cores():
-    """Let OpenBLAS use every core for one batched computation (in a job), then one thread again.
+    """Let OpenBLAS use every core for one batched computation (in a job), then as before.
 
     Occlusion's recurrent products run on up to 28 rows at once: there two threads pay (measured on
     2 cores: 4.3–4.7 instead of 5.9–6.3 traces' time), unlike the trace's one-row products. The
     setting is process-wide, so a trace on the GUI thread in those ~60 ms may run with two threads
-    too. Blocks may overlap (a superseded job finishing while its successor runs): the threads go
-    back to one when the last of them ends.
+    too. While a state-space pass runs (``one_thread``) the cores are its own and this asks nothing.
     """
-    global _raised
-    with _raised_lock:
-        _raised += 1
-        if _raised == 1:
-            limit_blas_threads(_usable_cores())
+    with _asking_for("all"):
+        yield
+
+
+@contextlib.contextmanager
+def one_thread():
+    """OpenBLAS on one thread while a computation runs threads of its own (the state-space pass).
+
+    A threaded OpenBLAS inside each of those threads oversubscribes the cores, and its waiting
+    threads spin on the cores the other thread's elementwise work needs: measured on the 2-core VM
+    under load, a 512-digit pass took 35-50 s instead of 8-14 s.
+    """
+    with _asking_for("one"):
+        yield
+
+
+@contextlib.contextmanager
+def _asking_for(kind: str):
+    global _resting
+    with _asking_lock:
+        if not any(_asking.values()):
+            _resting = blas_threads()
+        _asking[kind] += 1
+        _apply()
     try:
         yield
     finally:
-        with _raised_lock:
-            _raised -= 1
-            if _raised == 0:
-                limit_blas_threads(1)
+        with _asking_lock:
+            _asking[kind] -= 1
+            _apply()
 
 
-def _usable_cores() -> int:
+def _apply() -> None:
+    """The thread count the running blocks ask for (called holding the lock)."""
+    if _asking["one"]:
+        limit_blas_threads(1)
+    elif _asking["all"]:
+        limit_blas_threads(usable_cores())
+    elif _resting is not None:
+        limit_blas_threads(_resting)
+
+
+def usable_cores() -> int:
+    """The cores this process may use (taskset, cgroups), at least 1."""
     try:
-        return len(os.sched_getaffinity(0))   # what this process may use (taskset, cgroups)
+        return len(os.sched_getaffinity(0))
     except AttributeError:   # not on Linux
         return os.cpu_count() or 1
 

@@ -19,14 +19,13 @@ moments for the principal axes: nothing else of the array's size is ever held.
 """
 from __future__ import annotations
 
-import os
-import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from ..core.blas import one_thread, usable_cores
 from ..core.network import Network, Trace, _softmax, cell_step
 from . import storage
 from .pca import Moments
@@ -54,11 +53,7 @@ class _Layer:
 
 def default_threads() -> int:
     """One thread per core this process may use, at most four (beyond that the products dominate)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 4))
+    return max(1, min(usable_cores(), 4))
 
 
 def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
@@ -83,7 +78,7 @@ def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
     predictions = np.empty(n, dtype=np.int64)
     moments = [Moments.empty(u) for u in network.units]
     merged = done = 0
-    with _single_threaded_blas, \
+    with one_thread(), \
             ThreadPoolExecutor(max_workers=threads, thread_name_prefix="statespace") as pool:
         running: dict[Future, int] = {}
         submitted = 0
@@ -169,41 +164,3 @@ def _as_inputs(images: np.ndarray) -> np.ndarray:
     if images.dtype == np.uint8:
         return images.astype(np.float32) / np.float32(255.0)
     return np.asarray(images, dtype=np.float32)
-
-
-class _SingleThreadedBlas:
-    """numpy's BLAS on one thread while any pass runs: the pass's own threads use the cores.
-
-    A threaded OpenBLAS inside each of our threads oversubscribes the cores, and its waiting
-    threads spin on the cores the other thread's elementwise work needs: measured on the 2-core VM
-    under load, a 512-digit pass took 35-50 s instead of 8-14 s. The app already runs numpy's BLAS
-    on one thread (``gui/blas.py``); for scripts and notebooks, ``threadpoolctl`` is used when it
-    is installed. Counted, so overlapping passes (a build started while a cancelled one finishes)
-    lift the limit only when the last one ends.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running = 0
-        self._limiter = None
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._running == 0:
-                try:
-                    from threadpoolctl import threadpool_limits
-                except ImportError:
-                    self._limiter = None
-                else:
-                    self._limiter = threadpool_limits(limits=1, user_api="blas")
-            self._running += 1
-
-    def __exit__(self, *exc) -> None:
-        with self._lock:
-            self._running -= 1
-            if self._running == 0 and self._limiter is not None:
-                self._limiter.restore_original_limits()
-                self._limiter = None
-
-
-_single_threaded_blas = _SingleThreadedBlas()
