@@ -1,4 +1,5 @@
-"""Two plot items made for redrawing every frame: stems (the current row's units) and bars (softmax).
+"""Plot items made for redrawing every frame: stems (the current row's units) and bars (the panels'
+shares, and the softmax as a special case).
 
 pyqtgraph's PlotCurveItem and BarGraphItem are general: each ``setData`` rebuilds a path or a
 picture, recomputes data bounds and tells the view box, which costs about a millisecond per item
@@ -61,40 +62,6 @@ class StemsItem(pg.GraphicsObject):
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         painter.setPen(self._pen)
         painter.drawPolyline(self._polygon)
-
-
-class BarsItem(pg.GraphicsObject):
-    """Bars of ``width`` centred on x = 0, 1, …, n-1, from 0 to each height; one bar highlighted."""
-
-    def __init__(self, count: int, width: float, colour: str, highlight: str) -> None:
-        super().__init__()
-        self._heights = np.zeros(count)
-        self._width = width
-        self._highlighted: int | None = None
-        self._brushes = (pg.mkBrush(colour), pg.mkBrush(highlight))
-        self._bounds = QtCore.QRectF(-width / 2, 0.0, count - 1 + width, 1.0)
-
-    def set_heights(self, heights: np.ndarray | None, highlighted: int | None = None) -> None:
-        self._heights[:] = 0.0 if heights is None else heights
-        self._highlighted = highlighted
-        self.update()
-
-    def heights(self) -> np.ndarray:
-        return self._heights.copy()
-
-    def highlighted(self) -> int | None:
-        return self._highlighted
-
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
-        return self._bounds   # probabilities: heights stay within [0, 1]
-
-    def paint(self, painter: QtGui.QPainter, *args) -> None:
-        painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        half = self._width / 2
-        for k, height in enumerate(self._heights):
-            if height > 0:
-                painter.setBrush(self._brushes[k == self._highlighted])
-                painter.drawRect(QtCore.QRectF(k - half, 0.0, self._width, float(height)))
 
 
 class SignedBarsItem(pg.GraphicsObject):
@@ -183,3 +150,20 @@ class SignedBarsItem(pg.GraphicsObject):
             painter.drawText(QtCore.QRectF(min(left.x(), right.x()), top, abs(right.x() - left.x()), tall),
                              int(QtCore.Qt.AlignmentFlag.AlignCenter), fitting[0])
         painter.setTransform(transform)
+
+
+class BarsItem(SignedBarsItem):
+    """Probabilities: bars from 0 to each height (within [0, 1]) at x = 0 … n-1, one highlighted."""
+
+    def __init__(self, count: int, width: float, colour: str, highlight: str) -> None:
+        super().__init__(count, width, [colour, highlight])
+        self.set_extent(0.0, 1.0)
+        self._highlighted: int | None = None
+
+    def set_heights(self, heights: np.ndarray | None, highlighted: int | None = None) -> None:
+        self._highlighted = highlighted
+        marked = None if highlighted is None else np.arange(len(self._heights)) == highlighted
+        self.set_bars(heights, marked)
+
+    def highlighted(self) -> int | None:
+        return self._highlighted
