@@ -56,6 +56,18 @@ def write_keras_file(path: Path, network: Network) -> Path:
     return path
 
 
+def open_window(qtbot, network: Network, size: tuple[int, int] | None = None, **options):
+    """A MainWindow on ``network``, shown and exposed (``options`` go to MainWindow, e.g. settings)."""
+    from lstm_viewer.gui import MainWindow
+    win = MainWindow(network, **options)
+    qtbot.addWidget(win)
+    if size is not None:
+        win.resize(*size)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
 def close_window(win) -> None:
     """Close ``win`` (the one shutdown path) and check that every thread its jobs started has ended.
 

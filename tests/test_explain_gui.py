@@ -7,8 +7,7 @@ import pytest
 from PyQt6 import QtCore
 from PyQt6.QtTest import QTest
 
-from gui_support import SEVEN, close_window, draw, random_network
-from lstm_viewer.gui import MainWindow
+from gui_support import SEVEN, close_window, draw, open_window, random_network
 
 Qt = QtCore.Qt
 WAIT_MS = 60_000   # jobs on a busy machine: a limit, not a timing assertion
@@ -23,10 +22,7 @@ def _digit(seed: int) -> np.ndarray:
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(random_network([10, 10]))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, random_network([10, 10]))
     yield win
     close_window(win)
 

@@ -6,7 +6,7 @@ import pytest
 from PyQt6 import QtCore, QtGui, QtWidgets
 from PyQt6.QtTest import QTest
 
-from gui_support import (ONE, SEVEN, ZERO, close_window, draw, random_network, stroke,
+from gui_support import (ONE, SEVEN, ZERO, close_window, draw, open_window, random_network, stroke,
                          trained_model_path)
 from lstm_viewer.gui import MainWindow
 
@@ -16,10 +16,7 @@ WAIT_MS = 20_000   # waitUntil's limit: generous, the machine may be busy (not a
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(random_network())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, random_network())
     yield win
     close_window(win)
 
@@ -77,10 +74,7 @@ def test_live_updates_while_the_button_is_still_down(window, qtbot):
 @pytest.mark.parametrize("digit, expected", [(ONE, 1), (SEVEN, 7), (ZERO, 0)])
 def test_drawn_digits_read_correctly(qtbot, digit, expected):
     from lstm_viewer import load_network
-    win = MainWindow(load_network(trained_model_path()))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, load_network(trained_model_path()))
     draw(child(win, QtWidgets.QWidget, "drawCanvas"), digit)
     assert win.trace.prediction == expected
     child(win, QtWidgets.QSlider, "rowSlider").setValue(27)
@@ -305,10 +299,7 @@ def ini_settings(path) -> QtCore.QSettings:
 
 def test_settings_remember_view_options_geometry_and_panels(qtbot, tmp_path):
     path = tmp_path / "settings.ini"
-    first = MainWindow(random_network(), settings=ini_settings(path))
-    qtbot.addWidget(first)
-    first.show()
-    qtbot.waitExposed(first)
+    first = open_window(qtbot, random_network(), settings=ini_settings(path))
     assert not first.state.show_gates and not first.state.rank_by_magnitude
     first.layers.gates_action.trigger()
     first.state.rank_by_magnitude = True
@@ -316,10 +307,7 @@ def test_settings_remember_view_options_geometry_and_panels(qtbot, tmp_path):
     child(first, QtWidgets.QDockWidget, "inputDock").hide()
     close_window(first)
 
-    second = MainWindow(random_network(seed=4), settings=ini_settings(path))
-    qtbot.addWidget(second)
-    second.show()
-    qtbot.waitExposed(second)
+    second = open_window(qtbot, random_network(seed=4), settings=ini_settings(path))
     assert second.state.show_gates and second.state.rank_by_magnitude
     assert second.layers.gates_action.isChecked() and second.layers.order_action.isChecked()
     # Restored (a new window starts 1000 px high). The width is not checked: restoreGeometry

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from gui_support import ROOT, SEVEN, close_window, draw, random_network, write_keras_file
+from gui_support import ROOT, SEVEN, close_window, draw, open_window, random_network, write_keras_file
 from lstm_viewer.gui import MainWindow
 
 WAIT_MS = 30_000   # waitUntil's limit: generous, the machine may be busy (not a timing assertion)
@@ -38,10 +38,7 @@ def dialogs(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, dialogs):
-    win = MainWindow(random_network(name="first.keras"))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, random_network(name="first.keras"))
     draw(win.canvas, SEVEN)
     yield win
     close_window(win)

@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6 import QtCore, QtWidgets
 
-from gui_support import close_window, random_network
-from lstm_viewer.gui import MainWindow
+from gui_support import close_window, open_window, random_network
 from lstm_viewer.gui.one_repaint import OneRepaint
 
 
@@ -21,11 +20,7 @@ class _Counter(QtCore.QObject):
 
 
 def test_a_row_step_paints_every_changed_view_in_one_window_pass(qtbot):
-    window = MainWindow(random_network([16, 16]))
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
+    window = open_window(qtbot, random_network([16, 16]), size=(1400, 900))
     window.show_input(np.full((28, 28), 0.5, np.float32))
     QtWidgets.QApplication.processEvents()
     views = [window.layers.views[0].states.viewport(), window.layers.views[1].states.viewport()]

@@ -124,17 +124,13 @@ def test_short_training_swaps_a_working_model_into_the_window(qtbot, mnist_path,
     """trainAction opens the panel; while it trains the window keeps stepping with the old model;
     at the end the new model is active, the drawing is re-traced, and it agrees with Keras; Save
     model as… writes it in a job, and the file reads back as the same model."""
-    from gui_support import ONE, SEVEN, close_window, draw, random_network
-    from lstm_viewer.gui import MainWindow
+    from gui_support import ONE, SEVEN, close_window, draw, open_window, random_network
 
     monkeypatch.setattr(QtWidgets.QMessageBox, "critical", lambda *a, **k: None)
     asked = []   # closing with the unsaved trained model asks; answer "Discard"
     monkeypatch.setattr(QtWidgets.QMessageBox, "question", lambda *a, **k: asked.append(a[1:]) or
                         QtWidgets.QMessageBox.StandardButton.Discard)
-    window = MainWindow(random_network(name="before.keras"))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = open_window(qtbot, random_network(name="before.keras"))
     draw(window.canvas, SEVEN)
     old_network = window.network
     window.trainAction.trigger()

@@ -7,19 +7,14 @@ import pytest
 from PyQt6 import QtCore, QtWidgets
 from PyQt6.QtTest import QTest
 
-from gui_support import close_window, random_network
-from lstm_viewer.gui import MainWindow
+from gui_support import close_window, open_window, random_network
 
 Qt = QtCore.Qt
 
 
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(random_network([12, 12]))
-    qtbot.addWidget(win)
-    win.resize(1600, 1000)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, random_network([12, 12]), size=(1600, 1000))
     rng = np.random.default_rng(5)
     image = np.zeros((28, 28), np.float32)
     image[4:24, 6:22] = rng.uniform(0, 1, (20, 16)).astype(np.float32)
@@ -34,6 +29,17 @@ def click_cell(view, heat, column: int, row: int) -> None:
     scene = heat.plot.vb.mapViewToScene(QtCore.QPointF(column + 0.5, row + 0.5))
     point = widget.mapFromScene(scene)
     QTest.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+
+
+def inspect(window, qtbot, selection: tuple[int, int], row: int | None = None):
+    """Select a unit (and a row) and return the unit inspector once it is on screen and current."""
+    window.state.selection = selection
+    if row is not None:
+        window.state.row = row
+    inspector = window.unit_inspector
+    qtbot.waitUntil(inspector.isVisible, timeout=5000)
+    inspector.refresh()
+    return inspector
 
 
 def test_clicking_a_cell_selects_its_unit_and_row(window, qtbot):
@@ -109,10 +115,7 @@ def _float64_cell(network, image, layer, unit, row):
 
 
 def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
-    window.state.selection = (1, 6)
-    window.state.row = 13
-    inspector = window.unit_inspector
-    qtbot.waitUntil(inspector.isVisible, timeout=5000)
+    inspector = inspect(window, qtbot, (1, 6), 13)
     story = inspector.story
     assert (story.layer, story.unit) == (1, 6)
     pre, gates, c_prev, c, h = _float64_cell(window.network, window.trace.image, 1, 6, 13)
@@ -136,9 +139,7 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
 
 
 def test_the_inspector_exports_the_story(window, qtbot, tmp_path):
-    window.state.selection = (0, 2)
-    qtbot.waitUntil(window.unit_inspector.isVisible, timeout=5000)
-    saved = window.unit_inspector.export(tmp_path / "unit.npz")
+    saved = inspect(window, qtbot, (0, 2)).export(tmp_path / "unit.npz")
     with np.load(saved) as data:
         np.testing.assert_array_equal(data["h"], window.trace.h[0, :, 2].astype(np.float64))
     table = window.unit_inspector.export(tmp_path / "unit.csv").read_text().splitlines()
@@ -168,11 +169,7 @@ def test_why_this_class_sums_to_the_logit_and_selects_on_click(window, qtbot):
 
 
 def test_clicking_a_unit_in_the_equations_follows_it(window, qtbot):
-    window.state.selection = (1, 3)
-    window.state.row = 9
-    inspector = window.unit_inspector
-    qtbot.waitUntil(inspector.isVisible, timeout=5000)
-    inspector.refresh()
+    inspector = inspect(window, qtbot, (1, 3), 9)
     links = inspector.equations._shown.links
     assert links, "the inputs from the layer below and the recurrent inputs are links"
     rect, target = links[0]
@@ -184,11 +181,7 @@ def test_clicking_a_unit_in_the_equations_follows_it(window, qtbot):
 
 
 def test_the_equations_are_redrawn_for_a_new_trace_and_kept_per_row(window, qtbot):
-    window.state.selection = (0, 2)
-    window.state.row = 5
-    inspector = window.unit_inspector
-    qtbot.waitUntil(inspector.isVisible, timeout=5000)
-    inspector.refresh()
+    inspector = inspect(window, qtbot, (0, 2), 5)
     before = inspector.equations.text()
     image = np.array(window.trace.image)
     image[:, :14] = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gui_support import SEVEN, close_window, draw, random_network
+from gui_support import SEVEN, close_window, draw, open_window, random_network
 from lstm_viewer.gui.view_state import ViewState
 
 FIELDS = ("network", "image", "trace", "row", "selection", "show_gates", "rank_by_magnitude",
@@ -117,11 +117,7 @@ def test_set_network_signals_the_network_and_a_cleared_selection_once_each():
 # --- the window follows the state -----------------------------------------------------------------
 @pytest.fixture
 def window(qtbot):
-    from lstm_viewer.gui import MainWindow
-    win = MainWindow(random_network())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_window(qtbot, random_network())
     draw(win.canvas, SEVEN)
     yield win
     close_window(win)
