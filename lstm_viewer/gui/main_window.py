@@ -46,7 +46,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings = settings
         self.state = ViewState()
         # Whatever a state change touches is painted in one pass (see one_repaint).
-        self.state.events.connect(OneRepaint(self).hold)
+        self.one_repaint = OneRepaint(self)   # held here: psygnal keeps only a weak reference
+        self.state.events.connect(self.one_repaint.hold)
         self.jobs = JobRunner(self)
         self.session = Session(self.state, self.jobs, self)
         self.training_panel = None      # built on first use (File ▸ Train a model…)

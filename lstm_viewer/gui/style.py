@@ -134,6 +134,14 @@ def rows_plot(plot: pg.PlotItem, title: str, columns_label: str) -> None:
     _plain_axes(plot)
 
 
+def steady_y_axis(plot: pg.PlotItem, width: int) -> None:
+    """A left axis that new ranges do not re-lay out: a fixed width, and plain numbers (0.05, not
+    "50" with "×0.001" in a label that changes with the range)."""
+    axis = plot.getAxis("left")
+    axis.setWidth(width)
+    axis.enableAutoSIPrefix(False)
+
+
 def _plain_axes(plot: pg.PlotItem) -> None:
     # No SI-prefix relabelling: it re-renders the axis label HTML on every range change.
     for name in ("left", "bottom", "right", "top"):

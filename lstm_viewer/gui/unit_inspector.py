@@ -38,8 +38,8 @@ x<sub>t</sub> (the 28 pixels of row t for layer 1, the h of the layer below othe
 layer's h<sub>t−1</sub>, and computes four gates. Each gate's input is a sum of three terms:
 <i>input</i> x<sub>t</sub>·W, <i>recurrent</i> h<sub>t−1</sub>·U and a <i>bias</i>; σ squashes it to
 0…1 for i, f, o and tanh to −1…1 for g. Under each gate, its three largest inputs and recurrent
-inputs, written (weight×value): the products that add up to most of z. Then c<sub>t</sub> = f·c<sub>t−1</sub> + i·g and
-h<sub>t</sub> = o·tanh(c<sub>t</sub>).</p>
+inputs, written (weight×value): the products that add up to most of z. Then
+c<sub>t</sub> = f·c<sub>t−1</sub> + i·g and h<sub>t</sub> = o·tanh(c<sub>t</sub>).</p>
 <p><b>Memory</b>: unrolling c gives c<sub>t</sub> = Σ<sub>s≤t</sub> R[s,t]·i<sub>s</sub>·g<sub>s</sub>,
 where R[s,t] is the product of the forget gates after row s. The bars split c<sub>t</sub> into what was
 written at each earlier row and is still there; the triangle shows R for every pair of rows. This is
@@ -164,8 +164,7 @@ class UnitInspector(RefreshWhenShown):
         self.logit_plot.disableAutoRange()
         # One width for the y axes: tick labels of a new unit's range must not re-lay out the column.
         for plot in (self.curve_plot, self.memory_plot, self.retention_plot, self.logit_plot):
-            plot.getAxis("left").setWidth(44)
-            plot.getAxis("left").enableAutoSIPrefix(False)   # 0.05, not "50 (×0.001)"
+            style.steady_y_axis(plot, 44)
         # The curves and the triangle change per unit, not per row: Qt keeps them as pixmaps while
         # the row marks move over them (the inspector's paint per row: 4.2 -> 3.1 ms here).
         for item in (*self.curves.values(), self.retention_image):

@@ -59,8 +59,7 @@ class WhyClassPanel(RefreshWhenShown):
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMouseEnabled(False, False)
         self.plot.setLabel("left", "share of the logit")
-        self.plot.getAxis("left").setWidth(48)   # new tick labels must not re-lay out the plot
-        self.plot.getAxis("left").enableAutoSIPrefix(False)   # 0.05, not "50 (×0.001)"
+        style.steady_y_axis(self.plot, 48)
         # The units' names are drawn by the bars item beside each bar: as axis ticks they would
         # re-lay out the axis every row (the ranking changes with the row).
         self.plot.hideAxis("bottom")
@@ -69,7 +68,7 @@ class WhyClassPanel(RefreshWhenShown):
         self.plot.addItem(self.bars)
         self.plot.setXRange(-0.6, SHOWN + 1.6, padding=0)
         self.plot.disableAutoRange()
-        self._extremes_of = None   # (trace, network, lowest bar per row, highest bar per row)
+        self._extremes_of = None   # (trace, network, lowest bar, highest bar), each (rows, classes)
         self._levels = None   # the 1-2-5 levels below and above zero shown
         self.plot_widget.setMinimumHeight(180)
         layout.addWidget(self.plot_widget, 1)
