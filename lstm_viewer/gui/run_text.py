@@ -48,7 +48,7 @@ class _Drawn:
 
 
 class RunText(QtWidgets.QWidget):
-    """Lines of runs, painted top to bottom at a fixed height of ``lines`` lines."""
+    """Lines of runs, painted top to bottom: ``lines`` lines high, taller when the text wraps more."""
 
     linkActivated = QtCore.pyqtSignal(str)
     keptCleared = QtCore.pyqtSignal()   # a new width or height: what was kept is gone
@@ -57,7 +57,6 @@ class RunText(QtWidgets.QWidget):
     def __init__(self, lines: int, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._kept: OrderedDict[Hashable, _Drawn] = OrderedDict()
-        self._kept_bytes = 0
         self._shown: _Drawn | None = None
         self._fonts = self._make_fonts()
         self._metrics = {name: QtGui.QFontMetricsF(font) for name, font in self._fonts.items()}
@@ -80,7 +79,7 @@ class RunText(QtWidgets.QWidget):
     # --- what is shown ------------------------------------------------------------------------
     def set_lines(self, lines: list[list[Run]]) -> None:
         """Show these lines (not kept)."""
-        self._shown = self._draw_lines([_merged(line) for line in lines])
+        self._shown = self._draw_lines(lines)
         self.update()
 
     def show_kept(self, key: Hashable, make_lines: Callable[[], list[list[Run]]]) -> None:
@@ -111,19 +110,19 @@ class RunText(QtWidgets.QWidget):
     def _drawn(self, key: Hashable, make_lines: Callable[[], list[list[Run]]]) -> _Drawn:
         drawn = self._kept.get(key)
         if drawn is None:
-            drawn = self._kept[key] = self._draw_lines([_merged(line) for line in make_lines()])
-            self._kept_bytes += drawn.pixmap.width() * drawn.pixmap.height() * 4
-            while self._kept_bytes > self.KEPT_BYTES and len(self._kept) > 1:
-                _key, old = self._kept.popitem(last=False)
-                self._kept_bytes -= old.pixmap.width() * old.pixmap.height() * 4
+            drawn = self._kept[key] = self._draw_lines(make_lines())
+            while len(self._kept) > 1 and self._kept_bytes() > self.KEPT_BYTES:
+                self._kept.popitem(last=False)   # the least recently shown
         else:
             self._kept.move_to_end(key)
         return drawn
 
+    def _kept_bytes(self) -> int:
+        return sum(drawn.pixmap.width() * drawn.pixmap.height() * 4 for drawn in self._kept.values())
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
         # Wrapping depends on the width: everything kept was drawn for the old size.
         self._kept.clear()
-        self._kept_bytes = 0
         if event.size().width() != event.oldSize().width() and self.height() > self._base_height:
             # A new width: start again from the base height (a narrow first layout, before the
             # panel had its width, must not leave the text tall for good); drawing grows it again.
@@ -140,6 +139,7 @@ class RunText(QtWidgets.QWidget):
             painter.end()
 
     def _draw_lines(self, lines: list[list[Run]]) -> _Drawn:
+        lines = [_merged(line) for line in lines]
         placed, height = self._layout(lines)
         if height > self.height():
             # More lines than room (a narrow panel wraps more): grow; the resize redraws what shows.
