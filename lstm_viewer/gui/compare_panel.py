@@ -106,6 +106,7 @@ class ComparePanel(RefreshWhenShown):
             bar.setImageItem(self.heats[name])
             ci.addItem(bar, row=2, col=4 + col, rowspan=len(units))
             self.bars[name] = bar
+        style.settle_scene(self.plots)
         self._built_for = tuple(units)
 
     # --- updates ------------------------------------------------------------------------------

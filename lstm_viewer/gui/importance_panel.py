@@ -94,6 +94,7 @@ class ImportancePanel(QtWidgets.QWidget):
         self.row_mark = QtWidgets.QGraphicsRectItem(0, 0, 28, 1)
         self.row_mark.setPen(pg.mkPen(style.ACCENT, width=2, cosmetic=True))
         self.image_plot.addItem(self.row_mark)
+        style.settle_scene(self.plots)
 
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)

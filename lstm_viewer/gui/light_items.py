@@ -85,6 +85,7 @@ class SignedBarsItem(pg.GraphicsObject):
         self._width = width
         self._brushes = [pg.mkBrush(c) for c in colours]
         self._label_pen = pg.mkPen(label_colour)
+        self._texts: dict[str, tuple[QtGui.QStaticText, float, QtGui.QFont]] = {}   # label -> laid out, width, font
         self._bounds = QtCore.QRectF(self._x[0] - width / 2, -1.0, count - 1 + width, 2.0)
 
     def set_bars(self, heights: np.ndarray | None, colours: np.ndarray | None = None,
@@ -131,25 +132,37 @@ class SignedBarsItem(pg.GraphicsObject):
     def _paint_labels(self, painter: QtGui.QPainter) -> None:
         # Text is drawn in device pixels (the view's y axis may be scaled or flipped). A label wider
         # than its bar's slot is shortened to its number ("u177" -> "177"), else left out: a clipped
-        # name would show a different unit's number.
+        # name would show a different unit's number. Each text is laid out once (QStaticText): the
+        # names change places every row, not spelling.
         transform = painter.transform()
         painter.resetTransform()
         painter.setPen(self._label_pen)
-        metrics = painter.fontMetrics()
-        tall = metrics.height()
+        tall = painter.fontMetrics().height()
         for x, height, label in zip(self._x, self._heights, self._labels):
             left = transform.map(QtCore.QPointF(x - 0.5, 0.0))
             right = transform.map(QtCore.QPointF(x + 0.5, 0.0))
             room = abs(right.x() - left.x()) - 2.0
-            fitting = [text for text in (label, label.lstrip("u")) if metrics.horizontalAdvance(text) <= room]
+            fitting = [text for text in (label, label.lstrip("u")) if self._laid_out(text, painter)[1] <= room]
             if not fitting:
                 continue
+            text, width = self._laid_out(fitting[0], painter)
             base = transform.map(QtCore.QPointF(x, float(height)))
             up = base.y() < left.y()   # the bar goes up on screen: its label goes under the zero line
             top = left.y() + self.LABEL_GAP if up else left.y() - self.LABEL_GAP - tall
-            painter.drawText(QtCore.QRectF(min(left.x(), right.x()), top, abs(right.x() - left.x()), tall),
-                             int(QtCore.Qt.AlignmentFlag.AlignCenter), fitting[0])
+            painter.drawStaticText(QtCore.QPointF((left.x() + right.x() - width) / 2, top), text)
         painter.setTransform(transform)
+
+    def _laid_out(self, label: str, painter: QtGui.QPainter) -> tuple[QtGui.QStaticText, float]:
+        font = painter.font()
+        kept = self._texts.get(label)
+        if kept is None or kept[2] != font:
+            if len(self._texts) > 2048:
+                self._texts.clear()
+            text = QtGui.QStaticText(label)
+            text.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+            text.prepare(QtGui.QTransform(), font)
+            kept = self._texts[label] = (text, QtGui.QFontMetricsF(font).horizontalAdvance(label), font)
+        return kept[0], kept[1]
 
 
 class BarsItem(SignedBarsItem):
@@ -167,3 +180,56 @@ class BarsItem(SignedBarsItem):
 
     def highlighted(self) -> int | None:
         return self._highlighted
+
+
+class KeptAxisItem(pg.AxisItem):
+    """An axis that keeps its last few drawings, one per range and size, as pixmaps.
+
+    A panel whose y range moves in 1-2-5 steps shows the same handful of ranges again and again
+    while the learner steps; pyqtgraph lays out and draws the ticks anew for each (about 6 ms here
+    for one axis). Kept drawings make a range seen before a blit.
+    """
+
+    KEPT = 16
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._kept: dict[tuple, QtGui.QPixmap] = {}
+
+    def drawings_kept(self) -> int:
+        return len(self._kept)
+
+    def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
+        if painter.worldTransform().type().value > QtGui.QTransform.TransformationType.TxTranslate.value:
+            super().paint(painter, option, widget)   # scaled (never in our layouts): drawn as usual
+            return
+        ratio = painter.device().devicePixelRatioF()
+        # Drawn from a whole device pixel, so lines fall on the same pixels as when drawn directly.
+        rect = self.boundingRect()
+        corner = painter.worldTransform().map(rect.topLeft())
+        shift = QtCore.QPointF(corner.x() - np.floor(corner.x()), corner.y() - np.floor(corner.y())) / ratio
+        origin = rect.topLeft() - shift
+        # Everything the drawing depends on besides the range and size: ticks set by hand, pens,
+        # fonts and style (objects by identity: pyqtgraph replaces them when they change).
+        key = (tuple(self.range), rect.width(), rect.height(), ratio, round(shift.x(), 3), round(shift.y(), 3),
+               repr(self._tickLevels), id(self._pen), id(self._textPen), repr(self.style))
+        pixmap = self._kept.pop(key, None)
+        if pixmap is None:
+            pixmap = self._draw(origin, rect.size() + QtCore.QSizeF(1.0, 1.0), ratio, option, widget)
+        self._kept[key] = pixmap   # newest last
+        while len(self._kept) > self.KEPT:
+            del self._kept[next(iter(self._kept))]
+        painter.drawPixmap(origin, pixmap)
+
+    def _draw(self, origin: QtCore.QPointF, size: QtCore.QSizeF, ratio: float, option, widget) -> QtGui.QPixmap:
+        pixmap = QtGui.QPixmap(max(1, int(np.ceil(size.width() * ratio))), max(1, int(np.ceil(size.height() * ratio))))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+        painter = QtGui.QPainter(pixmap)
+        try:
+            painter.translate(-origin)
+            self.picture = None   # pyqtgraph's own single cached picture: drawn afresh for this key
+            super().paint(painter, option, widget)
+        finally:
+            painter.end()
+        return pixmap

@@ -10,6 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from .light_items import KeptAxisItem
+
 # No antialiasing in the plots: heatmaps don't need it and it doubles the cost of painting curves.
 pg.setConfigOptions(background="w", foreground="#333333", antialias=False, imageAxisOrder="row-major")
 
@@ -135,9 +137,14 @@ def rows_plot(plot: pg.PlotItem, title: str, columns_label: str) -> None:
 
 
 def steady_y_axis(plot: pg.PlotItem, width: int) -> None:
-    """A left axis that new ranges do not re-lay out: a fixed width, and plain numbers (0.05, not
-    "50" with "×0.001" in a label that changes with the range)."""
-    axis = plot.getAxis("left")
+    """A left axis that new ranges do not re-lay out: a fixed width, plain numbers (0.05, not
+    "50" with "×0.001" in a label that changes with the range), and its drawings kept per range
+    (a range shown before is a blit)."""
+    old = plot.getAxis("left")
+    axis = KeptAxisItem("left")
+    plot.setAxisItems({"left": axis})
+    if old.labelText:
+        axis.setLabel(old.labelText, old.labelUnits, old.labelUnitPrefix, **old.labelStyle)
     axis.setWidth(width)
     axis.enableAutoSIPrefix(False)
 

@@ -98,6 +98,7 @@ class UnitInspector(RefreshWhenShown):
         self.plots.setMinimumHeight(640)
         layout.addWidget(self.plots, 1)
         self._build_plots()
+        style.settle_scene(self.plots)
         self.copy_button.clicked.connect(self.copy_as_text)
         self.export_button.clicked.connect(self._on_export)
         for signal in (state.events.trace, state.events.selection, state.events.network):

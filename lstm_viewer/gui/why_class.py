@@ -70,6 +70,7 @@ class WhyClassPanel(RefreshWhenShown):
         self.plot.disableAutoRange()
         self._extremes_of = None   # (trace, network, lowest bar, highest bar), each (rows, classes)
         self._levels = None   # the 1-2-5 levels below and above zero shown
+        style.settle_scene(self.plot_widget)
         self.plot_widget.setMinimumHeight(180)
         layout.addWidget(self.plot_widget, 1)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_clicked)

@@ -1,0 +1,87 @@
+"""The light plot items draw what pyqtgraph's own items draw, only cheaper."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtGui
+
+from lstm_viewer.gui import style
+from lstm_viewer.gui.light_items import KeptAxisItem, SignedBarsItem
+
+
+def _plot(qtbot, kept: bool) -> pg.PlotWidget:
+    widget = pg.PlotWidget(axisItems={"left": KeptAxisItem("left")} if kept else None)
+    qtbot.addWidget(widget)
+    widget.resize(220, 180)
+    widget.getPlotItem().hideAxis("bottom")
+    widget.getPlotItem().getAxis("left").setWidth(44)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _pixels(widget: pg.PlotWidget) -> np.ndarray:
+    image = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    return np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint8).copy()
+
+
+def test_kept_axis_draws_what_the_axis_draws_and_reuses_a_range_seen_before(qtbot):
+    kept, plain = _plot(qtbot, kept=True), _plot(qtbot, kept=False)
+    axis = kept.getPlotItem().getAxis("left")
+    seen = []
+    for low, high in ((0.0, 1.0), (-2.0, 5.0), (0.0, 1.0)):
+        for widget in (kept, plain):
+            widget.setYRange(low, high, padding=0)
+        qtbot.wait(20)
+        a, b = _pixels(kept), _pixels(plain)
+        assert np.array_equal(a, b)            # same ticks, same numbers, same pixels
+        seen.append(a)
+    assert np.array_equal(seen[0], seen[2])
+    assert not np.array_equal(seen[0], seen[1])
+    assert axis.drawings_kept() == 2           # the third range was one already drawn
+
+
+def test_kept_axis_keeps_a_bounded_number_of_drawings(qtbot):
+    widget = _plot(qtbot, kept=True)
+    axis = widget.getPlotItem().getAxis("left")
+    for k in range(KeptAxisItem.KEPT + 5):
+        widget.setYRange(0.0, 1.0 + k, padding=0)
+        qtbot.wait(5)
+    assert axis.drawings_kept() == KeptAxisItem.KEPT
+
+
+def test_steady_y_axis_keeps_the_axis_label(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    plot.setLabel("left", "share of the logit")
+    style.steady_y_axis(plot, 48)
+    axis = plot.getAxis("left")
+    assert isinstance(axis, KeptAxisItem)
+    assert axis.labelText == "share of the logit" and axis.fixedWidth == 48
+
+
+def test_bar_labels_are_drawn_beside_the_bars_or_left_out_when_too_wide(qtbot):
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    bars = SignedBarsItem(3, 0.8, ["#d9480f", "#1c7ed6"])
+    widget.addItem(bars)
+    widget.setXRange(-0.5, 2.5, padding=0)
+    widget.setYRange(-1.0, 1.0, padding=0)
+    bars.set_extent(-1.0, 1.0)
+    widget.resize(300, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), ["u1", "u2", "u3"])
+    qtbot.wait(20)
+    with_labels = _pixels(widget)
+    bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), None)
+    qtbot.wait(20)
+    assert not np.array_equal(with_labels, _pixels(widget))   # the labels are ink on the plot
+    widget.resize(60, 200)                                     # slots of ~10 px: nothing fits
+    bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), ["u100", "u200", "u300"])
+    qtbot.wait(20)
+    without = _pixels(widget)
+    bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), None)
+    qtbot.wait(20)
+    assert np.array_equal(without, _pixels(widget))
