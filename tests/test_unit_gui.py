@@ -215,3 +215,34 @@ def test_why_this_class_scale_fits_each_row_and_changes_in_steps(window, qtbot):
         assert labels[-2:] == ["rest", "bias"]
     # 1-2-5 steps kept while they fit: the axis is re-drawn now and then, not every row.
     assert sum(a != b for a, b in zip(ranges, ranges[1:])) <= 14
+
+
+def test_opening_the_inspector_leaves_every_layer_whole(qtbot):
+    """At 1600 × 1000 the inspector's column must not push the layers into sideways scrolling, nor cut
+    off their colour bars: the input column narrows and the long titles give way to short ones."""
+    win = open_window(qtbot, random_network([256, 256, 256]), size=(1600, 1000))
+    try:
+        view = win.layers.views[0]
+        qtbot.waitUntil(lambda: view.h.plot.titleLabel.text == "h · hidden state = o·tanh(c)")   # room alone
+        win.state.selection = (2, 75)
+        qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.layers.width_missing() == 0)
+        qtbot.wait(50)
+        for view in win.layers.views:
+            for widget in (view.states, view.gates_widget):
+                if widget is None:
+                    continue
+                needed = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+                assert needed <= view.width() + 0.5, (view.index, needed, view.width())
+        assert win.layers.views[2].h.plot.titleLabel.text == "h · hidden state"
+        win.state.show_gates = True
+        win.state.rank_by_magnitude = True
+        qtbot.wait(50)
+        for view in win.layers.views:
+            view.gates_widget.ci.layout.invalidate()
+            needed = view.gates_widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+            assert needed <= view.width() + 0.5
+        win.unit_dock.close()                                  # room again: the formula returns
+        win.state.show_gates = False
+        qtbot.waitUntil(lambda: win.layers.views[0].h.plot.titleLabel.text == "h · hidden state = o·tanh(c)")
+    finally:
+        close_window(win)

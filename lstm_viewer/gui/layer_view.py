@@ -27,6 +27,8 @@ class _Heat:
         self._levels: tuple[float, float] | None = None
         self.plot = layout.addPlot(enableMenu=False)
         style.rows_plot(self.plot, title, "")
+        # A narrow column (panels open beside the layers) drops the formula: "h · hidden state".
+        self.titles = (title, title.split(" = ")[0].split(" (")[0])
         self.image = style.heatmap(self.plot, cmap, levels)
         self.bar = style.colour_bar(cmap, levels)
         layout.addItem(self.bar)
@@ -63,6 +65,11 @@ class _Heat:
             for plot in (self.plot, self.curve_plot):   # equal axis widths keep the columns aligned
                 plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         layout.nextRow()
+
+    def shorten_title(self, short: bool) -> None:
+        title = self.titles[1 if short else 0]
+        if self.plot.titleLabel.text != title:
+            self.plot.setTitle(title, size="9pt")
 
     def show(self, values: np.ndarray | None, row: int) -> None:
         """Rows 1..row+1 of ``values`` (28, units), the rest blank; the curve shows row ``row``."""
@@ -198,11 +205,28 @@ class LayerView(QtWidgets.QWidget):
 
     def set_order_label(self, by_magnitude: bool) -> None:
         self._by_magnitude = by_magnitude
-        label = "units, ranked by |h| at this row" if by_magnitude else "unit"
-        for heat in self.gates:
-            heat.plot.setLabel("bottom", label)
-        for heat in (self.c, self.h):
-            heat.curve_plot.setLabel("bottom", label)
+        self._fit_titles()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        """The long titles and axis label where they fit; short ones in a narrow column, so the heatmaps
+        and colour bars stay whole (a layout wider than its view is cut off on the right)."""
+        for heats, widget in (((self.c, self.h), self.states), (self.gates, self.gates_widget)):
+            if widget is None:
+                continue
+            for short in (False, True):
+                label = ("units by |h|" if short else "units, ranked by |h| at this row") \
+                    if self._by_magnitude else "unit"
+                for heat in heats:
+                    heat.shorten_title(short)
+                    (heat.curve_plot or heat.plot).setLabel("bottom", label)
+                widget.ci.layout.invalidate()   # else the grid answers with its cached minimum
+                needed = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+                if needed <= self.width():
+                    break
 
     def displayed_order(self) -> np.ndarray:
         """Unit index shown in each column (identity unless sorted by magnitude)."""

@@ -160,6 +160,10 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock,
                      self.preprocess_dock, self.statespace_dock):
             dock.hide()   # a hidden panel does no work (the state space is built when first shown)
+            dock.visibilityChanged.connect(lambda visible, d=dock: visible or self._on_panel_hidden(d))
+        # The width of the input and prediction columns before a panel opened beside them: given
+        # back when the last panel on that side closes (Qt would widen the column left standing).
+        self._base_widths: dict[QtWidgets.QDockWidget, int] = {}
         self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
         state.events.selection.connect(self._on_selection)
         self.busy = QtWidgets.QProgressBar()
@@ -245,15 +249,46 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.show_input(image28)
         self.statusBar().showMessage(f"Showing {description}.", 5000)
 
+    def _side(self, dock: QtWidgets.QDockWidget) -> tuple[QtWidgets.QDockWidget, list[QtWidgets.QDockWidget]]:
+        """The base column on ``dock``'s side (input or prediction) and the panels that share it."""
+        if self.dockWidgetArea(dock) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea:
+            return self.input_dock, [self.importance_dock, self.preprocess_dock]
+        return self.prediction_dock, [self.unit_dock, self.why_dock, self.compare_dock, self.statespace_dock]
+
+    def _on_panel_hidden(self, dock: QtWidgets.QDockWidget) -> None:
+        """A closed panel's width goes back to the layers, not to the column beside it."""
+        base, panels = self._side(dock)
+        if not dock.isHidden() or any(not p.isHidden() and not p.isFloating() for p in panels):
+            return   # only behind another tab, or other panels still stand on this side
+        width = self._base_widths.pop(base, None)
+        if width is not None and not base.isHidden() and not base.isFloating():
+            self.resizeDocks([base], [width], QtCore.Qt.Orientation.Horizontal)
+
     def show_panel(self, dock: QtWidgets.QDockWidget) -> None:
         """Show a panel and bring its tab to the front; an analysis column gets a useful width."""
         was_hidden = dock.isHidden()
+        base, panels = self._side(dock)
+        if was_hidden and all(p.isHidden() or p.isFloating() for p in panels):
+            self._base_widths[base] = base.width()
         dock.show()
         dock.raise_()
         widths = {self.importance_dock: 380, self.preprocess_dock: 380, self.statespace_dock: 540}
         if was_hidden and dock in (self.unit_dock, self.why_dock, self.compare_dock, *widths) \
                 and not dock.isFloating():
             self.resizeDocks([dock], [widths.get(dock, 440)], QtCore.Qt.Orientation.Horizontal)
+            # Once the new column is laid out: the layers must still fit side by side.
+            QtCore.QTimer.singleShot(0, self._make_room_for_the_layers)
+
+    def _make_room_for_the_layers(self) -> None:
+        """Narrow the input column toward its minimum when the layers would otherwise scroll sideways
+        (a new panel column took their room: layer 3 was cut off at 1600 pixels)."""
+        short = self.layers.width_missing()
+        if short <= 0 or self.input_dock.isHidden() or self.input_dock.isFloating():
+            return
+        spare = self.input_dock.width() - self.input_dock.minimumSizeHint().width()
+        if spare > 0:
+            self.resizeDocks([self.input_dock], [self.input_dock.width() - min(spare, short)],
+                             QtCore.Qt.Orientation.Horizontal)
 
     def _build_explain_menu(self) -> None:
         """Explain: each analysis panel one key away."""
