@@ -85,3 +85,13 @@ def test_bar_labels_are_drawn_beside_the_bars_or_left_out_when_too_wide(qtbot):
     bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), None)
     qtbot.wait(20)
     assert np.array_equal(without, _pixels(widget))
+
+
+def test_bar_labels_are_shortened_together():
+    from lstm_viewer.gui.light_items import fit_labels
+
+    width = lambda text: 7.0 * len(text)   # noqa: E731
+    labels = ["u7", "u75", "u208", "rest", "bias"]
+    assert fit_labels(labels, 28.0, width) == labels                        # all fit as given
+    assert fit_labels(labels, 21.0, width) == ["7", "75", "208", None, None]  # one too wide: all numbers
+    assert fit_labels(labels, 14.0, width) == ["7", "75", None, None, None]

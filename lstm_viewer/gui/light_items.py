@@ -130,26 +130,26 @@ class SignedBarsItem(pg.GraphicsObject):
             self._paint_labels(painter)
 
     def _paint_labels(self, painter: QtGui.QPainter) -> None:
-        # Text is drawn in device pixels (the view's y axis may be scaled or flipped). A label wider
-        # than its bar's slot is shortened to its number ("u177" -> "177"), else left out: a clipped
-        # name would show a different unit's number. Each text is laid out once (QStaticText): the
-        # names change places every row, not spelling.
+        # Text is drawn in device pixels (the view's y axis may be scaled or flipped). When a name is
+        # wider than its bar's slot every name is shortened to its number ("u177" -> "177"), so they
+        # read alike; a number that still does not fit is left out: clipped, it would show another
+        # unit's number. Each text is laid out once (QStaticText): names change places, not spelling.
         transform = painter.transform()
         painter.resetTransform()
         painter.setPen(self._label_pen)
         tall = painter.fontMetrics().height()
-        for x, height, label in zip(self._x, self._heights, self._labels):
-            left = transform.map(QtCore.QPointF(x - 0.5, 0.0))
-            right = transform.map(QtCore.QPointF(x + 0.5, 0.0))
-            room = abs(right.x() - left.x()) - 2.0
-            fitting = [text for text in (label, label.lstrip("u")) if self._laid_out(text, painter)[1] <= room]
-            if not fitting:
+        slot = abs(transform.map(QtCore.QPointF(1.0, 0.0)).x() - transform.map(QtCore.QPointF(0.0, 0.0)).x())
+        room = slot - 2.0
+        fitted = fit_labels(self._labels, room, lambda text: self._laid_out(text, painter)[1])
+        for x, height, label in zip(self._x, self._heights, fitted):
+            if label is None:
                 continue
-            text, width = self._laid_out(fitting[0], painter)
+            text, width = self._laid_out(label, painter)
+            centre = transform.map(QtCore.QPointF(x, 0.0))
             base = transform.map(QtCore.QPointF(x, float(height)))
-            up = base.y() < left.y()   # the bar goes up on screen: its label goes under the zero line
-            top = left.y() + self.LABEL_GAP if up else left.y() - self.LABEL_GAP - tall
-            painter.drawStaticText(QtCore.QPointF((left.x() + right.x() - width) / 2, top), text)
+            up = base.y() < centre.y()   # the bar goes up on screen: its label goes under the zero line
+            top = centre.y() + self.LABEL_GAP if up else centre.y() - self.LABEL_GAP - tall
+            painter.drawStaticText(QtCore.QPointF(centre.x() - width / 2, top), text)
         painter.setTransform(transform)
 
     def _laid_out(self, label: str, painter: QtGui.QPainter) -> tuple[QtGui.QStaticText, float]:
@@ -163,6 +163,14 @@ class SignedBarsItem(pg.GraphicsObject):
             text.prepare(QtGui.QTransform(), font)
             kept = self._texts[label] = (text, QtGui.QFontMetricsF(font).horizontalAdvance(label), font)
         return kept[0], kept[1]
+
+
+def fit_labels(labels: list[str], room: float, width_of) -> list[str | None]:
+    """The bar labels to draw in slots ``room`` pixels wide: all as given when they all fit, else all
+    shortened to their numbers ("u177" -> "177", so they read alike), and None for any still too wide."""
+    shorten = any(width_of(label) > room for label in labels)
+    texts = [label.lstrip("u") if shorten else label for label in labels]
+    return [text if width_of(text) <= room else None for text in texts]
 
 
 class BarsItem(SignedBarsItem):
