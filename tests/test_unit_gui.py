@@ -246,3 +246,20 @@ def test_opening_the_inspector_leaves_every_layer_whole(qtbot):
         qtbot.waitUntil(lambda: win.layers.views[0].h.plot.titleLabel.text == "h · hidden state = o·tanh(c)")
     finally:
         close_window(win)
+
+
+def test_a_panel_without_room_for_its_own_column_opens_as_a_tab(qtbot):
+    """At 1600 pixels the inspector's column and the importance column do not both fit beside three
+    layers: importance opens as a tab beside the inspector. In a wide window it gets its own column."""
+    for width, tabbed in ((1600, True), (2600, False)):
+        win = open_window(qtbot, random_network([256, 256, 256]), size=(width, 1000))
+        try:
+            win.show_panel(win.unit_dock)
+            qtbot.waitUntil(lambda: win.unit_dock.width() >= 400)
+            win.show_panel(win.importance_dock)
+            qtbot.wait(50)
+            assert win.importance_dock.isVisible()
+            assert (win.importance_dock in win.tabifiedDockWidgets(win.unit_dock)) == tabbed
+            assert win.layers.width_missing() == 0
+        finally:
+            close_window(win)

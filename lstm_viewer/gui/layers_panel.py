@@ -89,12 +89,14 @@ class LayersPanel(QtWidgets.QWidget):
         if old is not None:
             old.deleteLater()
 
+    def width_needed(self) -> int:
+        """The least width that shows every layer side by side without scrolling."""
+        holder = self._scroll.widget()
+        return 0 if holder is None else holder.minimumSizeHint().width()
+
     def width_missing(self) -> int:
         """Pixels the layers lack to be shown side by side without scrolling (0 when they fit)."""
-        holder = self._scroll.widget()
-        if holder is None:
-            return 0
-        return max(0, holder.minimumSizeHint().width() - self._scroll.viewport().width())
+        return max(0, self.width_needed() - self._scroll.viewport().width())
 
     def _on_trace(self) -> None:
         for view in self.views:

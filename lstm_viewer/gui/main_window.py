@@ -249,11 +249,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.show_input(image28)
         self.statusBar().showMessage(f"Showing {description}.", 5000)
 
+    def _analysis_panels(self) -> list[QtWidgets.QDockWidget]:
+        return [self.unit_dock, self.why_dock, self.compare_dock, self.statespace_dock,
+                self.importance_dock, self.preprocess_dock]
+
     def _side(self, dock: QtWidgets.QDockWidget) -> tuple[QtWidgets.QDockWidget, list[QtWidgets.QDockWidget]]:
-        """The base column on ``dock``'s side (input or prediction) and the panels that share it."""
-        if self.dockWidgetArea(dock) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea:
-            return self.input_dock, [self.importance_dock, self.preprocess_dock]
-        return self.prediction_dock, [self.unit_dock, self.why_dock, self.compare_dock, self.statespace_dock]
+        """The base column on ``dock``'s side of the layers (input or prediction) and the analysis
+        panels docked on that side now."""
+        area = self.dockWidgetArea(dock)
+        base = self.input_dock if area == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea else self.prediction_dock
+        return base, [p for p in self._analysis_panels() if self.dockWidgetArea(p) == area]
 
     def _on_panel_hidden(self, dock: QtWidgets.QDockWidget) -> None:
         """A closed panel's width goes back to the layers, not to the column beside it."""
@@ -265,19 +270,39 @@ class MainWindow(QtWidgets.QMainWindow):
             self.resizeDocks([base], [width], QtCore.Qt.Orientation.Horizontal)
 
     def show_panel(self, dock: QtWidgets.QDockWidget) -> None:
-        """Show a panel and bring its tab to the front; an analysis column gets a useful width."""
+        """Show a panel and bring its tab to the front; an analysis column gets a useful width.
+
+        A panel that would open a second analysis column in a window too narrow for it (the layers
+        would scroll sideways and every column be squeezed) opens as a tab beside the panels already
+        open instead; it can still be dragged anywhere."""
         was_hidden = dock.isHidden()
         base, panels = self._side(dock)
-        if was_hidden and all(p.isHidden() or p.isFloating() for p in panels):
-            self._base_widths[base] = base.width()
+        tabbed_across = False
+        if was_hidden and not dock.isFloating() and all(p.isHidden() or p.isFloating() for p in panels):
+            across = self._panels_open_across(dock)
+            if across and not self._room_for_a_column(dock, beside=across[0]):
+                self.tabifyDockWidget(across[0], dock)
+                tabbed_across = True
+            else:
+                self._base_widths[base] = base.width()
         dock.show()
         dock.raise_()
-        widths = {self.importance_dock: 380, self.preprocess_dock: 380, self.statespace_dock: 540}
-        if was_hidden and dock in (self.unit_dock, self.why_dock, self.compare_dock, *widths) \
-                and not dock.isFloating():
-            self.resizeDocks([dock], [widths.get(dock, 440)], QtCore.Qt.Orientation.Horizontal)
+        if was_hidden and not dock.isFloating() and not tabbed_across:
+            self.resizeDocks([dock], [PANEL_WIDTHS.get(dock.objectName(), 440)], QtCore.Qt.Orientation.Horizontal)
             # Once the new column is laid out: the layers must still fit side by side.
             QtCore.QTimer.singleShot(0, self._make_room_for_the_layers)
+
+    def _panels_open_across(self, dock: QtWidgets.QDockWidget) -> list[QtWidgets.QDockWidget]:
+        """The analysis panels docked and shown on the other side of the layers from ``dock``."""
+        mine = self._side(dock)[1]
+        return [p for p in self._analysis_panels() if p not in mine and not p.isHidden() and not p.isFloating()]
+
+    def _room_for_a_column(self, dock: QtWidgets.QDockWidget, beside: QtWidgets.QDockWidget) -> bool:
+        """Whether ``dock`` can open its own column while ``beside``'s column stays, all at their least."""
+        needed = (self.input_dock.minimumSizeHint().width() + self.prediction_dock.minimumSizeHint().width()
+                  + self.layers.width_needed() + max(beside.width(), beside.minimumSizeHint().width()) + PANEL_WIDTHS.get(dock.objectName(), 440)
+                  + 6 * self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_DockWidgetSeparatorExtent))
+        return needed <= self.width()
 
     def _make_room_for_the_layers(self) -> None:
         """Narrow the input column toward its minimum when the layers would otherwise scroll sideways
@@ -575,6 +600,10 @@ def _preprocess_panel(window: MainWindow) -> QtWidgets.QWidget:
 def _statespace_panel(window: MainWindow) -> QtWidgets.QWidget:
     from .statespace_panel import StateSpacePanel
     return StateSpacePanel(window.state, window.jobs, window._show_test_digit)
+
+
+# The width an analysis panel's column opens at (by the dock's objectName); the others 440.
+PANEL_WIDTHS = {"importanceDock": 380, "preprocessDock": 380, "stateSpaceDock": 540}
 
 
 def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
