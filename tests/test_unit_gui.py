@@ -263,3 +263,24 @@ def test_a_panel_without_room_for_its_own_column_opens_as_a_tab(qtbot):
             assert win.layers.width_missing() == 0
         finally:
             close_window(win)
+
+
+def test_compare_after_importance_shares_one_column_and_fits_it(qtbot):
+    """Importance open beside the input, then Compare at 1600 px: one analysis column on the right
+    holds both as tabs, the layers are whole and the comparison's plots fit their view."""
+    network = random_network([256, 256, 256])
+    win = open_window(qtbot, network, size=(1600, 1000))
+    try:
+        win.show_trace(network.trace(np.eye(28, dtype=np.float32)))
+        win.show_panel(win.importance_dock)
+        qtbot.waitUntil(lambda: win.importance_dock.width() >= 300)
+        win.state.pinned = network.trace(np.fliplr(np.eye(28, dtype=np.float32)).copy())
+        win.show_panel(win.compare_dock)
+        qtbot.waitUntil(lambda: win.compare_dock.width() >= 380 and win.layers.width_missing() == 0)
+        qtbot.wait(50)
+        assert win.importance_dock in win.tabifiedDockWidgets(win.compare_dock)
+        plots = win.compare_panel.plots
+        plots.ci.layout.invalidate()
+        assert plots.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width() <= plots.width() + 0.5
+    finally:
+        close_window(win)

@@ -21,7 +21,8 @@ LAYER_COLOURS = ("#1c7ed6", "#e8590c", "#2b8a3e", "#9c36b5", "#f08c00", "#495057
 
 HELP = """<p>Pin a digit as <b>A</b> (Compare ▸ Pin as A, or P), then draw or pick another: that is
 <b>B</b>. Both are read by the same network; here you see where inside it the two readings differ.
-Each heatmap is B minus A for one layer, rows read so far × units: white where the two states agree,
+Each heatmap is B minus A for one layer (Δh = h_B − h_A, Δc = c_B − c_A), rows read so far × units:
+white where the two states agree,
 red where B's is larger, blue where A's is. The curves give, for each layer, the distance between the
 two h vectors after each row: they stay at 0 while both digits' rows are alike (often the blank rows at
 the top) and rise where the readings part. Unpin to go back to one digit.</p>"""
@@ -65,9 +66,10 @@ class ComparePanel(RefreshWhenShown):
         self.plots.clear()
         ci = self.plots.ci
         self.inputs, self.predictions = [], []
+        # Short titles: the panel must fit a 440-pixel column (a wider grid is cut off on the right).
         for col, name in enumerate(("A (pinned)", "B (now)")):
             plot = ci.addPlot(row=0, col=col, enableMenu=False)
-            plot.setTitle(f"input {name}", size="9pt")
+            plot.setTitle(name, size="9pt")
             plot.invertY(True)
             plot.setAspectLocked(True)
             plot.hideAxis("bottom")
@@ -75,14 +77,15 @@ class ComparePanel(RefreshWhenShown):
             plot.setMouseEnabled(False, False)
             image = style.heatmap(plot, style.INK, (0.0, 1.0))
             self.inputs.append(image)
-            pred = ci.addPlot(row=0, col=2 + col, enableMenu=False)
-            style.rows_plot(pred, f"prediction over time, {name[0]}", "class")
+            # B's prediction also spans the colour bars' columns (empty in this row).
+            pred = ci.addPlot(row=0, col=2 + col, colspan=1 + 2 * col, enableMenu=False)
+            style.rows_plot(pred, f"prediction, {name[0]}", "class")
             pred.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in range(10)]])
             heat = style.heatmap(pred, style.SEQUENTIAL, (0.0, 1.0))
             pred.setRange(xRange=(0, 10), yRange=(0, 28), padding=0)
             self.predictions.append(heat)
-        self.distance_plot = ci.addPlot(row=1, col=0, colspan=4, enableMenu=False)
-        self.distance_plot.setTitle("‖h_B(t) − h_A(t)‖ per layer: where the readings part", size="9pt")
+        self.distance_plot = ci.addPlot(row=1, col=0, colspan=6, enableMenu=False)
+        self.distance_plot.setTitle("‖h_B(t) − h_A(t)‖: where the readings part", size="9pt")
         self.distance_plot.setLabel("bottom", "row")
         self.distance_plot.setMouseEnabled(False, False)
         self.distance_plot.addLegend(offset=(2, 2), labelTextSize="8pt")
@@ -95,7 +98,7 @@ class ComparePanel(RefreshWhenShown):
         for k, u in enumerate(units):
             for col, name in enumerate(("h", "c")):
                 plot = ci.addPlot(row=2 + k, col=2 * col, colspan=2, enableMenu=False)
-                style.rows_plot(plot, f"layer {k + 1}: {name}_B − {name}_A", "unit")
+                style.rows_plot(plot, f"layer {k + 1} · Δ{name}", "unit")
                 image = style.heatmap(plot, style.DIVERGING, (-1.0, 1.0))
                 plot.setRange(xRange=(0, u), yRange=(0, 28), padding=0)
                 self.heats[name].append(image)

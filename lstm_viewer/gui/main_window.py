@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets, sip
 
 from ..core.network import Network, Trace
 from .actions import WindowActions
@@ -262,6 +262,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_panel_hidden(self, dock: QtWidgets.QDockWidget) -> None:
         """A closed panel's width goes back to the layers, not to the column beside it."""
+        if sip.isdeleted(self):
+            return   # the docks are hidden as the window is destroyed
         base, panels = self._side(dock)
         if not dock.isHidden() or any(not p.isHidden() and not p.isFloating() for p in panels):
             return   # only behind another tab, or other panels still stand on this side
@@ -281,8 +283,21 @@ class MainWindow(QtWidgets.QMainWindow):
         if was_hidden and not dock.isFloating() and all(p.isHidden() or p.isFloating() for p in panels):
             across = self._panels_open_across(dock)
             if across and not self._room_for_a_column(dock, beside=across[0]):
-                self.tabifyDockWidget(across[0], dock)
-                tabbed_across = True
+                # One analysis column, on the prediction's side (the wider one): the new panel joins
+                # it as a tab, or, coming from that side itself, takes in the open panels as tabs.
+                if self.dockWidgetArea(across[0]) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea \
+                        and base is self.prediction_dock:
+                    self._base_widths.setdefault(base, base.width())
+                    dock.show()
+                    for panel in across:
+                        self.tabifyDockWidget(dock, panel)
+                    # Once the left column is gone: the input column its own width back, this one its own.
+                    widths = {self.input_dock: self._base_widths.pop(self.input_dock, self.input_dock.width()),
+                              dock: PANEL_WIDTHS.get(dock.objectName(), 440)}
+                    QtCore.QTimer.singleShot(0, lambda: self._resize_columns(widths))
+                else:
+                    self.tabifyDockWidget(across[0], dock)
+                    tabbed_across = True
             else:
                 self._base_widths[base] = base.width()
         dock.show()
@@ -303,6 +318,10 @@ class MainWindow(QtWidgets.QMainWindow):
                   + self.layers.width_needed() + max(beside.width(), beside.minimumSizeHint().width()) + PANEL_WIDTHS.get(dock.objectName(), 440)
                   + 6 * self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_DockWidgetSeparatorExtent))
         return needed <= self.width()
+
+    def _resize_columns(self, widths: dict[QtWidgets.QDockWidget, int]) -> None:
+        self.resizeDocks(list(widths), list(widths.values()), QtCore.Qt.Orientation.Horizontal)
+        QtCore.QTimer.singleShot(0, self._make_room_for_the_layers)
 
     def _make_room_for_the_layers(self) -> None:
         """Narrow the input column toward its minimum when the layers would otherwise scroll sideways
