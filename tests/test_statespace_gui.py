@@ -338,3 +338,18 @@ def test_eta_and_colour_limits():
     assert describe_seconds(None) == ""
     assert colour_limit(0.43) == pytest.approx(0.5) and colour_limit(0.0) == pytest.approx(0.1)
     assert colour_limit(0.7) == pytest.approx(0.7)
+
+
+def test_the_neighbour_strip_wraps_to_the_width_it_has(qtbot):
+    from lstm_viewer.gui.statespace_neighbours import NeighbourStrip
+
+    strip = NeighbourStrip(8)
+    qtbot.addWidget(strip)
+    step = strip.buttons[0].width() + 2
+    for width, columns in ((8 * step + 20, 8), (4 * step + 10, 4), (3 * step, 3)):
+        strip.resize(width, 300)
+        strip.show()
+        qtbot.waitUntil(lambda c=columns: strip.columns() == c)
+        # every thumbnail whole, once the grid is laid out again
+        qtbot.waitUntil(lambda w=width: max(b.geometry().right() for b in strip.buttons) < w)
+        assert strip.minimumSizeHint().width() < width

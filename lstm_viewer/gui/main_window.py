@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PyQt6 import QtCore, QtGui, QtWidgets, sip
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..core.network import Network, Trace
 from .actions import WindowActions
@@ -23,6 +23,7 @@ from .digit_library import DigitLibrary
 from .drawing import DrawingInput
 from .input_view import InputView
 from .one_repaint import OneRepaint
+from .panel_columns import PanelColumns
 from .jobs import JobRunner
 from .layers_panel import LayersPanel
 from .prediction_header import PredictionHeader
@@ -160,10 +161,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock,
                      self.preprocess_dock, self.statespace_dock):
             dock.hide()   # a hidden panel does no work (the state space is built when first shown)
-            dock.visibilityChanged.connect(lambda visible, d=dock: visible or self._on_panel_hidden(d))
-        # The width of the input and prediction columns before a panel opened beside them: given
-        # back when the last panel on that side closes (Qt would widen the column left standing).
-        self._base_widths: dict[QtWidgets.QDockWidget, int] = {}
+        self.columns = PanelColumns(self, ["unit_dock", "why_dock", "compare_dock", "statespace_dock",
+                                           "importance_dock", "preprocess_dock"])
         self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
         state.events.selection.connect(self._on_selection)
         self.busy = QtWidgets.QProgressBar()
@@ -249,90 +248,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.show_input(image28)
         self.statusBar().showMessage(f"Showing {description}.", 5000)
 
-    def _analysis_panels(self) -> list[QtWidgets.QDockWidget]:
-        return [self.unit_dock, self.why_dock, self.compare_dock, self.statespace_dock,
-                self.importance_dock, self.preprocess_dock]
-
-    def _side(self, dock: QtWidgets.QDockWidget) -> tuple[QtWidgets.QDockWidget, list[QtWidgets.QDockWidget]]:
-        """The base column on ``dock``'s side of the layers (input or prediction) and the analysis
-        panels docked on that side now."""
-        area = self.dockWidgetArea(dock)
-        base = self.input_dock if area == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea else self.prediction_dock
-        return base, [p for p in self._analysis_panels() if self.dockWidgetArea(p) == area]
-
-    def _on_panel_hidden(self, dock: QtWidgets.QDockWidget) -> None:
-        """A closed panel's width goes back to the layers, not to the column beside it."""
-        if sip.isdeleted(self):
-            return   # the docks are hidden as the window is destroyed
-        base, panels = self._side(dock)
-        if not dock.isHidden() or any(not p.isHidden() and not p.isFloating() for p in panels):
-            return   # only behind another tab, or other panels still stand on this side
-        width = self._base_widths.pop(base, None)
-        if width is not None and not base.isHidden() and not base.isFloating():
-            self.resizeDocks([base], [width], QtCore.Qt.Orientation.Horizontal)
-
     def show_panel(self, dock: QtWidgets.QDockWidget) -> None:
-        """Show a panel and bring its tab to the front; an analysis column gets a useful width.
-
-        A panel that would open a second analysis column in a window too narrow for it (the layers
-        would scroll sideways and every column be squeezed) opens as a tab beside the panels already
-        open instead; it can still be dragged anywhere."""
-        was_hidden = dock.isHidden()
-        base, panels = self._side(dock)
-        tabbed_across = False
-        if was_hidden and not dock.isFloating() and all(p.isHidden() or p.isFloating() for p in panels):
-            across = self._panels_open_across(dock)
-            if across and not self._room_for_a_column(dock, beside=across[0]):
-                # One analysis column, on the prediction's side (the wider one): the new panel joins
-                # it as a tab, or, coming from that side itself, takes in the open panels as tabs.
-                if self.dockWidgetArea(across[0]) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea \
-                        and base is self.prediction_dock:
-                    self._base_widths.setdefault(base, base.width())
-                    dock.show()
-                    for panel in across:
-                        self.tabifyDockWidget(dock, panel)
-                    # Once the left column is gone: the input column its own width back, this one its own.
-                    widths = {self.input_dock: self._base_widths.pop(self.input_dock, self.input_dock.width()),
-                              dock: PANEL_WIDTHS.get(dock.objectName(), 440)}
-                    QtCore.QTimer.singleShot(0, lambda: self._resize_columns(widths))
-                else:
-                    self.tabifyDockWidget(across[0], dock)
-                    tabbed_across = True
-            else:
-                self._base_widths[base] = base.width()
-        dock.show()
-        dock.raise_()
-        if was_hidden and not dock.isFloating() and not tabbed_across:
-            self.resizeDocks([dock], [PANEL_WIDTHS.get(dock.objectName(), 440)], QtCore.Qt.Orientation.Horizontal)
-            # Once the new column is laid out: the layers must still fit side by side.
-            QtCore.QTimer.singleShot(0, self._make_room_for_the_layers)
-
-    def _panels_open_across(self, dock: QtWidgets.QDockWidget) -> list[QtWidgets.QDockWidget]:
-        """The analysis panels docked and shown on the other side of the layers from ``dock``."""
-        mine = self._side(dock)[1]
-        return [p for p in self._analysis_panels() if p not in mine and not p.isHidden() and not p.isFloating()]
-
-    def _room_for_a_column(self, dock: QtWidgets.QDockWidget, beside: QtWidgets.QDockWidget) -> bool:
-        """Whether ``dock`` can open its own column while ``beside``'s column stays, all at their least."""
-        needed = (self.input_dock.minimumSizeHint().width() + self.prediction_dock.minimumSizeHint().width()
-                  + self.layers.width_needed() + max(beside.width(), beside.minimumSizeHint().width()) + PANEL_WIDTHS.get(dock.objectName(), 440)
-                  + 6 * self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_DockWidgetSeparatorExtent))
-        return needed <= self.width()
-
-    def _resize_columns(self, widths: dict[QtWidgets.QDockWidget, int]) -> None:
-        self.resizeDocks(list(widths), list(widths.values()), QtCore.Qt.Orientation.Horizontal)
-        QtCore.QTimer.singleShot(0, self._make_room_for_the_layers)
-
-    def _make_room_for_the_layers(self) -> None:
-        """Narrow the input column toward its minimum when the layers would otherwise scroll sideways
-        (a new panel column took their room: layer 3 was cut off at 1600 pixels)."""
-        short = self.layers.width_missing()
-        if short <= 0 or self.input_dock.isHidden() or self.input_dock.isFloating():
-            return
-        spare = self.input_dock.width() - self.input_dock.minimumSizeHint().width()
-        if spare > 0:
-            self.resizeDocks([self.input_dock], [self.input_dock.width() - min(spare, short)],
-                             QtCore.Qt.Orientation.Horizontal)
+        """Show a panel and bring its tab to the front, in a column that leaves the layers whole
+        (``panel_columns``)."""
+        self.columns.show(dock)
 
     def _build_explain_menu(self) -> None:
         """Explain: each analysis panel one key away."""
@@ -619,10 +538,6 @@ def _preprocess_panel(window: MainWindow) -> QtWidgets.QWidget:
 def _statespace_panel(window: MainWindow) -> QtWidgets.QWidget:
     from .statespace_panel import StateSpacePanel
     return StateSpacePanel(window.state, window.jobs, window._show_test_digit)
-
-
-# The width an analysis panel's column opens at (by the dock's objectName); the others 440.
-PANEL_WIDTHS = {"importanceDock": 380, "preprocessDock": 380, "stateSpaceDock": 540}
 
 
 def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:

@@ -37,9 +37,14 @@ class NeighbourStrip(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("neighbourStrip")
         self.indices: list[int] = []
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
+        # A grid with as many columns as the width holds (one row of 8 needs 478 px; a 440-px
+        # column gets two rows of 4 rather than thumbnails cut off on the right).
+        self._grid = QtWidgets.QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
+        self._grid.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self._grid.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetNoConstraint)   # our minimum, not its
+        self._columns = 0
         self.buttons: list[QtWidgets.QToolButton] = []
         self._shown: list[tuple[int, str, str] | None] = [None] * count   # per button: what it shows
         self._icons: dict[int, QtGui.QIcon] = {}
@@ -53,9 +58,32 @@ class NeighbourStrip(QtWidgets.QWidget):
             button.setFixedSize(THUMB + 14, THUMB + 26)
             button.clicked.connect(lambda _=False, slot=k: self._on_clicked(slot))
             button.setEnabled(False)
-            layout.addWidget(button)
             self.buttons.append(button)
-        layout.addStretch(1)
+        self._arrange(count)
+
+    def _arrange(self, columns: int) -> None:
+        columns = max(1, min(columns, len(self.buttons)))
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for k, button in enumerate(self.buttons):
+            self._grid.addWidget(button, k // columns, k % columns)   # (moves a button already placed)
+
+    def columns(self) -> int:
+        return self._columns
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        button = self.buttons[0].size()
+        rows = -(-len(self.buttons) // self._columns)
+        return QtCore.QSize(button.width(), rows * button.height() + (rows - 1) * self._grid.spacing())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        step = self.buttons[0].width() + self._grid.spacing()
+        before = self._columns
+        self._arrange((event.size().width() + self._grid.spacing()) // step)
+        if self._columns != before:
+            self.updateGeometry()   # one row more or fewer: a new height
+        super().resizeEvent(event)
 
     def show_digits(self, indices: np.ndarray, distances: np.ndarray, images: np.ndarray,
                     labels: np.ndarray, predictions: np.ndarray, where: str) -> None:

@@ -129,6 +129,7 @@ class StateSpacePanel(RefreshWhenShown):
         self.legend = QtWidgets.QLabel(_legend_html())
         self.legend.setObjectName("stateSpaceLegend")
         self.legend.setToolTip("Dots are coloured by the digit they really are")
+        self.legend.setWordWrap(True)   # one line wants 522 px: in a narrower column it takes two
         layout.addWidget(self.legend)
 
         self.cloud = CloudView()

@@ -1,0 +1,140 @@
+"""Where an analysis panel opens and how wide, so that the layers keep room to stand side by side.
+
+The window has a column of docks on each side of the layers: the input on the left, the prediction on
+the right. An analysis panel opens as a column beside one of them, or as a tab in a column already
+open. Left to Qt, a new column takes its width from the layers (at 1600 pixels they scrolled sideways
+and lost their colour bars), and a closed column's width goes to the column left standing. Here:
+
+- a panel opens at its preferred width, or narrower when the layers would not fit beside it;
+- the input column narrows toward its minimum while the layers still lack room;
+- a panel that would open a second analysis column in a window too narrow for it joins the column
+  on the prediction's side as a tab (a right-hand panel takes in the open left-hand ones instead);
+- when the last panel on a side closes, the base column gets back the width it had before.
+"""
+from __future__ import annotations
+
+import weakref
+
+from PyQt6 import QtCore, QtWidgets, sip
+
+PREFERRED_WIDTHS = {"importanceDock": 380, "preprocessDock": 380, "stateSpaceDock": 540}
+DEFAULT_WIDTH = 440
+# The state space opens below the unit inspector (both on screen): its cloud, neighbours and map
+# need more than the half Qt would give it.
+HEIGHT_SHARES = {"stateSpaceDock": 0.6}
+LEAST_WIDTH = 300   # narrower than this a panel is not worth a column of its own: it becomes a tab
+
+LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+HORIZONTAL = QtCore.Qt.Orientation.Horizontal
+
+
+class PanelColumns:
+    """Opens the window's analysis panels (the docks named ``names``, attributes of the window: read
+    each time, so a dock replaced later is the one handled) in columns that leave the layers whole."""
+
+    def __init__(self, window: QtWidgets.QMainWindow, names: list[str]) -> None:
+        self.window = window
+        self.names = names
+        self._base_widths: dict[QtWidgets.QDockWidget, int] = {}   # input / prediction, before a panel
+        self._watched: weakref.WeakSet[QtWidgets.QDockWidget] = weakref.WeakSet()
+        self._watch()
+
+    @property
+    def panels(self) -> list[QtWidgets.QDockWidget]:
+        return [getattr(self.window, name) for name in self.names]
+
+    def _watch(self) -> None:
+        for dock in self.panels:
+            if dock not in self._watched:
+                self._watched.add(dock)
+                dock.visibilityChanged.connect(lambda visible, d=dock: visible or self._on_hidden(d))
+
+    def show(self, dock: QtWidgets.QDockWidget) -> None:
+        """Show ``dock`` and bring its tab to the front; a new column gets a width that fits."""
+        window = self.window
+        self._watch()
+        if not dock.isHidden() or dock.isFloating():
+            dock.show()
+            dock.raise_()
+            return
+        base, mine = self._side(dock)
+        widths: dict[QtWidgets.QDockWidget, int] = {}
+        if all(p.isHidden() or p.isFloating() for p in mine):    # it opens a column
+            across = self._open_across(dock)
+            if across and self._spare(beside=across[0]) < LEAST_WIDTH:
+                if window.dockWidgetArea(across[0]) != LEFT or base is window.input_dock:
+                    window.tabifyDockWidget(across[0], dock)
+                    dock.show()
+                    dock.raise_()
+                    return
+                # A right-hand panel: the left-hand ones join its column; the input gets its width back.
+                self._base_widths.setdefault(base, base.width())
+                dock.show()
+                for panel in across:
+                    window.tabifyDockWidget(dock, panel)
+                widths[window.input_dock] = self._base_widths.pop(window.input_dock, window.input_dock.width())
+            else:
+                self._base_widths[base] = base.width()
+        dock.show()
+        dock.raise_()
+        spare = self._spare(beside=self._open_across(dock)[:1])
+        widths[dock] = max(LEAST_WIDTH, min(PREFERRED_WIDTHS.get(dock.objectName(), DEFAULT_WIDTH), spare))
+        if window.input_dock in widths:   # its earlier width, as far as the new column leaves room
+            least = window.input_dock.minimumSizeHint().width()
+            widths[window.input_dock] = min(widths[window.input_dock], least + max(0, spare - widths[dock]))
+        window.resizeDocks(list(widths), list(widths.values()), HORIZONTAL)
+        share = HEIGHT_SHARES.get(dock.objectName())
+        if share is not None:   # above or below another panel: its own share of the column's height
+            window.resizeDocks([dock], [int(share * window.height())], QtCore.Qt.Orientation.Vertical)
+        # Once the new column is laid out: the layers must still fit side by side.
+        QtCore.QTimer.singleShot(0, self._make_room_for_the_layers)
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _side(self, dock: QtWidgets.QDockWidget) -> tuple[QtWidgets.QDockWidget, list[QtWidgets.QDockWidget]]:
+        """The base column on ``dock``'s side (input or prediction) and the panels docked on that side."""
+        window = self.window
+        area = window.dockWidgetArea(dock)
+        base = window.input_dock if area == LEFT else window.prediction_dock
+        return base, [p for p in self.panels if window.dockWidgetArea(p) == area]
+
+    def _open_across(self, dock: QtWidgets.QDockWidget) -> list[QtWidgets.QDockWidget]:
+        """The panels docked and shown on the other side of the layers from ``dock``."""
+        mine = self._side(dock)[1]
+        return [p for p in self.panels if p not in mine and not p.isHidden() and not p.isFloating()]
+
+    def _spare(self, beside) -> int:
+        """The width left for one more analysis column with the input, the prediction and the layers at
+        their least and ``beside`` (a dock, a list of at most one, or None) as wide as it is."""
+        window = self.window
+        if isinstance(beside, list):
+            beside = beside[0] if beside else None
+        taken = (window.input_dock.minimumSizeHint().width() + window.prediction_dock.minimumSizeHint().width()
+                 + window.layers.width_needed()
+                 + 6 * window.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_DockWidgetSeparatorExtent))
+        if beside is not None:
+            taken += max(beside.width(), beside.minimumSizeHint().width())
+        return window.width() - taken
+
+    def _make_room_for_the_layers(self) -> None:
+        """Narrow the input column toward its minimum while the layers would scroll sideways."""
+        window = self.window
+        if sip.isdeleted(window):
+            return
+        short = window.layers.width_missing()
+        dock = window.input_dock
+        if short <= 0 or dock.isHidden() or dock.isFloating():
+            return
+        spare = dock.width() - dock.minimumSizeHint().width()
+        if spare > 0:
+            window.resizeDocks([dock], [dock.width() - min(spare, short)], HORIZONTAL)
+
+    def _on_hidden(self, dock: QtWidgets.QDockWidget) -> None:
+        """A closed panel's width goes back to the layers, not to the column beside it."""
+        if sip.isdeleted(self.window):
+            return   # the docks are hidden as the window is destroyed
+        base, mine = self._side(dock)
+        if not dock.isHidden() or any(not p.isHidden() and not p.isFloating() for p in mine):
+            return   # only behind another tab, or other panels still stand on this side
+        width = self._base_widths.pop(base, None)
+        if width is not None and not base.isHidden() and not base.isFloating():
+            self.window.resizeDocks([base], [width], HORIZONTAL)
