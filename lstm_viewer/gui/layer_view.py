@@ -227,6 +227,9 @@ class LayerView(QtWidgets.QWidget):
                 needed = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
                 if needed <= self.width():
                     break
+            # The view may have sized its grid before the titles changed, when its minimum was wider
+            # than the view: fit it to the view again (else it stays wider and is cut off).
+            widget.ci.setGeometry(widget.range)
 
     def displayed_order(self) -> np.ndarray:
         """Unit index shown in each column (identity unless sorted by magnitude)."""

@@ -6,7 +6,7 @@ open. Left to Qt, a new column takes its width from the layers (at 1600 pixels t
 and lost their colour bars), and a closed column's width goes to the column left standing. Here:
 
 - a panel opens at its preferred width, or narrower when the layers would not fit beside it;
-- the input column narrows toward its minimum while the layers still lack room;
+- the input column narrows toward its minimum while the layers or the new column still lack room;
 - a panel that would open a second analysis column in a window too narrow for it joins the column
   on the prediction's side as a tab (a right-hand panel takes in the open left-hand ones instead);
 - when the last panel on a side closes, the base column gets back the width it had before.
@@ -86,8 +86,8 @@ class PanelColumns:
         share = HEIGHT_SHARES.get(dock.objectName())
         if share is not None:   # above or below another panel: its own share of the column's height
             window.resizeDocks([dock], [int(share * window.height())], QtCore.Qt.Orientation.Vertical)
-        # Once the new column is laid out: the layers must still fit side by side.
-        QtCore.QTimer.singleShot(0, self._make_room_for_the_layers)
+        # Once the new column is laid out: room for it and for the layers, from the input column.
+        QtCore.QTimer.singleShot(0, lambda: self._make_room(dock, widths[dock]))
 
     # --- helpers ------------------------------------------------------------------------------
     def _side(self, dock: QtWidgets.QDockWidget) -> tuple[QtWidgets.QDockWidget, list[QtWidgets.QDockWidget]]:
@@ -115,18 +115,23 @@ class PanelColumns:
             taken += max(beside.width(), beside.minimumSizeHint().width())
         return window.width() - taken
 
-    def _make_room_for_the_layers(self) -> None:
-        """Narrow the input column toward its minimum while the layers would scroll sideways."""
+    def _make_room(self, column: QtWidgets.QDockWidget, width: int) -> None:
+        """Narrow the input column toward its minimum while the layers would scroll sideways or the new
+        ``column`` got less than its ``width`` (Qt takes a new column's room from wherever it can)."""
         window = self.window
         if sip.isdeleted(window):
             return
-        short = window.layers.width_missing()
         dock = window.input_dock
-        if short <= 0 or dock.isHidden() or dock.isFloating():
+        short_by = max(window.layers.width_missing(), 0 if column.isHidden() else width - column.width())
+        if short_by <= 0 or dock.isHidden() or dock.isFloating():
             return
         spare = dock.width() - dock.minimumSizeHint().width()
         if spare > 0:
-            window.resizeDocks([dock], [dock.width() - min(spare, short)], HORIZONTAL)
+            # The prediction column is named too, at its width: else Qt takes the new column's room
+            # from it rather than from the layers' share.
+            keep = window.prediction_dock
+            window.resizeDocks([dock, keep, column], [dock.width() - min(spare, short_by), keep.width(), width],
+                               HORIZONTAL)
 
     def _on_hidden(self, dock: QtWidgets.QDockWidget) -> None:
         """A closed panel's width goes back to the layers, not to the column beside it."""

@@ -2,6 +2,12 @@
 
     Xvfb :99 -screen 0 1600x1000x24 &
     DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/screenshot.png [--model M] [--row 15]
+    DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/unit-inspector.png --digit 7 --row 13 \
+        --select 3:18 --panels unit
+    DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/importance.png --digit 7 --row 13 \
+        --panels importance
+    DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/why-this-answer.png --pin-first 7 \
+        --digit 1 --row 18 --panels compare
 
 With ``DISPLAY`` set and ImageMagick's ``import`` installed the whole X screen is captured (what a
 user would see); otherwise the window grabs itself.
@@ -21,7 +27,11 @@ DIGITS = {
     "7": [[(0.25, 0.2), (0.75, 0.2), (0.6, 0.5), (0.45, 0.85)]],
     "4": [[(0.5, 0.12), (0.28, 0.58), (0.75, 0.58)], [(0.62, 0.3), (0.6, 0.9)]],
     "2": [[(0.28, 0.3), (0.45, 0.14), (0.68, 0.2), (0.68, 0.42), (0.3, 0.85), (0.75, 0.85)]],
+    "1": [[(0.58, 0.14), (0.52, 0.5), (0.45, 0.86)]],
 }
+# --panels names: the window's docks.
+PANELS = {"unit": "unit_dock", "why": "why_dock", "compare": "compare_dock", "importance": "importance_dock",
+          "preprocess": "preprocess_dock", "statespace": "statespace_dock"}
 
 
 def draw_stroke(canvas, points) -> None:
@@ -51,9 +61,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="1-based row to stop at (15)")
     parser.add_argument("--size", default="1600x1000", help="window size WxH (1600x1000)")
     parser.add_argument("--gates", action="store_true", help="show the gates view")
+    parser.add_argument("--pin-first", choices=sorted(DIGITS), metavar="DIGIT",
+                        help="draw this digit first and pin it as A (then --digit is B)")
+    parser.add_argument("--select", metavar="LAYER:UNIT", help="select a unit (layer 1-based), e.g. 3:18")
+    parser.add_argument("--panels", default="", help=f"panels to show, in order: {','.join(PANELS)}")
     args = parser.parse_args(argv)
 
-    from PyQt6 import QtCore, QtWidgets
+    from PyQt6 import QtCore, QtGui, QtWidgets
 
     app = QtWidgets.QApplication(sys.argv[:1])
     from .. import load_network
@@ -69,11 +83,22 @@ def main(argv: list[str] | None = None) -> int:
 
     def act() -> None:
         window.activateWindow()
+        if args.pin_first:
+            for points in DIGITS[args.pin_first]:
+                draw_stroke(window.canvas, points)
+            window.findChild(QtGui.QAction, "pinAction").trigger()
+            window.clear_button.click()
         for points in DIGITS[args.digit]:
             draw_stroke(window.canvas, points)
         window.state.show_gates = args.gates
         window.state.row = args.row - 1
-        QtCore.QTimer.singleShot(1000, shoot)   # let the sample scoring and paints settle
+        docks = [getattr(window, PANELS[name]) for name in args.panels.split(",") if name]
+        for dock in docks:
+            window.show_panel(dock)
+        if args.select:
+            layer, unit = (int(v) for v in args.select.split(":"))
+            window.state.selection = (layer - 1, unit)
+        QtCore.QTimer.singleShot(2500, shoot)   # let the sample scoring, panels' jobs and paints settle
 
     def shoot() -> None:
         if os.environ.get("DISPLAY") and shutil.which("import"):
