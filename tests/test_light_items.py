@@ -95,3 +95,16 @@ def test_bar_labels_are_shortened_together():
     assert fit_labels(labels, 28.0, width) == labels                        # all fit as given
     assert fit_labels(labels, 21.0, width) == ["7", "75", "208", None, None]  # one too wide: all numbers
     assert fit_labels(labels, 14.0, width) == ["7", "75", None, None, None]
+    # Only the names that shortening changes decide it: a too-wide "rest" is left out on its own.
+    assert fit_labels(["u7", "u75", "rest"], 21.0, width) == ["u7", "u75", None]
+
+
+def test_kept_axis_forgets_its_drawings_when_its_ticks_change(qtbot):
+    widget = _plot(qtbot, kept=True)
+    axis = widget.getPlotItem().getAxis("left")
+    widget.setYRange(0.0, 1.0, padding=0)
+    qtbot.wait(20)
+    before = _pixels(widget)
+    axis.setTicks([[(0.25, "a quarter")]])
+    qtbot.wait(20)
+    assert not np.array_equal(before, _pixels(widget))       # the same range, drawn anew

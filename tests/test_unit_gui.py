@@ -284,3 +284,22 @@ def test_compare_after_importance_shares_one_column_and_fits_it(qtbot):
         assert plots.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width() <= plots.width() + 0.5
     finally:
         close_window(win)
+
+
+def test_floating_a_panel_is_not_closing_it_and_closing_gives_the_widths_back(qtbot):
+    win = open_window(qtbot, random_network([256, 256, 256]), size=(1600, 1000))
+    try:
+        qtbot.wait(100)
+        input_width, prediction_width = win.input_dock.width(), win.prediction_dock.width()
+        win.show_panel(win.unit_dock)
+        qtbot.waitUntil(lambda: win.unit_dock.width() >= 400 and win.layers.width_missing() == 0)
+        win.unit_dock.setFloating(True)
+        qtbot.wait(50)
+        win.unit_dock.setFloating(False)                      # docked again: a column width again
+        qtbot.waitUntil(lambda: win.unit_dock.width() >= 300)
+        qtbot.waitUntil(lambda: win.layers.width_missing() == 0)
+        win.unit_dock.close()                                 # the last panel: both columns as before
+        qtbot.waitUntil(lambda: abs(win.prediction_dock.width() - prediction_width) <= 2)
+        qtbot.waitUntil(lambda: abs(win.input_dock.width() - input_width) <= 2)
+    finally:
+        close_window(win)

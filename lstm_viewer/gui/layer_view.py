@@ -142,6 +142,7 @@ class LayerView(QtWidgets.QWidget):
         self.states.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
         self._title = title
+        self._long_titles_need: dict[tuple[int, bool], float] = {}   # (page, ranked) -> pixels
         self.gates_widget: pg.GraphicsLayoutWidget | None = None   # built on first use: it halves startup
         self.gates: list[_Heat] = []
 
@@ -213,23 +214,28 @@ class LayerView(QtWidgets.QWidget):
 
     def _fit_titles(self) -> None:
         """The long titles and axis label where they fit; short ones in a narrow column, so the heatmaps
-        and colour bars stay whole (a layout wider than its view is cut off on the right)."""
+        and colour bars stay whole (a layout wider than its view is cut off on the right). The width
+        the long ones need is measured once per page and order, not on every resize."""
         for heats, widget in (((self.c, self.h), self.states), (self.gates, self.gates_widget)):
             if widget is None:
                 continue
-            for short in (False, True):
-                label = ("units by |h|" if short else "units, ranked by |h| at this row") \
-                    if self._by_magnitude else "unit"
-                for heat in heats:
-                    heat.shorten_title(short)
-                    (heat.curve_plot or heat.plot).setLabel("bottom", label)
+            key = (id(widget), self._by_magnitude)
+            if key not in self._long_titles_need:
+                self._set_titles(heats, short=False)
                 widget.ci.layout.invalidate()   # else the grid answers with its cached minimum
-                needed = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
-                if needed <= self.width():
-                    break
+                self._long_titles_need[key] = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+            self._set_titles(heats, short=self._long_titles_need[key] > self.width())
             # The view may have sized its grid before the titles changed, when its minimum was wider
             # than the view: fit it to the view again (else it stays wider and is cut off).
             widget.ci.setGeometry(widget.range)
+
+    def _set_titles(self, heats, short: bool) -> None:
+        label = ("units by |h|" if short else "units, ranked by |h| at this row") if self._by_magnitude else "unit"
+        for heat in heats:
+            heat.shorten_title(short)
+            axis = (heat.curve_plot or heat.plot).getAxis("bottom")
+            if axis.labelText != label:
+                axis.setLabel(label)
 
     def displayed_order(self) -> np.ndarray:
         """Unit index shown in each column (identity unless sorted by magnitude)."""

@@ -168,7 +168,7 @@ class SignedBarsItem(pg.GraphicsObject):
 def fit_labels(labels: list[str], room: float, width_of) -> list[str | None]:
     """The bar labels to draw in slots ``room`` pixels wide: all as given when they all fit, else all
     shortened to their numbers ("u177" -> "177", so they read alike), and None for any still too wide."""
-    shorten = any(width_of(label) > room for label in labels)
+    shorten = any(width_of(label) > room for label in labels if label.lstrip("u") != label)
     texts = [label.lstrip("u") if shorten else label for label in labels]
     return [text if width_of(text) <= room else None for text in texts]
 
@@ -201,11 +201,52 @@ class KeptAxisItem(pg.AxisItem):
     KEPT = 16
 
     def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
         self._kept: dict[tuple, QtGui.QPixmap] = {}
+        super().__init__(*args, **kwargs)
 
     def drawings_kept(self) -> int:
         return len(self._kept)
+
+    def _forget(self) -> None:
+        self._kept.clear()
+
+    # Whatever changes the drawing other than the range and size forgets the kept drawings (so the key
+    # need not list every attribute pyqtgraph reads).
+    def setPen(self, *args, **kwargs):  # noqa: N802
+        self._forget()
+        return super().setPen(*args, **kwargs)
+
+    def setTextPen(self, *args, **kwargs):  # noqa: N802
+        self._forget()
+        return super().setTextPen(*args, **kwargs)
+
+    def setStyle(self, **kwargs):  # noqa: N802
+        self._forget()
+        return super().setStyle(**kwargs)
+
+    def setTicks(self, ticks):  # noqa: N802
+        self._forget()
+        return super().setTicks(ticks)
+
+    def setTickFont(self, font):  # noqa: N802
+        self._forget()
+        return super().setTickFont(font)
+
+    def setTickSpacing(self, *args, **kwargs):  # noqa: N802
+        self._forget()
+        return super().setTickSpacing(*args, **kwargs)
+
+    def setTickDensity(self, *args, **kwargs):  # noqa: N802
+        self._forget()
+        return super().setTickDensity(*args, **kwargs)
+
+    def setScale(self, *args, **kwargs):  # noqa: N802
+        self._forget()
+        return super().setScale(*args, **kwargs)
+
+    def setLogMode(self, *args, **kwargs):  # noqa: N802
+        self._forget()
+        return super().setLogMode(*args, **kwargs)
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         if painter.worldTransform().type().value > QtGui.QTransform.TransformationType.TxTranslate.value:
@@ -214,13 +255,10 @@ class KeptAxisItem(pg.AxisItem):
         ratio = painter.device().devicePixelRatioF()
         # Drawn from a whole device pixel, so lines fall on the same pixels as when drawn directly.
         rect = self.boundingRect()
-        corner = painter.worldTransform().map(rect.topLeft())
+        corner = painter.worldTransform().map(rect.topLeft()) * ratio   # in device pixels
         shift = QtCore.QPointF(corner.x() - np.floor(corner.x()), corner.y() - np.floor(corner.y())) / ratio
         origin = rect.topLeft() - shift
-        # Everything the drawing depends on besides the range and size: ticks set by hand, pens,
-        # fonts and style (objects by identity: pyqtgraph replaces them when they change).
-        key = (tuple(self.range), rect.width(), rect.height(), ratio, round(shift.x(), 3), round(shift.y(), 3),
-               repr(self._tickLevels), id(self._pen), id(self._textPen), repr(self.style))
+        key = (tuple(self.range), rect.width(), rect.height(), ratio, round(shift.x(), 3), round(shift.y(), 3))
         pixmap = self._kept.pop(key, None)
         if pixmap is None:
             pixmap = self._draw(origin, rect.size() + QtCore.QSizeF(1.0, 1.0), ratio, option, widget)

@@ -37,6 +37,7 @@ class PanelColumns:
         self.names = names
         self._base_widths: dict[QtWidgets.QDockWidget, int] = {}   # input / prediction, before a panel
         self._watched: weakref.WeakSet[QtWidgets.QDockWidget] = weakref.WeakSet()
+        self._given: weakref.WeakKeyDictionary[QtWidgets.QDockWidget, int] = weakref.WeakKeyDictionary()
         self._watch()
 
     @property
@@ -47,7 +48,11 @@ class PanelColumns:
         for dock in self.panels:
             if dock not in self._watched:
                 self._watched.add(dock)
-                dock.visibilityChanged.connect(lambda visible, d=dock: visible or self._on_hidden(d))
+                # Looked at once the event has run its course: Qt hides a dock on its way to floating,
+                # which is not a closing.
+                dock.visibilityChanged.connect(
+                    lambda visible, d=dock: visible or QtCore.QTimer.singleShot(0, lambda: self._on_hidden(d)))
+                dock.topLevelChanged.connect(lambda floating, d=dock: floating or self._on_docked_again(d))
 
     def show(self, dock: QtWidgets.QDockWidget) -> None:
         """Show ``dock`` and bring its tab to the front; a new column gets a width that fits."""
@@ -83,6 +88,7 @@ class PanelColumns:
             least = window.input_dock.minimumSizeHint().width()
             widths[window.input_dock] = min(widths[window.input_dock], least + max(0, spare - widths[dock]))
         window.resizeDocks(list(widths), list(widths.values()), HORIZONTAL)
+        self._given[dock] = widths[dock]
         share = HEIGHT_SHARES.get(dock.objectName())
         if share is not None:   # above or below another panel: its own share of the column's height
             window.resizeDocks([dock], [int(share * window.height())], QtCore.Qt.Orientation.Vertical)
@@ -98,22 +104,39 @@ class PanelColumns:
         return base, [p for p in self.panels if window.dockWidgetArea(p) == area]
 
     def _open_across(self, dock: QtWidgets.QDockWidget) -> list[QtWidgets.QDockWidget]:
-        """The panels docked and shown on the other side of the layers from ``dock``."""
+        """The panels docked and shown on the other side of the layers from ``dock``, the ones on
+        screen first (a tab behind another keeps the width it last had)."""
         mine = self._side(dock)[1]
-        return [p for p in self.panels if p not in mine and not p.isHidden() and not p.isFloating()]
+        open_ = [p for p in self.panels if p not in mine and not p.isHidden() and not p.isFloating()]
+        return sorted(open_, key=lambda p: p.visibleRegion().isEmpty())
 
     def _spare(self, beside) -> int:
-        """The width left for one more analysis column with the input, the prediction and the layers at
-        their least and ``beside`` (a dock, a list of at most one, or None) as wide as it is."""
+        """The width left for one more analysis column with the input and the layers at their least, the
+        prediction and ``beside`` (a dock, a list of at most one, or None) as wide as it is."""
         window = self.window
         if isinstance(beside, list):
             beside = beside[0] if beside else None
-        taken = (window.input_dock.minimumSizeHint().width() + window.prediction_dock.minimumSizeHint().width()
+        prediction = window.prediction_dock   # (never narrowed here: as wide as it is)
+        taken = (window.input_dock.minimumSizeHint().width() + max(prediction.width(), prediction.minimumSizeHint().width())
                  + window.layers.width_needed()
                  + 6 * window.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_DockWidgetSeparatorExtent))
         if beside is not None:
-            taken += max(beside.width(), beside.minimumSizeHint().width())
+            width = beside.width()
+            if width < LEAST_WIDTH:   # not laid out yet (opened a moment ago): the width it was given
+                width = self._given.get(beside, width)
+            taken += max(width, beside.minimumSizeHint().width())
         return window.width() - taken
+
+    def _on_docked_again(self, dock: QtWidgets.QDockWidget) -> None:
+        """A floating panel docked again gets a column width that fits, as when it first opened."""
+        def fit() -> None:
+            if sip.isdeleted(self.window) or dock.isFloating() or dock.isHidden():
+                return
+            width = max(LEAST_WIDTH, min(PREFERRED_WIDTHS.get(dock.objectName(), DEFAULT_WIDTH),
+                                         self._spare(beside=self._open_across(dock)[:1])))
+            self.window.resizeDocks([dock], [width], HORIZONTAL)
+            QtCore.QTimer.singleShot(0, lambda: self._make_room(dock, width))
+        QtCore.QTimer.singleShot(0, fit)
 
     def _make_room(self, column: QtWidgets.QDockWidget, width: int) -> None:
         """Narrow the input column toward its minimum while the layers would scroll sideways or the new
@@ -127,6 +150,7 @@ class PanelColumns:
             return
         spare = dock.width() - dock.minimumSizeHint().width()
         if spare > 0:
+            self._base_widths.setdefault(dock, dock.width())   # given back when no panel is open
             # The prediction column is named too, at its width: else Qt takes the new column's room
             # from it rather than from the layers' share.
             keep = window.prediction_dock
@@ -135,11 +159,15 @@ class PanelColumns:
 
     def _on_hidden(self, dock: QtWidgets.QDockWidget) -> None:
         """A closed panel's width goes back to the layers, not to the column beside it."""
-        if sip.isdeleted(self.window):
-            return   # the docks are hidden as the window is destroyed
+        if sip.isdeleted(self.window) or sip.isdeleted(dock) or dock.isFloating():
+            return   # the window is being destroyed, or the panel floats (not closed)
         base, mine = self._side(dock)
         if not dock.isHidden() or any(not p.isHidden() and not p.isFloating() for p in mine):
             return   # only behind another tab, or other panels still stand on this side
-        width = self._base_widths.pop(base, None)
-        if width is not None and not base.isHidden() and not base.isFloating():
-            self.window.resizeDocks([base], [width], HORIZONTAL)
+        widths = {base: self._base_widths.pop(base, None)}
+        if not any(not p.isHidden() and not p.isFloating() for p in self.panels):
+            # No panel left anywhere: the input column, narrowed to make room, gets its width back too.
+            widths[self.window.input_dock] = self._base_widths.pop(self.window.input_dock, None)
+        widths = {d: w for d, w in widths.items() if w is not None and not d.isHidden() and not d.isFloating()}
+        if widths:
+            self.window.resizeDocks(list(widths), list(widths.values()), HORIZONTAL)

@@ -52,6 +52,22 @@ def draw_stroke(canvas, points) -> None:
     QTest.mouseRelease(canvas, QtCore.Qt.MouseButton.LeftButton, no_mod, pixels[-1])
 
 
+def _unit(text: str) -> tuple[int, int]:
+    try:
+        layer, unit = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LAYER:UNIT, e.g. 3:18") from None
+    return layer, unit
+
+
+def _panel_names(text: str) -> list[str]:
+    names = [name for name in text.split(",") if name]
+    unknown = [name for name in names if name not in PANELS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown panel {unknown[0]!r}; choose from {', '.join(PANELS)}")
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="PNG to write")
@@ -63,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gates", action="store_true", help="show the gates view")
     parser.add_argument("--pin-first", choices=sorted(DIGITS), metavar="DIGIT",
                         help="draw this digit first and pin it as A (then --digit is B)")
-    parser.add_argument("--select", metavar="LAYER:UNIT", help="select a unit (layer 1-based), e.g. 3:18")
-    parser.add_argument("--panels", default="", help=f"panels to show, in order: {','.join(PANELS)}")
+    parser.add_argument("--select", metavar="LAYER:UNIT", type=_unit,
+                        help="select a unit (layer 1-based), e.g. 3:18")
+    parser.add_argument("--panels", default=[], type=_panel_names,
+                        help=f"panels to show, in order, comma-separated: {','.join(PANELS)}")
     args = parser.parse_args(argv)
 
     from PyQt6 import QtCore, QtGui, QtWidgets
@@ -92,11 +110,11 @@ def main(argv: list[str] | None = None) -> int:
             draw_stroke(window.canvas, points)
         window.state.show_gates = args.gates
         window.state.row = args.row - 1
-        docks = [getattr(window, PANELS[name]) for name in args.panels.split(",") if name]
+        docks = [getattr(window, PANELS[name]) for name in args.panels]
         for dock in docks:
             window.show_panel(dock)
         if args.select:
-            layer, unit = (int(v) for v in args.select.split(":"))
+            layer, unit = args.select
             window.state.selection = (layer - 1, unit)
         QtCore.QTimer.singleShot(2500, shoot)   # let the sample scoring, panels' jobs and paints settle
 
