@@ -207,47 +207,6 @@ class KeptAxisItem(pg.AxisItem):
     def drawings_kept(self) -> int:
         return len(self._kept)
 
-    def _forget(self) -> None:
-        self._kept.clear()
-
-    # Whatever changes the drawing other than the range and size forgets the kept drawings (so the key
-    # need not list every attribute pyqtgraph reads).
-    def setPen(self, *args, **kwargs):  # noqa: N802
-        self._forget()
-        return super().setPen(*args, **kwargs)
-
-    def setTextPen(self, *args, **kwargs):  # noqa: N802
-        self._forget()
-        return super().setTextPen(*args, **kwargs)
-
-    def setStyle(self, **kwargs):  # noqa: N802
-        self._forget()
-        return super().setStyle(**kwargs)
-
-    def setTicks(self, ticks):  # noqa: N802
-        self._forget()
-        return super().setTicks(ticks)
-
-    def setTickFont(self, font):  # noqa: N802
-        self._forget()
-        return super().setTickFont(font)
-
-    def setTickSpacing(self, *args, **kwargs):  # noqa: N802
-        self._forget()
-        return super().setTickSpacing(*args, **kwargs)
-
-    def setTickDensity(self, *args, **kwargs):  # noqa: N802
-        self._forget()
-        return super().setTickDensity(*args, **kwargs)
-
-    def setScale(self, *args, **kwargs):  # noqa: N802
-        self._forget()
-        return super().setScale(*args, **kwargs)
-
-    def setLogMode(self, *args, **kwargs):  # noqa: N802
-        self._forget()
-        return super().setLogMode(*args, **kwargs)
-
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:
         if painter.worldTransform().type().value > QtGui.QTransform.TransformationType.TxTranslate.value:
             super().paint(painter, option, widget)   # scaled (never in our layouts): drawn as usual
@@ -279,3 +238,19 @@ class KeptAxisItem(pg.AxisItem):
         finally:
             painter.end()
         return pixmap
+
+
+def _forgetting(name: str):
+    """``pg.AxisItem.<name>``, forgetting the kept drawings first."""
+    def setter(self, *args, **kwargs):
+        self._kept.clear()
+        return getattr(pg.AxisItem, name)(self, *args, **kwargs)
+    setter.__name__ = name
+    return setter
+
+
+# Whatever changes an axis's drawing other than its range and size forgets the kept drawings (so the
+# key need not list every attribute pyqtgraph reads).
+for _name in ("setPen", "setTextPen", "setStyle", "setTicks", "setTickFont", "setTickSpacing",
+              "setTickDensity", "setScale", "setLogMode"):
+    setattr(KeptAxisItem, _name, _forgetting(_name))
