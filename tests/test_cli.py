@@ -132,7 +132,7 @@ def test_bad_files(tmp_path, trained_model_path, seven_on_paper, capsys):
     _one_line_error(capsys, ["inspect", "--model", str(tmp_path / "missing.keras"), str(seven_on_paper)], "no such model")
     _one_line_error(capsys, ["inspect", "--model", str(corrupt), str(seven_on_paper)], "not a .keras model")
     _one_line_error(capsys, ["inspect", "--model", str(trained_model_path), str(not_image)], "not a readable image")
-    _one_line_error(capsys, ["evaluate", "--model", str(trained_model_path), "--data", str(tmp_path)], "train-images")
+    _one_line_error(capsys, ["evaluate", "--model", str(trained_model_path), "--data", str(tmp_path)], "t10k-images")   # evaluate reads the test split only
     _one_line_error(capsys, ["inspect", "--model", str(trained_model_path), "--out", "t.npz", "a.png", "b.png"], "exactly one")
 
 

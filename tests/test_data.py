@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from lstm_viewer.core.data import ENV_VAR, load_mnist
+from lstm_viewer.core.data import ENV_VAR, load_mnist, load_test_set
 from lstm_viewer.core.errors import UserError
 
 NAMES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -52,6 +52,20 @@ def test_npz(tmp_path, small_set):
     path = tmp_path / "mnist.npz"
     np.savez(path, x_train=small_set[0], y_train=small_set[1], x_test=small_set[2], y_test=small_set[3])
     np.testing.assert_array_equal(load_mnist(path).x_test, small_set[2])
+
+
+def test_the_test_set_alone_needs_only_its_own_files(tmp_path, small_set):
+    folder = _write(tmp_path / "m", small_set)
+    for name in NAMES[:2]:
+        (folder / name).unlink()                         # no training split at all
+    images, labels = load_test_set(folder)
+    np.testing.assert_array_equal(images, small_set[2])
+    np.testing.assert_array_equal(labels, small_set[3])
+    with pytest.raises(UserError, match="train-images"):
+        load_mnist(folder)                                # the full set still asks for it
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=small_set[0], y_train=small_set[1], x_test=small_set[2], y_test=small_set[3])
+    np.testing.assert_array_equal(load_test_set(path)[0], small_set[2])
 
 
 def test_environment_variable(tmp_path, small_set, monkeypatch):

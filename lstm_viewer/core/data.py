@@ -48,24 +48,33 @@ def resolve_source(path: str | os.PathLike | None = None) -> Path | None:
 
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     """Load MNIST from ``path`` or ``$LSTM_VIEWER_MNIST`` (``ml.datasets`` adds Keras' download)."""
+    source = _existing_source(path)
+    arrays = _load_idx_folder(source, _SPLITS) if source.is_dir() else _load_npz(source, _SPLITS)
+    return Mnist(**arrays, source=str(source))
+
+
+def load_test_set(path: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The test split alone: the training split, six times larger, is not read."""
+    source = _existing_source(path)
+    splits = ("test",)
+    arrays = _load_idx_folder(source, splits) if source.is_dir() else _load_npz(source, splits)
+    return arrays["x_test"], arrays["y_test"]
+
+
+def _existing_source(path: str | os.PathLike | None) -> Path:
     source = resolve_source(path)
     if source is None:
         raise UserError(f"no MNIST data given: {how_to_supply()}")
     if not source.exists():
         raise UserError(f"MNIST data not found at {source}: {how_to_supply()}")
-    if source.is_dir():
-        return _load_idx_folder(source)
-    if not source.is_file():  # reading a pipe or a device would wait forever, or never end
+    if not source.is_dir() and not source.is_file():  # a pipe or a device would wait forever, or never end
         raise UserError(f"{source}: not a regular file or folder; {how_to_supply()}")
-    return _load_npz(source)
+    return source
 
 
-def load_test_set(path: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
-    data = load_mnist(path)
-    return data.x_test, data.y_test
-
-
-def _load_npz(path: Path) -> Mnist:
+def _load_npz(path: Path, splits) -> dict[str, np.ndarray]:
+    """The ``splits`` ("train", "test") of an MNIST npz, checked (members not asked for are not read)."""
+    keys = [f"{kind}_{split}" for split in splits for kind in ("x", "y")]
     try:
         loaded = np.load(path, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy: one array, no names
@@ -75,16 +84,16 @@ def _load_npz(path: Path) -> Mnist:
             if not all(k in archive.files for k in _NPZ_KEYS):
                 raise UserError(f"{path}: not an MNIST npz (needs {', '.join(_NPZ_KEYS)}; "
                                 f"it holds {', '.join(archive.files) or 'nothing'})")
-            arrays = {k: archive[k] for k in _NPZ_KEYS}
+            arrays = {k: archive[k] for k in keys}
     except UserError:
         raise
     except Exception as exc:  # not a zip, a damaged member, object arrays (allow_pickle=False)...
         raise UserError(f"{path}: cannot read as an MNIST npz ({type(exc).__name__}: {exc})") from None
     checked = {}
-    for split in ("train", "test"):
+    for split in splits:
         checked[f"x_{split}"], checked[f"y_{split}"] = _check_pair(
             path, split, arrays[f"x_{split}"], arrays[f"y_{split}"])
-    return Mnist(**checked, source=str(path))
+    return checked
 
 
 def _check_pair(path: Path, split: str, images: np.ndarray, labels: np.ndarray
@@ -176,10 +185,12 @@ def read_idx(path: Path, expected_magic: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
 
 
-def _load_idx_folder(folder: Path) -> Mnist:
+def _load_idx_folder(folder: Path, splits) -> dict[str, np.ndarray]:
+    """The ``splits`` ("train", "test") from a folder of IDX files, checked."""
     arrays = {}
-    for split, (image_stem, label_stem) in _SPLITS.items():
+    for split in splits:
+        image_stem, label_stem = _SPLITS[split]
         images = read_idx(_find_idx(folder, image_stem), _IMAGE_MAGIC)
         labels = read_idx(_find_idx(folder, label_stem), _LABEL_MAGIC)
         arrays[f"x_{split}"], arrays[f"y_{split}"] = _check_pair(folder, split, images, labels)
-    return Mnist(**arrays, source=str(folder))
+    return arrays

@@ -5,6 +5,7 @@ import os
 
 from ..core.data import Mnist, how_to_supply, resolve_source
 from ..core.data import load_mnist as load_mnist_files
+from ..core.data import load_test_set as load_test_files
 from ..core.errors import UserError
 
 
@@ -22,5 +23,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
 
 
 def load_test_set(path: str | os.PathLike | None = None):
+    """The test split: from the files alone when given (the training split is not read)."""
+    if resolve_source(path) is not None:
+        return load_test_files(path)
     data = load_mnist(path)
     return data.x_test, data.y_test
