@@ -303,3 +303,20 @@ def test_floating_a_panel_is_not_closing_it_and_closing_gives_the_widths_back(qt
         qtbot.waitUntil(lambda: abs(win.input_dock.width() - input_width) <= 2)
     finally:
         close_window(win)
+
+
+def test_view_panels_menu_opens_a_panel_in_a_column_that_fits(qtbot):
+    win = open_window(qtbot, random_network([256, 256, 256]), size=(1600, 1000))
+    try:
+        menu = win.window_actions.panels_menu
+        entry = next(a for a in menu.actions() if a.text() == "Unit inspector")
+        assert entry.isCheckable() and not entry.isChecked()
+        entry.trigger()
+        qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.unit_dock.width() >= 400)
+        qtbot.waitUntil(lambda: win.layers.width_missing() == 0)
+        assert entry.isChecked()
+        entry.trigger()                                       # and closes it again
+        qtbot.waitUntil(lambda: win.unit_dock.isHidden())
+        assert not entry.isChecked()
+    finally:
+        close_window(win)

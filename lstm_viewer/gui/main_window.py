@@ -185,12 +185,23 @@ class MainWindow(QtWidgets.QMainWindow):
         if tab_with is not None:
             self.tabifyDockWidget(tab_with, dock)
         if hasattr(self, "window_actions"):
-            self.window_actions.panels_menu.addAction(dock.toggleViewAction())
+            self.window_actions.panels_menu.addAction(self._menu_action(dock))
         return dock
 
     def _build_docks_menu(self) -> None:
         for dock in self.findChildren(QtWidgets.QDockWidget):
-            self.window_actions.panels_menu.addAction(dock.toggleViewAction())
+            self.window_actions.panels_menu.addAction(self._menu_action(dock))
+
+    def _menu_action(self, dock: QtWidgets.QDockWidget) -> QtGui.QAction:
+        """The dock's View ▸ Panels entry. An analysis panel opens through ``show_panel``, in a column
+        that leaves the layers whole (Qt's own toggle would dock it wherever it last was, at any width)."""
+        if dock.objectName() not in ANALYSIS_DOCKS:
+            return dock.toggleViewAction()
+        action = QtGui.QAction(dock.windowTitle(), dock)   # dies with its dock (a panel may be replaced)
+        action.setCheckable(True)
+        action.triggered.connect(lambda checked, d=dock: self.show_panel(d) if checked else d.close())
+        dock.visibilityChanged.connect(lambda _visible, d=dock, a=action: a.setChecked(not d.isHidden()))
+        return action
 
     def _lazy_panel(self, title: str, name: str, factory, area: QtCore.Qt.DockWidgetArea,
                     tab_with: QtWidgets.QDockWidget | None = None, scrolling: bool = True
@@ -538,6 +549,10 @@ def _preprocess_panel(window: MainWindow) -> QtWidgets.QWidget:
 def _statespace_panel(window: MainWindow) -> QtWidgets.QWidget:
     from .statespace_panel import StateSpacePanel
     return StateSpacePanel(window.state, window.jobs, window._show_test_digit)
+
+
+# The analysis panels' docks (objectName): opened through ``PanelColumns``.
+ANALYSIS_DOCKS = {"unitDock", "whyClassDock", "compareDock", "stateSpaceDock", "importanceDock", "preprocessDock"}
 
 
 def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
