@@ -90,13 +90,20 @@ class LayersPanel(QtWidgets.QWidget):
             old.deleteLater()
 
     def width_needed(self) -> int:
-        """The least width that shows every layer side by side without scrolling."""
+        """The least width of this panel that shows every layer side by side without scrolling
+        (with room for the vertical scroll bar when it shows, and the panel's own margins)."""
         holder = self._scroll.widget()
-        return 0 if holder is None else holder.minimumSizeHint().width()
+        if holder is None:
+            return 0
+        bar = self._scroll.verticalScrollBar()
+        margins = self.layout().contentsMargins()
+        return (holder.minimumSizeHint().width() + (bar.sizeHint().width() if bar.isVisible() else 0)
+                + margins.left() + margins.right())
 
     def width_missing(self) -> int:
         """Pixels the layers lack to be shown side by side without scrolling (0 when they fit)."""
-        return max(0, self.width_needed() - self._scroll.viewport().width())
+        holder = self._scroll.widget()
+        return 0 if holder is None else max(0, holder.minimumSizeHint().width() - self._scroll.viewport().width())
 
     def _on_trace(self) -> None:
         for view in self.views:

@@ -118,7 +118,7 @@ class PanelColumns:
             beside = beside[0] if beside else None
         prediction = window.prediction_dock   # (never narrowed here: as wide as it is)
         taken = (window.input_dock.minimumSizeHint().width() + max(prediction.width(), prediction.minimumSizeHint().width())
-                 + window.layers.width_needed()
+                 + window.layers.width_needed() + _margins(window.centralWidget())
                  + 6 * window.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_DockWidgetSeparatorExtent))
         if beside is not None:
             width = beside.width()
@@ -171,3 +171,12 @@ class PanelColumns:
         widths = {d: w for d, w in widths.items() if w is not None and not d.isHidden() and not d.isFloating()}
         if widths:
             self.window.resizeDocks(list(widths), list(widths.values()), HORIZONTAL)
+
+
+def _margins(widget: QtWidgets.QWidget | None) -> int:
+    """The left and right margins of ``widget``'s layout (0 without one)."""
+    layout = None if widget is None else widget.layout()
+    if layout is None:
+        return 0
+    margins = layout.contentsMargins()
+    return margins.left() + margins.right()
