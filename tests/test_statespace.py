@@ -353,7 +353,10 @@ def test_cancel_stops_within_one_batch_and_caches_nothing(network, private_cache
     with pytest.raises(Cancelled):
         StateSpace.build(network, images, labels, progress=progress,
                          should_stop=lambda: bool(progress.calls), threads=2)
-    assert len(progress.calls) == 1                    # never called again once stop was asked
+    # Stop is asked after the first chunk; only the chunks already running then (one per thread) may
+    # still report (two can finish in the same wait), and no chunk is started after it: 2 of 12 at most.
+    assert 1 <= len(progress.calls) <= 2
+    assert progress.calls[-1][0] <= 2 * 256
     assert not private_cache.exists() or not list(private_cache.iterdir())
 
 
