@@ -158,11 +158,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitDockWidget(self.input_dock, self.importance_dock, QtCore.Qt.Orientation.Horizontal)
         self.preprocess_dock = self._lazy_panel("Preprocessing", "preprocessDock", _preprocess_panel, left,
                                                 tab_with=self.importance_dock)
-        for dock in (self.unit_dock, self.why_dock, self.compare_dock, self.importance_dock,
-                     self.preprocess_dock, self.statespace_dock):
-            dock.hide()   # a hidden panel does no work (the state space is built when first shown)
-        self.columns = PanelColumns(self, ["unit_dock", "why_dock", "compare_dock", "statespace_dock",
-                                           "importance_dock", "preprocess_dock"])
+        for name in ANALYSIS_PANELS:
+            getattr(self, name).hide()   # a hidden panel does no work (the state space is built when first shown)
+        self.columns = PanelColumns(self, ANALYSIS_PANELS)
         self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
         state.events.selection.connect(self._on_selection)
         self.busy = QtWidgets.QProgressBar()
@@ -195,7 +193,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _menu_action(self, dock: QtWidgets.QDockWidget) -> QtGui.QAction:
         """The dock's View ▸ Panels entry. An analysis panel opens through ``show_panel``, in a column
         that leaves the layers whole (Qt's own toggle would dock it wherever it last was, at any width)."""
-        if dock.objectName() not in ANALYSIS_DOCKS:
+        if dock not in self.columns.panels:
             return dock.toggleViewAction()
         action = QtGui.QAction(dock.windowTitle(), dock)   # dies with its dock (a panel may be replaced)
         action.setCheckable(True)
@@ -551,8 +549,9 @@ def _statespace_panel(window: MainWindow) -> QtWidgets.QWidget:
     return StateSpacePanel(window.state, window.jobs, window._show_test_digit)
 
 
-# The analysis panels' docks (objectName): opened through ``PanelColumns``.
-ANALYSIS_DOCKS = {"unitDock", "whyClassDock", "compareDock", "stateSpaceDock", "importanceDock", "preprocessDock"}
+# The analysis panels' docks (MainWindow attributes): hidden at start, opened through ``PanelColumns``.
+ANALYSIS_PANELS = ("unit_dock", "why_dock", "compare_dock", "statespace_dock", "importance_dock",
+                   "preprocess_dock")
 
 
 def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:

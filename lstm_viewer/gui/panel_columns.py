@@ -32,7 +32,7 @@ class PanelColumns:
     """Opens the window's analysis panels (the docks named ``names``, attributes of the window: read
     each time, so a dock replaced later is the one handled) in columns that leave the layers whole."""
 
-    def __init__(self, window: QtWidgets.QMainWindow, names: list[str]) -> None:
+    def __init__(self, window: QtWidgets.QMainWindow, names: tuple[str, ...]) -> None:
         self.window = window
         self.names = names
         self._base_widths: dict[QtWidgets.QDockWidget, int] = {}   # input / prediction, before a panel
@@ -82,8 +82,8 @@ class PanelColumns:
                 self._base_widths[base] = base.width()
         dock.show()
         dock.raise_()
-        spare = self._spare(beside=self._open_across(dock)[:1])
-        widths[dock] = max(LEAST_WIDTH, min(PREFERRED_WIDTHS.get(dock.objectName(), DEFAULT_WIDTH), spare))
+        spare = self._spare(beside=self._first_open_across(dock))
+        widths[dock] = self._column_width(dock, spare)
         if window.input_dock in widths:   # its earlier width, as far as the new column leaves room
             least = window.input_dock.minimumSizeHint().width()
             widths[window.input_dock] = min(widths[window.input_dock], least + max(0, spare - widths[dock]))
@@ -110,12 +110,19 @@ class PanelColumns:
         open_ = [p for p in self.panels if p not in mine and not p.isHidden() and not p.isFloating()]
         return sorted(open_, key=lambda p: p.visibleRegion().isEmpty())
 
-    def _spare(self, beside) -> int:
-        """The width left for one more analysis column with the input and the layers at their least, the
-        prediction and ``beside`` (a dock, a list of at most one, or None) as wide as it is."""
+    def _first_open_across(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QDockWidget | None:
+        across = self._open_across(dock)
+        return across[0] if across else None
+
+    @staticmethod
+    def _column_width(dock: QtWidgets.QDockWidget, spare: int) -> int:
+        """The panel's preferred width, as far as ``spare`` allows, and never under LEAST_WIDTH."""
+        return max(LEAST_WIDTH, min(PREFERRED_WIDTHS.get(dock.objectName(), DEFAULT_WIDTH), spare))
+
+    def _spare(self, beside: QtWidgets.QDockWidget | None) -> int:
+        """The width left for one more analysis column with the input and the layers at their least, and
+        the prediction and ``beside`` (an open panel across, if any) as wide as they are."""
         window = self.window
-        if isinstance(beside, list):
-            beside = beside[0] if beside else None
         prediction = window.prediction_dock   # (never narrowed here: as wide as it is)
         taken = (window.input_dock.minimumSizeHint().width() + max(prediction.width(), prediction.minimumSizeHint().width())
                  + window.layers.width_needed() + _margins(window.centralWidget())
@@ -132,8 +139,7 @@ class PanelColumns:
         def fit() -> None:
             if sip.isdeleted(self.window) or dock.isFloating() or dock.isHidden():
                 return
-            width = max(LEAST_WIDTH, min(PREFERRED_WIDTHS.get(dock.objectName(), DEFAULT_WIDTH),
-                                         self._spare(beside=self._open_across(dock)[:1])))
+            width = self._column_width(dock, self._spare(beside=self._first_open_across(dock)))
             self.window.resizeDocks([dock], [width], HORIZONTAL)
             QtCore.QTimer.singleShot(0, lambda: self._make_room(dock, width))
         QtCore.QTimer.singleShot(0, fit)
