@@ -48,20 +48,18 @@ def resolve_source(path: str | os.PathLike | None = None) -> Path | None:
 
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     """Load MNIST from ``path`` or ``$LSTM_VIEWER_MNIST`` (``ml.datasets`` adds Keras' download)."""
-    source = _existing_source(path)
-    arrays = _load_idx_folder(source, _SPLITS) if source.is_dir() else _load_npz(source, _SPLITS)
+    source, arrays = _load_splits(path, _SPLITS)
     return Mnist(**arrays, source=str(source))
 
 
 def load_test_set(path: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The test split alone: the training split, six times larger, is not read."""
-    source = _existing_source(path)
-    splits = ("test",)
-    arrays = _load_idx_folder(source, splits) if source.is_dir() else _load_npz(source, splits)
+    _, arrays = _load_splits(path, ("test",))
     return arrays["x_test"], arrays["y_test"]
 
 
-def _existing_source(path: str | os.PathLike | None) -> Path:
+def _load_splits(path: str | os.PathLike | None, splits) -> tuple[Path, dict[str, np.ndarray]]:
+    """The source found for ``path`` and its ``splits`` ("train", "test"), checked."""
     source = resolve_source(path)
     if source is None:
         raise UserError(f"no MNIST data given: {how_to_supply()}")
@@ -69,7 +67,7 @@ def _existing_source(path: str | os.PathLike | None) -> Path:
         raise UserError(f"MNIST data not found at {source}: {how_to_supply()}")
     if not source.is_dir() and not source.is_file():  # a pipe or a device would wait forever, or never end
         raise UserError(f"{source}: not a regular file or folder; {how_to_supply()}")
-    return source
+    return source, _load_idx_folder(source, splits) if source.is_dir() else _load_npz(source, splits)
 
 
 def _load_npz(path: Path, splits) -> dict[str, np.ndarray]:
