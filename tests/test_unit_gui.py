@@ -217,35 +217,40 @@ def test_why_this_class_scale_fits_each_row_and_changes_in_steps(window, qtbot):
     assert sum(a != b for a, b in zip(ranges, ranges[1:])) <= 14
 
 
-def test_opening_the_inspector_leaves_every_layer_whole(qtbot):
+@pytest.fixture
+def window_1600(qtbot):
+    """The window at 1600 × 1000 on a 3 × 256 network: the size at which the panels must share room."""
+    win = open_window(qtbot, random_network([256, 256, 256]), size=(1600, 1000))
+    yield win
+    close_window(win)
+
+
+def test_opening_the_inspector_leaves_every_layer_whole(window_1600, qtbot):
     """At 1600 × 1000 the inspector's column must not push the layers into sideways scrolling, nor cut
     off their colour bars: the input column narrows and the long titles give way to short ones."""
-    win = open_window(qtbot, random_network([256, 256, 256]), size=(1600, 1000))
-    try:
-        view = win.layers.views[0]
-        qtbot.waitUntil(lambda: view.h.plot.titleLabel.text == "h · hidden state = o·tanh(c)")   # room alone
-        win.state.selection = (2, 75)
-        qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.layers.width_missing() == 0)
-        qtbot.wait(50)
-        for view in win.layers.views:
-            for widget in (view.states, view.gates_widget):
-                if widget is None:
-                    continue
-                needed = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
-                assert needed <= view.width() + 0.5, (view.index, needed, view.width())
-        assert win.layers.views[2].h.plot.titleLabel.text == "h · hidden state"
-        win.state.show_gates = True
-        win.state.rank_by_magnitude = True
-        qtbot.wait(50)
-        for view in win.layers.views:
-            view.gates_widget.ci.layout.invalidate()
-            needed = view.gates_widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
-            assert needed <= view.width() + 0.5
-        win.unit_dock.close()                                  # room again: the formula returns
-        win.state.show_gates = False
-        qtbot.waitUntil(lambda: win.layers.views[0].h.plot.titleLabel.text == "h · hidden state = o·tanh(c)")
-    finally:
-        close_window(win)
+    win = window_1600
+    view = win.layers.views[0]
+    qtbot.waitUntil(lambda: view.h.plot.titleLabel.text == "h · hidden state = o·tanh(c)")   # room alone
+    win.state.selection = (2, 75)
+    qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.layers.width_missing() == 0)
+    qtbot.wait(50)
+    for view in win.layers.views:
+        for widget in (view.states, view.gates_widget):
+            if widget is None:
+                continue
+            needed = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+            assert needed <= view.width() + 0.5, (view.index, needed, view.width())
+    assert win.layers.views[2].h.plot.titleLabel.text == "h · hidden state"
+    win.state.show_gates = True
+    win.state.rank_by_magnitude = True
+    qtbot.wait(50)
+    for view in win.layers.views:
+        view.gates_widget.ci.layout.invalidate()
+        needed = view.gates_widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+        assert needed <= view.width() + 0.5
+    win.unit_dock.close()                                  # room again: the formula returns
+    win.state.show_gates = False
+    qtbot.waitUntil(lambda: win.layers.views[0].h.plot.titleLabel.text == "h · hidden state = o·tanh(c)")
 
 
 def test_a_panel_without_room_for_its_own_column_opens_as_a_tab(qtbot):
@@ -265,58 +270,51 @@ def test_a_panel_without_room_for_its_own_column_opens_as_a_tab(qtbot):
             close_window(win)
 
 
-def test_compare_after_importance_shares_one_column_and_fits_it(qtbot):
+def test_compare_after_importance_shares_one_column_and_fits_it(window_1600, qtbot):
     """Importance open beside the input, then Compare at 1600 px: one analysis column on the right
     holds both as tabs, the layers are whole and the comparison's plots fit their view."""
-    network = random_network([256, 256, 256])
-    win = open_window(qtbot, network, size=(1600, 1000))
-    try:
-        win.show_trace(network.trace(np.eye(28, dtype=np.float32)))
-        win.show_panel(win.importance_dock)
-        qtbot.waitUntil(lambda: win.importance_dock.width() >= 300)
-        win.state.pinned = network.trace(np.fliplr(np.eye(28, dtype=np.float32)).copy())
-        win.show_panel(win.compare_dock)
-        qtbot.waitUntil(lambda: win.compare_dock.width() >= 380 and win.layers.width_missing() == 0)
-        qtbot.wait(50)
-        assert win.importance_dock in win.tabifiedDockWidgets(win.compare_dock)
-        plots = win.compare_panel.plots
-        plots.ci.layout.invalidate()
-        assert plots.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width() <= plots.width() + 0.5
-    finally:
-        close_window(win)
+    win = window_1600
+    network = win.state.network
+    win.show_trace(network.trace(np.eye(28, dtype=np.float32)))
+    win.show_panel(win.importance_dock)
+    qtbot.waitUntil(lambda: win.importance_dock.width() >= 300)
+    win.state.pinned = network.trace(np.fliplr(np.eye(28, dtype=np.float32)).copy())
+    win.show_panel(win.compare_dock)
+    qtbot.waitUntil(lambda: win.compare_dock.width() >= 380 and win.layers.width_missing() == 0)
+    qtbot.wait(50)
+    assert win.importance_dock in win.tabifiedDockWidgets(win.compare_dock)
+    plots = win.compare_panel.plots
+    plots.ci.layout.invalidate()
+    assert plots.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width() <= plots.width() + 0.5
 
 
-def test_floating_a_panel_is_not_closing_it_and_closing_gives_the_widths_back(qtbot):
-    win = open_window(qtbot, random_network([256, 256, 256]), size=(1600, 1000))
-    try:
-        qtbot.wait(100)
-        input_width, prediction_width = win.input_dock.width(), win.prediction_dock.width()
-        win.show_panel(win.unit_dock)
-        qtbot.waitUntil(lambda: win.unit_dock.width() >= 400 and win.layers.width_missing() == 0)
-        win.unit_dock.setFloating(True)
-        qtbot.wait(50)
-        win.unit_dock.setFloating(False)                      # docked again: a column width again
-        qtbot.waitUntil(lambda: win.unit_dock.width() >= 300)
-        qtbot.waitUntil(lambda: win.layers.width_missing() == 0)
-        win.unit_dock.close()                                 # the last panel: both columns as before
-        qtbot.waitUntil(lambda: abs(win.prediction_dock.width() - prediction_width) <= 2)
-        qtbot.waitUntil(lambda: abs(win.input_dock.width() - input_width) <= 2)
-    finally:
-        close_window(win)
+def test_floating_a_panel_is_not_closing_it_and_closing_gives_the_widths_back(window_1600, qtbot):
+    win = window_1600
+    qtbot.wait(100)
+    input_width, prediction_width = win.input_dock.width(), win.prediction_dock.width()
+    win.show_panel(win.unit_dock)
+    qtbot.waitUntil(lambda: win.unit_dock.width() >= 400 and win.layers.width_missing() == 0)
+    win.unit_dock.setFloating(True)
+    qtbot.wait(50)
+    win.unit_dock.setFloating(False)                      # docked again: a column width again
+    qtbot.waitUntil(lambda: win.unit_dock.width() >= 300)
+    qtbot.waitUntil(lambda: win.layers.width_missing() == 0)
+    win.unit_dock.close()                                 # the last panel: both columns as before
+    qtbot.waitUntil(lambda: abs(win.prediction_dock.width() - prediction_width) <= 2)
+    qtbot.waitUntil(lambda: abs(win.input_dock.width() - input_width) <= 2)
 
 
-def test_view_panels_menu_opens_a_panel_in_a_column_that_fits(qtbot):
-    win = open_window(qtbot, random_network([256, 256, 256]), size=(1600, 1000))
-    try:
-        menu = win.window_actions.panels_menu
-        entry = next(a for a in menu.actions() if a.text() == "Unit inspector")
-        assert entry.isCheckable() and not entry.isChecked()
-        entry.trigger()
-        qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.unit_dock.width() >= 400)
-        qtbot.waitUntil(lambda: win.layers.width_missing() == 0)
-        assert entry.isChecked()
-        entry.trigger()                                       # and closes it again
-        qtbot.waitUntil(lambda: win.unit_dock.isHidden())
-        assert not entry.isChecked()
-    finally:
-        close_window(win)
+def test_view_panels_menu_opens_a_panel_in_a_column_that_fits(window_1600, qtbot):
+    win = window_1600
+    menu = win.window_actions.panels_menu
+    entry = next(a for a in menu.actions() if a.text() == "Unit inspector")
+    assert entry.isCheckable() and not entry.isChecked()
+    entry.trigger()
+    qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.unit_dock.width() >= 400)
+    qtbot.waitUntil(lambda: win.layers.width_missing() == 0)
+    assert entry.isChecked()
+    entry.trigger()                                       # and closes it again
+    qtbot.waitUntil(lambda: win.unit_dock.isHidden())
+    assert not entry.isChecked()
+
+
