@@ -371,3 +371,15 @@ def test_reset_layout_puts_the_panels_back(window, qtbot):
     assert not inputs.isFloating() and not prediction.isFloating()
     assert (window.width(), window.height()) == (1600, 1000)
     assert window.state.show_gates        # the layout, not the view options
+
+
+def test_panels_keep_the_application_style_and_load_their_title_icons_once(window, qtbot):
+    """Fusion reloads a dock title's icons on every repaint (a PNG decode each); the panels' style
+    keeps them, and is otherwise the application's own."""
+    app = QtWidgets.QApplication.instance()
+    close = QtWidgets.QStyle.StandardPixmap.SP_TitleBarCloseButton
+    for dock in window.findChildren(QtWidgets.QDockWidget):
+        style = dock.style()
+        assert isinstance(style, QtWidgets.QProxyStyle)
+        assert style.baseStyle().name() == app.style().name()
+        assert style.standardIcon(close).cacheKey() == style.standardIcon(close).cacheKey()

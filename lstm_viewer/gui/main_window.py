@@ -20,6 +20,7 @@ from ..core.network import Network, Trace
 from .actions import WindowActions
 from .canvas import DrawCanvas
 from .digit_library import DigitLibrary
+from .dock_style import kept_icons_style
 from .drawing import DrawingInput
 from .input_view import InputView
 from .one_repaint import OneRepaint
@@ -175,6 +176,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Dock ``widget`` as a panel (tabbed with ``tab_with`` when given); listed in View ▸ Panels."""
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(name)
+        dock.setStyle(kept_icons_style())   # its title's icons loaded once, not on every repaint
         dock.setWidget(widget)
         dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
