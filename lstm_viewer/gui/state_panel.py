@@ -10,6 +10,7 @@ import numpy as np
 from PyQt6 import QtCore, QtWidgets
 
 from ..core.network import Trace
+from .run_text import Run, RunText, bold
 from .steady_label import steady
 from .view_state import ViewState
 
@@ -54,16 +55,16 @@ class StatePanel(QtWidgets.QFrame):
         self.output_check.setObjectName("outputCheckLabel")
         self.output_check.setToolTip("The top layer's final h and the last output are the same vector: "
                                      "the output *is* the state's h.")
-        self.cell_check = QtWidgets.QLabel()
+        # New numbers every row: plain runs, not a rich-text label (laid out anew per row, ~1 ms).
+        self.cell_check = RunText(lines=1)
         self.cell_check.setObjectName("cellCheckLabel")
         self.cell_check.setToolTip("h = o · tanh(c) at the current row, every layer and unit "
                                    "(float32 rounding only).")
-        for label in (self.output_check, self.cell_check):
-            label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.output_check.setTextFormat(QtCore.Qt.TextFormat.RichText)
         layout.addWidget(title)
         layout.addWidget(self.structure)
-        for label in (self.output_check, self.cell_check):   # new numbers each row: held steady
-            layout.addWidget(steady(label))
+        layout.addWidget(steady(self.output_check))   # new numbers with each digit: held steady
+        layout.addWidget(self.cell_check)
         layout.addStretch(1)
         self.output_gap: float | None = None
         self.cell_gap: float | None = None
@@ -104,11 +105,11 @@ class StatePanel(QtWidgets.QFrame):
         row, trace = self.state.row, self.state.trace
         if trace is None:
             self.cell_gap = None
-            self.cell_check.setText(f"max |h − o·tanh(c)| after row {row + 1} = –")
+            self.cell_check.set_lines([[Run(f"max |h − o·tanh(c)| after row {row + 1} = –")]])
             return
         self.cell_gap = largest_cell_gap(trace, row)
-        self.cell_check.setText(f"max |h − o·tanh(c)| after row {row + 1} = "
-                                f"<b>{_number(self.cell_gap)}</b>")
+        self.cell_check.set_lines([[Run(f"max |h − o·tanh(c)| after row {row + 1} = "),
+                                    bold(_number(self.cell_gap))]])
 
     def _top_name(self) -> str:
         return f"h<sub>{self._layers}</sub>" if self._layers else "h<sub>top</sub>"

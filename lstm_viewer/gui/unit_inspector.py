@@ -23,7 +23,6 @@ from .help_note import help_note
 from .light_items import SignedBarsItem
 from .refresh_when_shown import RefreshWhenShown
 from .run_text import Run, RunText, bold, link, small
-from .steady_label import steady
 from .view_state import ViewState
 
 GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
@@ -64,11 +63,10 @@ class UnitInspector(RefreshWhenShown):
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.title = QtWidgets.QLabel()
+        # New text every row: plain runs (a rich-text label was laid out anew each row, ~1 ms).
+        self.title = RunText(lines=2)
         self.title.setObjectName("unitTitle")
-        self.title.setWordWrap(True)
-        # Held steady (see steady_label): new text every row must not re-lay out the window.
-        layout.addWidget(steady(self.title, lines=2))
+        layout.addWidget(self.title)
         top = QtWidgets.QHBoxLayout()
         top.addStretch(1)
         self.copy_button = QtWidgets.QPushButton("Copy as text")
@@ -181,8 +179,9 @@ class UnitInspector(RefreshWhenShown):
             self.story = None
             self._story_of = None
             self._prerender_timer.stop()
-            self.title.setText("<b>No unit selected.</b> Click a cell of any heatmap (c, h or a gate) "
-                               "to follow that unit; [ and ] step through the units, Esc clears.")
+            self.title.set_lines([[bold("No unit selected."),
+                                   Run(" Click a cell of any heatmap (c, h or a gate) to follow that unit; "
+                                       "[ and ] step through the units, Esc clears.")]])
             self.equations.set_lines([])
             self.copy_button.setEnabled(False)
             self.export_button.setEnabled(False)
@@ -228,8 +227,9 @@ class UnitInspector(RefreshWhenShown):
     def _show_row(self) -> None:
         story, t = self.story, self.state.row
         layers = len(self.state.network.units)
-        self.title.setText(f"<b>Layer {story.layer + 1}, unit {story.unit}</b> at row {t + 1} of 28"
-                           + (" · top layer: its h feeds the softmax" if story.layer == layers - 1 else ""))
+        self.title.set_lines([[bold(f"Layer {story.layer + 1}, unit {story.unit}"),
+                               Run(f" at row {t + 1} of 28"
+                                   + (" · top layer: its h feeds the softmax" if story.layer == layers - 1 else ""))]])
         self.curve_row.setPos(t + 1)
         memory = story.memory(t)
         self.memory_bars.set_bars(memory)

@@ -15,7 +15,7 @@ from . import style
 from .help_note import help_note
 from .light_items import SignedBarsItem
 from .refresh_when_shown import RefreshWhenShown
-from .steady_label import steady
+from .run_text import Run, RunText, bold
 from .view_state import ViewState
 
 SHOWN = 12   # units with the largest |share|; the others are one "rest" bar
@@ -49,11 +49,10 @@ class WhyClassPanel(RefreshWhenShown):
         top.addStretch(1)
         layout.addLayout(top)
         layout.addWidget(help_note("What am I looking at?", HELP))
-        self.summary = QtWidgets.QLabel()
+        # New text every row: plain runs (a rich-text label was laid out anew each row, ~1 ms).
+        self.summary = RunText(lines=3)
         self.summary.setObjectName("whyClassSummary")
-        self.summary.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.summary.setWordWrap(True)
-        layout.addWidget(steady(self.summary, lines=3))   # new text every row: held steady
+        layout.addWidget(self.summary)
         self.plot_widget = pg.PlotWidget(enableMenu=False)
         style.tune_view(self.plot_widget)
         self.plot = self.plot_widget.getPlotItem()
@@ -96,7 +95,7 @@ class WhyClassPanel(RefreshWhenShown):
         label = self.chosen_class()
         if label is None:
             self.shares = None
-            self.summary.setText("Draw or pick a digit to see which units make its answer.")
+            self.summary.set_lines([[Run("Draw or pick a digit to see which units make its answer.")]])
             self.bars.set_bars(None)
             return
         row = self.state.row
@@ -112,10 +111,11 @@ class WhyClassPanel(RefreshWhenShown):
         self._hold_range(label)
         self.bars.set_bars(heights, colours, labels)
         p = float(self.state.trace.probs[row, label])
-        self.summary.setText(
-            f"Class <b>{label}</b> after row {row + 1}: logit = {shares.shares[self.units_shown].sum():+.3f} "
-            f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) {shares.bias:+.3f} (bias) "
-            f"= <b>{shares.logit:+.3f}</b> → p = {p:.3f}")
+        self.summary.set_lines([[
+            Run("Class "), bold(str(label)),
+            Run(f" after row {row + 1}: logit = {shares.shares[self.units_shown].sum():+.3f} "
+                f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) {shares.bias:+.3f} (bias) = "),
+            bold(f"{shares.logit:+.3f}"), Run(f" → p = {p:.3f}")]])
 
     def _hold_range(self, label: int) -> None:
         """A y range for this row's bars of the class shown, in steps of 1-2-5, kept while the bars fit it
