@@ -108,3 +108,33 @@ def test_kept_axis_forgets_its_drawings_when_its_ticks_change(qtbot):
     axis.setTicks([[(0.25, "a quarter")]])
     qtbot.wait(20)
     assert not np.array_equal(before, _pixels(widget))       # the same range, drawn anew
+
+
+def _qimage_pixels(item) -> np.ndarray:
+    image = item.qimage
+    return np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint32).reshape(
+        image.height(), image.width()).copy()
+
+
+def test_heat_image_rows_reuse_colours_and_match_a_full_render(qtbot):
+    """show_rows keeps a trace's colours between rows; what it shows is what rendering the blanked
+    values afresh gives, also after the levels change, and the image holds the blanked floats."""
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    item = style.heatmap(widget.getPlotItem(), style.DIVERGING, (-1.0, 1.0))
+    values = np.random.default_rng(0).normal(0, 0.8, (28, 40)).astype(np.float32)
+    values[3, 5] = np.nan
+    item.setImage(np.full_like(values, np.nan), autoLevels=False)
+    reference = style.heatmap(widget.getPlotItem(), style.DIVERGING, (-1.0, 1.0))
+    for step, row in enumerate((0, 13, 27, 4, 4, 20)):
+        if step == 4:
+            item.setLevels((-2.0, 2.0))
+            reference.setLevels((-2.0, 2.0))
+        item.show_rows(values, row, same_values=step > 0)
+        blanked = style.blank_rows(values, row)
+        np.testing.assert_array_equal(item.image, blanked)
+        reference.setImage(blanked, autoLevels=False)
+        reference.render()
+        np.testing.assert_array_equal(_qimage_pixels(item), _qimage_pixels(reference))
+    item.show_rows(None, 5)
+    assert np.isnan(item.image).all()

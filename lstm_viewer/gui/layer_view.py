@@ -25,6 +25,7 @@ class _Heat:
     def __init__(self, layout: pg.GraphicsLayout, title: str, cmap: pg.ColorMap,
                  levels: tuple[float, float], units: int, curve_colour: str | None) -> None:
         self._levels: tuple[float, float] | None = None
+        self._source: object = None   # what the values shown were taken from (see show)
         self.plot = layout.addPlot(enableMenu=False)
         style.rows_plot(self.plot, title, "")
         # A narrow column (panels open beside the layers) drops the formula: "h · hidden state".
@@ -71,13 +72,15 @@ class _Heat:
         if self.plot.titleLabel.text != title:
             self.plot.setTitle(title, size="9pt")
 
-    def show(self, values: np.ndarray | None, row: int) -> None:
-        """Rows 1..row+1 of ``values`` (28, units), the rest blank; the curve shows row ``row``."""
-        if values is None:
-            self.buffer.fill(np.nan)
-        else:
-            style.blank_rows(values, row, self.buffer)
-        self.image.setImage(self.buffer, autoLevels=False)
+    def show(self, values: np.ndarray | None, row: int, source: object = None) -> None:
+        """Rows 1..row+1 of ``values`` (28, units), the rest blank; the curve shows row ``row``.
+
+        ``source``: what ``values`` were taken from (the trace, when the units are not reordered);
+        the same source as last time means the same values, whose colours are kept.
+        """
+        same = source is not None and source is self._source
+        self._source = source
+        self.image.show_rows(values, row, same_values=same)
         if self.curve is not None:
             self.curve.set_values(None if values is None else values[row])
 
@@ -174,8 +177,9 @@ class LayerView(QtWidgets.QWidget):
         else:
             h_now = trace.h[self.index, row]
             self._order = np.argsort(-np.abs(h_now), kind="stable") if by_magnitude else None
-            self.c.show(self._ordered(trace.c[self.index]), row)
-            self.h.show(self._ordered(trace.h[self.index]), row)
+            source = trace if self._order is None else None   # reordered values differ every row
+            self.c.show(self._ordered(trace.c[self.index]), row, source)
+            self.h.show(self._ordered(trace.h[self.index]), row, source)
         self._gates_stale = True
         if self.gates_visible():
             self._update_gates()
@@ -268,7 +272,7 @@ class LayerView(QtWidgets.QWidget):
         trace = self.state.trace
         for k, heat in enumerate(self.gates):
             values = None if trace is None else self._ordered(trace.gates[self.index, :, k])
-            heat.show(values, self.state.row)
+            heat.show(values, self.state.row, trace if self._order is None else None)
         self._gates_stale = False
 
     def cell_at(self, scene_pos: QtCore.QPointF) -> tuple[str, int, int] | None:
