@@ -159,6 +159,7 @@ def test_plots_hold_the_trace_for_the_current_row(window, qtbot, by_magnitude):
     assert window.softmax.final_bars.highlighted() == tr.prediction
     np.testing.assert_array_equal(window.softmax.time_image.image[:t + 1], tr.probs[:t + 1])
     assert np.isnan(window.softmax.time_image.image[t + 1:]).all()
+    assert window.softmax.current_text.text() == f"row {t + 1}"
     np.testing.assert_array_equal(window.input_view.image.image, tr.image)
     top = int(np.argmax(tr.probs[t]))
     assert child(window, QtWidgets.QLabel, "predictionLabel").text() == f"Reads as {top}"

@@ -138,3 +138,15 @@ def test_heat_image_rows_reuse_colours_and_match_a_full_render(qtbot):
         np.testing.assert_array_equal(_qimage_pixels(item), _qimage_pixels(reference))
     item.show_rows(None, 5)
     assert np.isnan(item.image).all()
+
+
+def test_static_text_item_sits_at_its_anchor_and_follows_its_text(qtbot):
+    from lstm_viewer.gui.light_items import StaticTextItem
+    item = StaticTextItem("#ff0000", anchor=(1, 0))
+    item.setText("row 7")
+    rect = item.boundingRect()
+    assert item.text() == "row 7"
+    assert rect.right() == 0 and rect.top() == 0   # its top-right corner at its position
+    assert abs(rect.width() - QtGui.QFontMetricsF(QtGui.QFont()).horizontalAdvance("row 7")) < 2
+    item.setText("row 28")
+    assert item.boundingRect().width() > rect.width()

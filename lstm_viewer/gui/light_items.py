@@ -64,6 +64,60 @@ class StemsItem(pg.GraphicsObject):
         painter.drawPolyline(self._polygon)
 
 
+class StaticTextItem(pg.GraphicsObject):
+    """A line of plain text anchored at a point of a plot, in screen pixels, that changes often.
+
+    What ``pg.TextItem`` shows for plain text, without its QGraphicsTextItem, which lays a text
+    document out on every ``setText``. Each text is laid out once (QStaticText) and kept.
+    ``anchor`` (ax, ay): the point of the text's box placed at the item's position, (0, 0) its top
+    left, (1, 0) its top right.
+    """
+
+    def __init__(self, colour: str, anchor: tuple[float, float] = (0.0, 0.0)) -> None:
+        super().__init__()
+        self.setFlag(self.GraphicsItemFlag.ItemIgnoresTransformations)   # pixels, upright
+        self._pen = pg.mkPen(colour)
+        self._font = QtGui.QFont()
+        self._anchor = anchor
+        self._laid_out: dict[str, QtGui.QStaticText] = {}
+        self._text = ""
+        self._rect = QtCore.QRectF()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (as pg.TextItem)
+        if text == self._text:
+            return
+        self._text = text
+        size = self._static(text).size()
+        rect = QtCore.QRectF(-self._anchor[0] * size.width(), -self._anchor[1] * size.height(),
+                             size.width(), size.height())
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self.update()
+
+    def text(self) -> str:
+        return self._text
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._rect
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        if self._text:
+            painter.setFont(self._font)
+            painter.setPen(self._pen)
+            painter.drawStaticText(self._rect.topLeft(), self._static(self._text))
+
+    def _static(self, text: str) -> QtGui.QStaticText:
+        static = self._laid_out.get(text)
+        if static is None:
+            if len(self._laid_out) > 256:
+                self._laid_out.clear()
+            static = self._laid_out[text] = QtGui.QStaticText(text)
+            static.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+            static.prepare(QtGui.QTransform(), self._font)
+        return static
+
+
 class SignedBarsItem(pg.GraphicsObject):
     """Bars from 0 to each height (either sign) at x = first, first + 1, …, each in one of a few
     colours, optionally with a short label beside each bar's base on the side away from the bar.

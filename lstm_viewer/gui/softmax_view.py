@@ -7,7 +7,7 @@ from PyQt6 import QtCore, QtWidgets
 
 from .view_state import ViewState
 from . import style
-from .light_items import BarsItem
+from .light_items import BarsItem, StaticTextItem
 
 CLASSES = np.arange(10)
 
@@ -41,9 +41,9 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         self.ci.setContentsMargins(2, 2, 2, 2)
         self.current_plot, self.current_bars = _bars(self.ci, "after the current row")
         # The row number as a text item, not the title: a new title re-lays out the whole scene.
-        self.current_text = pg.TextItem("", color=style.ACCENT, anchor=(1, 0))
+        self.current_text = StaticTextItem(style.ACCENT, anchor=(1, 0))
         self.current_text.setPos(9.6, 1.22)
-        self.current_plot.addItem(self.current_text)
+        self.current_plot.addItem(self.current_text, ignoreBounds=True)
         self.final_plot, self.final_bars = _bars(self.ci, "final, after row 28")
 
         self.time_plot = self.ci.addPlot(enableMenu=False)

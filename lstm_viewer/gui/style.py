@@ -52,13 +52,15 @@ def settle_scene(view: pg.GraphicsView) -> None:
 
     Axes and texts become cached pixmaps: they are repainted with every frame (their rectangles
     touch the plots) but rarely change, and a blit is far cheaper than drawing tick text again.
-    Pure containers (plots, layouts, labels' frames) paint nothing themselves; flagged so, Qt stops
-    asking them (Python code, called from C++) for their bounding rectangle on every paint.
+    Pure containers (plots, layouts, labels' frames, view boxes without a border) paint nothing
+    themselves; flagged so, Qt stops asking them (Python code, called from C++) for their bounding
+    rectangle and paint on every paint: the view boxes alone were about 7% of a row step.
     """
     for item in view.scene().items():
         if isinstance(item, (pg.AxisItem, QtWidgets.QGraphicsTextItem)):
             item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        if type(item) in _CONTAINERS:
+        # A view box paints only its border, which ours do not have.
+        if type(item) in _CONTAINERS or (isinstance(item, pg.ViewBox) and item.border is None):
             item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
 
