@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtGui
+from PyQt6 import QtGui, QtWidgets
 
 from lstm_viewer.gui import style
 from lstm_viewer.gui.light_items import KeptAxisItem, SignedBarsItem
@@ -150,3 +150,19 @@ def test_static_text_item_sits_at_its_anchor_and_follows_its_text(qtbot):
     assert abs(rect.width() - QtGui.QFontMetricsF(QtGui.QFont()).horizontalAdvance("row 7")) < 2
     item.setText("row 28")
     assert item.boundingRect().width() > rect.width()
+
+
+def test_settled_scenes_skip_view_boxes_that_paint_nothing(qtbot):
+    """A view box without a border paints nothing: flagged so, Qt stops calling its Python paint and
+    boundingRect on every repaint. A colour bar's framed box still paints its frame."""
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = widget.addPlot()
+    bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0))
+    widget.addItem(bar)
+    style.settle_scene(widget)
+    no_contents = QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+    assert plot.getViewBox().flags() & no_contents
+    framed = [item for item in widget.scene().items()
+              if isinstance(item, pg.ViewBox) and item.parentItem() is bar]
+    assert framed and not any(item.flags() & no_contents for item in framed)

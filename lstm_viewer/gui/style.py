@@ -59,9 +59,14 @@ def settle_scene(view: pg.GraphicsView) -> None:
     for item in view.scene().items():
         if isinstance(item, (pg.AxisItem, QtWidgets.QGraphicsTextItem)):
             item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        # A view box paints only its border, which ours do not have.
-        if type(item) in _CONTAINERS or (isinstance(item, pg.ViewBox) and item.border is None):
+        if type(item) in _CONTAINERS or (isinstance(item, pg.ViewBox) and not _has_border(item)):
             item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+
+
+def _has_border(view_box: pg.ViewBox) -> bool:
+    """A view box paints only its border (pyqtgraph makes "no border" a pen that draws nothing)."""
+    pen = view_box.border
+    return pen is not None and pen.style() != QtCore.Qt.PenStyle.NoPen
 
 
 # pyqtgraph classes without a paint method of their own (checked in pyqtgraph 0.14).
