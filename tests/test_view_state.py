@@ -141,7 +141,7 @@ def test_every_view_follows_a_row_set_on_the_state(window):
     assert window.softmax.row_line.value() == 6
     assert window.prediction_label.text() == f"Reads as {int(np.argmax(trace.probs[5]))}"
     assert "after row 6 of 28" in window.prediction_detail.text()
-    assert "after row 6 =" in window.state_panel.cell_check.text()
+    assert "at row 6 =" in window.state_panel.cell_check.text()
     o = trace.gates[:, 5, 3]
     assert window.state_panel.cell_gap == float(np.max(np.abs(trace.h[:, 5] - o * np.tanh(trace.c[:, 5]))))
     assert window.trace is trace                 # moving through rows computes nothing new

@@ -105,10 +105,10 @@ class StatePanel(QtWidgets.QFrame):
         row, trace = self.state.row, self.state.trace
         if trace is None:
             self.cell_gap = None
-            self.cell_check.set_lines([[Run(f"max |h − o·tanh(c)| after row {row + 1} = –")]])
+            self.cell_check.set_lines([[Run(f"max |h − o·tanh(c)| at row {row + 1} = –")]])
             return
         self.cell_gap = largest_cell_gap(trace, row)
-        self.cell_check.set_lines([[Run(f"max |h − o·tanh(c)| after row {row + 1} = "),
+        self.cell_check.set_lines([[Run(f"max |h − o·tanh(c)| at row {row + 1} = "),
                                     bold(_number(self.cell_gap))]])
 
     def _top_name(self) -> str:
