@@ -140,16 +140,13 @@ def main(argv: list[str] | None = None) -> int:
 
     # The analysis panels (issues 11 and 12): the unit inspector and "why this class" both on screen.
     from PyQt6 import QtCore
-    # They share a tab by default: move "why this class" below the inspector so both are on screen
-    # (splitting a tabbed dock would only add another tab).
+    # "Why this class" opens below the inspector, both on screen.
     window.show_panel(window.unit_dock)
-    window.removeDockWidget(window.why_dock)
-    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, window.why_dock,
-                         QtCore.Qt.Orientation.Vertical)
-    window.why_dock.show()
+    window.show_panel(window.why_dock)
     window.show_trace(traces[0])
     state.selection = (len(network.units) - 1, 0)
     app.processEvents()
+    assert window.unit_inspector.isVisible() and window.why_class.isVisible()
     rng = np.random.default_rng(4)
     units = rng.integers(0, network.units[-1], size=args.repeats)
     layers = rng.integers(0, len(network.units), size=args.repeats)

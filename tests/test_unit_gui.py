@@ -318,3 +318,20 @@ def test_view_panels_menu_opens_a_panel_in_a_column_that_fits(window_1600, qtbot
     assert not entry.isChecked()
 
 
+
+
+def test_why_this_class_opens_below_the_inspector_with_both_on_screen(window_1600, qtbot):
+    """Clicking a bar in "why this class" opens that unit in the inspector: at 1600 × 1000 both are on
+    screen at once, one above the other in the same column, and the layers stay whole."""
+    win = window_1600
+    win.state.selection = (2, 5)
+    qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.unit_dock.width() >= 300)
+    win.show_panel(win.why_dock)
+    qtbot.waitUntil(lambda: win.why_dock.isVisible() and win.layers.width_missing() == 0)
+    qtbot.wait(50)
+    assert win.why_dock not in win.tabifiedDockWidgets(win.unit_dock)
+    for dock in (win.unit_dock, win.why_dock):
+        assert not dock.visibleRegion().isEmpty()
+    assert win.why_dock.geometry().top() >= win.unit_dock.geometry().bottom()
+    assert abs(win.why_dock.x() - win.unit_dock.x()) <= 1
+    assert win.why_dock.height() >= 250 and win.unit_dock.height() >= 350

@@ -149,8 +149,10 @@ class MainWindow(QtWidgets.QMainWindow):
         # splitting a tabbed dock placed both off the window.
         self.statespace_dock = self._lazy_panel("State space", "stateSpaceDock", _statespace_panel, right)
         self.splitDockWidget(self.unit_dock, self.statespace_dock, QtCore.Qt.Orientation.Vertical)
-        self.why_dock = self._lazy_panel("Why this class", "whyClassDock", _why_class, right,
-                                         tab_with=self.unit_dock, scrolling=False)
+        # "Why this class" below the inspector, above the state space: clicking one of its bars opens
+        # that unit in the inspector, and both stay on screen.
+        self.why_dock = self._lazy_panel("Why this class", "whyClassDock", _why_class, right, scrolling=False)
+        self.splitDockWidget(self.unit_dock, self.why_dock, QtCore.Qt.Orientation.Vertical)
         self.compare_dock = self._lazy_panel("Compare A/B", "compareDock", _compare_panel, right,
                                              tab_with=self.unit_dock)
         # Which rows and pixels matter, and the preprocessing: beside the input.

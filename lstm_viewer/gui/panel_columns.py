@@ -19,9 +19,9 @@ from PyQt6 import QtCore, QtWidgets, sip
 
 PREFERRED_WIDTHS = {"importanceDock": 380, "preprocessDock": 380, "stateSpaceDock": 540}
 DEFAULT_WIDTH = 440
-# The state space opens below the unit inspector (both on screen): its cloud, neighbours and map
-# need more than the half Qt would give it.
-HEIGHT_SHARES = {"stateSpaceDock": 0.6}
+# The state space and "why this class" open below the unit inspector (both on screen): the state
+# space's cloud, neighbours and map need more than the half Qt would give it; the class bars less.
+HEIGHT_SHARES = {"stateSpaceDock": 0.6, "whyClassDock": 0.4}
 LEAST_WIDTH = 300   # narrower than this a panel is not worth a column of its own: it becomes a tab
 
 LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
