@@ -189,25 +189,28 @@ class SignedBarsItem(pg.GraphicsObject):
         # read alike; a number that still does not fit is left out: clipped, it would show another
         # unit's number. Each text is laid out once (QStaticText): names change places, not spelling.
         transform = painter.transform()
+        if transform.type().value > QtGui.QTransform.TransformationType.TxScale.value:
+            return   # rotated or sheared: never in our plots
         painter.resetTransform()
         painter.setPen(self._label_pen)
         tall = painter.fontMetrics().height()
-        slot = abs(transform.map(QtCore.QPointF(1.0, 0.0)).x() - transform.map(QtCore.QPointF(0.0, 0.0)).x())
-        room = slot - 2.0
-        fitted = fit_labels(self._labels, room, lambda text: self._laid_out(text, painter)[1])
-        for x, height, label in zip(self._x, self._heights, fitted):
+        # A scale and a shift: a bar's centre x and the zero line's y on screen, computed directly
+        # (mapping two points per label through the QTransform was most of this method's time).
+        sx, sy, zero = transform.m11(), transform.m22(), transform.dy()
+        centres = self._x * sx + transform.dx()
+        room = abs(sx) - 2.0
+        font = painter.font()
+        fitted = fit_labels(self._labels, room, lambda text: self._laid_out(text, font)[1])
+        below, above = zero + self.LABEL_GAP, zero - self.LABEL_GAP - tall
+        for centre, height, label in zip(centres.tolist(), self._heights.tolist(), fitted):
             if label is None:
                 continue
-            text, width = self._laid_out(label, painter)
-            centre = transform.map(QtCore.QPointF(x, 0.0))
-            base = transform.map(QtCore.QPointF(x, float(height)))
-            up = base.y() < centre.y()   # the bar goes up on screen: its label goes under the zero line
-            top = centre.y() + self.LABEL_GAP if up else centre.y() - self.LABEL_GAP - tall
-            painter.drawStaticText(QtCore.QPointF(centre.x() - width / 2, top), text)
+            text, width = self._laid_out(label, font)
+            # A bar that goes up on screen has its label under the zero line, and the other way round.
+            painter.drawStaticText(QtCore.QPointF(centre - width / 2, below if height * sy < 0 else above), text)
         painter.setTransform(transform)
 
-    def _laid_out(self, label: str, painter: QtGui.QPainter) -> tuple[QtGui.QStaticText, float]:
-        font = painter.font()
+    def _laid_out(self, label: str, font: QtGui.QFont) -> tuple[QtGui.QStaticText, float]:
         kept = self._texts.get(label)
         if kept is None or kept[2] != font:
             if len(self._texts) > 2048:
