@@ -3,7 +3,7 @@
     Xvfb :99 -screen 0 1600x1000x24 &
     DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/screenshot.png [--model M] [--row 15]
     DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/unit-inspector.png --digit 7 --row 13 \
-        --select 3:18 --panels unit
+        --select 3:18 --panels unit,why
     DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/importance.png --digit 7 --row 13 \
         --panels importance
     DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/why-this-answer.png --pin-first 7 \
