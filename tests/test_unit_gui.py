@@ -335,3 +335,21 @@ def test_why_this_class_opens_below_the_inspector_with_both_on_screen(window_160
     assert win.why_dock.geometry().top() >= win.unit_dock.geometry().bottom()
     assert abs(win.why_dock.x() - win.unit_dock.x()) <= 1
     assert win.why_dock.height() >= 250 and win.unit_dock.height() >= 350
+
+
+def test_the_state_space_and_why_this_class_share_the_place_below_the_inspector(window_1600, qtbot):
+    """Stacked three high the inspector kept a quarter of the window: the second of the two to open
+    joins the first as a tab, and the inspector keeps its room."""
+    win = window_1600
+    win.state.selection = (2, 5)
+    qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.unit_dock.width() >= 300)
+    win.show_panel(win.why_dock)
+    qtbot.waitUntil(lambda: win.why_dock.isVisible())
+    win.show_panel(win.statespace_dock)
+    qtbot.waitUntil(lambda: win.statespace_dock.isVisible() and win.layers.width_missing() == 0)
+    qtbot.wait(50)
+    assert win.statespace_dock in win.tabifiedDockWidgets(win.why_dock)
+    assert win.unit_dock not in win.tabifiedDockWidgets(win.statespace_dock)
+    assert not win.unit_dock.visibleRegion().isEmpty() and not win.statespace_dock.visibleRegion().isEmpty()
+    assert win.unit_dock.height() >= 350
+    assert win.statespace_dock.geometry().top() >= win.unit_dock.geometry().bottom()

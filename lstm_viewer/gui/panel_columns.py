@@ -22,6 +22,9 @@ DEFAULT_WIDTH = 440
 # The state space and "why this class" open below the unit inspector (both on screen): the state
 # space's cloud, neighbours and map need more than the half Qt would give it; the class bars less.
 HEIGHT_SHARES = {"stateSpaceDock": 0.6, "whyClassDock": 0.4}
+# Below the inspector there is room for one of them: the second to open joins the first as a tab
+# (stacked three high, the inspector kept a quarter of a 1000-pixel window).
+SHARE_A_TAB = {"stateSpaceDock": "whyClassDock", "whyClassDock": "stateSpaceDock"}
 LEAST_WIDTH = 300   # narrower than this a panel is not worth a column of its own: it becomes a tab
 
 LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
@@ -62,6 +65,13 @@ class PanelColumns:
             dock.show()
             dock.raise_()
             return
+        partner = self._tab_partner(dock)
+        if partner is not None:
+            window.tabifyDockWidget(partner, dock)
+            dock.show()
+            dock.raise_()
+            self._give_height(dock)
+            return
         base, mine = self._side(dock)
         widths: dict[QtWidgets.QDockWidget, int] = {}
         if all(p.isHidden() or p.isFloating() for p in mine):    # it opens a column
@@ -89,13 +99,25 @@ class PanelColumns:
             widths[window.input_dock] = min(widths[window.input_dock], least + max(0, spare - widths[dock]))
         window.resizeDocks(list(widths), list(widths.values()), HORIZONTAL)
         self._given[dock] = widths[dock]
-        share = HEIGHT_SHARES.get(dock.objectName())
-        if share is not None:   # above or below another panel: its own share of the column's height
-            window.resizeDocks([dock], [int(share * window.height())], QtCore.Qt.Orientation.Vertical)
+        self._give_height(dock)
         # Once the new column is laid out: room for it and for the layers, from the input column.
         QtCore.QTimer.singleShot(0, lambda: self._make_room(dock, widths[dock]))
 
     # --- helpers ------------------------------------------------------------------------------
+    def _give_height(self, dock: QtWidgets.QDockWidget) -> None:
+        share = HEIGHT_SHARES.get(dock.objectName())
+        if share is not None:   # above or below another panel: its own share of the column's height
+            self.window.resizeDocks([dock], [int(share * self.window.height())], QtCore.Qt.Orientation.Vertical)
+
+    def _tab_partner(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QDockWidget | None:
+        """The open, docked panel that ``dock`` shares a tab with (SHARE_A_TAB), if any, on its side."""
+        name = SHARE_A_TAB.get(dock.objectName())
+        partner = next((p for p in self.panels if p.objectName() == name), None)
+        if partner is None or partner.isHidden() or partner.isFloating() \
+                or self.window.dockWidgetArea(partner) != self.window.dockWidgetArea(dock):
+            return None
+        return partner
+
     def _side(self, dock: QtWidgets.QDockWidget) -> tuple[QtWidgets.QDockWidget, list[QtWidgets.QDockWidget]]:
         """The base column on ``dock``'s side (input or prediction) and the panels docked on that side."""
         window = self.window
