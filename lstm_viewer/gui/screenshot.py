@@ -132,7 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     QtCore.QTimer.singleShot(1500, act)
     app.exec()
     print(result.get("text", "no screenshot taken"))
-    return 0 if result else 1
+    status = 0 if result else 1
+    if window.jobs.threads():
+        # As run_app does: a job still inside a step that cannot be interrupted (a chunk of the state
+        # space's first build, on a busy machine) must not meet Python's shutdown (it crashed there).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 if __name__ == "__main__":
