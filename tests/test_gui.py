@@ -384,3 +384,18 @@ def test_panels_keep_the_application_style_and_load_their_title_icons_once(windo
         assert isinstance(style, QtWidgets.QProxyStyle)
         assert style.baseStyle().name() == app.style().name()
         assert style.standardIcon(close).cacheKey() == style.standardIcon(close).cacheKey()
+
+
+def test_the_panels_style_is_made_anew_for_a_new_application():
+    """The kept-icons style belongs to its application: after that one is gone a new one gets its own
+    (a second application in one process asked a deleted style for its parent)."""
+    import subprocess
+    import sys
+    code = ("from PyQt6 import QtWidgets\n"
+            "from lstm_viewer.gui.dock_style import kept_icons_style\n"
+            "import gc\n"
+            "app = QtWidgets.QApplication([]); first = kept_icons_style(); del app; gc.collect()\n"
+            "app = QtWidgets.QApplication([]); second = kept_icons_style()\n"
+            "assert second.parent() is app; print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stderr

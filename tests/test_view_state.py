@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gui_support import SEVEN, close_window, draw, open_window, random_network
+from lstm_viewer.gui import state_panel
 from lstm_viewer.gui.view_state import ViewState
 
 FIELDS = ("network", "image", "trace", "row", "selection", "show_gates", "rank_by_magnitude",
@@ -141,7 +142,7 @@ def test_every_view_follows_a_row_set_on_the_state(window):
     assert window.softmax.row_line.value() == 6
     assert window.prediction_label.text() == f"Reads as {int(np.argmax(trace.probs[5]))}"
     assert "after row 6 of 28" in window.prediction_detail.text()
-    assert "at row 6 =" in window.state_panel.cell_check.text()
+    assert window.state_panel.cell_check.text() == f"max |h − o·tanh(c)| = {state_panel._number(window.state_panel.cell_gap)}"
     o = trace.gates[:, 5, 3]
     assert window.state_panel.cell_gap == float(np.max(np.abs(trace.h[:, 5] - o * np.tanh(trace.c[:, 5]))))
     assert window.trace is trace                 # moving through rows computes nothing new

@@ -8,7 +8,7 @@ project's machine, 0.1 ms with the icons kept. The icons do not change while the
 """
 from __future__ import annotations
 
-from PyQt6 import QtWidgets
+from PyQt6 import QtWidgets, sip
 
 _style: QtWidgets.QProxyStyle | None = None
 
@@ -31,7 +31,7 @@ def kept_icons_style() -> QtWidgets.QStyle:
     """One such style for every panel, owned by the application (it outlives the windows)."""
     global _style
     app = QtWidgets.QApplication.instance()
-    if _style is None or _style.parent() is not app:
+    if _style is None or sip.isdeleted(_style) or _style.parent() is not app:   # a new application
         base = QtWidgets.QStyleFactory.create(app.style().name())   # None: QProxyStyle's default
         _style = KeptIconsStyle(base)
         _style.setParent(app)

@@ -36,7 +36,7 @@ from .stepper import StepperBar
 from .view_state import ViewState
 
 SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see run_app)
-LAYOUT_VERSION = 3        # bump when the docks change, so an old saved layout is not applied
+LAYOUT_VERSION = 4        # bump when the docks change, so an old saved layout is not applied
 
 
 class MainWindow(QtWidgets.QMainWindow):

@@ -157,9 +157,15 @@ class PanelColumns:
         return window.width() - taken
 
     def _on_docked_again(self, dock: QtWidgets.QDockWidget) -> None:
-        """A floating panel docked again gets a column width that fits, as when it first opened."""
+        """A floating panel docked again gets a column width that fits, as when it first opened, and
+        joins its SHARE_A_TAB partner as a tab if that one is open on the same side."""
         def fit() -> None:
             if sip.isdeleted(self.window) or dock.isFloating() or dock.isHidden():
+                return
+            partner = self._tab_partner(dock)
+            if partner is not None and partner not in self.window.tabifiedDockWidgets(dock):
+                self.window.tabifyDockWidget(partner, dock)
+                dock.raise_()
                 return
             width = self._column_width(dock, self._spare(beside=self._first_open_across(dock)))
             self.window.resizeDocks([dock], [width], HORIZONTAL)

@@ -58,7 +58,7 @@ class StatePanel(QtWidgets.QFrame):
         # New numbers every row: plain runs, not a rich-text label (laid out anew per row, ~1 ms).
         self.cell_check = RunText(lines=1)
         self.cell_check.setObjectName("cellCheckLabel")
-        self.cell_check.setToolTip("h = o · tanh(c) at the current row, every layer and unit "
+        self.cell_check.setToolTip("h = o · tanh(c) after the current row, every layer and unit "
                                    "(float32 rounding only).")
         self.output_check.setTextFormat(QtCore.Qt.TextFormat.RichText)
         layout.addWidget(title)
@@ -105,11 +105,12 @@ class StatePanel(QtWidgets.QFrame):
         row, trace = self.state.row, self.state.trace
         if trace is None:
             self.cell_gap = None
-            self.cell_check.set_lines([[Run(f"max |h − o·tanh(c)| at row {row + 1} = –")]])
+            self.cell_check.set_lines([[Run("max |h − o·tanh(c)| = –")]])
             return
         self.cell_gap = largest_cell_gap(trace, row)
-        self.cell_check.set_lines([[Run(f"max |h − o·tanh(c)| at row {row + 1} = "),
-                                    bold(_number(self.cell_gap))]])
+        # The row is the current one (the tooltip says so): naming it here made a non-zero number,
+        # 6.0e-08, wrap to a second line in the 224-px prediction column.
+        self.cell_check.set_lines([[Run("max |h − o·tanh(c)| = "), bold(_number(self.cell_gap))]])
 
     def _top_name(self) -> str:
         return f"h<sub>{self._layers}</sub>" if self._layers else "h<sub>top</sub>"
