@@ -130,7 +130,7 @@ def test_heat_image_rows_reuse_colours_and_match_a_full_render(qtbot):
         if step == 4:
             item.setLevels((-2.0, 2.0))
             reference.setLevels((-2.0, 2.0))
-        item.show_rows(values, row, same_values=step > 0)
+        item.show_rows(values, row, source=widget)   # one source throughout: colours kept
         blanked = style.blank_rows(values, row)
         np.testing.assert_array_equal(item.image, blanked)
         reference.setImage(blanked, autoLevels=False)

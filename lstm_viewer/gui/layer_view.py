@@ -25,7 +25,6 @@ class _Heat:
     def __init__(self, layout: pg.GraphicsLayout, title: str, cmap: pg.ColorMap,
                  levels: tuple[float, float], units: int, curve_colour: str | None) -> None:
         self._levels: tuple[float, float] | None = None
-        self._source: object = None   # what the values shown were taken from (see show)
         self.plot = layout.addPlot(enableMenu=False)
         style.rows_plot(self.plot, title, "")
         # A narrow column (panels open beside the layers) drops the formula: "h · hidden state".
@@ -78,9 +77,7 @@ class _Heat:
         ``source``: what ``values`` were taken from (the trace, when the units are not reordered);
         the same source as last time means the same values, whose colours are kept.
         """
-        same = source is not None and source is self._source
-        self._source = source
-        self.image.show_rows(values, row, same_values=same)
+        self.image.show_rows(values, row, source)
         if self.curve is not None:
             self.curve.set_values(None if values is None else values[row])
 

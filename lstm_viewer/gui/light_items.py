@@ -112,10 +112,16 @@ class StaticTextItem(pg.GraphicsObject):
         if static is None:
             if len(self._laid_out) > 256:
                 self._laid_out.clear()
-            static = self._laid_out[text] = QtGui.QStaticText(text)
-            static.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-            static.prepare(QtGui.QTransform(), self._font)
+            static = self._laid_out[text] = laid_out_once(text, self._font)
         return static
+
+
+def laid_out_once(text: str, font: QtGui.QFont) -> QtGui.QStaticText:
+    """``text`` as plain text laid out in ``font``, to be drawn again and again without new layout."""
+    static = QtGui.QStaticText(text)
+    static.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+    static.prepare(QtGui.QTransform(), font)
+    return static
 
 
 class SignedBarsItem(pg.GraphicsObject):
@@ -215,10 +221,8 @@ class SignedBarsItem(pg.GraphicsObject):
         if kept is None or kept[2] != font:
             if len(self._texts) > 2048:
                 self._texts.clear()
-            text = QtGui.QStaticText(label)
-            text.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-            text.prepare(QtGui.QTransform(), font)
-            kept = self._texts[label] = (text, QtGui.QFontMetricsF(font).horizontalAdvance(label), font)
+            width = QtGui.QFontMetricsF(font).horizontalAdvance(label)
+            kept = self._texts[label] = (laid_out_once(label, font), width, font)
         return kept[0], kept[1]
 
 

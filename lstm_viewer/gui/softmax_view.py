@@ -52,7 +52,6 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         self.time_image = style.heatmap(self.time_plot, style.SEQUENTIAL, (0.0, 1.0))
         self._time_buffer = np.full((28, 10), np.nan, np.float32)
         self.time_image.setImage(self._time_buffer, autoLevels=False)
-        self._time_source = None   # the trace whose probabilities the time image shows
         self.time_plot.setRange(xRange=(0, 10), yRange=(0, 28), padding=0)
         self.time_bar = style.colour_bar(style.SEQUENTIAL, (0.0, 1.0), "p")
         self.ci.addItem(self.time_bar)
@@ -98,9 +97,7 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
             probs = trace.probs[row]
             self.current_bars.set_heights(probs, highlighted=int(np.argmax(probs)))
         # The same trace as last time: its colours are kept, only the rows shown change.
-        self.time_image.show_rows(None if trace is None else trace.probs, row,
-                                  same_values=trace is not None and trace is self._time_source)
-        self._time_source = trace
+        self.time_image.show_rows(None if trace is None else trace.probs, row, trace)
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(300, 700)

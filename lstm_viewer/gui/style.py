@@ -92,14 +92,19 @@ class HeatImage(pg.ImageItem):
     """
 
     _colours: np.ndarray | None = None   # show_rows' colours of every row of its last values
+    _source: object = None                # what those values were taken from
 
-    def show_rows(self, values: np.ndarray | None, row: int, same_values: bool = False) -> None:
+    def show_rows(self, values: np.ndarray | None, row: int, source: object = None) -> None:
         """Rows 0..``row`` of ``values`` (the shape of the image set first), the rest blank; None:
         all blank. ``image`` is that array with NaN below ``row``, in the item's own buffer.
 
-        ``same_values``: the values of the previous call, whose colours are kept, so a new row only
-        changes which rows are blank (two copies instead of the colour lookup, and no ``setImage``).
+        ``source``: what ``values`` were taken from (a trace; None when they are made anew, such as
+        reordered columns). The same source as the previous call means the same values, whose colours
+        are kept: a new row only changes which rows are blank (two copies instead of the colour
+        lookup, and no ``setImage``).
         """
+        same_values = source is not None and source is self._source
+        self._source = source
         buffer = self.image
         if values is None:
             buffer.fill(np.nan)
