@@ -54,3 +54,25 @@ def test_a_wider_panel_gives_back_the_height_a_narrow_one_needed(qtbot):
     text.resize(900, text.height())
     QtWidgets.QApplication.processEvents()
     assert text.height() == text._base_height   # one line fits now: back to the base height
+
+
+def test_text_widths_are_the_shaped_widths(qtbot, monkeypatch):
+    """Numbers are summed from their characters' widths and labels measured once: both must be
+    exactly what shaping the whole run gives, or the runs would overlap or leave gaps."""
+    from PyQt6 import QtGui
+    from lstm_viewer.gui import text_widths
+    font = QtWidgets.QApplication.font()
+    metrics = QtGui.QFontMetricsF(font)
+    widths = text_widths.TextWidths(font)
+    runs = [" (+0.12×-0.34)", " 0.951·(+0.123)", "-1.000", " u218", " recurrent", "    z = +0.011",
+            "c₆ = f·c₅ + i·g = 0.748·(+0.058) =", " recurrent"]
+    for run in runs:
+        assert widths.width(run) == metrics.horizontalAdvance(run), run
+    assert " recurrent" in widths._remembered and "-1.000" not in widths._remembered
+
+    # A font that kerns a pair of the "numeric" characters gets no shortcut.
+    if metrics.horizontalAdvance("AV") == metrics.horizontalAdvance("A") + metrics.horizontalAdvance("V"):
+        return   # this machine's font does not kern AV: nothing to show
+    monkeypatch.setattr(text_widths, "NUMERIC", frozenset("AVTo."))
+    kerning = text_widths.TextWidths(font)
+    assert kerning.width("AV.To") == metrics.horizontalAdvance("AV.To")

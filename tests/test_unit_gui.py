@@ -129,6 +129,16 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     assert f"{story.c[13]:+.4f}" in text and f"{story.h[13]:+.4f}" in text
     for k in range(4):
         assert f"{story.gates[13, k]:.3f}" in text
+    # The curves are the trace's gates, c and h over the rows, inside the plot's y range.
+    for index, values in enumerate([*window.trace.gates[1, :, :, 6].T, window.trace.c[1, :, 6],
+                                    window.trace.h[1, :, 6]]):
+        x, y = inspector.curves.data(index)
+        np.testing.assert_array_equal(x, np.arange(1, 29))
+        np.testing.assert_allclose(y, values, rtol=0, atol=1e-7)
+    low, high = inspector.curve_plot.vb.viewRange()[1]
+    bounds = inspector.curves.boundingRect()
+    assert (bounds.top(), bounds.bottom()) == pytest.approx((low, high))
+    assert low <= float(np.min(inspector.story.c)) and float(np.max(inspector.story.c)) <= high
     # The memory bars sum to c at this row.
     heights = inspector.memory_bars.heights()
     assert float(np.sum(heights)) == pytest.approx(float(c), abs=1e-5)
@@ -136,6 +146,17 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     inspector.copy_as_text()
     copied = QtWidgets.QApplication.clipboard().text()
     assert f"{story.h[13]:+.6f}" in copied and "layer 2, unit 6, row 14" in copied
+
+
+def test_a_click_on_a_legend_entry_hides_its_curve(window, qtbot):
+    inspector = inspect(window, qtbot, (0, 3), 5)
+    legend = inspector.curve_plot.legend
+    sample = legend.items[4][0]          # (sample, label) pairs in the order i, f, g, o, c, h
+    assert legend.items[4][1].text == "c" and inspector.curves.shown(4)
+    sample.item.setVisible(False)        # what pyqtgraph's ItemSample does on a click
+    assert not inspector.curves.shown(4) and inspector.curves.shown(5)
+    sample.item.setVisible(True)
+    assert inspector.curves.shown(4)
 
 
 def test_the_inspector_exports_the_story(window, qtbot, tmp_path):

@@ -1,5 +1,5 @@
-"""Plot items made for redrawing every frame: stems (the current row's units) and bars (the panels'
-shares, and the softmax as a special case).
+"""Plot items made for redrawing every frame: stems (the current row's units), curves (the unit
+inspector's), and bars (the panels' shares, and the softmax as a special case).
 
 pyqtgraph's PlotCurveItem and BarGraphItem are general: each ``setData`` rebuilds a path or a
 picture, recomputes data bounds and tells the view box, which costs about a millisecond per item
@@ -62,6 +62,63 @@ class StemsItem(pg.GraphicsObject):
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         painter.setPen(self._pen)
         painter.drawPolyline(self._polygon)
+
+
+class CurvesItem(pg.GraphicsObject):
+    """A few curves over the same x positions, each one ``drawPolyline`` with its own pen.
+
+    For the unit inspector's six curves (i, f, g, o, c, h over the rows), which all change with
+    each new unit: as PlotCurveItems each ``setData`` rebuilt a path and re-measured the data's
+    bounds several times per unit (about 3 ms here). The points live in QPolygonFs that numpy
+    writes into; the bounds are the x span and the y extent the owner sets (the plot's range).
+    """
+
+    def __init__(self, x: np.ndarray, pens: list[QtGui.QPen]) -> None:
+        super().__init__()
+        self._pens = [QtGui.QPen(pen) for pen in pens]
+        self._polygons = [pg.functions.create_qpolygonf(len(x)) for _ in pens]
+        self._points = [pg.functions.ndarray_from_qpolygonf(polygon) for polygon in self._polygons]
+        for points in self._points:
+            points[:, 0] = x
+            points[:, 1] = 0.0
+        self._shown = [True] * len(pens)
+        self._bounds = QtCore.QRectF(float(np.min(x)), -1.0, float(np.ptp(x)), 2.0)
+
+    def set_curves(self, values: list[np.ndarray]) -> None:
+        """One array of y values per curve (in the pens' order)."""
+        for points, ys in zip(self._points, values, strict=True):
+            points[:, 1] = ys
+        self.update()
+
+    def set_extent(self, low: float, high: float) -> None:
+        """The y range the curves span (the plot's range): the item's bounds."""
+        bounds = QtCore.QRectF(self._bounds.left(), low, self._bounds.width(), high - low)
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
+
+    def data(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) of curve ``index``."""
+        points = self._points[index]
+        return points[:, 0].copy(), points[:, 1].copy()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._bounds
+
+    def set_shown(self, index: int, shown: bool) -> None:
+        """Show or hide curve ``index`` (a click on its legend entry)."""
+        if self._shown[index] != shown:
+            self._shown[index] = shown
+            self.update()
+
+    def shown(self, index: int) -> bool:
+        return self._shown[index]
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        for pen, polygon, shown in zip(self._pens, self._polygons, self._shown):
+            if shown:
+                painter.setPen(pen)
+                painter.drawPolyline(polygon)
 
 
 class StaticTextItem(pg.GraphicsObject):

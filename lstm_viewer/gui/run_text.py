@@ -17,6 +17,8 @@ from typing import Callable, Hashable
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from .text_widths import TextWidths
+
 STYLES = ("normal", "bold", "small", "link")
 WRAP_INDENT = 14.0   # pixels: a wrapped line continues indented under its start
 
@@ -59,8 +61,8 @@ class RunText(QtWidgets.QWidget):
         self._kept: OrderedDict[Hashable, _Drawn] = OrderedDict()
         self._shown: _Drawn | None = None
         self._fonts = self._make_fonts()
-        self._metrics = {name: QtGui.QFontMetricsF(font) for name, font in self._fonts.items()}
-        self._line_height = max(m.lineSpacing() for m in self._metrics.values())
+        self._widths = {name: TextWidths(font) for name, font in self._fonts.items()}
+        self._line_height = max(w.metrics.lineSpacing() for w in self._widths.values())
         self._base_height = int(lines * self._line_height + 6)
         self.setFixedHeight(self._base_height)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
@@ -152,7 +154,7 @@ class RunText(QtWidgets.QWidget):
         painter = QtGui.QPainter(pixmap)
         link_colour = self.palette().color(QtGui.QPalette.ColorRole.Link)
         text_colour = self.palette().color(QtGui.QPalette.ColorRole.WindowText)
-        descent = self._metrics["normal"].descent()
+        descent = self._widths["normal"].metrics.descent()
         style = None
         for run, text, x, y, width in placed:
             if run.style != style:
@@ -178,14 +180,14 @@ class RunText(QtWidgets.QWidget):
         for line in lines:
             x = left
             for run in line:
-                metrics = self._metrics[run.style]
+                widths = self._widths[run.style]
                 text = run.text
                 while text:
-                    width = metrics.horizontalAdvance(text)
+                    width = widths.width(text)
                     if x + width > right:
                         head, tail = self._split(run.style, text, right - x)
                         if head:
-                            placed.append((run, head, x, y, metrics.horizontalAdvance(head)))
+                            placed.append((run, head, x, y, widths.width(head)))
                             text, x, y = tail.lstrip(" "), indent, y + self._line_height
                             continue
                         if x > indent:
@@ -200,8 +202,9 @@ class RunText(QtWidgets.QWidget):
     def _split(self, style: str, text: str, room: float) -> tuple[str, str]:
         """The longest head of ``text`` ending before a space that fits in ``room``, and the rest."""
         best = 0
+        metrics = self._widths[style].metrics
         for k, char in enumerate(text):
-            if char == " " and k and self._metrics[style].horizontalAdvance(text[:k]) <= room:
+            if char == " " and k and metrics.horizontalAdvance(text[:k]) <= room:
                 best = k
         return text[:best], text[best:]
 

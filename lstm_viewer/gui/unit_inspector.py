@@ -20,12 +20,13 @@ from ..analysis.unit import UnitStory
 from ..core.network import GATE_NAMES
 from . import file_ops, style
 from .help_note import help_note
-from .light_items import SignedBarsItem
+from .light_items import CurvesItem, SignedBarsItem
 from .refresh_when_shown import RefreshWhenShown
 from .run_text import Run, RunText, bold, link, small
 from .view_state import ViewState
 
 GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
+CURVE_NAMES = ("i", "f", "g", "o", "c", "h")   # the story's gates, then c and h
 CURVE_COLOURS = {"i": "#2f9e44", "f": "#1971c2", "g": "#9c36b5", "o": "#f08c00",
                  "c": style.C_COLOUR, "h": style.H_COLOUR}
 TOP_K = 3
@@ -112,15 +113,17 @@ class UnitInspector(RefreshWhenShown):
         self.curve_plot.setMouseEnabled(False, False)
         self.curve_plot.setLabel("bottom", "row")
         legend = self.curve_plot.addLegend(offset=(2, 2), colCount=6, labelTextSize="8pt")
-        self.curves = {}
-        for name in ("i", "f", "g", "o", "c", "h"):
-            width = 2.5 if name in ("c", "h") else 1.2
-            # Plain curves, a fixed x range and a y range set once per story: PlotDataItem and
-            # auto-range re-measured every curve and re-laid out the axis several times per unit.
-            curve = pg.PlotCurveItem(pen=pg.mkPen(CURVE_COLOURS[name], width=width))
-            self.curve_plot.addItem(curve)
-            legend.addItem(curve, name)
-            self.curves[name] = curve
+        pens = [pg.mkPen(CURVE_COLOURS[name], width=2.5 if name in ("c", "h") else 1.2) for name in CURVE_NAMES]
+        # One light item for the six curves, a fixed x range and a y range set once per story:
+        # PlotDataItem and auto-range re-measured every curve and re-laid out the axis per unit.
+        self.curves = CurvesItem(np.arange(1, 29, dtype=float), pens)
+        self.curve_plot.addItem(self.curves)
+        for index, (name, pen) in enumerate(zip(CURVE_NAMES, pens)):
+            # The legend draws its samples from an item's pen; clicking one hides that curve.
+            sample = pg.PlotCurveItem(pen=pen)
+            sample.visibleChanged.connect(
+                lambda sample=sample, index=index: self.curves.set_shown(index, sample.isVisible()))
+            legend.addItem(sample, name)
         self.curve_plot.setXRange(0.5, 28.5, padding=0)
         self.curve_plot.disableAutoRange()
         self.curve_row = style.row_marker(self.curve_plot)
@@ -154,6 +157,7 @@ class UnitInspector(RefreshWhenShown):
 
         self.logit_plot = ci.addPlot(row=3, col=0, enableMenu=False)
         self.logit_plot.setTitle("its share of each class's logit at this row", size="9pt")
+        self._logit_title_top = True   # the title above is the top layer's
         self.logit_plot.setMouseEnabled(False, False)
         self.logit_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(10)]])
         self.logit_bars = SignedBarsItem(10, 0.7, [style.H_COLOUR, style.ACCENT])   # accent: top class
@@ -166,7 +170,7 @@ class UnitInspector(RefreshWhenShown):
             style.steady_y_axis(plot, 44)
         # The curves and the triangle change per unit, not per row: Qt keeps them as pixmaps while
         # the row marks move over them (the inspector's paint per row: 4.2 -> 3.1 ms here).
-        for item in (*self.curves.values(), self.retention_image):
+        for item in (self.curves, self.retention_image):
             item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # --- updates ------------------------------------------------------------------------------
@@ -202,20 +206,20 @@ class UnitInspector(RefreshWhenShown):
 
     def _show_story(self) -> None:
         story = self.story
-        rows = np.arange(1, 29)
-        for k, name in enumerate(GATE_NAMES):
-            self.curves[name].setData(rows, story.gates[:, k])
-        self.curves["c"].setData(rows, story.c)
-        self.curves["h"].setData(rows, story.h)
+        self.curves.set_curves([*story.gates.T, story.c, story.h])
         self.retention_image.setImage(story.retention.astype(np.float32), autoLevels=False)
         top = story.layer == len(self.state.network.units) - 1
-        # Kept in the layout for every layer (hiding it re-laid out the whole column per unit).
-        self.logit_plot.setTitle("its share of each class's logit at this row" if top else
-                                 "its share of each class's logit: for top-layer units only", size="9pt")
+        # Kept in the layout for every layer (hiding it re-laid out the whole column per unit); its
+        # title set only when it changes (each setTitle lays out HTML).
+        if top != self._logit_title_top:
+            self._logit_title_top = top
+            self.logit_plot.setTitle("its share of each class's logit at this row" if top else
+                                     "its share of each class's logit: for top-layer units only", size="9pt")
         if not top:
             self.logit_bars.set_bars(None)
         # At least −1 … 1 (gates, g and h live there), wider only for a c beyond it.
-        _set_range(self.curve_plot, np.concatenate([story.gates.ravel(), story.c, story.h, [-1.0, 1.0]]))
+        self.curves.set_extent(*_set_range(self.curve_plot, np.concatenate([story.gates.ravel(), story.c, story.h,
+                                                                             [-1.0, 1.0]])))
         # Fixed ranges per story, from every row's values: an axis that rescales each row is
         # re-laid out each row (the costliest part of a step), and jumping scales mislead.
         every_row = story.retention * (story.gates[:, 0] * story.gates[:, 2])[:, None]   # [s, t]
