@@ -166,3 +166,43 @@ def test_settled_scenes_skip_view_boxes_that_paint_nothing(qtbot):
     framed = [item for item in widget.scene().items()
               if isinstance(item, pg.ViewBox) and item.parentItem() is bar]
     assert framed and not any(item.flags() & no_contents for item in framed)
+
+
+def _on_screen(widget: pg.PlotWidget) -> np.ndarray:
+    image = widget.screen().grabWindow(widget.winId()).toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    return np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint8).copy()
+
+
+def test_mark_line_draws_where_an_infinite_line_does_and_leaves_nothing_behind(qtbot):
+    """Moved from row to row inside a view that repaints only what changed, the light line leaves on
+    screen exactly what pg.InfiniteLine leaves: the line at its new row, nothing at the old one."""
+    from PyQt6 import QtCore
+    from lstm_viewer.gui.light_items import MarkLine
+    pen = pg.mkPen(style.ACCENT, width=1.5)
+    widgets, lines = [], []
+    for light in (True, False):
+        widget = _plot(qtbot, kept=False)
+        style.tune_view(widget)   # the app's repaint mode: only a rectangle around what changed
+        plot = widget.getPlotItem()
+        plot.setRange(xRange=(0, 10), yRange=(0, 28), padding=0)
+        plot.disableAutoRange()
+        line = MarkLine(pen, vertical=False) if light else pg.InfiniteLine(angle=0, pen=pen)
+        plot.addItem(line)
+        widgets.append(widget)
+        lines.append(line)
+    for row in (3, 17, 5, 27):
+        for line in lines:
+            line.setPos(row)
+        QtWidgets.QApplication.processEvents()
+        # What is on screen (the window's backing store, repainted only around what moved), not a
+        # fresh render: a bounding rectangle too thin for the pen would leave a stale line there.
+        light, reference = (_on_screen(widget) for widget in widgets)
+        assert light.shape == reference.shape and light.size > 0
+        np.testing.assert_array_equal(light, reference)
+    assert lines[0].value() == 27
+    # Never part of an auto range: the plot's range is the data's.
+    curve = widgets[0].getPlotItem().plot([0, 1], [0, 1])
+    widgets[0].getPlotItem().enableAutoRange()
+    QtWidgets.QApplication.processEvents()
+    assert widgets[0].getPlotItem().vb.viewRange()[1][1] < 2
+    assert curve is not None and QtCore.QRectF(lines[0].boundingRect()).height() < 1

@@ -92,8 +92,7 @@ class ComparePanel(RefreshWhenShown):
         self.distance_curves = [self.distance_plot.plot([], [], name=f"layer {k + 1}",
                                                         pen=pg.mkPen(LAYER_COLOURS[k % 6], width=2))
                                 for k in range(len(units))]
-        self.distance_row = style.row_marker(self.distance_plot)
-        self.distance_row.setAngle(90)
+        self.distance_row = style.row_marker(self.distance_plot, vertical=True)
         self.heats = {"h": [], "c": []}
         for k, u in enumerate(units):
             for col, name in enumerate(("h", "c")):

@@ -1,5 +1,5 @@
 """Plot items made for redrawing every frame: stems (the current row's units), curves (the unit
-inspector's), and bars (the panels' shares, and the softmax as a special case).
+inspector's), lines marking a row, and bars (the panels' shares, and the softmax as a special case).
 
 pyqtgraph's PlotCurveItem and BarGraphItem are general: each ``setData`` rebuilds a path or a
 picture, recomputes data bounds and tells the view box, which costs about a millisecond per item
@@ -119,6 +119,53 @@ class CurvesItem(pg.GraphicsObject):
             if shown:
                 painter.setPen(pen)
                 painter.drawPolyline(polygon)
+
+
+class MarkLine(pg.GraphicsObject):
+    """A horizontal or vertical line across a plot at one value: the current row, the settled row.
+
+    pg.InfiniteLine fits itself to the view's rectangle on every move (view rectangle, pixel
+    vectors, a new bounding rectangle: Python called from Qt, several lines per row step). This line
+    is simply longer than any of our plots (the view box clips it) and moves as any Qt item does.
+    Its bounding rectangle is ``pad`` data units thick on each side of the line: Qt repaints only
+    that strip around a moved line, so it must cover the pen (1.5 px); a row is at least 7 px tall
+    in every plot that marks one.
+    """
+
+    LENGTH = 1e4   # data units either way: longer than any axis of ours (rows, classes, units)
+
+    def __init__(self, pen: QtGui.QPen, vertical: bool = False, pad: float = 0.25) -> None:
+        super().__init__()
+        self._pen = QtGui.QPen(pen)
+        self._vertical = vertical
+        self._value = 0.0
+        far = self.LENGTH
+        if vertical:
+            self._line = QtCore.QLineF(0.0, -far, 0.0, far)
+            self._bounds = QtCore.QRectF(-pad, -far, 2 * pad, 2 * far)
+        else:
+            self._line = QtCore.QLineF(-far, 0.0, far, 0.0)
+            self._bounds = QtCore.QRectF(-far, -pad, 2 * far, 2 * pad)
+
+    def setPos(self, value: float) -> None:  # noqa: N802 (as pg.InfiniteLine)
+        """Move the line to x = value (vertical) or y = value (horizontal)."""
+        value = float(value)
+        if value != self._value:
+            self._value = value
+            super().setPos(QtCore.QPointF(value, 0.0) if self._vertical else QtCore.QPointF(0.0, value))
+
+    def value(self) -> float:
+        return self._value
+
+    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange=None) -> None:  # noqa: N802
+        return None   # never part of a view's auto range (it is "infinite")
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._bounds
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        painter.setPen(self._pen)
+        painter.drawLine(self._line)
 
 
 class StaticTextItem(pg.GraphicsObject):

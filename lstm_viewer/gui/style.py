@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from .light_items import KeptAxisItem
+from .light_items import KeptAxisItem, MarkLine
 
 # No antialiasing in the plots: heatmaps don't need it and it doubles the cost of painting curves.
 pg.setConfigOptions(background="w", foreground="#333333", antialias=False, imageAxisOrder="row-major")
@@ -243,10 +243,11 @@ def small_font() -> QtGui.QFont:
     return font
 
 
-def row_marker(plot: pg.PlotItem, colour: str = ACCENT, style=QtCore.Qt.PenStyle.SolidLine
-               ) -> pg.InfiniteLine:
-    """A horizontal line to mark a row (positioned at the row's lower edge by the caller)."""
-    line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(colour, width=1.5, style=style))
+def row_marker(plot: pg.PlotItem, colour: str = ACCENT, style=QtCore.Qt.PenStyle.SolidLine,
+               vertical: bool = False):
+    """A line across ``plot`` to mark a row (positioned at the row's edge by the caller with
+    ``setPos``): horizontal where rows go down the plot, vertical where they go along it."""
+    line = MarkLine(pg.mkPen(colour, width=1.5, style=style), vertical=vertical)
     plot.addItem(line)
     return line
 

@@ -126,8 +126,7 @@ class UnitInspector(RefreshWhenShown):
             legend.addItem(sample, name)
         self.curve_plot.setXRange(0.5, 28.5, padding=0)
         self.curve_plot.disableAutoRange()
-        self.curve_row = style.row_marker(self.curve_plot)
-        self.curve_row.setAngle(90)
+        self.curve_row = style.row_marker(self.curve_plot, vertical=True)
 
         self.memory_plot = ci.addPlot(row=1, col=0, enableMenu=False)
         self.memory_plot.setTitle("memory: what c<sub>t</sub> holds from each row s (the bars sum to "
