@@ -37,6 +37,8 @@ def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(window, q
     panel = window.compare_panel
     qtbot.waitUntil(panel.isVisible, timeout=5000)
     panel.refresh()
+    first = int(np.flatnonzero(np.abs(b.h - a.h).max(axis=(0, 2)) > 0)[0])
+    assert f"part from row {first + 1};" in panel.summary.text()
     np.testing.assert_array_equal(panel.diffs["h"], b.h - a.h)
     np.testing.assert_array_equal(panel.diffs["c"], b.c - a.c)
     np.testing.assert_allclose(panel.distances, np.sqrt(((b.h.astype(np.float64) - a.h) ** 2).sum(-1)),
@@ -45,6 +47,16 @@ def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(window, q
     np.testing.assert_array_equal(shown, (b.h - a.h)[1])
     window.unpinAction.trigger()
     assert window.state.pinned is None and not panel.plots.isVisible()
+
+
+def test_comparing_a_digit_with_itself_says_so(window, qtbot):
+    """All distances zero: no "largest distance in layer 1" (the first of equal zeros)."""
+    window.show_input(_digit(1))
+    window.pinAction.trigger()
+    panel = window.compare_panel
+    qtbot.waitUntil(panel.isVisible, timeout=5000)
+    panel.refresh()
+    assert "same at every row" in panel.summary.text() and "layer" not in panel.summary.text()
 
 
 def test_a_new_model_unpins(window):
@@ -97,6 +109,13 @@ def test_preprocess_panel_shift_curve_is_one_trace_per_shift(window, qtbot):
     for row, shift in enumerate(range(-6, 7)):
         expected = window.network.trace(shift_rows(window.trace.image, shift)).probs[-1]
         np.testing.assert_allclose(panel.curve[row], expected, atol=1e-5)
+    # The steps' titles and note say what each centring does ("none": no crop, a 28 × 28 fit).
+    titles = lambda: [plot.titleLabel.text for plot, _image in panel.stage_images]  # noqa: E731
+    assert titles()[1:3] == ["crop to the ink", "fit 20 × 20"] and "centre of mass" in panel.note.text()
+    window.state.centring = "none"
+    panel.refresh()
+    assert titles()[1:3] == ["no crop: the canvas", "fit 28 × 28"] and "not centred" in panel.note.text()
+    assert panel.steps.fitted.shape == (28, 28)
 
 
 def test_centring_and_shift_re_trace_the_drawing(window, qtbot):
@@ -141,3 +160,11 @@ def test_clicking_an_input_row_blanks_it_and_again_restores_it(window, qtbot):
     window.restoreInputAction.trigger()
     np.testing.assert_array_equal(window.trace.image, original)
     assert window.state.blanked_rows == ()
+
+
+def test_probabilities_are_written_plainly():
+    from lstm_viewer.gui.numbers import plain_p
+    assert plain_p(0.99976) == "0.9998"          # not "1" (3 significant digits rounded it up)
+    assert plain_p(0.00034) == "0.0003"          # not "0.000"
+    assert plain_p(7.5e-5) == "less than 0.0001"  # not "7.5e-05"
+    assert plain_p(0.0) == "0.0000" and plain_p(1.0) == "1.0000"

@@ -92,7 +92,8 @@ def test_save_model_as_copies_the_file_atomically(window, qtbot, dialogs, tmp_pa
 
 def test_set_network_marks_unsaved_models(window):
     window.set_network(random_network(seed=9), name="trained in the app", unsaved=True)
-    assert window.windowTitle().startswith("lstm-viewer — trained in the app *")
+    assert window.windowTitle().startswith("trained in the app *")
+    assert window.windowTitle().endswith("— lstm-viewer")   # the one place the app's name appears
     assert window.trace is not None      # the drawing was re-traced with the new model
 
 

@@ -206,3 +206,37 @@ def test_mark_line_draws_where_an_infinite_line_does_and_leaves_nothing_behind(q
     QtWidgets.QApplication.processEvents()
     assert widgets[0].getPlotItem().vb.viewRange()[1][1] < 2
     assert curve is not None and QtCore.QRectF(lines[0].boundingRect()).height() < 1
+
+
+def test_steady_axis_keeps_the_rectangle_pyqtgraph_computes(qtbot):
+    """The kept bounding rectangle is always the one pyqtgraph would compute now, through resizes
+    and style changes; and the plot looks the same as one with pyqtgraph's own axes."""
+    from lstm_viewer.gui.light_items import steady_axes
+    steady = pg.PlotWidget(axisItems=steady_axes())
+    plain = pg.PlotWidget()
+    for widget in (steady, plain):
+        qtbot.addWidget(widget)
+        widget.resize(240, 180)
+        widget.getPlotItem().setLabel("bottom", "row")
+        widget.getPlotItem().setRange(xRange=(0, 28), yRange=(-1, 1), padding=0)
+        widget.show()
+        qtbot.waitExposed(widget)
+
+    def check() -> None:
+        QtWidgets.QApplication.processEvents()
+        for name in ("left", "bottom"):
+            axis = steady.getPlotItem().getAxis(name)
+            assert axis.boundingRect() == pg.AxisItem.boundingRect(axis), name
+        np.testing.assert_array_equal(_pixels(steady), _pixels(plain))
+
+    check()
+    for widget in (steady, plain):
+        widget.resize(300, 220)
+    check()
+    for widget in (steady, plain):
+        widget.getPlotItem().getAxis("left").setStyle(tickLength=-8, hideOverlappingLabels=False)
+        widget.getPlotItem().getAxis("left").setWidth(50)
+    check()
+    for widget in (steady, plain):
+        widget.getPlotItem().showGrid(x=True, y=True)   # a grid spans the view: not kept
+    check()

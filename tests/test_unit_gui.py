@@ -88,6 +88,20 @@ def test_brackets_and_escape(window, qtbot):
     assert window.state.selection is None
 
 
+def test_clearing_the_selection_empties_the_inspectors_plots(window, qtbot):
+    """Esc must not leave the last unit's curves, memory bars and retention on screen."""
+    inspector = inspect(window, qtbot, (1, 4), 12)
+    assert inspector.curves.isVisible() and np.any(inspector.memory_bars.heights() != 0)
+    window.state.selection = None
+    inspector.refresh()
+    assert "No unit selected" in inspector.title.text() and inspector.equations.text() == ""
+    assert not inspector.curves.isVisible() and not inspector.retention_image.isVisible()
+    assert not inspector.curve_row.isVisible()
+    assert np.all(inspector.memory_bars.heights() == 0) and np.all(inspector.logit_bars.heights() == 0)
+    inspect(window, qtbot, (1, 5), 12)   # a new unit shows them again
+    assert inspector.curves.isVisible() and inspector.retention_image.isVisible()
+
+
 def _float64_cell(network, image, layer, unit, row):
     """An independent float64 LSTM from the weights: (pre-activation terms (4, 3), gates, c_prev, c, h)."""
     x = image.astype(np.float64)
@@ -139,6 +153,11 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     bounds = inspector.curves.boundingRect()
     assert (bounds.top(), bounds.bottom()) == pytest.approx((low, high))
     assert low <= float(np.min(inspector.story.c)) and float(np.max(inspector.story.c)) <= high
+    # Layer 2 is the top: its share h·W of each class's logit, orange (0) up and blue (1) down.
+    shares = window.trace.h[1, 13, 6] * window.network.dense_kernel[6]
+    np.testing.assert_allclose(inspector.logit_bars.heights(), shares, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(inspector.logit_bars.colours(), (shares < 0).astype(int))
+    assert f"(on top: {int(np.argmax(window.trace.probs[13]))})" in inspector.logit_plot.titleLabel.text
     # The memory bars sum to c at this row.
     heights = inspector.memory_bars.heights()
     assert float(np.sum(heights)) == pytest.approx(float(c), abs=1e-5)
@@ -163,6 +182,8 @@ def test_the_inspector_exports_the_story(window, qtbot, tmp_path):
     saved = inspect(window, qtbot, (0, 2)).export(tmp_path / "unit.npz")
     with np.load(saved) as data:
         np.testing.assert_array_equal(data["h"], window.trace.h[0, :, 2].astype(np.float64))
+        assert (int(data["layer"]), int(data["layer_shown"])) == (0, 1)   # index and "Layer 1"
+        assert "from 0" in str(data["about"])
     table = window.unit_inspector.export(tmp_path / "unit.csv").read_text().splitlines()
     assert len(table) == 29 and table[0].startswith("row,i_input")
 
@@ -400,3 +421,23 @@ def test_a_floated_panel_docked_again_rejoins_its_tab_partner(small_window_1600,
     qtbot.waitUntil(lambda: win.why_dock in win.tabifiedDockWidgets(win.statespace_dock))
     qtbot.wait(50)
     assert win.unit_dock.height() >= 350
+
+
+def test_the_wheel_over_a_plot_is_left_for_the_panel(window, qtbot):
+    """The plots never zoom, yet a view box took every wheel event, so the panel around a plot did
+    not scroll. Now the event is left unaccepted by the plot's view, and Qt hands a real (spontaneous)
+    wheel event on to the parents: the panel's scroll area scrolls (checked by hand under Xvfb with
+    xdotool; a test cannot make a spontaneous event, and Qt does not pass on synthetic ones)."""
+    from PyQt6 import QtGui
+    inspect(window, qtbot, (0, 1), 3)
+    view = window.unit_inspector.plots
+    view_range = window.unit_inspector.curve_plot.vb.viewRange()
+    for target in (view.viewport(), view):
+        centre = QtCore.QPointF(target.rect().center())
+        wheel = QtGui.QWheelEvent(centre, QtCore.QPointF(target.mapToGlobal(centre.toPoint())),
+                                  QtCore.QPoint(0, 0), QtCore.QPoint(0, -120), Qt.MouseButton.NoButton,
+                                  Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        wheel.ignore()
+        QtWidgets.QApplication.sendEvent(target, wheel)
+        assert not wheel.isAccepted()
+    assert window.unit_inspector.curve_plot.vb.viewRange() == view_range   # no zoom

@@ -13,6 +13,7 @@ from PyQt6 import QtWidgets
 
 from . import style
 from .help_note import help_note
+from .light_items import steady_axes
 from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
 from .view_state import ViewState
@@ -68,7 +69,7 @@ class ComparePanel(RefreshWhenShown):
         self.inputs, self.predictions = [], []
         # Short titles: the panel must fit a 440-pixel column (a wider grid is cut off on the right).
         for col, name in enumerate(("A (pinned)", "B (now)")):
-            plot = ci.addPlot(row=0, col=col, enableMenu=False)
+            plot = ci.addPlot(row=0, col=col, enableMenu=False, axisItems=steady_axes())
             plot.setTitle(name, size="9pt")
             plot.invertY(True)
             plot.setAspectLocked(True)
@@ -78,13 +79,13 @@ class ComparePanel(RefreshWhenShown):
             image = style.heatmap(plot, style.INK, (0.0, 1.0))
             self.inputs.append(image)
             # B's prediction also spans the colour bars' columns (empty in this row).
-            pred = ci.addPlot(row=0, col=2 + col, colspan=1 + 2 * col, enableMenu=False)
+            pred = ci.addPlot(row=0, col=2 + col, colspan=1 + 2 * col, enableMenu=False, axisItems=steady_axes())
             style.rows_plot(pred, f"prediction, {name[0]}", "class")
             pred.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in range(10)]])
             heat = style.heatmap(pred, style.SEQUENTIAL, (0.0, 1.0))
             pred.setRange(xRange=(0, 10), yRange=(0, 28), padding=0)
             self.predictions.append(heat)
-        self.distance_plot = ci.addPlot(row=1, col=0, colspan=6, enableMenu=False)
+        self.distance_plot = ci.addPlot(row=1, col=0, colspan=6, enableMenu=False, axisItems=steady_axes())
         self.distance_plot.setTitle("‖h_B(t) − h_A(t)‖: where the readings part", size="9pt")
         self.distance_plot.setLabel("bottom", "row")
         self.distance_plot.setMouseEnabled(False, False)
@@ -96,7 +97,7 @@ class ComparePanel(RefreshWhenShown):
         self.heats = {"h": [], "c": []}
         for k, u in enumerate(units):
             for col, name in enumerate(("h", "c")):
-                plot = ci.addPlot(row=2 + k, col=2 * col, colspan=2, enableMenu=False)
+                plot = ci.addPlot(row=2 + k, col=2 * col, colspan=2, enableMenu=False, axisItems=steady_axes())
                 style.rows_plot(plot, f"layer {k + 1} · Δ{name}", "unit")
                 image = style.heatmap(plot, style.DIVERGING, (-1.0, 1.0))
                 plot.setRange(xRange=(0, u), yRange=(0, 28), padding=0)
@@ -151,9 +152,13 @@ class ComparePanel(RefreshWhenShown):
             curve.setData(rows, self.distances[k])
         self.distance_row.setPos(state.row + 1)
         parted = np.flatnonzero(self.distances.max(axis=0) > 1e-6)
-        first = "never" if parted.size == 0 else f"from row {parted[0] + 1}"
+        if parted.size == 0:
+            # Every distance is zero: "largest in layer 1" would only name the first of equal zeros.
+            where = ("The two readings are the same at every row: B is the same input as A. "
+                     "Draw or pick another digit to compare.")
+        else:
+            where = (f"The readings part from row {parted[0] + 1}; the largest distance after the last "
+                     f"row is in layer {int(np.argmax(self.distances[:, -1])) + 1}.")
         self.summary.setText(
             f"A reads as <b>{a.prediction}</b> (p = {a.probs[-1, a.prediction]:.2f}), B as "
-            f"<b>{b.prediction}</b> (p = {b.probs[-1, b.prediction]:.2f}). The readings part {first}; "
-            f"the largest distance after the last row is in layer "
-            f"{int(np.argmax(self.distances[:, -1])) + 1}.")
+            f"<b>{b.prediction}</b> (p = {b.probs[-1, b.prediction]:.2f}). {where}")

@@ -17,6 +17,8 @@ from . import style
 from .help_note import help_note
 from .steady_label import steady
 from .jobs import JobRunner
+from .light_items import steady_axes
+from .numbers import plain_p
 from .view_state import ViewState
 
 SETTLE_MS = 150   # recompute this long after the input stops changing (live drawing: ~30 traces/s)
@@ -73,13 +75,13 @@ class ImportancePanel(QtWidgets.QWidget):
         self.plots.setMinimumHeight(300)
         self.plots.setMaximumHeight(460)
         layout.addWidget(self.plots, 1)
-        self.image_plot = self.plots.addPlot(enableMenu=False)
+        self.image_plot = self.plots.addPlot(enableMenu=False, axisItems=steady_axes())
         style.rows_plot(self.image_plot, "input", "")
         self.image = style.heatmap(self.image_plot, style.INK, (0.0, 1.0))
         self.image_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
         self.overlay_bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0), "grad × input")
         self.plots.addItem(self.overlay_bar)
-        self.bar_plot = self.plots.addPlot(enableMenu=False)
+        self.bar_plot = self.plots.addPlot(enableMenu=False, axisItems=steady_axes())
         style.rows_plot(self.bar_plot, "drop in p when the row is blank", "")
         self.bar_plot.setYRange(0, 28, padding=0)   # the same rows as the input: each bar beside its row
         self.bar_plot.addLine(x=0, pen=pg.mkPen(style.MUTED))
@@ -193,8 +195,8 @@ class ImportancePanel(QtWidgets.QWidget):
         p = float(trace.probs[-1, cls])
         rows = f"row {top + 1}" if band == 1 else f"rows {top + 1}–{min(28, top + band)}"
         if drops[top] > 0:
-            self.summary.setText(f"Class {cls}: p = {p:.4g} after row 28. Blanking {rows} lowers it most, "
-                                 f"by {drops[top]:.3g} (to {p - drops[top]:.4g}).")
+            self.summary.setText(f"Class {cls}: p = {plain_p(p)} after row 28. Blanking {rows} lowers it "
+                                 f"most, by {plain_p(drops[top])} (to {plain_p(p - drops[top])}).")
         else:
-            self.summary.setText(f"Class {cls}: p = {p:.4g} after row 28; no single blank "
+            self.summary.setText(f"Class {cls}: p = {plain_p(p)} after row 28; no single blank "
                                  f"{'row' if band == 1 else 'band'} lowers it.")

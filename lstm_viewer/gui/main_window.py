@@ -71,7 +71,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session.modelInfoChanged.connect(self._update_title)
         self.jobs.busyChanged.connect(self.busy.setVisible)
         self.setAcceptDrops(True)
-        self.resize(1600, 1000)
+        self.resize(1600, 1000)   # a smaller screen's window manager fits it
         self._default_layout = self.saveState(LAYOUT_VERSION)
         self._restore_settings()
         self.session.set_network(network)
@@ -326,8 +326,15 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.training_panel is not None:   # built after the default was taken: back to its tab
             self.tabifyDockWidget(self.prediction_dock, self.training_dock)
             self.prediction_dock.raise_()
-        self.resize(1600, 1000)
+        self.resize(self._default_size())
         self._size_side_panels()
+
+    def _default_size(self) -> QtCore.QSize:
+        """The first window's 1600 × 1000, or as much of it as the screen has room for (a laptop's
+        1366 × 768): resetting the layout must not push the window past the screen's edges."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        wanted = QtCore.QSize(1600, 1000)
+        return wanted if screen is None else wanted.boundedTo(screen.availableGeometry().size())
 
     def _size_side_panels(self) -> None:
         side = max(240, min(330, int(0.19 * self.width())))
@@ -426,7 +433,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_title(self) -> None:
         star = " *" if self.session.unsaved else ""
-        self.setWindowTitle(f"lstm-viewer — {self.session.model_name}{star} ({self.network.describe()})")
+        # The application's name last: window systems append it to a title that does not end with it.
+        self.setWindowTitle(f"{self.session.model_name}{star} ({self.network.describe()}) — lstm-viewer")
 
     # --- settings -----------------------------------------------------------------------------
     def _restore_settings(self) -> None:

@@ -24,6 +24,12 @@ from .view_state import ViewState
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf")
 CENTRING_NAMES = {"mass": "centre of mass (MNIST)", "box": "bounding box", "none": "none (whole canvas)"}
+CENTRING_WORDS = {"mass": "centred by its centre of mass (MNIST's way)",
+                  "box": "centred by its bounding box",
+                  "none": "not centred (the whole canvas scaled to 28 × 28)"}
+# The steps' titles: "none" has no crop, and fits the whole canvas to 28 × 28, not to 20 × 20.
+STAGE_TITLES = {"mass": ("drawing", "crop to the ink", "fit 20 × 20", "28 × 28 input"),
+                "none": ("drawing", "no crop: the canvas", "fit 28 × 28", "28 × 28 input")}
 SHIFTS = np.arange(-MAX_SHIFT, MAX_SHIFT + 1)
 
 HELP = """<p>MNIST's digits were made in a fixed way: each was cropped to its ink, scaled to fit a
@@ -75,7 +81,7 @@ class PreprocessPanel(RefreshWhenShown):
         self.plots.setMinimumHeight(420)
         layout.addWidget(self.plots, 1)
         self.stage_images = []
-        for col, title in enumerate(("drawing", "crop to the ink", "fit 20 × 20", "28 × 28 input")):
+        for col, title in enumerate(STAGE_TITLES["mass"]):
             plot = self.plots.addPlot(row=0, col=col, enableMenu=False)
             plot.setTitle(title, size="9pt")
             plot.invertY(True)
@@ -134,7 +140,10 @@ class PreprocessPanel(RefreshWhenShown):
         self._stale = False
         steps, trace = self.steps, self.state.trace
         drawing = steps is not None and trace is not None   # the drawing clears steps when replaced
-        for k, (_plot, image) in enumerate(self.stage_images):
+        titles = STAGE_TITLES["none" if drawing and steps.centring == "none" else "mass"]
+        for k, (plot, image) in enumerate(self.stage_images):
+            if plot.titleLabel.text != titles[k]:
+                plot.setTitle(titles[k], size="9pt")
             if k == 3:
                 data = None if trace is None else trace.image
             elif drawing:
@@ -155,7 +164,7 @@ class PreprocessPanel(RefreshWhenShown):
             where = ("" if steps.centre_of_mass is None else
                      f" Its centre of mass is at row {steps.centre_of_mass[0] + steps.shift + 1:.1f}, "
                      f"column {steps.centre_of_mass[1] + 1:.1f} (the cross).")
-            self.note.setText(f"Your drawing, centred by {CENTRING_NAMES[steps.centring]}, shifted "
+            self.note.setText(f"Your drawing, {CENTRING_WORDS[steps.centring]}, shifted "
                               f"{steps.shift:+d} rows.{where}")
         else:
             self.note.setText("This input did not come from the drawing: only its 28 × 28 image is shown "

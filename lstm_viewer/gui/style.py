@@ -45,6 +45,18 @@ def tune_view(view: pg.GraphicsView) -> None:
     view.setOptimizationFlag(
         QtWidgets.QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
     view.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+    passer = _PassWheel(view)
+    view.viewport().installEventFilter(passer)
+    view.installEventFilter(passer)   # the viewport's parent: it would hand the event to the scene again
+
+
+class _PassWheel(QtCore.QObject):
+    """Our plots never zoom, yet a view box takes every wheel event: over a plot, the panel around
+    it would not scroll. Filtered out and left unaccepted, the event goes on to the parent widgets
+    (Qt offers an unaccepted wheel event to each parent in turn), and the scroll area scrolls."""
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        return event.type() == QtCore.QEvent.Type.Wheel
 
 
 def settle_scene(view: pg.GraphicsView) -> None:

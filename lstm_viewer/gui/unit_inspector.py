@@ -20,7 +20,7 @@ from ..analysis.unit import UnitStory
 from ..core.network import GATE_NAMES
 from . import file_ops, style
 from .help_note import help_note
-from .light_items import CurvesItem, SignedBarsItem
+from .light_items import CurvesItem, SignedBarsItem, steady_axes
 from .refresh_when_shown import RefreshWhenShown
 from .run_text import Run, RunText, bold, link, small
 from .view_state import ViewState
@@ -30,6 +30,9 @@ CURVE_NAMES = ("i", "f", "g", "o", "c", "h")   # the story's gates, then c and h
 CURVE_COLOURS = {"i": "#2f9e44", "f": "#1971c2", "g": "#9c36b5", "o": "#f08c00",
                  "c": style.C_COLOUR, "h": style.H_COLOUR}
 TOP_K = 3
+EXPORT_ABOUT = ("layer is the model's index, from 0 (unit_story's argument); layer_shown is the window's "
+                "'Layer N', from 1. Arrays run over the 28 rows, index t being row t + 1 on screen. gates: "
+                "i, f, g, o; pre: each gate's input, recurrent and bias terms (their sum is z).")
 PRERENDER_PAUSE_MS = 300   # the other rows' equations are drawn after this pause on one unit
 
 HELP = """<p>One LSTM unit is one number of the layer's state: its own <b>c</b> (cell, the memory) and
@@ -45,7 +48,8 @@ where R[s,t] is the product of the forget gates after row s. The bars split c<su
 written at each earlier row and is still there; the triangle shows R for every pair of rows. This is
 retention along the cell path only: h also feeds back through the gates.</p>
 <p>For a unit of the top layer, the last plot shows its share h·W of each class's logit (before the
-softmax) at the current row.</p>"""
+softmax) at the current row: orange pushes that class up, blue pushes it down, as in "why this class";
+its title names the class on top at this row.</p>"""
 
 
 class UnitInspector(RefreshWhenShown):
@@ -108,7 +112,7 @@ class UnitInspector(RefreshWhenShown):
     # --- plots --------------------------------------------------------------------------------
     def _build_plots(self) -> None:
         ci = self.plots.ci
-        self.curve_plot = ci.addPlot(row=0, col=0, enableMenu=False)
+        self.curve_plot = ci.addPlot(row=0, col=0, enableMenu=False, axisItems=steady_axes())
         self.curve_plot.setTitle("over the rows: gates, c and h", size="9pt")
         self.curve_plot.setMouseEnabled(False, False)
         self.curve_plot.setLabel("bottom", "row")
@@ -128,7 +132,7 @@ class UnitInspector(RefreshWhenShown):
         self.curve_plot.disableAutoRange()
         self.curve_row = style.row_marker(self.curve_plot, vertical=True)
 
-        self.memory_plot = ci.addPlot(row=1, col=0, enableMenu=False)
+        self.memory_plot = ci.addPlot(row=1, col=0, enableMenu=False, axisItems=steady_axes())
         self.memory_plot.setTitle("memory: what c<sub>t</sub> holds from each row s (the bars sum to "
                                   "c<sub>t</sub>)", size="9pt")
         self.memory_plot.setMouseEnabled(False, False)
@@ -139,7 +143,7 @@ class UnitInspector(RefreshWhenShown):
         self.memory_plot.setXRange(0.4, 28.6, padding=0)
         self.memory_plot.disableAutoRange()
 
-        self.retention_plot = ci.addPlot(row=2, col=0, enableMenu=False)
+        self.retention_plot = ci.addPlot(row=2, col=0, enableMenu=False, axisItems=steady_axes())
         self.retention_plot.setTitle("retention R[s, t] (cell path)", size="9pt")
         self.retention_plot.setMouseEnabled(False, False)
         self.retention_plot.invertY(True)
@@ -154,12 +158,13 @@ class UnitInspector(RefreshWhenShown):
         self.retention_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
         self.retention_plot.disableAutoRange()
 
-        self.logit_plot = ci.addPlot(row=3, col=0, enableMenu=False)
-        self.logit_plot.setTitle("its share of each class's logit at this row", size="9pt")
-        self._logit_title_top = True   # the title above is the top layer's
+        self.logit_plot = ci.addPlot(row=3, col=0, enableMenu=False, axisItems=steady_axes())
+        self._logit_title = ""
+        self._set_logit_title("its share of each class's logit at this row")
         self.logit_plot.setMouseEnabled(False, False)
         self.logit_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(10)]])
-        self.logit_bars = SignedBarsItem(10, 0.7, [style.H_COLOUR, style.ACCENT])   # accent: top class
+        # Coloured as in "why this class": orange pushes a class up, blue pushes it down.
+        self.logit_bars = SignedBarsItem(10, 0.7, [style.ACCENT, style.H_COLOUR])
         self.logit_plot.addItem(self.logit_bars)
         self.logit_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
         self.logit_plot.setXRange(-0.6, 9.6, padding=0)
@@ -186,6 +191,7 @@ class UnitInspector(RefreshWhenShown):
                                    Run(" Click a cell of any heatmap (c, h or a gate) to follow that unit; "
                                        "[ and ] step through the units, Esc clears.")]])
             self.equations.set_lines([])
+            self._clear_plots()
             self.copy_button.setEnabled(False)
             self.export_button.setEnabled(False)
             return
@@ -203,18 +209,30 @@ class UnitInspector(RefreshWhenShown):
         self.export_button.setEnabled(True)
         self._show_row()
 
+    def _set_logit_title(self, title: str) -> None:
+        # Only when it changes: each setTitle lays out HTML (the class on top changes now and then).
+        if title != self._logit_title:
+            self._logit_title = title
+            self.logit_plot.setTitle(title, size="9pt")
+
+    def _clear_plots(self) -> None:
+        """No unit: nothing in the plots (a cleared selection must not leave the last unit's curves)."""
+        for item in (self.curves, self.curve_row, self.retention_image, self.retention_row):
+            item.hide()
+        self.memory_bars.set_bars(None)
+        self.logit_bars.set_bars(None)
+
     def _show_story(self) -> None:
         story = self.story
+        for item in (self.curves, self.curve_row, self.retention_image, self.retention_row):
+            item.show()
         self.curves.set_curves([*story.gates.T, story.c, story.h])
         self.retention_image.setImage(story.retention.astype(np.float32), autoLevels=False)
         top = story.layer == len(self.state.network.units) - 1
         # Kept in the layout for every layer (hiding it re-laid out the whole column per unit); its
         # title set only when it changes (each setTitle lays out HTML).
-        if top != self._logit_title_top:
-            self._logit_title_top = top
-            self.logit_plot.setTitle("its share of each class's logit at this row" if top else
-                                     "its share of each class's logit: for top-layer units only", size="9pt")
         if not top:
+            self._set_logit_title("its share of each class's logit: for top-layer units only")
             self.logit_bars.set_bars(None)
         # At least −1 … 1 (gates, g and h live there), wider only for a c beyond it.
         self.curves.set_extent(*_set_range(self.curve_plot, np.concatenate([story.gates.ravel(), story.c, story.h,
@@ -239,7 +257,9 @@ class UnitInspector(RefreshWhenShown):
         self.retention_row.setRect(t, 0, 1, 28)
         if story.layer == layers - 1:
             shares = logit_contributions(self.state.network, self.state.trace, t)[story.unit]
-            self.logit_bars.set_bars(shares, np.arange(10) == np.argmax(self.state.trace.probs[t]))
+            self.logit_bars.set_bars(shares, (shares < 0).astype(int))
+            on_top = int(np.argmax(self.state.trace.probs[t]))
+            self._set_logit_title(f"its share of each class's logit at this row (on top: {on_top})")
         self.equations.show_kept((self._story_serial, t), lambda: self._equation_lines(t))
 
     def _draw_ahead_again(self) -> None:
@@ -342,9 +362,9 @@ class UnitInspector(RefreshWhenShown):
 
         def write_npz(tmp: Path) -> None:
             with open(tmp, "wb") as fh:
-                np.savez_compressed(fh, layer=story.layer, unit=story.unit, gates=story.gates,
-                                    c_prev=story.c_prev, c=story.c, h=story.h, pre=story.pre,
-                                    retention=story.retention)
+                np.savez_compressed(fh, layer=story.layer, layer_shown=story.layer + 1, unit=story.unit,
+                                    gates=story.gates, c_prev=story.c_prev, c=story.c, h=story.h,
+                                    pre=story.pre, retention=story.retention, about=np.array(EXPORT_ABOUT))
         return file_ops.write_atomically(file_ops.with_suffix(str(path), ".npz"), write_npz)
 
     def _on_export(self) -> None:

@@ -13,7 +13,8 @@ from PyQt6 import QtCore, QtWidgets
 from ..analysis.unit import class_contributions
 from . import style
 from .help_note import help_note
-from .light_items import SignedBarsItem
+from .light_items import SignedBarsItem, steady_axes
+from .numbers import plain_p
 from .refresh_when_shown import RefreshWhenShown
 from .run_text import Run, RunText, bold
 from .view_state import ViewState
@@ -53,7 +54,7 @@ class WhyClassPanel(RefreshWhenShown):
         self.summary = RunText(lines=3)
         self.summary.setObjectName("whyClassSummary")
         layout.addWidget(self.summary)
-        self.plot_widget = pg.PlotWidget(enableMenu=False)
+        self.plot_widget = pg.PlotWidget(enableMenu=False, axisItems=steady_axes())
         style.tune_view(self.plot_widget)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMouseEnabled(False, False)
@@ -115,7 +116,7 @@ class WhyClassPanel(RefreshWhenShown):
             Run("Class "), bold(str(label)),
             Run(f" after row {row + 1}: logit = {shares.shares[self.units_shown].sum():+.3f} "
                 f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) {shares.bias:+.3f} (bias) = "),
-            bold(f"{shares.logit:+.3f}"), Run(f" → p = {p:.3f}")]])
+            bold(f"{shares.logit:+.3f}"), Run(f" → p = {plain_p(p)}")]])
 
     def _hold_range(self, label: int) -> None:
         """A y range for this row's bars of the class shown, in steps of 1-2-5, kept while the bars fit it
