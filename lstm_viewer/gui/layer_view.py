@@ -227,7 +227,11 @@ class LayerView(QtWidgets.QWidget):
                 self._long_titles_need[key] = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
             self._set_titles(heats, short=self._long_titles_need[key] > self.width())
             # The view may have sized its grid before the titles changed, when its minimum was wider
-            # than the view: fit it to the view again (else it stays wider and is cut off).
+            # than the view: fit it to the view again (else it stays wider and is cut off). A graphics
+            # widget never takes a geometry below its minimum, and the grid's minimum is cached until
+            # the layout request the new titles posted is handled: drop it first, or the old, wider
+            # minimum wins again (seen under X11: layers cut off when a panel opened beside them).
+            widget.ci.layout.invalidate()
             widget.ci.setGeometry(widget.range)
 
     def _set_titles(self, heats, short: bool) -> None:
