@@ -287,8 +287,8 @@ def _umask() -> int:
     return mask
 
 
-@pytest.mark.parametrize("damage", ["truncate states", "garbage meta", "empty meta", "foreign meta",
-                                    "no states", "wrong shape", "wrong type"])
+@pytest.mark.parametrize("damage", ["truncate states", "overwrite states", "garbage meta", "empty meta",
+                                    "foreign meta", "no states", "wrong shape", "wrong type"])
 def test_a_damaged_cache_is_rebuilt_not_a_crash(network, digits, private_cache, damage):
     first = StateSpace.build(network, *digits)
     states_path = private_cache / f"statespace-{first.key}.npy"
@@ -296,6 +296,12 @@ def test_a_damaged_cache_is_rebuilt_not_a_crash(network, digits, private_cache, 
     if damage == "truncate states":
         with open(states_path, "r+b") as fh:
             fh.truncate(states_path.stat().st_size // 2)
+    elif damage == "overwrite states":
+        # Damaged in place at the same size (a bad sector, another program): only the CRC tells.
+        size = states_path.stat().st_size
+        with open(states_path, "r+b") as fh:
+            fh.seek(size // 2)
+            fh.write(os.urandom(min(4096, size // 4)))
     elif damage == "garbage meta":
         meta_path.write_bytes(os.urandom(500))
     elif damage == "empty meta":
