@@ -62,13 +62,19 @@ def test_drawing_with_the_mouse_changes_the_trace(window, qtbot):
 
 def test_live_updates_while_the_button_is_still_down(window, qtbot):
     canvas = child(window, QtWidgets.QWidget, "drawCanvas")
+    merging = Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents
+    before = QtCore.QCoreApplication.testAttribute(merging)
     QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QtCore.QPoint(150, 60))
     for y in range(60, 240, 10):
         QTest.mouseMove(canvas, QtCore.QPoint(150, y))
     qtbot.waitUntil(lambda: window.trace is not None, timeout=WAIT_MS)   # throttled, not on release
+    # While the stroke is drawn Qt must not merge mouse moves (a busy moment would straighten a
+    # curve); merging comes back as it was with the release.
+    assert not QtCore.QCoreApplication.testAttribute(merging)
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                        QtCore.QPoint(150, 240))
+    assert QtCore.QCoreApplication.testAttribute(merging) == before
 
 
 @pytest.mark.parametrize("digit, expected", [(ONE, 1), (SEVEN, 7), (ZERO, 0)])

@@ -263,12 +263,33 @@ def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digit
         qtbot.wait(MOVE_GAP_MS)
         QTest.mouseMove(view.viewport(), empty)
         qtbot.waitUntil(lambda: panel.hovered_index is None, timeout=3000)
+    # Pointing at it again, then leaving the plot: the card clears (it used to keep the last digit).
+    qtbot.wait(MOVE_GAP_MS)
+    QTest.mouseMove(view.viewport(), point)
+    qtbot.waitUntil(lambda: panel.hovered_index == index, timeout=3000)
+    QtWidgets.QApplication.sendEvent(view, QtCore.QEvent(QtCore.QEvent.Type.Leave))
+    assert panel.hovered_index is None and "Point at a dot" in panel.hover_text.text()
     qtbot.wait(MOVE_GAP_MS)
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     assert loads.calls[-1][1] == f"test digit {index:,} (a {label})"
     np.testing.assert_array_equal(window.trace.image, digits.images[index] / np.float32(255))
     # The digit loaded is drawn where its own point is: its path ends on it.
     np.testing.assert_allclose(view.trail.path[-1], panel.prepared.space.cloud(panel.layer(), 27)[index], atol=5e-3)
+
+
+def test_a_test_digit_from_the_picker_is_not_its_own_neighbour(ready, qtbot):
+    """Test digit 40, shown as the digit picker shows it (not clicked in the cloud): its own state is
+    at distance 0, and it must be left out of its neighbours all the same."""
+    window, panel, _ = ready
+    space = panel.prepared.space
+    assert 40 in space.neighbours(window.trace, panel.layer(), 27, k=8)   # what it would show
+    qtbot.waitUntil(lambda: panel.shown_neighbours is not None and 27 in panel._neighbours, timeout=10000)
+    indices, distances = panel._neighbours[27]
+    assert 40 not in indices and len(indices) == 8 and distances.min() > 0
+    assert panel.prepared.index_of(window.trace.image) == 40
+    drawn = window.trace.image.copy()
+    drawn[0, 0] = 0.5 / 255   # not a digit of the set
+    assert panel.prepared.index_of(drawn) is None
 
 
 def test_nothing_is_done_while_hidden_and_a_new_model_is_built_when_shown(qtbot, digits):

@@ -157,7 +157,8 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     shares = window.trace.h[1, 13, 6] * window.network.dense_kernel[6]
     np.testing.assert_allclose(inspector.logit_bars.heights(), shares, rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(inspector.logit_bars.colours(), (shares < 0).astype(int))
-    assert f"(on top: {int(np.argmax(window.trace.probs[13]))})" in inspector.logit_plot.titleLabel.text
+    assert inspector.top_class_mark.isVisible()
+    assert inspector.top_class_mark.pos().x() == int(np.argmax(window.trace.probs[13]))
     # The memory bars sum to c at this row.
     heights = inspector.memory_bars.heights()
     assert float(np.sum(heights)) == pytest.approx(float(c), abs=1e-5)
@@ -208,6 +209,14 @@ def test_why_this_class_sums_to_the_logit_and_selects_on_click(window, qtbot):
     QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, point)
     assert window.state.selection == (1, int(panel.units_shown[0]))
+    # Its bar is drawn darker (colour 3 up, 4 down); the others keep their sign's colour.
+    panel.refresh()
+    colours, heights = panel.bars.colours(), panel.bars.heights()
+    first = int(np.flatnonzero(panel.units_shown == window.state.selection[1])[0])
+    assert colours[first] == (3 if heights[first] >= 0 else 4)
+    others = np.arange(len(panel.units_shown)) != first
+    np.testing.assert_array_equal(colours[:len(panel.units_shown)][others],
+                                  np.where(heights[:len(panel.units_shown)][others] >= 0, 0, 1))
 
 
 def test_clicking_a_unit_in_the_equations_follows_it(window, qtbot):

@@ -32,6 +32,7 @@ class DrawCanvas(QtWidgets.QWidget):
                         "Ctrl+Z undoes the last stroke, Delete clears.")
         self._strokes: list[list[QtCore.QPointF]] = []
         self._drawing = False
+        self._merging_before: bool | None = None   # Qt's mouse-move merging, while a stroke turns it off
         self._band: tuple[float, float] | None = None   # current row's band, unit coordinates
 
     # --- public -----------------------------------------------------------------------------
@@ -41,6 +42,7 @@ class DrawCanvas(QtWidgets.QWidget):
     def clear(self, emit: bool = True) -> None:
         self._strokes.clear()
         self._drawing = False
+        self._keep_every_move(False)
         self._band = None
         self.update()
         if emit:
@@ -52,6 +54,7 @@ class DrawCanvas(QtWidgets.QWidget):
             return False
         self._strokes.pop()
         self._drawing = False
+        self._keep_every_move(False)
         self.update()
         self.changed.emit()
         return True
@@ -119,6 +122,7 @@ class DrawCanvas(QtWidgets.QWidget):
         if event.button() != QtCore.Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         self._drawing = True
+        self._keep_every_move(True)
         self._strokes.append([self._to_unit(event.position())])
         self.update()
         self.changed.emit()
@@ -138,7 +142,24 @@ class DrawCanvas(QtWidgets.QWidget):
         if event.button() != QtCore.Qt.MouseButton.LeftButton or not self._drawing:
             return super().mouseReleaseEvent(event)
         self._drawing = False
+        self._keep_every_move(False)
         self.strokeFinished.emit()
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:  # noqa: N802
+        self._keep_every_move(False)   # a stroke cut short (the window hidden mid-stroke)
+        super().hideEvent(event)
+
+    def _keep_every_move(self, keep: bool) -> None:
+        """While a stroke is drawn, every mouse position counts. Qt (on X11) merges mouse moves that
+        arrive faster than the window handles them: in a busy moment (a background pass on both
+        cores) a stroke's curve became one straight segment. Merging is off only during strokes."""
+        attribute = QtCore.Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents
+        if keep and self._merging_before is None:
+            self._merging_before = QtCore.QCoreApplication.testAttribute(attribute)
+            QtCore.QCoreApplication.setAttribute(attribute, False)
+        elif not keep and self._merging_before is not None:
+            QtCore.QCoreApplication.setAttribute(attribute, self._merging_before)
+            self._merging_before = None
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(300, 300)

@@ -51,6 +51,23 @@ class Prepared:
     space: StateSpace
     frames: list[Frame]    # per layer: the plot's range at every row
     limits: list[float]    # per layer: colour limit of the class means at every row
+    _by_image: dict[int, int] | None = None   # hash of a digit's bytes -> its index (index_of)
+
+    def index_of(self, image: np.ndarray) -> int | None:
+        """The digit whose network input (uint8 / 255, as the digit picker makes it) is exactly
+        ``image``, or None: so a test digit is left out of its own neighbours however it was loaded."""
+        codes = np.rint(np.asarray(image, np.float32) * 255.0)
+        if codes.shape != (ROWS, ROWS) or codes.min() < 0 or codes.max() > 255:
+            return None
+        codes = codes.astype(np.uint8)
+        if not np.array_equal(codes.astype(np.float32) / 255.0, image):
+            return None   # not a digit of the set (a drawing, an edited row...)
+        if self._by_image is None:
+            self._by_image = {}
+            for index, digit in enumerate(self.digits.images):
+                self._by_image.setdefault(hash(digit.tobytes()), index)
+        index = self._by_image.get(hash(codes.tobytes()))
+        return index if index is not None and np.array_equal(self.digits.images[index], codes) else None
 
 
 def prepare(network: Network, digits: Digits | None, ctx: JobContext) -> Prepared:
@@ -63,7 +80,7 @@ def prepare(network: Network, digits: Digits | None, ctx: JobContext) -> Prepare
     try:
         space = StateSpace.build(network, digits.images, digits.labels,
                                  progress=lambda done, total: ctx.report(Progress("states", done, total)),
-                                 should_stop=ctx.should_stop)
+                                 should_stop=ctx.should_stop, background=True)
     except PassCancelled:
         raise Cancelled() from None
     frames, limits = [], []
@@ -73,7 +90,9 @@ def prepare(network: Network, digits: Digits | None, ctx: JobContext) -> Prepare
         frame, limit = sample_frame(space, layer)
         frames.append(frame)
         limits.append(limit)
-    return Prepared(network, digits, space, frames, limits)
+    prepared = Prepared(network, digits, space, frames, limits)
+    prepared.index_of(np.zeros((ROWS, ROWS), np.float32))   # the digits' index, built here, off the window's thread
+    return prepared
 
 
 def sample_frame(space: StateSpace, layer: int, sample: int = SAMPLE) -> tuple[Frame, float]:

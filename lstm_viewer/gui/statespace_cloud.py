@@ -273,6 +273,10 @@ class CloudView(pg.GraphicsLayoutWidget):
         """Where the data point (x, y) is in the scene (for tests and scripts)."""
         return self.plot.getViewBox().mapViewToScene(QtCore.QPointF(x, y))
 
+    def leaveEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802
+        self.hovered.emit(-1)   # the pointer left the plot: no digit is pointed at any more
+        super().leaveEvent(event)
+
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         index = self.point_at(scene_pos)
         self.hovered.emit(-1 if index is None else index)

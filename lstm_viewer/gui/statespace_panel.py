@@ -124,7 +124,7 @@ class StateSpacePanel(RefreshWhenShown):
         self.status_label = QtWidgets.QLabel()
         self.status_label.setObjectName("stateSpaceStatus")
         self.status_label.setWordWrap(True)
-        layout.addWidget(steady(self.status_label, lines=2))
+        layout.addWidget(steady(self.status_label, lines=3))   # a long data folder's path wraps
         layout.addWidget(help_note("What am I looking at?", HELP))
         self.legend = QtWidgets.QLabel(_legend_html())
         self.legend.setObjectName("stateSpaceLegend")
@@ -188,11 +188,16 @@ class StateSpacePanel(RefreshWhenShown):
             self._show_status()
 
     def _on_trace(self, *_args) -> None:
-        trace = self.state.trace
-        loaded = self._loaded
-        if trace is None or loaded is None or not np.array_equal(trace.image, loaded[1]):
-            self._loaded = None      # not the test digit loaded from here: nothing to leave out
+        self._find_loaded()
         self.changed()
+
+    def _find_loaded(self) -> None:
+        """Which test digit the input is, if it is one: left out of its own neighbours."""
+        trace, loaded = self.state.trace, self._loaded
+        if trace is None or loaded is None or not np.array_equal(trace.image, loaded[1]):
+            # Not the test digit loaded from the cloud; perhaps one loaded from the digit picker.
+            index = None if trace is None or self.prepared is None else self.prepared.index_of(trace.image)
+            self._loaded = None if index is None else (index, trace.image)
 
     def _on_row(self, *_args) -> None:
         self.changed()
@@ -251,6 +256,7 @@ class StateSpacePanel(RefreshWhenShown):
         self._path_for = self._neighbours_for = None
         self._views, self._views_first = set(), None
         self._frames = list(prepared.frames)
+        self._find_loaded()   # a test digit picked while the space was being built
         self._show_status()
         self._show_hover(None)
         self.changed()
@@ -279,9 +285,8 @@ class StateSpacePanel(RefreshWhenShown):
                 text = "Waiting for the test digits: reading them…"
             elif progress.phase == "states":
                 left = describe_seconds(self._eta.seconds_left(progress.done, progress.total))
-                text = (f"Waiting for the states of {progress.total:,} test digits: running them "
-                        f"through the model ({progress.done:,} done{', ' + left if left else ''}). "
-                        f"The rest of the window keeps working.")
+                text = (f"Waiting for the states: running the {progress.total:,} test digits through the "
+                        f"model ({progress.done:,} done{', ' + left if left else ''}). The window keeps working.")
             else:
                 text = (f"Waiting for the axes: fitting each layer's plot to its states "
                         f"(layer {progress.done + 1} of {progress.total})…")
@@ -301,6 +306,7 @@ class StateSpacePanel(RefreshWhenShown):
         else:
             text = "The state space is built when this panel is shown."
         self.status_label.setText(text)
+        self.status_label.setToolTip(text)   # whole, should a narrow column cut it
 
     # --- drawing ------------------------------------------------------------------------------
     def refresh(self) -> None:

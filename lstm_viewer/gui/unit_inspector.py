@@ -49,7 +49,7 @@ written at each earlier row and is still there; the triangle shows R for every p
 retention along the cell path only: h also feeds back through the gates.</p>
 <p>For a unit of the top layer, the last plot shows its share h·W of each class's logit (before the
 softmax) at the current row: orange pushes that class up, blue pushes it down, as in "why this class";
-its title names the class on top at this row.</p>"""
+the dashed outline marks the class on top at this row.</p>"""
 
 
 class UnitInspector(RefreshWhenShown):
@@ -167,6 +167,10 @@ class UnitInspector(RefreshWhenShown):
         self.logit_bars = SignedBarsItem(10, 0.7, [style.ACCENT, style.H_COLOUR])
         self.logit_plot.addItem(self.logit_bars)
         self.logit_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
+        self.top_class_mark = QtWidgets.QGraphicsRectItem(-0.45, -1.0, 0.9, 2.0)
+        self.top_class_mark.setPen(pg.mkPen(style.MUTED, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
+        self.top_class_mark.hide()
+        self.logit_plot.addItem(self.top_class_mark)
         self.logit_plot.setXRange(-0.6, 9.6, padding=0)
         self.logit_plot.disableAutoRange()
         # One width for the y axes: tick labels of a new unit's range must not re-lay out the column.
@@ -217,7 +221,7 @@ class UnitInspector(RefreshWhenShown):
 
     def _clear_plots(self) -> None:
         """No unit: nothing in the plots (a cleared selection must not leave the last unit's curves)."""
-        for item in (self.curves, self.curve_row, self.retention_image, self.retention_row):
+        for item in (self.curves, self.curve_row, self.retention_image, self.retention_row, self.top_class_mark):
             item.hide()
         self.memory_bars.set_bars(None)
         self.logit_bars.set_bars(None)
@@ -231,9 +235,11 @@ class UnitInspector(RefreshWhenShown):
         top = story.layer == len(self.state.network.units) - 1
         # Kept in the layout for every layer (hiding it re-laid out the whole column per unit); its
         # title set only when it changes (each setTitle lays out HTML).
+        self._set_logit_title("its share of each class's logit at this row (outlined: the class on top)"
+                              if top else "its share of each class's logit: for top-layer units only")
         if not top:
-            self._set_logit_title("its share of each class's logit: for top-layer units only")
             self.logit_bars.set_bars(None)
+            self.top_class_mark.hide()
         # At least −1 … 1 (gates, g and h live there), wider only for a c beyond it.
         self.curves.set_extent(*_set_range(self.curve_plot, np.concatenate([story.gates.ravel(), story.c, story.h,
                                                                              [-1.0, 1.0]])))
@@ -243,7 +249,9 @@ class UnitInspector(RefreshWhenShown):
         self.memory_bars.set_extent(*_set_range(self.memory_plot, every_row))
         if top:
             shares = self.state.trace.h[-1][:, story.unit, None] * self.state.network.dense_kernel[story.unit]
-            self.logit_bars.set_extent(*_set_range(self.logit_plot, shares))
+            low, high = _set_range(self.logit_plot, shares)
+            self.logit_bars.set_extent(low, high)
+            self.top_class_mark.setRect(-0.45, low, 0.9, high - low)
 
     def _show_row(self) -> None:
         story, t = self.story, self.state.row
@@ -258,8 +266,9 @@ class UnitInspector(RefreshWhenShown):
         if story.layer == layers - 1:
             shares = logit_contributions(self.state.network, self.state.trace, t)[story.unit]
             self.logit_bars.set_bars(shares, (shares < 0).astype(int))
-            on_top = int(np.argmax(self.state.trace.probs[t]))
-            self._set_logit_title(f"its share of each class's logit at this row (on top: {on_top})")
+            # The class on top at this row, outlined (a new title per row re-laid out the plots).
+            self.top_class_mark.setPos(float(np.argmax(self.state.trace.probs[t])), 0.0)
+            self.top_class_mark.show()
         self.equations.show_kept((self._story_serial, t), lambda: self._equation_lines(t))
 
     def _draw_ahead_again(self) -> None:

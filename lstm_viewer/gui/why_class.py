@@ -26,7 +26,11 @@ before the softmax) is Σ<sub>u</sub> h<sub>u</sub>·W<sub>u,class</sub> + bias,
 layer's units of h (their value after this row) times a weight. Each bar is one unit's share
 h<sub>u</sub>·W<sub>u,class</sub>: orange pushes this class up, blue pushes it down. The grey bars are
 the other units' shares added together, and the bias. Together they are exactly the logit; the softmax
-of the ten logits gives the probabilities. Click a unit's bar to follow it in the unit inspector.</p>"""
+of the ten logits gives the probabilities. Click a unit's bar to follow it in the unit inspector (its
+bar turns darker).</p>"""
+
+
+SELECTED_UP, SELECTED_DOWN = "#a13c00", "#0b4a85"   # ACCENT and H_COLOUR, darker
 
 
 class WhyClassPanel(RefreshWhenShown):
@@ -64,7 +68,10 @@ class WhyClassPanel(RefreshWhenShown):
         # re-lay out the axis every row (the ranking changes with the row).
         self.plot.hideAxis("bottom")
         self.plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
-        self.bars = SignedBarsItem(SHOWN + 2, 0.75, [style.ACCENT, style.H_COLOUR, style.MUTED])
+        # Up, down, the rest and bias; then up and down darker for the unit selected (followed in the
+        # inspector), so a clicked bar stays found.
+        self.bars = SignedBarsItem(SHOWN + 2, 0.75, [style.ACCENT, style.H_COLOUR, style.MUTED,
+                                                     SELECTED_UP, SELECTED_DOWN])
         self.plot.addItem(self.bars)
         self.plot.setXRange(-0.6, SHOWN + 1.6, padding=0)
         self.plot.disableAutoRange()
@@ -75,7 +82,7 @@ class WhyClassPanel(RefreshWhenShown):
         layout.addWidget(self.plot_widget, 1)
         self.plot_widget.scene().sigMouseClicked.connect(self._on_clicked)
         self.choice.currentIndexChanged.connect(self.changed)
-        for signal in (state.events.trace, state.events.row, state.events.network):
+        for signal in (state.events.trace, state.events.row, state.events.network, state.events.selection):
             signal.connect(self.changed)
         self.changed()
 
@@ -107,6 +114,9 @@ class WhyClassPanel(RefreshWhenShown):
         heights = np.concatenate([shares.shares[self.units_shown], [rest, shares.bias]])
         colours = np.where(heights >= 0, 0, 1)
         colours[-2:] = 2
+        selection, top = self.state.selection, len(self.state.network.units) - 1
+        if selection is not None and selection[0] == top:
+            colours[:len(self.units_shown)][self.units_shown == selection[1]] += 3
         others = len(shares.shares) - len(self.units_shown)
         labels = [f"u{u}" for u in self.units_shown] + ["rest", "bias"]
         self._hold_range(label)

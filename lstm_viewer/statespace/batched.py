@@ -19,6 +19,8 @@ moments for the principal axes: nothing else of the array's size is ever held.
 """
 from __future__ import annotations
 
+import os
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
@@ -59,12 +61,16 @@ def default_threads() -> int:
 def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
                   chunk: int = CHUNK, threads: int | None = None,
                   progress: Callable[[int, int], None] | None = None,
-                  should_stop: Callable[[], bool] | None = None) -> PassResult:
+                  should_stop: Callable[[], bool] | None = None,
+                  background: bool = False) -> PassResult:
     """Fill ``out`` (layers, 28, n, units) with every digit's h; ``images`` (n, 28, 28).
 
     ``progress(done, total)`` (digits) is called from this thread after each chunk. ``should_stop()``
     is asked before each new chunk starts; once true, the chunks already running (one per thread)
     finish and ``Cancelled`` is raised: the pass stops within one batch.
+    ``background``: the worker threads run at a lower priority (niceness +BACKGROUND_NICENESS):
+    the pass takes both cores, and the window's thread, drawing or stepping meanwhile, must still get
+    one at once (a stroke drawn during a build lost its shape: mouse moves were merged while it waited).
     """
     n = len(images)
     first_ink = _first_inked_rows(images)
@@ -79,7 +85,8 @@ def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
     moments = [Moments.empty(u) for u in network.units]
     merged = done = 0
     with one_thread(), \
-            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="statespace") as pool:
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="statespace",
+                               initializer=_lower_priority if background else None) as pool:
         running: dict[Future, int] = {}
         submitted = 0
         while merged < len(chunks):
@@ -105,6 +112,18 @@ def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
                 moments = [total.merge(part) for total, part in zip(moments, chunk_moments)]
                 merged += 1
     return PassResult(predictions, moments)
+
+
+BACKGROUND_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """This thread only (Linux: a thread's id is a process id for setpriority); elsewhere nothing."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                       min(19, os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICENESS))
+    except (AttributeError, OSError):
+        pass   # no setpriority (Windows), or not allowed: the pass runs at the usual priority
 
 
 def _run_chunk(network: Network, layers: list[_Layer], images: np.ndarray, digits: np.ndarray,

@@ -43,7 +43,8 @@ class StateSpace:
     def build(cls, network: Network, images: np.ndarray, labels: np.ndarray,
               progress: Callable[[int, int], None] | None = None,
               should_stop: Callable[[], bool] | None = None, cache: bool = True,
-              components: int = COMPONENTS, *, threads: int | None = None) -> StateSpace:
+              components: int = COMPONENTS, *, threads: int | None = None,
+              background: bool = False) -> StateSpace:
         """Run every digit through ``network`` and fit each layer's principal axes.
 
         ``images`` (n, 28, 28): uint8 as MNIST publishes them, or floats in [0, 1]; ``labels`` (n,)
@@ -51,7 +52,8 @@ class StateSpace:
         ``should_stop()`` is asked between chunks; once it returns true the build stops within one
         batch and raises ``statespace.Cancelled`` (nothing is cached). With ``cache`` the user's
         cache folder is looked at first (no progress is reported then) and written afterwards.
-        May run in a worker thread; it starts its own threads to use every core.
+        May run in a worker thread; it starts its own threads to use every core. With
+        ``background`` those threads run at a lower priority (an app's window thread comes first).
         """
         labels = _check_digits(images, labels)
         layers, units = len(network.layers), network.units[0]
@@ -68,7 +70,7 @@ class StateSpace:
                 return cls(*found, images, labels, key, from_cache=True)
         states = _allocate(shape)
         result = hidden_states(network, images, states, threads=threads, progress=progress,
-                               should_stop=should_stop)
+                               should_stop=should_stop, background=background)
         arrays = _summarise(states, [principal_axes(m, k) for m in result.moments], labels)
         arrays["predictions"] = result.predictions
         if cache and disk.save(key, states, arrays):
