@@ -453,3 +453,18 @@ def test_the_wheel_over_a_plot_is_left_for_the_panel(window, qtbot):
         QtWidgets.QApplication.sendEvent(target, wheel)
         assert not wheel.isAccepted()
     assert window.unit_inspector.curve_plot.vb.viewRange() == view_range   # no zoom
+
+
+def test_a_column_squeezed_by_a_small_window_gets_its_width_back(window_1600, qtbot):
+    """Shrinking the window squeezes the analysis column; enlarging it again gave all the width to
+    the layers, and the column stayed squeezed (found by a review). It gets its width back."""
+    win = window_1600
+    win.show_panel(win.unit_dock)
+    qtbot.waitUntil(lambda: win.unit_dock.width() >= 300, timeout=5000)
+    qtbot.wait(50)
+    opened = win.unit_dock.width()
+    win.resize(1000, 700)
+    qtbot.waitUntil(lambda: win.unit_dock.width() < opened - 50, timeout=5000)
+    win.resize(1600, 1000)
+    qtbot.waitUntil(lambda: win.unit_dock.width() >= opened - 2, timeout=5000)
+    assert win.layers.width_missing() == 0

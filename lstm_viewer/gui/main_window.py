@@ -336,6 +336,12 @@ class MainWindow(QtWidgets.QMainWindow):
         wanted = QtCore.QSize(1600, 1000)
         return wanted if screen is None else wanted.boundedTo(screen.availableGeometry().size())
 
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        columns = getattr(self, "columns", None)   # (not yet while the window is being built)
+        if columns is not None and 0 < event.oldSize().width() < event.size().width():
+            QtCore.QTimer.singleShot(0, columns.window_grew)   # once Qt has laid the docks out anew
+
     def _size_side_panels(self) -> None:
         side = max(240, min(330, int(0.19 * self.width())))
         self.resizeDocks([self.input_dock, self.prediction_dock], [side, side],

@@ -103,6 +103,25 @@ class PanelColumns:
         # Once the new column is laid out: room for it and for the layers, from the input column.
         QtCore.QTimer.singleShot(0, lambda: self._make_room(dock, widths[dock]))
 
+    def window_grew(self) -> None:
+        """A growing window's width goes to the layers alone (Qt's choice): a column squeezed when the
+        window was small stayed squeezed when it was made large again. Each open column narrower than
+        the width it was given gets it back, as far as the layers keep room to stand side by side."""
+        window = self.window
+        if sip.isdeleted(window):
+            return
+        surplus = window.layers.width() - window.layers.width_needed()
+        columns: dict[int, QtWidgets.QDockWidget] = {}
+        for dock in self.panels:   # one dock per column: tabs share their column's width
+            if not dock.isHidden() and not dock.isFloating() and dock in self._given:
+                columns.setdefault(dock.geometry().x(), dock)
+        for dock in columns.values():
+            lacking = self._given[dock] - dock.width()
+            if lacking > 0 and surplus > 0:
+                grow = min(lacking, surplus)
+                surplus -= grow
+                window.resizeDocks([dock], [dock.width() + grow], HORIZONTAL)
+
     # --- helpers ------------------------------------------------------------------------------
     def _give_height(self, dock: QtWidgets.QDockWidget) -> None:
         share = HEIGHT_SHARES.get(dock.objectName())
