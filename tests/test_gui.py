@@ -376,9 +376,11 @@ def test_reset_layout_puts_the_panels_back(window, qtbot):
     assert window.dockWidgetArea(inputs) == Area.LeftDockWidgetArea
     assert window.dockWidgetArea(prediction) == Area.RightDockWidgetArea
     assert not inputs.isFloating() and not prediction.isFloating()
-    # The first window's size, within the screen (the offscreen screen is 800 × 800).
+    # The first window's size, within the screen (the offscreen screen is 800 × 800), and never
+    # below the window's own minimum.
     room = window.screen().availableGeometry().size()
-    assert window.size() == QtCore.QSize(1600, 1000).boundedTo(room)
+    assert window.size() == QtCore.QSize(1600, 1000).boundedTo(room).expandedTo(window.minimumSizeHint())
+    assert window.width() < 1600
     assert window.state.show_gates        # the layout, not the view options
 
 
