@@ -8,6 +8,8 @@
         --panels importance
     DISPLAY=:99 python -m lstm_viewer.gui.screenshot --out docs/why-this-answer.png --pin-first 7 \
         --digit 1 --row 18 --panels compare
+    DISPLAY=:99 LSTM_VIEWER_MNIST=../shared/mnist python -m lstm_viewer.gui.screenshot \
+        --out docs/statespace.png --digit 3 --row 15 --panels statespace   (waits for the state space)
 
 With ``DISPLAY`` set and ImageMagick's ``import`` installed the whole X screen is captured (what a
 user would see); otherwise the window grabs itself.
@@ -116,7 +118,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.select:
             layer, unit = args.select
             window.state.selection = (layer - 1, unit)
-        QtCore.QTimer.singleShot(2500, shoot)   # let the sample scoring, panels' jobs and paints settle
+        QtCore.QTimer.singleShot(2500, shoot_when_ready)   # let the sample scoring, jobs and paints settle
+
+    def shoot_when_ready() -> None:
+        # The state space first builds (minutes without its disk cache) and projects the row shown.
+        if "statespace" in args.panels:
+            from .statespace_panel import StateSpacePanel
+            panel = window.findChild(StateSpacePanel)
+            if panel is None or panel.status != "ready" or not panel.showing_row() \
+                    or panel.shown_neighbours is None:
+                QtCore.QTimer.singleShot(500, shoot_when_ready)
+                return
+            QtCore.QTimer.singleShot(1000, shoot)   # its last paints
+            return
+        shoot()
 
     def shoot() -> None:
         if os.environ.get("DISPLAY") and shutil.which("import"):

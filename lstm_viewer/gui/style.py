@@ -56,7 +56,10 @@ class _PassWheel(QtCore.QObject):
     (Qt offers an unaccepted wheel event to each parent in turn), and the scroll area scrolls."""
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
-        return event.type() == QtCore.QEvent.Type.Wheel
+        if event.type() != QtCore.QEvent.Type.Wheel:
+            return False
+        event.ignore()   # it arrives accepted: Qt passes on only an event left unaccepted
+        return True
 
 
 def settle_scene(view: pg.GraphicsView) -> None:
