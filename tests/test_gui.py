@@ -285,9 +285,12 @@ def test_clicking_the_selected_sample_again_shows_it_after_drawing(window, qtbot
     rect = view.visualRect(index)
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     np.testing.assert_array_equal(window.trace.image, images[1] / 255.0)
+    assert view.selectionModel().isSelected(index)
     draw(child(window, QtWidgets.QWidget, "drawCanvas"), ONE)
     assert not np.array_equal(window.trace.image, images[1] / 255.0)
+    assert not view.selectionModel().isSelected(index)   # the grid no longer claims to show it
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert view.selectionModel().isSelected(index)
     np.testing.assert_array_equal(window.trace.image, images[1] / 255.0)
     assert window.canvas.is_empty()
     window.activateWindow()

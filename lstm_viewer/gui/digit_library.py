@@ -20,6 +20,8 @@ class DigitLibrary(QtCore.QObject):
         panel.digitChosen.connect(self._on_digit_chosen)
         panel.loadTestSetRequested.connect(self._on_load_test_set)
         session.state.events.network.connect(self.score_all)
+        session.state.events.image.connect(self._on_image)
+        self._shown: np.ndarray | None = None   # the digit this library last showed
 
     def load_samples(self) -> None:
         """The shipped samples, and whether the full test set can be offered."""
@@ -48,8 +50,17 @@ class DigitLibrary(QtCore.QObject):
         self.panel.predictions_changed()
 
     def _on_digit_chosen(self, image28: np.ndarray, description: str) -> None:
+        self._shown = image28
         self.session.show_input(image28)
         self.session.message.emit(description, 5000)
+
+    def _on_image(self, _image) -> None:
+        # Another input (a drawing, a file, a digit from the state space) replaced the sample: its
+        # highlight goes, so the grid does not claim to show it. (What-if edits keep the original:
+        # still ours.) Clicking it again shows it again.
+        if self._shown is not None and self.session.original is not self._shown:
+            self._shown = None
+            self.panel.view.clearSelection()
 
     def _on_load_test_set(self) -> None:
         source = digit_sets.test_set_source()

@@ -338,7 +338,7 @@ class StateSpacePanel(RefreshWhenShown):
         self._show_neighbours(points)
         if ready:
             self.selectivity.show_means(space.selectivity(layer, row), prepared.limits[layer],
-                                        f"<b>Class selectivity</b> after row {row + 1}: each class's mean h")
+                                        f"<b>Class selectivity</b>, row {row + 1}: mean h per class")
             self.selectivity.show_selection(self._selected_unit())
         else:
             self.selectivity.clear(f"<b>Class selectivity</b>: working out row {row + 1}…")
@@ -440,8 +440,8 @@ class StateSpacePanel(RefreshWhenShown):
             self.neighbours_title.setText("Finding this digit's nearest test digits…")
         else:
             self.neighbours_title.setText(
-                f"<b>Nearest {len(found[0])}</b> at row {row + 1} (distance between h vectors, "
-                f"all {space.units} units of layer {layer + 1}):")
+                f"<b>Nearest {len(found[0])}</b> at row {row + 1}, layer {layer + 1} (distance over all "
+                f"{space.units} units of h):")
         self.shown_neighbours = found
         if found is None:
             self.cloud.show_rings(None)
@@ -458,7 +458,7 @@ class StateSpacePanel(RefreshWhenShown):
         self.cloud.show_rings(None)
         self.strip.clear()
         self.shown_neighbours = None
-        self.selectivity.clear("<b>Class selectivity</b>: waiting for the test digits' states")
+        self.selectivity.clear("<b>Class selectivity</b>: waiting for the states")
         self.neighbours_title.setText("")
         self._show_hover(None)
 

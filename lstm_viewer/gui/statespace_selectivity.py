@@ -174,8 +174,8 @@ class SelectivityView(QtWidgets.QWidget):
         if unit is None:
             return
         cls = int(self.preferred[unit])
-        self.info.setText(f"unit {unit}: prefers {cls} (mean h {self.means[cls, unit]:+.2f}, "
-                          f"{self.selectivity[unit]:+.2f} above the other classes) · click to inspect it")
+        self.info.setText(f"unit {unit} prefers {cls}: mean h {self.means[cls, unit]:+.2f}, "
+                          f"{self.selectivity[unit]:+.2f} above the rest · click to inspect")
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != QtCore.Qt.MouseButton.LeftButton:

@@ -241,8 +241,9 @@ class UnitInspector(RefreshWhenShown):
             self.logit_bars.set_bars(None)
             self.top_class_mark.hide()
         # At least −1 … 1 (gates, g and h live there), wider only for a c beyond it.
+        # Headroom above the curves for the legend's row (it covered the curves of a unit near 1).
         self.curves.set_extent(*_set_range(self.curve_plot, np.concatenate([story.gates.ravel(), story.c, story.h,
-                                                                             [-1.0, 1.0]])))
+                                                                             [-1.0, 1.0]]), headroom=0.3))
         # Fixed ranges per story, from every row's values: an axis that rescales each row is
         # re-laid out each row (the costliest part of a step), and jumping scales mislead.
         every_row = story.retention * (story.gates[:, 0] * story.gates[:, 2])[:, None]   # [s, t]
@@ -395,13 +396,14 @@ class UnitInspector(RefreshWhenShown):
         self.state.selection = (int(layer), int(unit))
 
 
-def _set_range(plot: pg.PlotItem, values: np.ndarray) -> tuple[float, float]:
+def _set_range(plot: pg.PlotItem, values: np.ndarray, headroom: float = 0.0) -> tuple[float, float]:
     """Y range from 0 to the extremes of ``values`` (whatever row is shown) in 1-2-5 steps, with a
-    margin; returned. Most units then share their plots' ranges: the axes are not re-drawn per unit."""
+    margin, and ``headroom`` (a fraction of the span) above for a legend; returned. Most units then
+    share their plots' ranges: the axes are not re-drawn per unit."""
     low = -style.nice_ceiling(-min(0.0, float(np.min(values))))
     high = style.nice_ceiling(max(0.0, float(np.max(values))))
     margin = 0.05 * max(high - low, 1e-6)
-    y_range = (low - margin, high + margin)
+    y_range = (low - margin, high + margin + headroom * max(high - low, 1e-6))
     if plot.vb.state["viewRange"][1] != list(y_range):
         plot.setYRange(*y_range, padding=0)
     return y_range
