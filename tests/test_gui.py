@@ -381,9 +381,11 @@ def test_reset_layout_puts_the_panels_back(window, qtbot):
     assert not inputs.isFloating() and not prediction.isFloating()
     # The first window's size, within the screen (the offscreen screen is 800 × 800), and never
     # below the window's own minimum.
-    room = window.screen().availableGeometry().size()
-    assert window.size() == QtCore.QSize(1600, 1000).boundedTo(room).expandedTo(window.minimumSizeHint())
-    assert window.width() < 1600
+    room = window.screen().availableGeometry()
+    frame = window.frameGeometry().size() - window.geometry().size()
+    assert window.size() == QtCore.QSize(1600, 1000).boundedTo(room.size() - frame).expandedTo(
+        window.minimumSizeHint())
+    assert window.frameGeometry().left() >= room.left() and window.frameGeometry().top() >= room.top()
     assert window.state.show_gates        # the layout, not the view options
 
 

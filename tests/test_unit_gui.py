@@ -468,3 +468,16 @@ def test_a_column_squeezed_by_a_small_window_gets_its_width_back(window_1600, qt
     win.resize(1600, 1000)
     qtbot.waitUntil(lambda: win.unit_dock.width() >= opened - 2, timeout=5000)
     assert win.layers.width_missing() == 0
+    # A width the learner chose (a separator dragged: the dock resized, the window not) is kept: a
+    # larger window does not undo it, and after a squeeze it is that width that comes back.
+    win.resizeDocks([win.unit_dock], [320], QtCore.Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: abs(win.unit_dock.width() - 320) <= 2, timeout=5000)
+    win.resize(1610, 1000)
+    qtbot.wait(100)
+    assert abs(win.unit_dock.width() - 320) <= 2
+    win.resize(1000, 700)
+    qtbot.waitUntil(lambda: win.unit_dock.width() < 300, timeout=5000)
+    win.resize(1600, 1000)
+    qtbot.waitUntil(lambda: win.unit_dock.width() >= 318, timeout=5000)
+    qtbot.wait(100)
+    assert win.unit_dock.width() <= 322

@@ -32,7 +32,7 @@ class DrawCanvas(QtWidgets.QWidget):
                         "Ctrl+Z undoes the last stroke, Delete clears.")
         self._strokes: list[list[QtCore.QPointF]] = []
         self._drawing = False
-        self._merging_before: bool | None = None   # Qt's mouse-move merging, while a stroke turns it off
+        self._keeping = False   # this canvas asked Qt to keep every mouse move (a stroke is drawn)
         self._band: tuple[float, float] | None = None   # current row's band, unit coordinates
 
     # --- public -----------------------------------------------------------------------------
@@ -153,13 +153,13 @@ class DrawCanvas(QtWidgets.QWidget):
         """While a stroke is drawn, every mouse position counts. Qt (on X11) merges mouse moves that
         arrive faster than the window handles them: in a busy moment (a background pass on both
         cores) a stroke's curve became one straight segment. Merging is off only during strokes."""
-        attribute = QtCore.Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents
-        if keep and self._merging_before is None:
-            self._merging_before = QtCore.QCoreApplication.testAttribute(attribute)
-            QtCore.QCoreApplication.setAttribute(attribute, False)
-        elif not keep and self._merging_before is not None:
-            QtCore.QCoreApplication.setAttribute(attribute, self._merging_before)
-            self._merging_before = None
+        if keep == self._keeping:
+            return
+        self._keeping = keep
+        if keep:
+            _every_move.hold()
+        else:
+            _every_move.release()
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(300, 300)
@@ -182,3 +182,28 @@ def _smooth_path(stroke: list[QtCore.QPointF], side: float) -> QtGui.QPainterPat
         path.quadTo(a, (a + b) / 2.0)
     path.lineTo(points[-1])
     return path
+
+
+class _EveryMove:
+    """Qt's merging of mouse moves is one setting for the whole application: off while any canvas
+    draws a stroke, and as it was before once none does."""
+
+    def __init__(self) -> None:
+        self._holders = 0
+        self._before = True
+
+    def hold(self) -> None:
+        attribute = QtCore.Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents
+        if self._holders == 0:
+            self._before = QtCore.QCoreApplication.testAttribute(attribute)
+            QtCore.QCoreApplication.setAttribute(attribute, False)
+        self._holders += 1
+
+    def release(self) -> None:
+        self._holders -= 1
+        if self._holders == 0:
+            QtCore.QCoreApplication.setAttribute(
+                QtCore.Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents, self._before)
+
+
+_every_move = _EveryMove()

@@ -66,10 +66,13 @@ class _Heat:
                 plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         layout.nextRow()
 
-    def shorten_title(self, short: bool) -> None:
+    def shorten_title(self, short: bool) -> bool:
+        """The short or long title; True if it changed."""
         title = self.titles[1 if short else 0]
-        if self.plot.titleLabel.text != title:
-            self.plot.setTitle(title, size="9pt")
+        if self.plot.titleLabel.text == title:
+            return False
+        self.plot.setTitle(title, size="9pt")
+        return True
 
     def show(self, values: np.ndarray | None, row: int, source: object = None) -> None:
         """Rows 1..row+1 of ``values`` (28, units), the rest blank; the curve shows row ``row``.
@@ -225,22 +228,26 @@ class LayerView(QtWidgets.QWidget):
                 self._set_titles(heats, short=False)
                 widget.ci.layout.invalidate()   # else the grid answers with its cached minimum
                 self._long_titles_need[key] = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
-            self._set_titles(heats, short=self._long_titles_need[key] > self.width())
+            if self._set_titles(heats, short=self._long_titles_need[key] > self.width()):
+                # A graphics widget never takes a geometry below its minimum, and the grid's minimum
+                # is cached until the layout request the new titles posted is handled: drop it, or the
+                # old, wider minimum wins again (seen under X11: layers cut off when a panel opened).
+                widget.ci.layout.invalidate()
             # The view may have sized its grid before the titles changed, when its minimum was wider
-            # than the view: fit it to the view again (else it stays wider and is cut off). A graphics
-            # widget never takes a geometry below its minimum, and the grid's minimum is cached until
-            # the layout request the new titles posted is handled: drop it first, or the old, wider
-            # minimum wins again (seen under X11: layers cut off when a panel opened beside them).
-            widget.ci.layout.invalidate()
+            # than the view: fit it to the view again (else it stays wider and is cut off).
             widget.ci.setGeometry(widget.range)
 
-    def _set_titles(self, heats, short: bool) -> None:
+    def _set_titles(self, heats, short: bool) -> bool:
+        """Long or short titles and unit-axis labels; True if any changed."""
         label = ("units by |h|" if short else "units, ranked by |h| at this row") if self._by_magnitude else "unit"
+        changed = False
         for heat in heats:
-            heat.shorten_title(short)
+            changed |= heat.shorten_title(short)
             axis = (heat.curve_plot or heat.plot).getAxis("bottom")
             if axis.labelText != label:
                 axis.setLabel(label)
+                changed = True
+        return changed
 
     def displayed_order(self) -> np.ndarray:
         """Unit index shown in each column (identity unless sorted by magnitude)."""

@@ -82,7 +82,9 @@ class CurvesItem(pg.GraphicsObject):
             points[:, 0] = x
             points[:, 1] = 0.0
         self._shown = [True] * len(pens)
-        self._bounds = QtCore.QRectF(float(np.min(x)), -1.0, float(np.ptp(x)), 2.0)
+        # Half a unit beyond the first and last x: the pens' caps reach past the points, and the
+        # item is drawn into a cached pixmap of its bounds.
+        self._bounds = QtCore.QRectF(float(np.min(x)) - 0.5, -1.0, float(np.ptp(x)) + 1.0, 2.0)
 
     def set_curves(self, values: list[np.ndarray]) -> None:
         """One array of y values per curve (in the pens' order)."""

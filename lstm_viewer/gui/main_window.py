@@ -327,20 +327,35 @@ class MainWindow(QtWidgets.QMainWindow):
             self.tabifyDockWidget(self.prediction_dock, self.training_dock)
             self.prediction_dock.raise_()
         self.resize(self._default_size())
+        self._keep_on_screen()
         self._size_side_panels()
 
     def _default_size(self) -> QtCore.QSize:
         """The first window's 1600 × 1000, or as much of it as the screen has room for (a laptop's
-        1366 × 768): resetting the layout must not push the window past the screen's edges."""
+        1366 × 768), frame included: resetting the layout must not push the window past the screen."""
         screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
         wanted = QtCore.QSize(1600, 1000)
-        return wanted if screen is None else wanted.boundedTo(screen.availableGeometry().size())
+        if screen is None:
+            return wanted
+        frame = self.frameGeometry().size() - self.geometry().size()   # title bar and borders
+        return wanted.boundedTo(screen.availableGeometry().size() - frame)
+
+    def _keep_on_screen(self) -> None:
+        """Move the window back inside the screen's free area if a corner is outside it."""
+        screen = self.screen()
+        if screen is None:
+            return
+        room, frame = screen.availableGeometry(), self.frameGeometry()
+        x = max(room.left(), min(frame.left(), room.right() - frame.width() + 1))
+        y = max(room.top(), min(frame.top(), room.bottom() - frame.height() + 1))
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(x, y)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         columns = getattr(self, "columns", None)   # (not yet while the window is being built)
-        if columns is not None and 0 < event.oldSize().width() < event.size().width():
-            QtCore.QTimer.singleShot(0, columns.window_grew)   # once Qt has laid the docks out anew
+        if columns is not None:
+            columns.window_resized(event.oldSize().width(), event.size().width())
 
     def _size_side_panels(self) -> None:
         side = max(240, min(330, int(0.19 * self.width())))

@@ -41,6 +41,12 @@ class PanelColumns:
         self._base_widths: dict[QtWidgets.QDockWidget, int] = {}   # input / prediction, before a panel
         self._watched: weakref.WeakSet[QtWidgets.QDockWidget] = weakref.WeakSet()
         self._given: weakref.WeakKeyDictionary[QtWidgets.QDockWidget, int] = weakref.WeakKeyDictionary()
+        # The width each open column should have: what it was given, or what the learner dragged it
+        # to (a dock resized while the window kept its width); a smaller window squeezing it does not
+        # count, so a larger one can give it back (window_grew).
+        self._wanted: weakref.WeakKeyDictionary[QtWidgets.QDockWidget, int] = weakref.WeakKeyDictionary()
+        self._window_width = window.width()
+        self._resizes = _DockResizes(self)
         self._watch()
 
     @property
@@ -51,6 +57,7 @@ class PanelColumns:
         for dock in self.panels:
             if dock not in self._watched:
                 self._watched.add(dock)
+                dock.installEventFilter(self._resizes)
                 # Looked at once the event has run its course: Qt hides a dock on its way to floating,
                 # which is not a closing.
                 dock.visibilityChanged.connect(
@@ -98,25 +105,38 @@ class PanelColumns:
             least = window.input_dock.minimumSizeHint().width()
             widths[window.input_dock] = min(widths[window.input_dock], least + max(0, spare - widths[dock]))
         window.resizeDocks(list(widths), list(widths.values()), HORIZONTAL)
-        self._given[dock] = widths[dock]
+        self._given[dock] = self._wanted[dock] = widths[dock]
         self._give_height(dock)
         # Once the new column is laid out: room for it and for the layers, from the input column.
         QtCore.QTimer.singleShot(0, lambda: self._make_room(dock, widths[dock]))
 
-    def window_grew(self) -> None:
+    def window_resized(self, old_width: int, new_width: int) -> None:
+        """The window's new width is known (after Qt resized the docks for it). Growing, a column
+        squeezed while the window was smaller gets its width back, once the docks are laid out."""
+        self._window_width = new_width
+        if 0 < old_width < new_width:
+            QtCore.QTimer.singleShot(0, self._window_grew)
+
+    def dock_resized(self, dock: QtWidgets.QDockWidget) -> None:
+        """A dock's width changed: by the learner's hand or another panel if the window kept its width."""
+        if self.window.width() == self._window_width and not dock.isHidden() and not dock.isFloating() \
+                and dock in self._wanted:
+            self._wanted[dock] = dock.width()
+
+    def _window_grew(self) -> None:
         """A growing window's width goes to the layers alone (Qt's choice): a column squeezed when the
         window was small stayed squeezed when it was made large again. Each open column narrower than
-        the width it was given gets it back, as far as the layers keep room to stand side by side."""
+        it should be (``_wanted``) gets its width back, as far as the layers keep room side by side."""
         window = self.window
         if sip.isdeleted(window):
             return
         surplus = window.layers.width() - window.layers.width_needed()
         columns: dict[int, QtWidgets.QDockWidget] = {}
         for dock in self.panels:   # one dock per column: tabs share their column's width
-            if not dock.isHidden() and not dock.isFloating() and dock in self._given:
+            if not dock.isHidden() and not dock.isFloating() and dock in self._wanted:
                 columns.setdefault(dock.geometry().x(), dock)
         for dock in columns.values():
-            lacking = self._given[dock] - dock.width()
+            lacking = self._wanted[dock] - dock.width()
             if lacking > 0 and surplus > 0:
                 grow = min(lacking, surplus)
                 surplus -= grow
@@ -224,6 +244,21 @@ class PanelColumns:
         widths = {d: w for d, w in widths.items() if w is not None and not d.isHidden() and not d.isFloating()}
         if widths:
             self.window.resizeDocks(list(widths), list(widths.values()), HORIZONTAL)
+
+
+class _DockResizes(QtCore.QObject):
+    """Tells the columns when a panel's dock was resized."""
+
+    def __init__(self, columns: PanelColumns) -> None:
+        super().__init__(columns.window)
+        self._columns = weakref.ref(columns)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+        columns = self._columns()
+        if event.type() == QtCore.QEvent.Type.Resize and columns is not None \
+                and isinstance(watched, QtWidgets.QDockWidget):
+            columns.dock_resized(watched)
+        return False
 
 
 def _margins(widget: QtWidgets.QWidget | None) -> int:

@@ -125,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         if "statespace" in args.panels:
             from .statespace_panel import StateSpacePanel
             panel = window.findChild(StateSpacePanel)
+            if panel is not None and panel.status in ("failed", "cancelled"):
+                print(f"the state space was not built ({panel.status_label.text()})", file=sys.stderr)
+                window.close()
+                app.quit()
+                return
             if panel is None or panel.status != "ready" or not panel.showing_row() \
                     or panel.shown_neighbours is None:
                 QtCore.QTimer.singleShot(500, shoot_when_ready)

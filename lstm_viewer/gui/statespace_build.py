@@ -15,7 +15,7 @@ No Qt here beyond the job's own ``Cancelled``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
@@ -51,7 +51,8 @@ class Prepared:
     space: StateSpace
     frames: list[Frame]    # per layer: the plot's range at every row
     limits: list[float]    # per layer: colour limit of the class means at every row
-    _by_image: dict[int, int] | None = None   # hash of a digit's bytes -> its index (index_of)
+    # Hash of a digit's bytes -> its index (index_of); built in the job, not part of what it is.
+    _by_image: dict[int, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def index_of(self, image: np.ndarray) -> int | None:
         """The digit whose network input (uint8 / 255, as the digit picker makes it) is exactly

@@ -20,6 +20,7 @@ moments for the principal axes: nothing else of the array's size is ever held.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -118,12 +119,15 @@ BACKGROUND_NICENESS = 10
 
 
 def _lower_priority() -> None:
-    """This thread only (Linux: a thread's id is a process id for setpriority); elsewhere nothing."""
+    """This thread only, on Linux (where a thread's id names it for setpriority). Elsewhere nothing:
+    on macOS a native thread id is not a process id, and renicing "it" could hit another process."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
                        min(19, os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICENESS))
-    except (AttributeError, OSError):
-        pass   # no setpriority (Windows), or not allowed: the pass runs at the usual priority
+    except Exception:  # noqa: BLE001 - an initializer that raises would break the whole pool
+        pass   # not allowed (a container's limits): the pass runs at the usual priority
 
 
 def _run_chunk(network: Network, layers: list[_Layer], images: np.ndarray, digits: np.ndarray,
