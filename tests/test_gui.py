@@ -414,3 +414,36 @@ def test_the_panels_style_is_made_anew_for_a_new_application():
             "assert second.parent() is app; print('ok')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "ok" in done.stdout, done.stderr
+
+
+class _Steps:
+    """A job's context for ``_predict_all``: counts the steps it starts; cancels after ``stop_at``."""
+
+    def __init__(self, stop_at: int | None = None) -> None:
+        self.checks, self.stop_at = 0, stop_at
+
+    def check(self) -> None:
+        from lstm_viewer.gui.jobs import Cancelled
+        self.checks += 1
+        if self.stop_at is not None and self.checks > self.stop_at:
+            raise Cancelled()
+
+
+def test_scoring_a_digit_set_on_every_core_gives_the_networks_answers():
+    """The scoring job runs its 32-digit steps on every core; the answers are the network's own, in
+    order, for a set that is not a whole number of steps; a cancel starts no new step."""
+    from dataclasses import replace
+    from lstm_viewer.gui.digit_sets import DigitSet
+    from lstm_viewer.gui.session import SCORE_STEP, _predict_all
+    from lstm_viewer.gui.jobs import Cancelled
+    network = random_network([16, 16], seed=3)
+    rng = np.random.default_rng(7)
+    images = (rng.uniform(0, 1, (3 * SCORE_STEP + 5, 28, 28)) * 255).astype(np.uint8)
+    digits = DigitSet("random", images, np.zeros(len(images), np.int64), np.arange(len(images)))
+    steps = _Steps()
+    answers = _predict_all(network, digits, steps)
+    expected = network.predict(images.astype(np.float32) / 255.0).argmax(axis=1)
+    np.testing.assert_array_equal(answers, expected)
+    assert steps.checks == 4                      # one per step
+    with pytest.raises(Cancelled):
+        _predict_all(network, replace(digits), _Steps(stop_at=1))

@@ -19,9 +19,6 @@ moments for the principal axes: nothing else of the array's size is ever held.
 """
 from __future__ import annotations
 
-import os
-import sys
-import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
@@ -30,6 +27,7 @@ import numpy as np
 
 from ..core.blas import one_thread, usable_cores
 from ..core.network import Network, Trace, _softmax, cell_step
+from ..core.priority import lower_this_thread
 from . import storage
 from .pca import Moments
 
@@ -69,7 +67,7 @@ def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
     ``progress(done, total)`` (digits) is called from this thread after each chunk. ``should_stop()``
     is asked before each new chunk starts; once true, the chunks already running (one per thread)
     finish and ``Cancelled`` is raised: the pass stops within one batch.
-    ``background``: the worker threads run at a lower priority (niceness +BACKGROUND_NICENESS):
+    ``background``: the worker threads run at a lower priority (``core.priority``):
     the pass takes both cores, and the window's thread, drawing or stepping meanwhile, must still get
     one at once (a stroke drawn during a build lost its shape: mouse moves were merged while it waited).
     """
@@ -87,7 +85,7 @@ def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
     merged = done = 0
     with one_thread(), \
             ThreadPoolExecutor(max_workers=threads, thread_name_prefix="statespace",
-                               initializer=_lower_priority if background else None) as pool:
+                               initializer=lower_this_thread if background else None) as pool:
         running: dict[Future, int] = {}
         submitted = 0
         while merged < len(chunks):
@@ -113,21 +111,6 @@ def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
                 moments = [total.merge(part) for total, part in zip(moments, chunk_moments)]
                 merged += 1
     return PassResult(predictions, moments)
-
-
-BACKGROUND_NICENESS = 10
-
-
-def _lower_priority() -> None:
-    """This thread only, on Linux (where a thread's id names it for setpriority). Elsewhere nothing:
-    on macOS a native thread id is not a process id, and renicing "it" could hit another process."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
-                       min(19, os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICENESS))
-    except Exception:  # noqa: BLE001 - an initializer that raises would break the whole pool
-        pass   # not allowed (a container's limits): the pass runs at the usual priority
 
 
 def _run_chunk(network: Network, layers: list[_Layer], images: np.ndarray, digits: np.ndarray,
