@@ -382,17 +382,19 @@ class SteadyAxisItem(pg.AxisItem):
         super().resizeEvent(ev)
 
 
-def _new_bounds(name: str):
-    """``pg.AxisItem.<name>`` on a SteadyAxisItem, forgetting its kept rectangle first."""
+def _forgetting_first(base: type, name: str, forget):
+    """``base.<name>``, calling ``forget(axis)`` first: a setter that drops what an axis kept."""
     def setter(self, *args, **kwargs):
-        self._bounds = None
-        return getattr(pg.AxisItem, name)(self, *args, **kwargs)
+        forget(self)
+        return getattr(base, name)(self, *args, **kwargs)
     setter.__name__ = name
     return setter
 
 
+# What changes the bounding rectangle other than the size (resizeEvent) forgets the kept one.
 for _name in ("setStyle", "setGrid", "linkToView"):
-    setattr(SteadyAxisItem, _name, _new_bounds(_name))
+    setattr(SteadyAxisItem, _name,
+            _forgetting_first(pg.AxisItem, _name, lambda axis: setattr(axis, "_bounds", None)))
 
 
 def steady_axes() -> dict[str, SteadyAxisItem]:
@@ -450,17 +452,8 @@ class KeptAxisItem(SteadyAxisItem):
         return pixmap
 
 
-def _forgetting(name: str):
-    """The axis's own ``<name>`` (through SteadyAxisItem's), forgetting the kept drawings first."""
-    def setter(self, *args, **kwargs):
-        self._kept.clear()
-        return getattr(SteadyAxisItem, name)(self, *args, **kwargs)
-    setter.__name__ = name
-    return setter
-
-
 # Whatever changes an axis's drawing other than its range and size forgets the kept drawings (so the
 # key need not list every attribute pyqtgraph reads).
 for _name in ("setPen", "setTextPen", "setStyle", "setTicks", "setTickFont", "setTickSpacing",
               "setTickDensity", "setScale", "setLogMode"):
-    setattr(KeptAxisItem, _name, _forgetting(_name))
+    setattr(KeptAxisItem, _name, _forgetting_first(SteadyAxisItem, _name, lambda axis: axis._kept.clear()))

@@ -8,7 +8,7 @@ an error a person must read), so the window decides how to show them and scripts
 from __future__ import annotations
 
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -21,7 +21,7 @@ from ..core.errors import UserError
 from ..core.network import Network, Trace
 from ..core.priority import lower_this_thread
 from . import file_ops
-from .jobs import JobContext, JobRunner
+from .jobs import Cancelled, JobContext, JobRunner
 from .view_state import ViewState, published_together
 
 SCORE_STEP = 32   # digits per step of a scoring job; a cancel is honoured between steps
@@ -287,18 +287,14 @@ def _predict_all(network: Network, digits, context: JobContext) -> np.ndarray:
     threads = max(1, min(usable_cores(), 4, len(starts)))
     with ThreadPoolExecutor(max_workers=threads, initializer=lower_this_thread,
                             thread_name_prefix="lstm-viewer score") as pool:
-        running: dict[Future, int] = {}
-        queued = iter(starts)
-        for start in queued:
-            if len(running) >= threads:   # one step per thread at a time: a cancel is seen soon
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    first = running.pop(future)
-                    answers[first:first + SCORE_STEP] = future.result()
-            context.check()   # cancelled: the steps running finish, no new one starts
-            running[pool.submit(step, start)] = start
-        for future, first in running.items():
-            answers[first:first + SCORE_STEP] = future.result()
+        futures = [pool.submit(step, start) for start in starts]
+        try:
+            for start, future in zip(starts, futures):
+                context.check()
+                answers[start:start + SCORE_STEP] = future.result()
+        except Cancelled:
+            pool.shutdown(cancel_futures=True)   # the steps not started are dropped; one per thread finishes
+            raise
     return answers
 
 

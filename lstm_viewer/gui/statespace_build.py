@@ -63,12 +63,16 @@ class Prepared:
         codes = codes.astype(np.uint8)
         if not np.array_equal(codes.astype(np.float32) / 255.0, image):
             return None   # not a digit of the set (a drawing, an edited row...)
+        index = self.digits_by_image().get(hash(codes.tobytes()))
+        return index if index is not None and np.array_equal(self.digits.images[index], codes) else None
+
+    def digits_by_image(self) -> dict[int, int]:
+        """Hash of each digit's bytes -> its index (the first, for identical digits); built once."""
         if self._by_image is None:
             self._by_image = {}
             for index, digit in enumerate(self.digits.images):
                 self._by_image.setdefault(hash(digit.tobytes()), index)
-        index = self._by_image.get(hash(codes.tobytes()))
-        return index if index is not None and np.array_equal(self.digits.images[index], codes) else None
+        return self._by_image
 
 
 def prepare(network: Network, digits: Digits | None, ctx: JobContext) -> Prepared:
@@ -92,7 +96,7 @@ def prepare(network: Network, digits: Digits | None, ctx: JobContext) -> Prepare
         frames.append(frame)
         limits.append(limit)
     prepared = Prepared(network, digits, space, frames, limits)
-    prepared.index_of(np.zeros((ROWS, ROWS), np.float32))   # the digits' index, built here, off the window's thread
+    prepared.digits_by_image()   # built here, off the window's thread
     return prepared
 
 

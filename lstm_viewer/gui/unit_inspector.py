@@ -180,6 +180,8 @@ class UnitInspector(RefreshWhenShown):
         # the row marks move over them (the inspector's paint per row: 4.2 -> 3.1 ms here).
         for item in (self.curves, self.retention_image):
             item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # What a unit's story shows over the rows: hidden while no unit is selected.
+        self._story_items = (self.curves, self.curve_row, self.retention_image, self.retention_row)
 
     # --- updates ------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -221,14 +223,14 @@ class UnitInspector(RefreshWhenShown):
 
     def _clear_plots(self) -> None:
         """No unit: nothing in the plots (a cleared selection must not leave the last unit's curves)."""
-        for item in (self.curves, self.curve_row, self.retention_image, self.retention_row, self.top_class_mark):
+        for item in (*self._story_items, self.top_class_mark):
             item.hide()
         self.memory_bars.set_bars(None)
         self.logit_bars.set_bars(None)
 
     def _show_story(self) -> None:
         story = self.story
-        for item in (self.curves, self.curve_row, self.retention_image, self.retention_row):
+        for item in self._story_items:
             item.show()
         self.curves.set_curves([*story.gates.T, story.c, story.h])
         self.retention_image.setImage(story.retention.astype(np.float32), autoLevels=False)
