@@ -168,3 +168,19 @@ def test_probabilities_are_written_plainly():
     assert plain_p(0.00034) == "0.0003"          # not "0.000"
     assert plain_p(7.5e-5) == "less than 0.0001"  # not "7.5e-05"
     assert plain_p(0.0) == "0.0000" and plain_p(1.0) == "1.0000"
+
+
+def test_no_axis_in_the_window_rescales_by_an_si_prefix(window, qtbot):
+    """An axis with pyqtgraph's SI prefix on lays its label out as HTML on every range change, shown
+    or hidden (four or five times a row step once it was found): every plot is made without it."""
+    import pyqtgraph as pg
+    window.state.pinned = window.state.trace
+    window.state.selection = (1, 3)
+    for dock in (window.unit_dock, window.why_dock, window.compare_dock, window.importance_dock,
+                 window.preprocess_dock, window.statespace_dock):
+        window.show_panel(dock)
+    qtbot.wait(50)
+    axes = [item for view in window.findChildren(pg.GraphicsView) for item in view.scene().items()
+            if isinstance(item, pg.AxisItem)]
+    assert len(axes) > 60
+    assert [axis for axis in axes if axis.autoSIPrefix] == []

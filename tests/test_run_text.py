@@ -76,3 +76,31 @@ def test_text_widths_are_the_shaped_widths(qtbot, monkeypatch):
     monkeypatch.setattr(text_widths, "NUMERIC", frozenset("AVTo."))
     kerning = text_widths.TextWidths(font)
     assert kerning.width("AV.To") == metrics.horizontalAdvance("AV.To")
+
+
+def test_a_run_breaks_at_its_last_space_that_fits(qtbot):
+    """The break is found by a binary search over the spaces: the same as trying every one."""
+    text = RunText(lines=1)
+    qtbot.addWidget(text)
+    metrics = text._widths["normal"].metrics
+    sample = "Class 7 after row 28: logit = +8.123 (top 12 units) +1.234 (the other 244) -0.321 (bias)"
+    for room in range(0, 700, 7):
+        head, tail = text._split("normal", sample, room)
+        assert head + tail == sample
+        fitting = [k for k, char in enumerate(sample)
+                   if char == " " and k and metrics.horizontalAdvance(sample[:k]) <= room]
+        assert len(head) == (fitting[-1] if fitting else 0), room
+
+
+def test_the_same_lines_again_are_not_drawn_again(qtbot):
+    """The cell check shows the same text row after row, "why this class" the same summary when only
+    the selection changes: nothing to lay out or draw then."""
+    text = RunText(lines=1)
+    qtbot.addWidget(text)
+    text.resize(300, text.height())
+    text.set_lines([[Run("max |h − o·tanh(c)| = "), Run("0")]])
+    drawn = text._shown
+    text.set_lines([[Run("max |h − o·tanh(c)| = 0")]])   # the same text, runs merged alike
+    assert text._shown is drawn
+    text.set_lines([[Run("max |h − o·tanh(c)| = 6.0e-08")]])
+    assert text._shown is not drawn and text.text() == "max |h − o·tanh(c)| = 6.0e-08"

@@ -13,7 +13,7 @@ from PyQt6 import QtWidgets
 
 from . import style
 from .help_note import help_note
-from .light_items import steady_axes
+from .light_items import steady_plot
 from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
 from .view_state import ViewState
@@ -69,7 +69,7 @@ class ComparePanel(RefreshWhenShown):
         self.inputs, self.predictions = [], []
         # Short titles: the panel must fit a 440-pixel column (a wider grid is cut off on the right).
         for col, name in enumerate(("A (pinned)", "B (now)")):
-            plot = ci.addPlot(row=0, col=col, enableMenu=False, axisItems=steady_axes())
+            plot = steady_plot(ci, row=0, col=col)
             plot.setTitle(name, size="9pt")
             plot.invertY(True)
             plot.setAspectLocked(True)
@@ -79,13 +79,13 @@ class ComparePanel(RefreshWhenShown):
             image = style.heatmap(plot, style.INK, (0.0, 1.0))
             self.inputs.append(image)
             # B's prediction also spans the colour bars' columns (empty in this row).
-            pred = ci.addPlot(row=0, col=2 + col, colspan=1 + 2 * col, enableMenu=False, axisItems=steady_axes())
+            pred = steady_plot(ci, row=0, col=2 + col, colspan=1 + 2 * col)
             style.rows_plot(pred, f"prediction, {name[0]}", "class")
             pred.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in range(10)]])
             heat = style.heatmap(pred, style.SEQUENTIAL, (0.0, 1.0))
             pred.setRange(xRange=(0, 10), yRange=(0, 28), padding=0)
             self.predictions.append(heat)
-        self.distance_plot = ci.addPlot(row=1, col=0, colspan=6, enableMenu=False, axisItems=steady_axes())
+        self.distance_plot = steady_plot(ci, row=1, col=0, colspan=6)
         self.distance_plot.setTitle("‖h_B(t) − h_A(t)‖: where the readings part", size="9pt")
         self.distance_plot.setLabel("bottom", "row")
         self.distance_plot.setMouseEnabled(False, False)
@@ -97,7 +97,7 @@ class ComparePanel(RefreshWhenShown):
         self.heats = {"h": [], "c": []}
         for k, u in enumerate(units):
             for col, name in enumerate(("h", "c")):
-                plot = ci.addPlot(row=2 + k, col=2 * col, colspan=2, enableMenu=False, axisItems=steady_axes())
+                plot = steady_plot(ci, row=2 + k, col=2 * col, colspan=2)
                 style.rows_plot(plot, f"layer {k + 1} · Δ{name}", "unit")
                 image = style.heatmap(plot, style.DIVERGING, (-1.0, 1.0))
                 plot.setRange(xRange=(0, u), yRange=(0, 28), padding=0)

@@ -17,7 +17,7 @@ from . import style
 from .help_note import help_note
 from .steady_label import steady
 from .jobs import JobRunner
-from .light_items import steady_axes
+from .light_items import steady_plot
 from .numbers import plain_p
 from .view_state import ViewState
 
@@ -75,13 +75,13 @@ class ImportancePanel(QtWidgets.QWidget):
         self.plots.setMinimumHeight(300)
         self.plots.setMaximumHeight(460)
         layout.addWidget(self.plots, 1)
-        self.image_plot = self.plots.addPlot(enableMenu=False, axisItems=steady_axes())
+        self.image_plot = steady_plot(self.plots)
         style.rows_plot(self.image_plot, "input", "")
         self.image = style.heatmap(self.image_plot, style.INK, (0.0, 1.0))
         self.image_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
         self.overlay_bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0), "grad × input")
         self.plots.addItem(self.overlay_bar)
-        self.bar_plot = self.plots.addPlot(enableMenu=False, axisItems=steady_axes())
+        self.bar_plot = steady_plot(self.plots)
         style.rows_plot(self.bar_plot, "drop in p when the row is blank", "")
         self.bar_plot.setYRange(0, 28, padding=0)   # the same rows as the input: each bar beside its row
         self.bar_plot.addLine(x=0, pen=pg.mkPen(style.MUTED))

@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from . import style
-from .light_items import steady_axes
+from .light_items import steady_plot
 from .view_state import ViewState
 
 
@@ -30,7 +30,7 @@ class InputView(pg.GraphicsLayoutWidget):
                         "What if: click a row to blank it (click again to restore it).")
         self.setMinimumSize(150, 150)
         self.ci.setContentsMargins(2, 2, 2, 2)
-        self.plot = self.addPlot(enableMenu=False, axisItems=steady_axes())
+        self.plot = steady_plot(self)
         style.quiet_plot(self.plot)
         self.plot.setTitle("input (28 × 28)", size="9pt")
         self.plot.invertY(True)

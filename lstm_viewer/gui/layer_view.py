@@ -11,7 +11,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..core.network import GATE_NAMES
 from . import style
-from .light_items import StemsItem, steady_axes
+from .light_items import StemsItem, steady_plot
 from .view_state import ViewState, published_together
 
 LEFT_AXIS_WIDTH = 36
@@ -25,7 +25,7 @@ class _Heat:
     def __init__(self, layout: pg.GraphicsLayout, title: str, cmap: pg.ColorMap,
                  levels: tuple[float, float], units: int, curve_colour: str | None) -> None:
         self._levels: tuple[float, float] | None = None
-        self.plot = layout.addPlot(enableMenu=False, axisItems=steady_axes())
+        self.plot = steady_plot(layout)
         style.rows_plot(self.plot, title, "")
         # A narrow column (panels open beside the layers) drops the formula: "h · hidden state".
         self.titles = (title, title.split(" = ")[0].split(" (")[0])
@@ -49,7 +49,7 @@ class _Heat:
             layout.nextRow()
             # The curve beneath carries the unit axis; the heatmap's own labels would repeat it.
             self.plot.hideAxis("bottom")
-            self.curve_plot = layout.addPlot(enableMenu=False, axisItems=steady_axes())
+            self.curve_plot = steady_plot(layout)
             style.quiet_plot(self.curve_plot)
             self.curve_plot.setXLink(self.plot)  # a unit's curve point sits under its heatmap column
             self.curve_plot.setMaximumHeight(90)

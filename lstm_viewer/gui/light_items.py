@@ -402,6 +402,23 @@ def steady_axes() -> dict[str, SteadyAxisItem]:
     return {"left": SteadyAxisItem("left"), "bottom": SteadyAxisItem("bottom")}
 
 
+def without_si_prefixes(plot: pg.PlotItem) -> pg.PlotItem:
+    """``plot``, none of whose four axes (hidden ones too) rescales its numbers by an SI prefix.
+
+    An axis with the prefix on lays its label out as HTML (``QGraphicsTextItem.setHtml``) on every
+    range change, shown or hidden: four or five times per row step in the main window. Our axes have
+    no units to prefix, and a prefix with no label to show it would scale the tick numbers silently.
+    """
+    for name in ("left", "bottom", "right", "top"):
+        plot.getAxis(name).enableAutoSIPrefix(False)
+    return plot
+
+
+def steady_plot(layout, **kwargs) -> pg.PlotItem:
+    """``layout.addPlot(**kwargs)`` for the window's panels: steady axes, no menu, no SI prefixes."""
+    return without_si_prefixes(layout.addPlot(enableMenu=False, axisItems=steady_axes(), **kwargs))
+
+
 class KeptAxisItem(SteadyAxisItem):
     """An axis that keeps its last few drawings, one per range and size, as pixmaps.
 

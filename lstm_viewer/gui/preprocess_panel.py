@@ -15,6 +15,7 @@ from PyQt6 import QtCore, QtWidgets
 
 from ..core.preprocess import CENTRINGS, MAX_SHIFT, PreprocessSteps, place, shifted_batch
 from . import style
+from .light_items import without_si_prefixes
 from .help_note import help_note
 from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
@@ -82,7 +83,7 @@ class PreprocessPanel(RefreshWhenShown):
         layout.addWidget(self.plots, 1)
         self.stage_images = []
         for col, title in enumerate(STAGE_TITLES["mass"]):
-            plot = self.plots.addPlot(row=0, col=col, enableMenu=False)
+            plot = without_si_prefixes(self.plots.addPlot(row=0, col=col, enableMenu=False))
             plot.setTitle(title, size="9pt")
             plot.invertY(True)
             plot.setAspectLocked(True)
@@ -93,7 +94,7 @@ class PreprocessPanel(RefreshWhenShown):
             self.stage_images.append((plot, image))
         self.centre_mark = pg.ScatterPlotItem(size=9, symbol="+", pen=pg.mkPen(style.ACCENT, width=2))
         self.stage_images[3][0].addItem(self.centre_mark)
-        self.shift_plot = self.plots.addPlot(row=1, col=0, colspan=4, enableMenu=False)
+        self.shift_plot = without_si_prefixes(self.plots.addPlot(row=1, col=0, colspan=4, enableMenu=False))
         self.shift_plot.setTitle("final probability of each class against the vertical shift", size="9pt")
         self.shift_plot.setLabel("bottom", "shift (rows; + is down)")
         self.shift_plot.setMouseEnabled(False, False)

@@ -81,6 +81,8 @@ class RunText(QtWidgets.QWidget):
     # --- what is shown ------------------------------------------------------------------------
     def set_lines(self, lines: list[list[Run]]) -> None:
         """Show these lines (not kept)."""
+        if self._shown is not None and self._shown.lines == [_merged(line) for line in lines]:
+            return   # the same text (a check that stays "= 0", a summary a new selection leaves alone)
         self._shown = self._draw_lines(lines)
         self.update()
 
@@ -201,11 +203,18 @@ class RunText(QtWidgets.QWidget):
 
     def _split(self, style: str, text: str, room: float) -> tuple[str, str]:
         """The longest head of ``text`` ending before a space that fits in ``room``, and the rest."""
-        best = 0
+        # A longer head is never narrower: binary search over the spaces, a few shapings instead of
+        # one per space ("why this class"'s summary wraps every row: 16 per row before).
+        spaces = [k for k, char in enumerate(text) if char == " " and k]
         metrics = self._widths[style].metrics
-        for k, char in enumerate(text):
-            if char == " " and k and metrics.horizontalAdvance(text[:k]) <= room:
-                best = k
+        low, high = 0, len(spaces)        # spaces[:low] fit; spaces[high:] do not
+        while low < high:
+            middle = (low + high) // 2
+            if metrics.horizontalAdvance(text[:spaces[middle]]) <= room:
+                low = middle + 1
+            else:
+                high = middle
+        best = spaces[low - 1] if low else 0
         return text[:best], text[best:]
 
     def link_at(self, point: QtCore.QPointF) -> str | None:

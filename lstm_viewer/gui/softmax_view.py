@@ -7,13 +7,13 @@ from PyQt6 import QtCore, QtWidgets
 
 from .view_state import ViewState
 from . import style
-from .light_items import BarsItem, StaticTextItem, steady_axes
+from .light_items import BarsItem, StaticTextItem, steady_plot
 
 CLASSES = np.arange(10)
 
 
 def _bars(layout: pg.GraphicsLayout, title: str) -> tuple[pg.PlotItem, BarsItem]:
-    plot = layout.addPlot(enableMenu=False, axisItems=steady_axes())
+    plot = steady_plot(layout)
     style.quiet_plot(plot)
     plot.setTitle(title, size="9pt")
     plot.setYRange(0, 1.2, padding=0.0)   # headroom above p = 1 for the row label
@@ -46,7 +46,7 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         self.current_plot.addItem(self.current_text, ignoreBounds=True)
         self.final_plot, self.final_bars = _bars(self.ci, "final, after row 28")
 
-        self.time_plot = self.ci.addPlot(enableMenu=False, axisItems=steady_axes())
+        self.time_plot = steady_plot(self.ci)
         style.rows_plot(self.time_plot, "prediction over time", "class")
         self.time_plot.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in CLASSES]])
         self.time_image = style.heatmap(self.time_plot, style.SEQUENTIAL, (0.0, 1.0))

@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from .light_items import KeptAxisItem, MarkLine
+from .light_items import KeptAxisItem, MarkLine, without_si_prefixes
 
 # No antialiasing in the plots: heatmaps don't need it and it doubles the cost of painting curves.
 pg.setConfigOptions(background="w", foreground="#333333", antialias=False, imageAxisOrder="row-major")
@@ -224,11 +224,9 @@ def steady_y_axis(plot: pg.PlotItem, width: int) -> None:
 
 
 def _plain_axes(plot: pg.PlotItem) -> None:
-    # No SI-prefix relabelling: it re-renders the axis label HTML on every range change.
+    without_si_prefixes(plot)   # they re-render the axis label's HTML on every range change
     for name in ("left", "bottom", "right", "top"):
-        axis = plot.getAxis(name)
-        axis.enableAutoSIPrefix(False)
-        axis.setStyle(tickFont=small_font())
+        plot.getAxis(name).setStyle(tickFont=small_font())
 
 
 def colour_bar(cmap: pg.ColorMap, levels: tuple[float, float], label: str = "") -> pg.ColorBarItem:

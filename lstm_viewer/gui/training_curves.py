@@ -10,6 +10,7 @@ import pyqtgraph as pg
 
 from ..ml.training import Progress
 from . import style
+from .light_items import without_si_prefixes
 
 
 class TrainingCurves(pg.GraphicsLayoutWidget):
@@ -21,8 +22,8 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.setMinimumHeight(220)
         self.setToolTip("Keras reports the loss and accuracy as running means over the epoch so far;\n"
                         "the dots are the accuracy on the 10,000 test digits after each epoch")
-        self.loss_plot = self.addPlot(row=0, col=0)
-        self.accuracy_plot = self.addPlot(row=1, col=0)
+        self.loss_plot = without_si_prefixes(self.addPlot(row=0, col=0))
+        self.accuracy_plot = without_si_prefixes(self.addPlot(row=1, col=0))
         self.accuracy_plot.setXLink(self.loss_plot)
         for plot, title in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy")):
             plot.setTitle(title, size="9pt")

@@ -20,7 +20,7 @@ from ..analysis.unit import UnitStory
 from ..core.network import GATE_NAMES
 from . import file_ops, style
 from .help_note import help_note
-from .light_items import CurvesItem, SignedBarsItem, steady_axes
+from .light_items import CurvesItem, SignedBarsItem, steady_plot
 from .refresh_when_shown import RefreshWhenShown
 from .run_text import Run, RunText, bold, link, small
 from .view_state import ViewState
@@ -112,7 +112,7 @@ class UnitInspector(RefreshWhenShown):
     # --- plots --------------------------------------------------------------------------------
     def _build_plots(self) -> None:
         ci = self.plots.ci
-        self.curve_plot = ci.addPlot(row=0, col=0, enableMenu=False, axisItems=steady_axes())
+        self.curve_plot = steady_plot(ci, row=0, col=0)
         self.curve_plot.setTitle("over the rows: gates, c and h", size="9pt")
         self.curve_plot.setMouseEnabled(False, False)
         self.curve_plot.setLabel("bottom", "row")
@@ -132,7 +132,7 @@ class UnitInspector(RefreshWhenShown):
         self.curve_plot.disableAutoRange()
         self.curve_row = style.row_marker(self.curve_plot, vertical=True)
 
-        self.memory_plot = ci.addPlot(row=1, col=0, enableMenu=False, axisItems=steady_axes())
+        self.memory_plot = steady_plot(ci, row=1, col=0)
         self.memory_plot.setTitle("memory: what c<sub>t</sub> holds from each row s (the bars sum to "
                                   "c<sub>t</sub>)", size="9pt")
         self.memory_plot.setMouseEnabled(False, False)
@@ -143,7 +143,7 @@ class UnitInspector(RefreshWhenShown):
         self.memory_plot.setXRange(0.4, 28.6, padding=0)
         self.memory_plot.disableAutoRange()
 
-        self.retention_plot = ci.addPlot(row=2, col=0, enableMenu=False, axisItems=steady_axes())
+        self.retention_plot = steady_plot(ci, row=2, col=0)
         self.retention_plot.setTitle("retention R[s, t] (cell path)", size="9pt")
         self.retention_plot.setMouseEnabled(False, False)
         self.retention_plot.invertY(True)
@@ -158,7 +158,7 @@ class UnitInspector(RefreshWhenShown):
         self.retention_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
         self.retention_plot.disableAutoRange()
 
-        self.logit_plot = ci.addPlot(row=3, col=0, enableMenu=False, axisItems=steady_axes())
+        self.logit_plot = steady_plot(ci, row=3, col=0)
         self._logit_title = ""
         self._set_logit_title("its share of each class's logit at this row")
         self.logit_plot.setMouseEnabled(False, False)

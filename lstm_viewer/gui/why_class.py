@@ -13,7 +13,7 @@ from PyQt6 import QtCore, QtWidgets
 from ..analysis.unit import class_contributions
 from . import style
 from .help_note import help_note
-from .light_items import SignedBarsItem, steady_axes
+from .light_items import SignedBarsItem, steady_axes, without_si_prefixes
 from .numbers import plain_p
 from .refresh_when_shown import RefreshWhenShown
 from .run_text import Run, RunText, bold
@@ -60,7 +60,7 @@ class WhyClassPanel(RefreshWhenShown):
         layout.addWidget(self.summary)
         self.plot_widget = pg.PlotWidget(enableMenu=False, axisItems=steady_axes())
         style.tune_view(self.plot_widget)
-        self.plot = self.plot_widget.getPlotItem()
+        self.plot = without_si_prefixes(self.plot_widget.getPlotItem())
         self.plot.setMouseEnabled(False, False)
         self.plot.setLabel("left", "share of the logit")
         style.steady_y_axis(self.plot, 48)
