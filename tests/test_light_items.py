@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtGui, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 
 from lstm_viewer.gui import style
 from lstm_viewer.gui.light_items import KeptAxisItem, SignedBarsItem
@@ -240,3 +240,42 @@ def test_steady_axis_keeps_the_rectangle_pyqtgraph_computes(qtbot):
     for widget in (steady, plain):
         widget.getPlotItem().showGrid(x=True, y=True)   # a grid spans the view: not kept
     check()
+
+
+def test_a_bar_beyond_the_extent_is_drawn_broken_with_its_value(qtbot):
+    """"Why this class" fits its scale to the named units: the other units' sum, often several times
+    larger, is cut at the edge with a gap across it and its value written, not drawn off the plot."""
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    bars = SignedBarsItem(3, 0.8, ["#d9480f", "#1c7ed6"])
+    widget.addItem(bars)
+    widget.setXRange(-0.5, 2.5, padding=0)
+    widget.setYRange(-1.0, 1.0, padding=0)
+    bars.set_extent(-1.0, 1.0)
+    widget.resize(300, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    bars.set_bars(np.array([0.5, 0.9, -0.5]), np.array([0, 0, 1]))
+    assert bars.broken() == []
+    qtbot.wait(20)
+    within = _pixels(widget)
+    bars.set_bars(np.array([0.5, 9.6, -2.0]), np.array([0, 0, 1]))
+    assert bars.broken() == [1, 2]
+    qtbot.wait(20)
+    broken = _pixels(widget)
+    assert not np.array_equal(within, broken)
+    # The tall bar's column on screen: orange up to the top edge, cut near it by a gap of paper and
+    # its value; below the cut orange again.
+    image = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    rgb = np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint8).reshape(
+        image.height(), image.bytesPerLine() // 4, 4)[..., 2::-1]
+    vb = widget.getPlotItem().vb
+    def on_screen(x, y):
+        point = widget.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x, y)))
+        return point.x(), point.y()
+    x, top = on_screen(1.0, 1.0)
+    _, zero = on_screen(1.0, 0.0)
+    column = rgb[top + 1:zero - 1, x].astype(int)
+    orange = np.all(np.abs(column - [0xd9, 0x48, 0x0f]) < 8, axis=1)
+    assert orange[:3].all() and orange[-3:].all()     # drawn from zero to the edge
+    assert not orange.all()                           # with the gap (and the value) across it

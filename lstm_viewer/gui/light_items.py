@@ -285,25 +285,65 @@ class SignedBarsItem(pg.GraphicsObject):
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
         return self._bounds
 
+    def broken(self) -> list[int]:
+        """The bars taller than the extent: drawn to its edge, broken, with their value written."""
+        low, high = self._bounds.top(), self._bounds.bottom()
+        return [k for k, height in enumerate(self._heights.tolist()) if height > high or height < low]
+
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         half = self._width / 2
+        low, high = self._bounds.top(), self._bounds.bottom()
         for x, height, colour in zip(self._x, self._heights, self._colour):
             if height:
                 painter.setBrush(self._brushes[colour])
-                painter.drawRect(QtCore.QRectF(x - half, 0.0, self._width, float(height)))
-        if self._labels:
-            self._paint_labels(painter)
+                painter.drawRect(QtCore.QRectF(x - half, 0.0, self._width, min(max(float(height), low), high)))
+        broken = self.broken()
+        if broken or self._labels:
+            self._paint_texts(painter, broken)
 
-    def _paint_labels(self, painter: QtGui.QPainter) -> None:
-        # Text is drawn in device pixels (the view's y axis may be scaled or flipped). When a name is
-        # wider than its bar's slot every name is shortened to its number ("u177" -> "177"), so they
-        # read alike; a number that still does not fit is left out: clipped, it would show another
-        # unit's number. Each text is laid out once (QStaticText): names change places, not spelling.
+    def _paint_texts(self, painter: QtGui.QPainter, broken: list[int]) -> None:
         transform = painter.transform()
         if transform.type().value > QtGui.QTransform.TransformationType.TxScale.value:
             return   # rotated or sheared: never in our plots
         painter.resetTransform()
+        if broken:
+            self._paint_breaks(painter, transform, broken)
+        if self._labels:
+            self._paint_labels(painter, transform)
+        painter.setTransform(transform)
+
+    def _paint_breaks(self, painter: QtGui.QPainter, transform: QtGui.QTransform, broken: list[int]) -> None:
+        """A bar cut at the extent's edge: a gap across it near the edge (the scale's break) and its
+        value just inside, so that one bar far taller than the rest leaves the others readable."""
+        sx, sy, zero = transform.m11(), transform.m22(), transform.dy()
+        low, high = self._bounds.top(), self._bounds.bottom()
+        half = abs(sx) * self._width / 2 + 1.0
+        tall = painter.fontMetrics().height()
+        background = pg.mkColor(pg.getConfigOption("background"))   # the plots' paper
+        for k in broken:
+            height = float(self._heights[k])
+            edge = high if height > 0 else low
+            centre = self._x[k] * sx + transform.dx()
+            cut = zero + sy * edge * 0.82                 # on screen, 18% of the way back from the edge
+            inward = 1.0 if (edge * sy) < 0 else -1.0      # from the edge towards zero, on screen
+            gap = QtGui.QPolygonF([QtCore.QPointF(centre - half, cut - 3.0 * inward),
+                                   QtCore.QPointF(centre + half, cut - 7.0 * inward),
+                                   QtCore.QPointF(centre + half, cut - 3.0 * inward),
+                                   QtCore.QPointF(centre - half, cut + 1.0 * inward)])
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
+            painter.setBrush(background)
+            painter.drawPolygon(gap)
+            text, width = self._laid_out(f"{height:+.1f}", painter.font())
+            painter.setPen(self._label_pen)
+            top = cut + 3.0 if inward > 0 else cut - 3.0 - tall
+            painter.drawStaticText(QtCore.QPointF(centre - width / 2, top), text)
+
+    def _paint_labels(self, painter: QtGui.QPainter, transform: QtGui.QTransform) -> None:
+        # Text is drawn in device pixels (the view's y axis may be scaled or flipped). When a name is
+        # wider than its bar's slot every name is shortened to its number ("u177" -> "177"), so they
+        # read alike; a number that still does not fit is left out: clipped, it would show another
+        # unit's number. Each text is laid out once (QStaticText): names change places, not spelling.
         painter.setPen(self._label_pen)
         tall = painter.fontMetrics().height()
         # A scale and a shift: a bar's centre x and the zero line's y on screen, computed directly
@@ -320,7 +360,6 @@ class SignedBarsItem(pg.GraphicsObject):
             text, width = self._laid_out(label, font)
             # A bar that goes up on screen has its label under the zero line, and the other way round.
             painter.drawStaticText(QtCore.QPointF(centre - width / 2, below if height * sy < 0 else above), text)
-        painter.setTransform(transform)
 
     def _laid_out(self, label: str, font: QtGui.QFont) -> tuple[QtGui.QStaticText, float]:
         kept = self._texts.get(label)

@@ -20,13 +20,16 @@ from .run_text import Run, RunText, bold
 from .view_state import ViewState
 
 SHOWN = 12   # units with the largest |share|; the others are one "rest" bar
+RESTS_IN_SCALE = 2.0   # the rest bar sets the scale up to this many times the largest other bar
 
 HELP = """<p>The network's answer comes from the dense layer: each class's <b>logit</b> (its score
 before the softmax) is Σ<sub>u</sub> h<sub>u</sub>·W<sub>u,class</sub> + bias, a sum over the top
 layer's units of h (their value after this row) times a weight. Each bar is one unit's share
 h<sub>u</sub>·W<sub>u,class</sub>: orange pushes this class up, blue pushes it down. The grey bars are
 the other units' shares added together, and the bias. Together they are exactly the logit; the softmax
-of the ten logits gives the probabilities. Click a unit's bar to follow it in the unit inspector (its
+of the ten logits gives the probabilities. The scale fits the named units and the bias: when the other
+units together reach beyond it (a logit is usually spread over many units), their bar is drawn broken
+with its value written on it. Click a unit's bar to follow it in the unit inspector (its
 bar turns darker).</p>"""
 
 
@@ -163,8 +166,11 @@ class WhyClassPanel(RefreshWhenShown):
 
 
 def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and highest bar (0 included) for each row and class (28, 10): the SHOWN largest
-    shares, the rest summed, and the bias, as ``refresh`` draws them."""
+    """The lowest and highest bar (0 included) for each row and class (28, 10), as ``refresh`` draws
+    them: the SHOWN largest shares, the bias, and the rest (the other units' sum) when it is at most
+    RESTS_IN_SCALE times the largest of those. The rest is often far larger (a logit is spread over
+    many units), and a scale fitted to it left the named units' bars flat: it is drawn broken then,
+    its value written on it."""
     rows, units = h_top.shape
     classes = kernel.shape[1]
     shares = h_top[:, :, None] * kernel[None]             # (rows, units, classes)
@@ -172,6 +178,8 @@ def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tu
     shown_count = min(SHOWN, units)
     top = np.argpartition(-np.abs(shares), shown_count - 1, axis=1)[:, :shown_count]
     shown = np.take_along_axis(shares, top, axis=1)
+    named = np.concatenate([shown, np.tile(bias, rows)[:, None]], axis=1)
     rest = shares.sum(axis=1) - shown.sum(axis=1)
-    bars = np.concatenate([shown, rest[:, None], np.tile(bias, rows)[:, None], np.zeros((len(rest), 1))], axis=1)
+    rest = np.where(np.abs(rest) <= RESTS_IN_SCALE * np.abs(named).max(axis=1), rest, 0.0)
+    bars = np.concatenate([named, rest[:, None], np.zeros((len(shown), 1))], axis=1)
     return bars.min(axis=1).reshape(rows, classes), bars.max(axis=1).reshape(rows, classes)
