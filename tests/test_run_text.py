@@ -104,3 +104,27 @@ def test_the_same_lines_again_are_not_drawn_again(qtbot):
     assert text._shown is drawn
     text.set_lines([[Run("max |h − o·tanh(c)| = 6.0e-08")]])
     assert text._shown is not drawn and text.text() == "max |h − o·tanh(c)| = 6.0e-08"
+
+
+def test_a_new_palette_draws_the_text_again(qtbot):
+    """The colours are drawn into the kept pixmaps: after a light/dark switch the same text must not
+    keep the old colours (nor a pixmap kept for another row)."""
+    from PyQt6 import QtGui
+    text = RunText(lines=1)
+    qtbot.addWidget(text)
+    text.resize(300, text.height())
+    lines = [[Run("max |h − o·tanh(c)| = 0")]]
+    text.set_lines(lines)
+    text.show_kept("row 1", lambda: [[Run("row one")]])
+    text.set_lines(lines)
+    before = text._shown.pixmap.toImage()
+    palette = text.palette()
+    palette.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor("#ff0000"))
+    text.setPalette(palette)
+    assert not text.is_kept("row 1")
+    text.set_lines(lines)
+    after = text._shown.pixmap.toImage()
+    assert after != before
+    colours = {after.pixelColor(x, y).name() for x in range(after.width()) for y in range(after.height())
+               if after.pixelColor(x, y).alpha() == 255}
+    assert "#ff0000" in colours

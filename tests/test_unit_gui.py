@@ -266,6 +266,8 @@ def test_why_this_class_scale_fits_each_row_and_changes_in_steps(window, qtbot):
         # The rest fits too unless it is over twice the largest of them: then it is drawn broken.
         if not low <= heights[rest] <= high:
             assert panel.bars.broken() == [rest] and abs(heights[rest]) > 2 * np.abs(named).max()
+            room = high if heights[rest] > 0 else -low   # its side of zero has room to show it cut
+            assert room >= np.abs(named).max()
         labels = panel.bars.labels()
         assert labels[:len(panel.units_shown)] == [f"u{u}" for u in panel.units_shown]
         assert labels[-2:] == ["rest", "bias"]

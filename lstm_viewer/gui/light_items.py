@@ -293,51 +293,52 @@ class SignedBarsItem(pg.GraphicsObject):
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         half = self._width / 2
-        low, high = self._bounds.top(), self._bounds.bottom()
-        for x, height, colour in zip(self._x, self._heights, self._colour):
-            if height:
-                painter.setBrush(self._brushes[colour])
-                painter.drawRect(QtCore.QRectF(x - half, 0.0, self._width, min(max(float(height), low), high)))
         broken = self.broken()
+        for k, (x, height, colour) in enumerate(zip(self._x, self._heights, self._colour)):
+            if height and k not in broken:
+                painter.setBrush(self._brushes[colour])
+                painter.drawRect(QtCore.QRectF(x - half, 0.0, self._width, float(height)))
         if broken or self._labels:
-            self._paint_texts(painter, broken)
+            self._paint_in_pixels(painter, broken)
 
-    def _paint_texts(self, painter: QtGui.QPainter, broken: list[int]) -> None:
+    def _paint_in_pixels(self, painter: QtGui.QPainter, broken: list[int]) -> None:
         transform = painter.transform()
         if transform.type().value > QtGui.QTransform.TransformationType.TxScale.value:
             return   # rotated or sheared: never in our plots
         painter.resetTransform()
         if broken:
-            self._paint_breaks(painter, transform, broken)
+            self._paint_broken(painter, transform, broken)
         if self._labels:
             self._paint_labels(painter, transform)
         painter.setTransform(transform)
 
-    def _paint_breaks(self, painter: QtGui.QPainter, transform: QtGui.QTransform, broken: list[int]) -> None:
-        """A bar cut at the extent's edge: a gap across it near the edge (the scale's break) and its
-        value just inside, so that one bar far taller than the rest leaves the others readable."""
+    def _paint_broken(self, painter: QtGui.QPainter, transform: QtGui.QTransform, broken: list[int]) -> None:
+        """A bar beyond the extent: from zero to the extent's edge in two pieces, a slanted gap between
+        them near the edge (the scale's break), and its value written just inside the gap, so that one
+        bar far taller than the others leaves them readable. In device pixels: the gap has a size on
+        screen, whatever the scale."""
         sx, sy, zero = transform.m11(), transform.m22(), transform.dy()
         low, high = self._bounds.top(), self._bounds.bottom()
-        half = abs(sx) * self._width / 2 + 1.0
         tall = painter.fontMetrics().height()
-        background = pg.mkColor(pg.getConfigOption("background"))   # the plots' paper
+        point = QtCore.QPointF
         for k in broken:
             height = float(self._heights[k])
-            edge = high if height > 0 else low
-            centre = self._x[k] * sx + transform.dx()
-            cut = zero + sy * edge * 0.82                 # on screen, 18% of the way back from the edge
-            inward = 1.0 if (edge * sy) < 0 else -1.0      # from the edge towards zero, on screen
-            gap = QtGui.QPolygonF([QtCore.QPointF(centre - half, cut - 3.0 * inward),
-                                   QtCore.QPointF(centre + half, cut - 7.0 * inward),
-                                   QtCore.QPointF(centre + half, cut - 3.0 * inward),
-                                   QtCore.QPointF(centre - half, cut + 1.0 * inward)])
+            edge = zero + sy * (high if height > 0 else low)   # the extent's edge on screen
+            inward = 1.0 if edge < zero else -1.0               # on screen, from the edge towards zero
+            cut = edge + inward * max(0.18 * abs(zero - edge), 8.0)
+            left = self._x[k] * sx + transform.dx() - abs(sx) * self._width / 2
+            right = left + abs(sx) * self._width
             painter.setPen(QtCore.Qt.PenStyle.NoPen)
-            painter.setBrush(background)
-            painter.drawPolygon(gap)
-            text, width = self._laid_out(f"{height:+.1f}", painter.font())
+            painter.setBrush(self._brushes[self._colour[k]])
+            # The slanted gap: 4 px at each side, its lower side 4 px lower on the left than the right.
+            painter.drawPolygon(QtGui.QPolygonF([point(left, edge), point(right, edge),
+                                                 point(right, cut - 5.0 * inward), point(left, cut - 1.0 * inward)]))
+            painter.drawPolygon(QtGui.QPolygonF([point(left, cut + 3.0 * inward), point(right, cut - 1.0 * inward),
+                                                 point(right, zero), point(left, zero)]))
+            text, width = self._laid_out(bar_value(height), painter.font())
             painter.setPen(self._label_pen)
-            top = cut + 3.0 if inward > 0 else cut - 3.0 - tall
-            painter.drawStaticText(QtCore.QPointF(centre - width / 2, top), text)
+            top = cut + 4.0 if inward > 0 else cut - 4.0 - tall
+            painter.drawStaticText(point((left + right) / 2 - width / 2, top), text)
 
     def _paint_labels(self, painter: QtGui.QPainter, transform: QtGui.QTransform) -> None:
         # Text is drawn in device pixels (the view's y axis may be scaled or flipped). When a name is
@@ -369,6 +370,13 @@ class SignedBarsItem(pg.GraphicsObject):
             width = QtGui.QFontMetricsF(font).horizontalAdvance(label)
             kept = self._texts[label] = (laid_out_once(label, font), width, font)
         return kept[0], kept[1]
+
+
+def bar_value(value: float) -> str:
+    """A broken bar's value, signed: two significant digits below 10 (+0.042, -0.66, +9.6), whole above."""
+    if abs(value) >= 9.95:
+        return f"{value:+.0f}"
+    return f"{value:+.2g}" if abs(value) < 0.995 else f"{value:+.1f}"
 
 
 def fit_labels(labels: list[str], room: float, width_of) -> list[str | None]:

@@ -53,7 +53,7 @@ class RunText(QtWidgets.QWidget):
     """Lines of runs, painted top to bottom: ``lines`` lines high, taller when the text wraps more."""
 
     linkActivated = QtCore.pyqtSignal(str)
-    keptCleared = QtCore.pyqtSignal()   # a new width or height: what was kept is gone
+    keptCleared = QtCore.pyqtSignal()   # a new size or palette: what was kept is gone
     KEPT_BYTES = 48 * 2**20   # about 90 rows' text at 420 × 300 px; fewer on a wide HiDPI panel
 
     def __init__(self, lines: int, parent: QtWidgets.QWidget | None = None) -> None:
@@ -81,7 +81,9 @@ class RunText(QtWidgets.QWidget):
     # --- what is shown ------------------------------------------------------------------------
     def set_lines(self, lines: list[list[Run]]) -> None:
         """Show these lines (not kept)."""
-        if self._shown is not None and self._shown.lines == [_merged(line) for line in lines]:
+        shown = self._shown
+        if shown is not None and shown.lines == [_merged(line) for line in lines] \
+                and shown.pixmap.devicePixelRatio() == self.devicePixelRatioF():
             return   # the same text (a check that stays "= 0", a summary a new selection leaves alone)
         self._shown = self._draw_lines(lines)
         self.update()
@@ -135,6 +137,16 @@ class RunText(QtWidgets.QWidget):
             self._shown = self._draw_lines(self._shown.lines)
         super().resizeEvent(event)
         self.keptCleared.emit()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802
+        # The colours are drawn into the kept pixmaps: a new palette (a light/dark switch) draws again.
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            self._kept.clear()
+            if self._shown is not None:
+                self._shown = self._draw_lines(self._shown.lines)
+                self.update()
+            self.keptCleared.emit()
+        super().changeEvent(event)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
         if self._shown is not None:

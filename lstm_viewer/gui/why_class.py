@@ -170,7 +170,7 @@ def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tu
     them: the SHOWN largest shares, the bias, and the rest (the other units' sum) when it is at most
     RESTS_IN_SCALE times the largest of those. The rest is often far larger (a logit is spread over
     many units), and a scale fitted to it left the named units' bars flat: it is drawn broken then,
-    its value written on it."""
+    its value written on it, with room on its side of zero."""
     rows, units = h_top.shape
     classes = kernel.shape[1]
     shares = h_top[:, :, None] * kernel[None]             # (rows, units, classes)
@@ -180,6 +180,9 @@ def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tu
     shown = np.take_along_axis(shares, top, axis=1)
     named = np.concatenate([shown, np.tile(bias, rows)[:, None]], axis=1)
     rest = shares.sum(axis=1) - shown.sum(axis=1)
-    rest = np.where(np.abs(rest) <= RESTS_IN_SCALE * np.abs(named).max(axis=1), rest, 0.0)
+    largest = np.abs(named).max(axis=1)
+    # A rest beyond the scale is drawn broken; its side of zero keeps room for it (as much as the
+    # largest named bar): with every named bar below zero it was a stub in the margin.
+    rest = np.where(np.abs(rest) <= RESTS_IN_SCALE * largest, rest, np.sign(rest) * largest)
     bars = np.concatenate([named, rest[:, None], np.zeros((len(shown), 1))], axis=1)
     return bars.min(axis=1).reshape(rows, classes), bars.max(axis=1).reshape(rows, classes)
