@@ -203,3 +203,24 @@ def test_bad_input_is_one_plain_sentence(call):
         call(_random_network([8], 9), _odd_image(9))
     message = str(error.value)
     assert "\n" not in message and message.endswith(".")
+
+
+def test_occlusion_calls_check_before_each_layer_and_stops_when_it_raises():
+    """The app's importance job passes its cancel check: a cancel stops the pass between layers."""
+    network = _random_network([8, 8, 8], 2)
+    image = _samples(1)[0]
+    calls = []
+    full = occlusion(network, image, check=lambda: calls.append(1))
+    assert len(calls) == 3
+    np.testing.assert_array_equal(full, occlusion(network, image))   # the same answer with a check
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_second_layer():
+        calls.append(2)
+        if calls.count(2) == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        occlusion(network, image, check=stop_at_second_layer)

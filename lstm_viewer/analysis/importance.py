@@ -7,6 +7,7 @@ pixel, by backpropagation through time in numpy. Both use the network's own weig
 from __future__ import annotations
 
 import numbers
+from typing import Callable
 
 import numpy as np
 
@@ -16,12 +17,13 @@ from ..core.network import CLASSES, COLUMNS, ROWS, LstmWeights, Network, Trace, 
 
 
 def occlusion(network: Network, image: np.ndarray, band: int = 1, baseline: float = 0.0, *,
-              trace: Trace | None = None) -> np.ndarray:
+              trace: Trace | None = None, check: Callable[[], None] | None = None) -> np.ndarray:
     """Final probabilities (28, 10): row r with rows r .. r+band-1 (clipped at 27) set to ``baseline``.
 
     Row r equals ``network.trace(occluded_image).probs[-1]``. The 28 variants run as one batch that
     reuses the clean reading: rows above a variant's band are unchanged, so it starts at its band
-    from the clean trace's state (``trace``, computed here when not given).
+    from the clean trace's state (``trace``, computed here when not given). ``check()`` is called
+    before each layer and may raise to stop (the app's jobs raise when cancelled).
     """
     image = _checked_image(image)
     band = _checked_band(band)
@@ -39,7 +41,7 @@ def occlusion(network: Network, image: np.ndarray, band: int = 1, baseline: floa
         starts = differs[changed].argmax(axis=1)
         order = np.argsort(starts, kind="stable")
         changed, starts = changed[order], starts[order]
-        result[changed] = _final_probs(network, clean, occluded[changed], starts)
+        result[changed] = _final_probs(network, clean, occluded[changed], starts, check)
     return result
 
 
@@ -79,7 +81,8 @@ def gradient_times_input(network: Network, image: np.ndarray, cls: int, *,
 
 # --- occlusion: the batched continuation ------------------------------------------------------------
 
-def _final_probs(network: Network, clean: Trace, images: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _final_probs(network: Network, clean: Trace, images: np.ndarray, starts: np.ndarray,
+                 check: Callable[[], None] | None = None) -> np.ndarray:
     """Final probabilities of ``images`` (V, 28, 28), each equal to the clean digit above its row in
     ``starts`` (V,), sorted ascending. Variant v runs from row ``starts[v]`` on, from the clean state.
 
@@ -92,6 +95,8 @@ def _final_probs(network: Network, clean: Trace, images: np.ndarray, starts: np.
     first = int(starts[0])
     x = np.concatenate([images[:running[t], t] for t in range(first, ROWS)])   # packed layer-0 input
     for k, weights in enumerate(network.layers):
+        if check is not None:
+            check()
         x, h_final = _run_packed(weights, x, running, first, clean.c[k], clean.h[k])
     # The head in float64: the trace's own head (float32) rounds its logits by up to ~2e-6, which
     # near a 50/50 answer moves a probability by ~5e-7; here only the trace's rounding remains.

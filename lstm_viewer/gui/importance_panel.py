@@ -144,11 +144,14 @@ class ImportancePanel(QtWidgets.QWidget):
         cls, band, overlay = self.chosen_class(), self.band_spin.value(), self.overlay_check.isChecked()
         self.summary.setText("Working out which rows matter…")
 
-        def work(_ctx):
+        def work(ctx):
             from ..analysis import occlusion, saliency
             from ..core.blas import all_cores
+            # A cancel (a new input, closing the window) ends it between layers: on a busy machine
+            # one pass could outlast the window's wait for its jobs.
             with all_cores():   # 28 variants per step: the one computation here that two threads speed up
-                probs = occlusion(network, trace.image, band=band, trace=trace)
+                probs = occlusion(network, trace.image, band=band, trace=trace, check=ctx.check)
+            ctx.check()
             drops = trace.probs[-1, cls] - probs[:, cls]
             grad = saliency(network, trace.image, cls, trace=trace) * trace.image if overlay else None
             return drops, grad
