@@ -26,7 +26,10 @@ class PredictionHeader(QtWidgets.QWidget):
         self.detail.setWordWrap(True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        # Held steady: their text changes with every row (see steady_label).
+        # Held steady: their text changes with every row (see steady_label). Opaque: the dock under
+        # them is then not repainted with them every row (0.3-0.5 ms a row step here).
+        for label in (self.label, self.detail):
+            label.setAutoFillBackground(True)
         layout.addWidget(steady(self.label))
         layout.addWidget(steady(self.detail, lines=3))
         state.events.trace.connect(self._update)

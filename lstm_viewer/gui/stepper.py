@@ -37,6 +37,7 @@ class StepperBar(QtWidgets.QWidget):
         self.slider.setToolTip("The row the network has just read (Home / End: first / last row)")
         self.row_label = QtWidgets.QLabel()
         self.row_label.setObjectName("rowLabel")
+        self.row_label.setAutoFillBackground(True)   # opaque: a new row repaints it, not the bar under it
         # Fixed in both directions: a new text then never re-lays out the window.
         self.row_label.setFixedSize(self.row_label.fontMetrics().horizontalAdvance("row 28 of 28") + 12,
                                     self.row_label.sizeHint().height())

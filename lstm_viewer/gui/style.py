@@ -40,11 +40,14 @@ def tune_view(view: pg.GraphicsView) -> None:
     Nothing in our plots is antialiased, so Qt need not pad every dirty region for it. One
     rectangle around what changed is repainted rather than a precise region: with heatmaps and
     curves changing together the two cover nearly the same pixels, and the rectangle is about 10%
-    faster per frame (measured, alternating the two modes in one process).
+    faster per frame (measured, alternating the two modes in one process). The background is a plain
+    fill: pyqtgraph keeps it as a pixmap copied under every repaint, and filling is cheaper (a plain
+    row step 2-7% faster at p50, alternating in one process).
     """
     view.setOptimizationFlag(
         QtWidgets.QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
     view.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+    view.setCacheMode(QtWidgets.QGraphicsView.CacheModeFlag.CacheNone)
     passer = _PassWheel(view)
     view.viewport().installEventFilter(passer)
     view.installEventFilter(passer)   # the viewport's parent: it would hand the event to the scene again
