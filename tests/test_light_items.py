@@ -61,7 +61,8 @@ def test_steady_y_axis_keeps_the_axis_label(qtbot):
     assert axis.labelText == "share of the logit" and axis.fixedWidth == 48
 
 
-def test_bar_labels_are_drawn_beside_the_bars_or_left_out_when_too_wide(qtbot):
+def _three_bars(qtbot) -> tuple[pg.PlotWidget, SignedBarsItem]:
+    """Three bars at x = 0, 1, 2 in a 300 × 200 plot whose view and extent are -1 … 1, shown."""
     widget = pg.PlotWidget()
     qtbot.addWidget(widget)
     bars = SignedBarsItem(3, 0.8, ["#d9480f", "#1c7ed6"])
@@ -72,6 +73,11 @@ def test_bar_labels_are_drawn_beside_the_bars_or_left_out_when_too_wide(qtbot):
     widget.resize(300, 200)
     widget.show()
     qtbot.waitExposed(widget)
+    return widget, bars
+
+
+def test_bar_labels_are_drawn_beside_the_bars_or_left_out_when_too_wide(qtbot):
+    widget, bars = _three_bars(qtbot)
     bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), ["u1", "u2", "u3"])
     qtbot.wait(20)
     with_labels = _pixels(widget)
@@ -245,16 +251,7 @@ def test_steady_axis_keeps_the_rectangle_pyqtgraph_computes(qtbot):
 def test_a_bar_beyond_the_extent_is_drawn_broken_with_its_value(qtbot):
     """"Why this class" fits its scale to the named units: the other units' sum, often several times
     larger, is cut at the edge with a gap across it and its value written, not drawn off the plot."""
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    bars = SignedBarsItem(3, 0.8, ["#d9480f", "#1c7ed6"])
-    widget.addItem(bars)
-    widget.setXRange(-0.5, 2.5, padding=0)
-    widget.setYRange(-1.0, 1.0, padding=0)
-    bars.set_extent(-1.0, 1.0)
-    widget.resize(300, 200)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget, bars = _three_bars(qtbot)
     bars.set_bars(np.array([0.5, 0.9, -0.5]), np.array([0, 0, 1]))
     assert bars.broken() == []
     qtbot.wait(20)
