@@ -428,3 +428,36 @@ def test_default_digits_offline_are_the_shipped_ones(tmp_path, monkeypatch):
     fallback = default_digits()
     assert fallback.images.shape == (1000, 28, 28)
     assert "could not be read" in fallback.source and "\n" not in fallback.source
+
+
+def _neighbours_by_differences(space, trace, layer, row, k, exclude=None):
+    """Every digit's squared distance from its difference, the k smallest, ties to the lower index:
+    what ``neighbours`` computed before it estimated candidates with one matrix-vector product."""
+    difference = space.hidden(layer, row)
+    difference -= trace.h[layer, row]
+    squared = np.einsum("ij,ij->i", difference, difference)
+    if exclude is not None:
+        squared[exclude] = np.inf
+    order = np.lexsort((np.arange(len(squared)), squared))
+    return order[:k], np.sqrt(squared[order[:k]].astype(np.float64))
+
+
+def test_neighbours_found_from_estimates_are_those_of_every_difference(space, network, digits):
+    """The candidates' estimate (|x|² − 2x·q + |q|²) cancels for near states; within its bound the
+    answer must be exactly that of measuring every digit, ties included (digits whose first rows are
+    blank share their early states exactly)."""
+    images = digits[0]
+    drawn = np.zeros((28, 28))
+    drawn[6:22, 13:15] = 1.0
+    traces = [(network.trace(images[n] / 255.0), n) for n in (0, 3, 7)] + [(network.trace(drawn), None)]
+    for trace, own in traces:
+        for layer in range(space.layers):
+            for row in (0, 2, 4, 9, 14, 20, 27):
+                for k in (1, 5, 8):
+                    for exclude in {None, own}:
+                        found, distances = space.neighbours(trace, layer, row, k=k, exclude=exclude,
+                                                            return_distances=True)
+                        expected, expected_distances = _neighbours_by_differences(
+                            space, trace, layer, row, k, exclude)
+                        np.testing.assert_array_equal(found, expected)
+                        np.testing.assert_array_equal(distances, expected_distances)

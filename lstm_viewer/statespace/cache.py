@@ -26,7 +26,7 @@ import platformdirs
 from ..core.network import Network
 from . import storage
 
-FORMAT = 4          # bump when the files' contents change meaning (3: int16 codes, clouds; 4: states CRC)
+FORMAT = 5          # bump when the files' contents change meaning (3: int16 codes, clouds; 4: states CRC; 5: norms)
 KEEP = 3            # entries kept after a new one is written (most recently used first)
 STALE_SECONDS = 24 * 3600   # a temporary file this old was left by a crash
 
