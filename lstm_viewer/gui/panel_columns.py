@@ -81,7 +81,7 @@ class PanelColumns:
             return
         base, mine = self._side(dock)
         widths: dict[QtWidgets.QDockWidget, int] = {}
-        if all(p.isHidden() or p.isFloating() for p in mine):    # it opens a column
+        if not any(_in_a_column(p) for p in mine):    # it opens a column
             across = self._open_across(dock)
             if across and self._spare(beside=across[0]) < LEAST_WIDTH:
                 if window.dockWidgetArea(across[0]) != LEFT or base is window.input_dock:
@@ -119,8 +119,7 @@ class PanelColumns:
 
     def dock_resized(self, dock: QtWidgets.QDockWidget) -> None:
         """A dock's width changed: by the learner's hand or another panel if the window kept its width."""
-        if self.window.width() == self._window_width and not dock.isHidden() and not dock.isFloating() \
-                and dock in self._wanted:
+        if self.window.width() == self._window_width and _in_a_column(dock) and dock in self._wanted:
             self._wanted[dock] = dock.width()
 
     def _window_grew(self) -> None:
@@ -133,7 +132,7 @@ class PanelColumns:
         surplus = window.layers.width() - window.layers.width_needed()
         columns: dict[int, QtWidgets.QDockWidget] = {}
         for dock in self.panels:   # one dock per column: tabs share their column's width
-            if not dock.isHidden() and not dock.isFloating() and dock in self._wanted:
+            if _in_a_column(dock) and dock in self._wanted:
                 columns.setdefault(dock.geometry().x(), dock)
         for dock in columns.values():
             lacking = self._wanted[dock] - dock.width()
@@ -152,7 +151,7 @@ class PanelColumns:
         """The open, docked panel that ``dock`` shares a tab with (SHARE_A_TAB), if any, on its side."""
         name = SHARE_A_TAB.get(dock.objectName())
         partner = next((p for p in self.panels if p.objectName() == name), None)
-        if partner is None or partner.isHidden() or partner.isFloating() \
+        if partner is None or not _in_a_column(partner) \
                 or self.window.dockWidgetArea(partner) != self.window.dockWidgetArea(dock):
             return None
         return partner
@@ -168,7 +167,7 @@ class PanelColumns:
         """The panels docked and shown on the other side of the layers from ``dock``, the ones on
         screen first (a tab behind another keeps the width it last had)."""
         mine = self._side(dock)[1]
-        open_ = [p for p in self.panels if p not in mine and not p.isHidden() and not p.isFloating()]
+        open_ = [p for p in self.panels if p not in mine and _in_a_column(p)]
         return sorted(open_, key=lambda p: p.visibleRegion().isEmpty())
 
     def _first_open_across(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QDockWidget | None:
@@ -199,7 +198,7 @@ class PanelColumns:
         """A floating panel docked again gets a column width that fits, as when it first opened, and
         joins its SHARE_A_TAB partner as a tab if that one is open on the same side."""
         def fit() -> None:
-            if sip.isdeleted(self.window) or dock.isFloating() or dock.isHidden():
+            if sip.isdeleted(self.window) or not _in_a_column(dock):
                 return
             partner = self._tab_partner(dock)
             if partner is not None and partner not in self.window.tabifiedDockWidgets(dock):
@@ -219,7 +218,7 @@ class PanelColumns:
             return
         dock = window.input_dock
         short_by = max(window.layers.width_missing(), 0 if column.isHidden() else width - column.width())
-        if short_by <= 0 or dock.isHidden() or dock.isFloating():
+        if short_by <= 0 or not _in_a_column(dock):
             return
         spare = dock.width() - dock.minimumSizeHint().width()
         if spare > 0:
@@ -235,13 +234,13 @@ class PanelColumns:
         if sip.isdeleted(self.window) or sip.isdeleted(dock) or dock.isFloating():
             return   # the window is being destroyed, or the panel floats (not closed)
         base, mine = self._side(dock)
-        if not dock.isHidden() or any(not p.isHidden() and not p.isFloating() for p in mine):
+        if not dock.isHidden() or any(_in_a_column(p) for p in mine):
             return   # only behind another tab, or other panels still stand on this side
         widths = {base: self._base_widths.pop(base, None)}
-        if not any(not p.isHidden() and not p.isFloating() for p in self.panels):
+        if not any(_in_a_column(p) for p in self.panels):
             # No panel left anywhere: the input column, narrowed to make room, gets its width back too.
             widths[self.window.input_dock] = self._base_widths.pop(self.window.input_dock, None)
-        widths = {d: w for d, w in widths.items() if w is not None and not d.isHidden() and not d.isFloating()}
+        widths = {d: w for d, w in widths.items() if w is not None and _in_a_column(d)}
         if widths:
             self.window.resizeDocks(list(widths), list(widths.values()), HORIZONTAL)
 
@@ -259,6 +258,11 @@ class _DockResizes(QtCore.QObject):
                 and isinstance(watched, QtWidgets.QDockWidget):
             columns.dock_resized(watched)
         return False
+
+
+def _in_a_column(dock: QtWidgets.QDockWidget) -> bool:
+    """Shown (perhaps as a tab behind another) and docked, not floating: it takes a column's width."""
+    return not dock.isHidden() and not dock.isFloating()
 
 
 def _margins(widget: QtWidgets.QWidget | None) -> int:
