@@ -96,6 +96,12 @@ def _apply() -> None:
         limit_blas_threads(_resting)
 
 
+def worker_threads() -> int:
+    """Threads for a computation spread over the cores (the state-space pass, scoring a digit set):
+    one per core this process may use, at most four (beyond that the matrix products dominate)."""
+    return max(1, min(usable_cores(), 4))
+
+
 def usable_cores() -> int:
     """The cores this process may use (taskset, cgroups), at least 1."""
     try:

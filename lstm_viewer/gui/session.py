@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 from PyQt6 import QtCore
 
-from ..core.blas import usable_cores
+from ..core.blas import worker_threads
 from ..core.errors import UserError
 from ..core.network import Network, Trace
 from ..core.priority import lower_this_thread
@@ -285,7 +285,7 @@ def _predict_all(network: Network, digits, context: JobContext) -> np.ndarray:
                                             labels=digits.labels[start:end], ids=digits.ids[start:end],
                                             predicted=None))
 
-    threads = max(1, min(usable_cores(), 4, len(starts)))
+    threads = max(1, min(worker_threads(), len(starts)))
     pool = ThreadPoolExecutor(max_workers=threads, initializer=lower_this_thread,
                               thread_name_prefix="lstm-viewer score")
     ended = False

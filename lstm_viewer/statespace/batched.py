@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.blas import one_thread, usable_cores
+from ..core.blas import one_thread, worker_threads
 from ..core.network import Network, Trace, _softmax, cell_step
 from ..core.priority import lower_this_thread
 from . import storage
@@ -52,11 +52,6 @@ class _Layer:
     units: int
 
 
-def default_threads() -> int:
-    """One thread per core this process may use, at most four (beyond that the products dominate)."""
-    return max(1, min(usable_cores(), 4))
-
-
 def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
                   chunk: int = CHUNK, threads: int | None = None,
                   progress: Callable[[int, int], None] | None = None,
@@ -78,7 +73,7 @@ def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
     layers = [_Layer(np.concatenate(w.scaled()[:2]), w.scaled()[2], w.kernel.shape[0], w.units)
               for w in network.layers]
     blank = network._blank_start()
-    threads = threads or default_threads()
+    threads = threads or worker_threads()
     finished: dict[int, tuple[np.ndarray, list[Moments]]] = {}
     predictions = np.empty(n, dtype=np.int64)
     moments = [Moments.empty(u) for u in network.units]
