@@ -128,3 +128,21 @@ def test_a_new_palette_draws_the_text_again(qtbot):
     colours = {after.pixelColor(x, y).name() for x in range(after.width()) for y in range(after.height())
                if after.pixelColor(x, y).alpha() == 255}
     assert "#ff0000" in colours
+
+
+def test_kept_text_stays_within_its_byte_limit_least_recent_first(qtbot, monkeypatch):
+    text = RunText(lines=2)
+    qtbot.addWidget(text)
+    text.resize(200, text.height())
+    text.show()
+    one = text.width() * text.height() * 4            # one kept pixmap at this size (ratio 1 offscreen)
+    monkeypatch.setattr(RunText, "KEPT_BYTES", 3 * one)
+    for key in range(5):
+        text.show_kept(key, lambda key=key: [[Run(f"row {key}")]])
+    assert [text.is_kept(key) for key in range(5)] == [False, False, True, True, True]
+    text.show_kept(2, lambda: [[Run("row 2")]])       # shown again: now the most recent
+    text.show_kept(5, lambda: [[Run("row 5")]])
+    assert [text.is_kept(key) for key in range(6)] == [False, False, True, False, True, True]
+    assert text._kept_bytes == 3 * one
+    text.resize(220, text.height())                   # a new width forgets what was kept
+    assert not any(text.is_kept(key) for key in range(6)) and text._kept_bytes == 0
