@@ -2,6 +2,8 @@
 the unit inspector's numbers against an independent float64 recomputation, and "why this class"."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PyQt6 import QtCore, QtWidgets
@@ -102,6 +104,24 @@ def test_clearing_the_selection_empties_the_inspectors_plots(window, qtbot):
     assert inspector.curves.isVisible() and inspector.retention_image.isVisible()
 
 
+def _float64_top_h(network, image, row):
+    """The top layer's h at ``row``, every unit, by an independent float64 LSTM from the weights."""
+    x = image.astype(np.float64)
+    for w in network.layers:
+        units = w.units
+        kernel, recurrent, bias = (np.asarray(a, np.float64) for a in (w.kernel, w.recurrent_kernel, w.bias))
+        h, c, hs = np.zeros(units), np.zeros(units), []
+        for t in range(28):
+            z = x[t] @ kernel + h @ recurrent + bias
+            i, f, g, o = (z[j * units:(j + 1) * units] for j in range(4))
+            i, f, o = (1 / (1 + np.exp(-v)) for v in (i, f, o))
+            c = f * c + i * np.tanh(g)
+            h = o * np.tanh(c)
+            hs.append(h)
+        x = np.array(hs)
+    return x[row]
+
+
 def _float64_cell(network, image, layer, unit, row):
     """An independent float64 LSTM from the weights: (pre-activation terms (4, 3), gates, c_prev, c, h)."""
     x = image.astype(np.float64)
@@ -166,6 +186,20 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     inspector.copy_as_text()
     copied = QtWidgets.QApplication.clipboard().text()
     assert f"{story.h[13]:+.6f}" in copied and "layer 2, unit 6, row 14" in copied
+    # A top-layer unit's share of the class on top, in numbers: h·W and the whole logit, on screen and
+    # copied, against the float64 recomputation.
+    h_top = _float64_top_h(window.network, window.trace.image, 13)
+    logits = h_top @ window.network.dense_kernel.astype(np.float64) + window.network.dense_bias
+    label = int(np.argmax(logits))
+    share = h_top[6] * float(window.network.dense_kernel[6, label])
+    assert f"to class {label}'s logit" in text
+    shown = re.search(r"= ([+-]\d+\.\d+) to class (\d)'s logit \(([+-]\d+\.\d+) in all", text)
+    assert shown is not None and int(shown[2]) == label
+    assert float(shown[1]) == pytest.approx(share, abs=1e-4) and float(shown[3]) == pytest.approx(logits[label], abs=1e-3)
+    copied_share = re.search(rf"share of class {label}'s logit .* = ([+-]\d+\.\d+) of ([+-]\d+\.\d+)", copied)
+    assert copied_share is not None
+    assert float(copied_share[1]) == pytest.approx(share, abs=1e-5 * max(1.0, abs(share)))
+    assert float(copied_share[2]) == pytest.approx(logits[label], abs=1e-5 * max(1.0, abs(logits[label])))
 
 
 def test_a_click_on_a_legend_entry_hides_its_curve(window, qtbot):
@@ -488,3 +522,33 @@ def test_a_column_squeezed_by_a_small_window_gets_its_width_back(window_1600, qt
     qtbot.waitUntil(lambda: win.unit_dock.width() >= 318, timeout=5000)
     qtbot.wait(100)
     assert win.unit_dock.width() <= 322
+
+
+def _plots_cut_off(window) -> list[str]:
+    """The visible plot views whose plots need more width than the view has (drawn past its edge)."""
+    import pyqtgraph as pg
+    cut = []
+    for view in window.findChildren(pg.GraphicsView):
+        if view.isVisible() and view.centralWidget is not None:
+            needed = view.centralWidget.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+            if needed > view.viewport().width() + 0.5:
+                cut.append(f"{view.parentWidget().objectName()}: {needed:.0f} > {view.viewport().width()}")
+    return cut
+
+
+def test_the_inspectors_plots_fit_the_panel_or_it_scrolls(window, qtbot):
+    """At 1600 × 1000 the inspector's plots fit its column (one-line titles ran them off its right
+    edge: x axes ending at row 25, class 9's bar missing); a narrower panel scrolls sideways."""
+    window.show_panel(window.why_dock)
+    inspector = inspect(window, qtbot, (1, 6), 13)      # a top-layer unit: the longest titles
+    qtbot.waitUntil(lambda: inspector.plots.width() > 0)
+    QtWidgets.QApplication.processEvents()
+    assert _plots_cut_off(window) == []
+    area = inspector.parentWidget().parentWidget()
+    assert isinstance(area, QtWidgets.QScrollArea)
+    assert not area.horizontalScrollBar().isVisible()
+    window.resizeDocks([window.unit_dock], [220], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: window.unit_dock.width() < 300, timeout=3000)
+    QtWidgets.QApplication.processEvents()
+    assert inspector.plots.width() >= inspector.plots.minimumWidth()      # not squeezed below its plots
+    assert area.horizontalScrollBar().isVisible()                         # but reachable

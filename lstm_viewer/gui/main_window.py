@@ -591,7 +591,9 @@ def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
     area = QtWidgets.QScrollArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)   # wrap instead
+    # Text wraps to the width; plots hold their minimum width (style.hold_layout_width), so a panel
+    # narrower than that scrolls sideways instead of cutting them off.
+    area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     area.setWidget(widget)
     return area
 

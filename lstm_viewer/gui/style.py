@@ -81,6 +81,17 @@ def settle_scene(view: pg.GraphicsView) -> None:
             item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
 
+def hold_layout_width(view: pg.GraphicsLayoutWidget) -> None:
+    """Give a plot layout's view the layout's minimum width as its own.
+
+    pyqtgraph's views ask for no minimum size, so a panel narrower than its plots' titles and axes
+    need drew them past its right edge, cut off; held so, a narrow panel's scroll area shows a scroll
+    bar instead. Call again after a title changes (a title's width is its plot's minimum)."""
+    needed = view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+    frame = 2 * view.frameWidth()
+    view.setMinimumWidth(int(np.ceil(needed)) + frame)
+
+
 def _has_border(view_box: pg.ViewBox) -> bool:
     """A view box paints only its border (pyqtgraph makes "no border" a pen that draws nothing)."""
     pen = view_box.border

@@ -87,7 +87,7 @@ class UnitInspector(RefreshWhenShown):
 
         # Plain runs painted directly: as rich text in a QLabel the equations took longer to lay out
         # each row than everything else in a step together (see run_text).
-        self.equations = RunText(lines=19)
+        self.equations = RunText(lines=20)
         self.equations.setObjectName("unitEquations")
         self.equations.setToolTip("The cell at the current row, each number this unit's own. Under each "
                                   "gate z: its three largest inputs and recurrent inputs by |weight × value|, "
@@ -102,6 +102,7 @@ class UnitInspector(RefreshWhenShown):
         layout.addWidget(self.plots, 1)
         self._build_plots()
         style.settle_scene(self.plots)
+        style.hold_layout_width(self.plots)
         self.copy_button.clicked.connect(self.copy_as_text)
         self.export_button.clicked.connect(self._on_export)
         for signal in (state.events.trace, state.events.selection, state.events.network):
@@ -133,8 +134,10 @@ class UnitInspector(RefreshWhenShown):
         self.curve_row = style.row_marker(self.curve_plot, vertical=True)
 
         self.memory_plot = steady_plot(ci, row=1, col=0)
-        self.memory_plot.setTitle("memory: what c<sub>t</sub> holds from each row s (the bars sum to "
-                                  "c<sub>t</sub>)", size="9pt")
+        # Two-line titles: a title's width is its plot's minimum (one line of this was wider than the
+        # panel at 1600 px, and the plots ran off its right edge).
+        self.memory_plot.setTitle("memory: what c<sub>t</sub> holds from each row s<br>"
+                                  "(the bars sum to c<sub>t</sub>)", size="9pt")
         self.memory_plot.setMouseEnabled(False, False)
         self.memory_plot.setLabel("bottom", "row s written")
         self.memory_bars = SignedBarsItem(28, 0.8, [style.C_COLOUR], first=1.0)
@@ -220,6 +223,7 @@ class UnitInspector(RefreshWhenShown):
         if title != self._logit_title:
             self._logit_title = title
             self.logit_plot.setTitle(title, size="9pt")
+            style.hold_layout_width(self.plots)
 
     def _clear_plots(self) -> None:
         """No unit: nothing in the plots (a cleared selection must not leave the last unit's curves)."""
@@ -237,8 +241,8 @@ class UnitInspector(RefreshWhenShown):
         top = story.layer == len(self.state.network.units) - 1
         # Kept in the layout for every layer (hiding it re-laid out the whole column per unit); its
         # title set only when it changes (each setTitle lays out HTML).
-        self._set_logit_title("its share of each class's logit at this row (outlined: the class on top)"
-                              if top else "its share of each class's logit: for top-layer units only")
+        self._set_logit_title("its share of each class's logit at this row<br>(outlined: the class on top)"
+                              if top else "its share of each class's logit:<br>for top-layer units only")
         if not top:
             self.logit_bars.set_bars(None)
             self.top_class_mark.hide()
@@ -322,7 +326,23 @@ class UnitInspector(RefreshWhenShown):
                       Run(f" + {i:.3f}·({g:+.3f}) ="), bold(f" {story.c[t]:+.4f}")])
         lines.append([Run(f"h{now} = o·tanh(c{now}) ="), Run(f" {o:.3f}·tanh({story.c[t]:+.3f}) ="),
                       bold(f" {story.h[t]:+.4f}")])
+        share = self._top_class_share(t)
+        if share is not None:
+            label, weight, part, logit = share
+            lines.append([Run(f"adds h·W = {story.h[t]:+.3f}·({weight:+.3f}) ="), bold(f" {part:+.4f}"),
+                          Run(f" to class {label}'s logit"), small(f" ({logit:+.3f} in all; on top at this row)")])
         return lines
+
+    def _top_class_share(self, t: int) -> tuple[int, float, float, float] | None:
+        """For a top-layer unit: the class on top at row t, the unit's dense weight to it, its share
+        h·W of that class's logit, and the logit (every share plus the bias); None for other layers."""
+        network, trace, story = self.state.network, self.state.trace, self.story
+        if story.layer != len(network.units) - 1:
+            return None
+        label = int(np.argmax(trace.probs[t]))
+        shares = logit_contributions(network, trace, t)[:, label]
+        logit = float(shares.sum() + network.dense_bias[label])
+        return label, float(network.dense_kernel[story.unit, label]), float(shares[story.unit]), logit
 
     @staticmethod
     def _contribution(c, layer: int, pixel: bool) -> list[Run]:
@@ -347,6 +367,11 @@ class UnitInspector(RefreshWhenShown):
         lines.append(f"c = f*c_prev + i*g = {f:.6f}*({story.c_prev[t]:+.6f}) + {i:.6f}*({g:+.6f}) "
                      f"= {story.c[t]:+.6f}")
         lines.append(f"h = o*tanh(c) = {o:.6f}*tanh({story.c[t]:+.6f}) = {story.h[t]:+.6f}")
+        share = self._top_class_share(t)
+        if share is not None:
+            label, weight, part, logit = share
+            lines.append(f"share of class {label}'s logit (on top at this row) = h*W = {story.h[t]:+.6f}*({weight:+.6f}) "
+                         f"= {part:+.6f} of {logit:+.6f}")
         return "\n".join(lines)
 
     def copy_as_text(self) -> None:
