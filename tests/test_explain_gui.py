@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PyQt6 import QtCore
+from PyQt6 import QtCore, QtWidgets
 from PyQt6.QtTest import QTest
 
 from gui_support import SEVEN, close_window, draw, open_window, random_network
@@ -184,3 +184,29 @@ def test_no_axis_in_the_window_rescales_by_an_si_prefix(window, qtbot):
             if isinstance(item, pg.AxisItem)]
     assert len(axes) > 60
     assert [axis for axis in axes if axis.autoSIPrefix] == []
+
+
+def test_the_comparison_keeps_room_for_its_plots_and_scrolls_in_a_short_dock(qtbot):
+    """Tabbed with the inspector above "why this class", the panel is half the window's height:
+    its heatmaps were squeezed to a few pixels each; now each row of plots keeps its room and the
+    panel scrolls."""
+    window = open_window(qtbot, random_network([10, 10, 10]), size=(1600, 1000))   # three layers' rows
+    window.state.selection = (0, 1)
+    window.show_panel(window.unit_dock)
+    window.show_panel(window.why_dock)
+    window.show_input(_digit(1))
+    window.pinAction.trigger()
+    window.show_input(_digit(2))
+    panel = window.compare_panel
+    window.show_panel(window.compare_dock)
+    qtbot.waitUntil(panel.plots.isVisible, timeout=5000)
+    QtWidgets.QApplication.processEvents()
+    area = panel.parentWidget().parentWidget()
+    assert panel.plots.height() >= panel.plots.minimumHeight()
+    assert area.viewport().height() < panel.plots.minimumHeight()       # a short dock: it scrolls
+    assert area.verticalScrollBar().isVisible()
+    for image in panel.heats["h"] + panel.heats["c"]:
+        box = image.getViewBox().sceneBoundingRect()
+        assert box.height() >= 60                  # of its row, less the title and the axis below it
+    assert panel.distance_plot.getViewBox().sceneBoundingRect().height() >= 60
+    close_window(window)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
 from . import style
 from .help_note import help_note
@@ -18,6 +18,8 @@ from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
 from .view_state import ViewState
 
+# Minimum heights in pixels of the grid's rows: the inputs and predictions, the distances, each layer.
+INPUTS_HEIGHT, DISTANCE_HEIGHT, LAYER_HEIGHT = 120, 150, 140
 LAYER_COLOURS = ("#1c7ed6", "#e8590c", "#2b8a3e", "#9c36b5", "#f08c00", "#495057")
 
 HELP = """<p>Pin a digit as <b>A</b> (Compare ▸ Pin as A, or P), then draw or pick another: that is
@@ -55,7 +57,6 @@ class ComparePanel(RefreshWhenShown):
         layout.addWidget(help_note("What am I looking at?", HELP))
         self.plots = pg.GraphicsLayoutWidget()
         style.tune_view(self.plots)
-        self.plots.setMinimumHeight(520)
         layout.addWidget(self.plots, 1)
         for signal in (state.events.pinned, state.events.trace, state.events.network):
             signal.connect(self.changed)
@@ -89,7 +90,7 @@ class ComparePanel(RefreshWhenShown):
         self.distance_plot.setTitle("‖h_B(t) − h_A(t)‖: where the readings part", size="9pt")
         self.distance_plot.setLabel("bottom", "row")
         self.distance_plot.setMouseEnabled(False, False)
-        self.distance_plot.addLegend(offset=(2, 2), labelTextSize="8pt")
+        self.distance_plot.addLegend(offset=(2, 2), colCount=len(units), labelTextSize="8pt")
         self.distance_curves = [self.distance_plot.plot([], [], name=f"layer {k + 1}",
                                                         pen=pg.mkPen(LAYER_COLOURS[k % 6], width=2))
                                 for k in range(len(units))]
@@ -109,7 +110,16 @@ class ComparePanel(RefreshWhenShown):
             bar.setImageItem(self.heats[name])
             ci.addItem(bar, row=2, col=4 + col, rowspan=len(units))
             self.bars[name] = bar
+        # Rooms of their own: squeezed into a half-height dock the heatmaps were 25 px tall with their
+        # row ticks on top of each other, and the distances' legend covered the curves. A panel
+        # shorter than this scrolls.
+        grid = ci.layout
+        for row, height in enumerate((INPUTS_HEIGHT, DISTANCE_HEIGHT, *[LAYER_HEIGHT] * len(units))):
+            grid.setRowMinimumHeight(row, height)
+        self.plots.setMinimumHeight(int(np.ceil(ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).height()))
+                                    + 2 * self.plots.frameWidth())
         style.settle_scene(self.plots)
+        style.hold_layout_width(self.plots)
         self._built_for = tuple(units)
 
     # --- updates ------------------------------------------------------------------------------
