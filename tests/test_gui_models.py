@@ -363,3 +363,39 @@ def test_the_gui_path_does_not_import_tensorflow(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                             timeout=60, env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_file_dialogs_open_in_the_last_folder_used_never_in_the_package(window, qtbot, tmp_path, monkeypatch):
+    """The shipped model lives inside the installed package: no dialog should start there (a new
+    user's export landed in site-packages' assets); the model's own folder for a model of the user's,
+    and the folder last answered once there is one."""
+    from pathlib import Path
+
+    from lstm_viewer.core.assets import default_model_path
+    opened_in = []
+
+    def answer(name):
+        def dialog(parent, caption, folder, *args, **kwargs):
+            opened_in.append(str(folder))
+            return name, ""
+        return dialog
+
+    with qtbot.waitSignal(window.session.modelInfoChanged, timeout=WAIT_MS):
+        window.load_model(default_model_path())
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer(""))
+    window.exportTraceAction.trigger()
+    assert opened_in[-1] == str(Path.home())
+    (tmp_path / "models").mkdir()
+    mine = write_keras_file(tmp_path / "models" / "mine.keras", random_network())
+    with qtbot.waitSignal(window.session.modelInfoChanged, timeout=WAIT_MS):
+        window.load_model(mine)
+    window.exportTraceAction.trigger()
+    assert opened_in[-1] == str(mine.parent)
+    target = tmp_path / "exports" / "trace.npz"
+    target.parent.mkdir()
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer(str(target)))
+    window.exportTraceAction.trigger()
+    assert target.is_file()
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer(""))
+    window.exportTraceAction.trigger()
+    assert opened_in[-1] == str(target.parent)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from ..core.assets import default_model_path
 from .jobs import describe_error
 
 MODEL_FILTER = "Keras models (*.keras);;All files (*)"
@@ -20,6 +21,7 @@ class WindowActions(QtCore.QObject):
         self.window = window
         self.session = window.session
         self.state = window.state
+        self.last_folder: str | None = None   # where the last file dialog was answered
         bar = window.menuBar()
 
         file_menu = bar.addMenu("&File")
@@ -78,6 +80,7 @@ class WindowActions(QtCore.QObject):
     def _on_open_model(self) -> None:
         name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open model", self._folder(),
                                                         MODEL_FILTER)
+        name = self._answered(name)
         if name:
             self.session.load_model(name)
 
@@ -91,6 +94,7 @@ class WindowActions(QtCore.QObject):
             return
         name, _ = QtWidgets.QFileDialog.getSaveFileName(
             self.window, "Save model as", str(Path(self._folder()) / self.session.model_name), MODEL_FILTER)
+        name = self._answered(name)
         if not name:
             return
         if in_background and self.session.keras_model is not None:
@@ -101,12 +105,14 @@ class WindowActions(QtCore.QObject):
     def _on_open_image(self) -> None:
         name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a digit image", self._folder(),
                                                         IMAGE_FILTER)
+        name = self._answered(name)
         if name:
             self.session.open_image(name)
 
     def _on_export_png(self) -> None:
         name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export view as PNG", self._folder(),
                                                         "PNG images (*.png)")
+        name = self._answered(name)
         if name:
             self.report(lambda: self.window.export_png(name), "Saved the view as {}.")
 
@@ -116,6 +122,7 @@ class WindowActions(QtCore.QObject):
             return
         name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export trace", self._folder(),
                                                         "NumPy archives (*.npz)")
+        name = self._answered(name)
         if name:
             self.report(lambda: self.session.export_trace(name), "Saved the trace as {}.")
 
@@ -129,8 +136,19 @@ class WindowActions(QtCore.QObject):
 
     # --- helpers ------------------------------------------------------------------------------
     def _folder(self) -> str:
+        """Where a file dialog opens: the folder of the last answered one; else the model's folder,
+        unless that is the shipped model's (inside the installed package); else the home folder."""
+        if self.last_folder:
+            return self.last_folder
         source = self.session.model_source
-        return str(Path(source).parent) if source else str(Path.cwd())
+        if source and Path(source).resolve().parent != default_model_path().resolve().parent:
+            return str(Path(source).parent)
+        return str(Path.home())
+
+    def _answered(self, name: str) -> str:
+        if name:
+            self.last_folder = str(Path(name).parent)
+        return name
 
     def report(self, work, done: str) -> None:
         """Run a quick file operation; success in the status bar, failure in a dialog."""
