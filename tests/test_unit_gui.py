@@ -552,3 +552,17 @@ def test_the_inspectors_plots_fit_the_panel_or_it_scrolls(window, qtbot):
     QtWidgets.QApplication.processEvents()
     assert inspector.plots.width() >= inspector.plots.minimumWidth()      # not squeezed below its plots
     assert area.horizontalScrollBar().isVisible()                         # but reachable
+
+
+def test_a_lower_layer_unit_says_why_its_logit_plot_is_empty_without_a_new_title(window, qtbot):
+    inspector = inspect(window, qtbot, (1, 6), 13)          # the top layer of this 2-layer model
+    title = inspector.logit_plot.titleLabel.text
+    assert not inspector.lower_layer_note.isVisible() and np.any(inspector.logit_bars.heights() != 0)
+    inspect(window, qtbot, (0, 6), 13)
+    assert inspector.lower_layer_note.isVisible() and np.all(inspector.logit_bars.heights() == 0)
+    low, high = inspector.logit_plot.vb.viewRange()[1]
+    assert low <= inspector.lower_layer_note.pos().y() <= high     # inside the plot
+    assert inspector.logit_plot.titleLabel.text == title             # no new title, no new layout
+    window.state.selection = None
+    inspector.refresh()
+    assert not inspector.lower_layer_note.isVisible()

@@ -162,8 +162,10 @@ class UnitInspector(RefreshWhenShown):
         self.retention_plot.disableAutoRange()
 
         self.logit_plot = steady_plot(ci, row=3, col=0)
-        self._logit_title = ""
-        self._set_logit_title("its share of each class's logit at this row")
+        # One title for every unit: a title that changed between top-layer and other units laid out
+        # its HTML and the whole column again (about 1 ms on a change of layer).
+        self.logit_plot.setTitle("its share of each class's logit at this row<br>"
+                                 "(top-layer units; outlined: the class on top)", size="9pt")
         self.logit_plot.setMouseEnabled(False, False)
         self.logit_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(10)]])
         # Coloured as in "why this class": orange pushes a class up, blue pushes it down.
@@ -175,6 +177,11 @@ class UnitInspector(RefreshWhenShown):
         self.top_class_mark.hide()
         self.logit_plot.addItem(self.top_class_mark)
         self.logit_plot.setXRange(-0.6, 9.6, padding=0)
+        self.lower_layer_note = pg.TextItem("a lower layer's h reaches the answer\nonly through the layers above",
+                                            color=style.MUTED, anchor=(0.5, 0.5))
+        self.lower_layer_note.setPos(4.5, 0.0)
+        self.lower_layer_note.hide()
+        self.logit_plot.addItem(self.lower_layer_note)
         self.logit_plot.disableAutoRange()
         # One width for the y axes: tick labels of a new unit's range must not re-lay out the column.
         for plot in (self.curve_plot, self.memory_plot, self.retention_plot, self.logit_plot):
@@ -218,16 +225,9 @@ class UnitInspector(RefreshWhenShown):
         self.export_button.setEnabled(True)
         self._show_row()
 
-    def _set_logit_title(self, title: str) -> None:
-        # Only when it changes: each setTitle lays out HTML (the class on top changes now and then).
-        if title != self._logit_title:
-            self._logit_title = title
-            self.logit_plot.setTitle(title, size="9pt")
-            style.hold_layout_width(self.plots)
-
     def _clear_plots(self) -> None:
         """No unit: nothing in the plots (a cleared selection must not leave the last unit's curves)."""
-        for item in (*self._story_items, self.top_class_mark):
+        for item in (*self._story_items, self.top_class_mark, self.lower_layer_note):
             item.hide()
         self.memory_bars.set_bars(None)
         self.logit_bars.set_bars(None)
@@ -239,11 +239,11 @@ class UnitInspector(RefreshWhenShown):
         self.curves.set_curves([*story.gates.T, story.c, story.h])
         self.retention_image.setImage(story.retention.astype(np.float32), autoLevels=False)
         top = story.layer == len(self.state.network.units) - 1
-        # Kept in the layout for every layer (hiding it re-laid out the whole column per unit); its
-        # title set only when it changes (each setTitle lays out HTML).
-        self._set_logit_title("its share of each class's logit at this row<br>(outlined: the class on top)"
-                              if top else "its share of each class's logit:<br>for top-layer units only")
+        # Kept in the layout for every layer (hiding it re-laid out the whole column per unit).
+        self.lower_layer_note.setVisible(not top)
         if not top:
+            low, high = self.logit_plot.vb.viewRange()[1]
+            self.lower_layer_note.setPos(4.5, (low + high) / 2)
             self.logit_bars.set_bars(None)
             self.top_class_mark.hide()
         # At least −1 … 1 (gates, g and h live there), wider only for a c beyond it.
