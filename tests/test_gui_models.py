@@ -399,3 +399,13 @@ def test_file_dialogs_open_in_the_last_folder_used_never_in_the_package(window, 
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", answer(""))
     window.exportTraceAction.trigger()
     assert opened_in[-1] == str(target.parent)
+    # Opening the shipped model through the dialog does not make the package's folder the next start,
+    # and a folder removed since is not offered.
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", answer(str(default_model_path())))
+    with qtbot.waitSignal(window.session.modelInfoChanged, timeout=WAIT_MS):
+        window.openModelAction.trigger()
+    window.exportTraceAction.trigger()
+    assert opened_in[-1] == str(Path.home())
+    window.window_actions.last_folder = str(tmp_path / "gone")
+    window.exportTraceAction.trigger()
+    assert opened_in[-1] == str(Path.home())

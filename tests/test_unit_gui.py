@@ -546,12 +546,15 @@ def test_the_inspectors_plots_fit_the_panel_or_it_scrolls(window, qtbot):
     assert _plots_cut_off(window) == []
     area = inspector.parentWidget().parentWidget()
     assert isinstance(area, QtWidgets.QScrollArea)
+    needed = inspector.plots.centralWidget.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+    assert needed <= area.viewport().width()                              # they fit the column
     assert not area.horizontalScrollBar().isVisible()
+    assert inspector.plots.minimumWidth() >= needed                       # and the view holds them
     window.resizeDocks([window.unit_dock], [220], Qt.Orientation.Horizontal)
     qtbot.waitUntil(lambda: window.unit_dock.width() < 300, timeout=3000)
     QtWidgets.QApplication.processEvents()
-    assert inspector.plots.width() >= inspector.plots.minimumWidth()      # not squeezed below its plots
-    assert area.horizontalScrollBar().isVisible()                         # but reachable
+    assert area.viewport().width() < needed                               # a column too narrow:
+    assert area.horizontalScrollBar().isVisible()                         # it scrolls sideways
 
 
 def test_a_lower_layer_unit_says_why_its_logit_plot_is_empty_without_a_new_title(window, qtbot):
@@ -563,6 +566,9 @@ def test_a_lower_layer_unit_says_why_its_logit_plot_is_empty_without_a_new_title
     low, high = inspector.logit_plot.vb.viewRange()[1]
     assert low <= inspector.lower_layer_note.pos().y() <= high     # inside the plot
     assert inspector.logit_plot.titleLabel.text == title             # no new title, no new layout
+    inspect(window, qtbot, (1, 3), 13)                      # back to the top layer: the bars, no note
+    assert not inspector.lower_layer_note.isVisible() and np.any(inspector.logit_bars.heights() != 0)
+    inspect(window, qtbot, (0, 6), 13)
     window.state.selection = None
     inspector.refresh()
     assert not inspector.lower_layer_note.isVisible()

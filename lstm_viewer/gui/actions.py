@@ -78,9 +78,9 @@ class WindowActions(QtCore.QObject):
 
     # --- handlers -----------------------------------------------------------------------------
     def _on_open_model(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open model", self._folder(),
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open model", self.folder(),
                                                         MODEL_FILTER)
-        name = self._answered(name)
+        name = self.answered(name)
         if name:
             self.session.load_model(name)
 
@@ -93,8 +93,8 @@ class WindowActions(QtCore.QObject):
             self.window.statusBar().showMessage("Still saving the model…", 4000)
             return
         name, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self.window, "Save model as", str(Path(self._folder()) / self.session.model_name), MODEL_FILTER)
-        name = self._answered(name)
+            self.window, "Save model as", str(Path(self.folder()) / self.session.model_name), MODEL_FILTER)
+        name = self.answered(name)
         if not name:
             return
         if in_background and self.session.keras_model is not None:
@@ -103,16 +103,16 @@ class WindowActions(QtCore.QObject):
             self.report(lambda: self.session.save_model_as(name), "Saved the model as {}.")
 
     def _on_open_image(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a digit image", self._folder(),
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a digit image", self.folder(),
                                                         IMAGE_FILTER)
-        name = self._answered(name)
+        name = self.answered(name)
         if name:
             self.session.open_image(name)
 
     def _on_export_png(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export view as PNG", self._folder(),
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export view as PNG", self.folder(),
                                                         "PNG images (*.png)")
-        name = self._answered(name)
+        name = self.answered(name)
         if name:
             self.report(lambda: self.window.export_png(name), "Saved the view as {}.")
 
@@ -120,9 +120,9 @@ class WindowActions(QtCore.QObject):
         if self.state.trace is None:
             self.window.statusBar().showMessage("Nothing to export: draw or pick a digit first.", 4000)
             return
-        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export trace", self._folder(),
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export trace", self.folder(),
                                                         "NumPy archives (*.npz)")
-        name = self._answered(name)
+        name = self.answered(name)
         if name:
             self.report(lambda: self.session.export_trace(name), "Saved the trace as {}.")
 
@@ -135,17 +135,17 @@ class WindowActions(QtCore.QObject):
             self.window.statusBar().showMessage("Nothing to undo.", 2000)
 
     # --- helpers ------------------------------------------------------------------------------
-    def _folder(self) -> str:
-        """Where a file dialog opens: the folder of the last answered one; else the model's folder,
-        unless that is the shipped model's (inside the installed package); else the home folder."""
-        if self.last_folder:
-            return self.last_folder
+    def folder(self) -> str:
+        """Where a file dialog opens: the folder of the last answered one; else the model's folder;
+        else the home folder. Never the shipped model's folder, inside the installed package."""
         source = self.session.model_source
-        if source and Path(source).resolve().parent != default_model_path().resolve().parent:
-            return str(Path(source).parent)
+        for candidate in (self.last_folder, str(Path(source).parent) if source else None):
+            if candidate and Path(candidate).is_dir() and not _is_package_folder(candidate):
+                return candidate
         return str(Path.home())
 
-    def _answered(self, name: str) -> str:
+    def answered(self, name: str) -> str:
+        """Remember the folder of a dialog's answer (none for a cancelled dialog); returns ``name``."""
         if name:
             self.last_folder = str(Path(name).parent)
         return name
@@ -158,3 +158,7 @@ class WindowActions(QtCore.QObject):
             QtWidgets.QMessageBox.critical(self.window, "lstm-viewer", describe_error(exc))
         else:
             self.window.statusBar().showMessage(done.format(path), 6000)
+
+
+def _is_package_folder(folder: str) -> bool:
+    return Path(folder).resolve() == default_model_path().resolve().parent

@@ -552,7 +552,7 @@ def _heading(text: str) -> QtWidgets.QLabel:
 # The analysis panels, each imported when first shown (their modules import the analyses).
 def _unit_inspector(window: MainWindow) -> QtWidgets.QWidget:
     from .unit_inspector import UnitInspector
-    return UnitInspector(window.state)
+    return UnitInspector(window.state, dialog_files=window.window_actions)
 
 
 def _why_class(window: MainWindow) -> QtWidgets.QWidget:

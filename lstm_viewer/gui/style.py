@@ -86,7 +86,9 @@ def hold_layout_width(view: pg.GraphicsLayoutWidget) -> None:
 
     pyqtgraph's views ask for no minimum size, so a panel narrower than its plots' titles and axes
     need drew them past its right edge, cut off; held so, a narrow panel's scroll area shows a scroll
-    bar instead. Call again after a title changes (a title's width is its plot's minimum)."""
+    bar instead. Call it once the view is on screen (before, the layout's own margins are not yet
+    counted: 299 px for 329 here), and again after a title changes (a title's width is its plot's
+    minimum)."""
     needed = view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
     frame = 2 * view.frameWidth()
     view.setMinimumWidth(int(np.ceil(needed)) + frame)

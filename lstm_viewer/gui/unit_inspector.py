@@ -55,9 +55,12 @@ the dashed outline marks the class on top at this row.</p>"""
 class UnitInspector(RefreshWhenShown):
     """The selected unit's gates, state and memory at the current row, with the numbers filled in."""
 
-    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None, *,
+                 dialog_files=None) -> None:
         super().__init__(parent)
         self.state = state
+        # The window's file-dialog folders (WindowActions: folder() and answered(name)), when given.
+        self._dialog_files = dialog_files
         self.setObjectName("unitInspector")
         self.story: UnitStory | None = None
         self._story_of = None       # (trace, network, selection) the story was computed for
@@ -102,7 +105,7 @@ class UnitInspector(RefreshWhenShown):
         layout.addWidget(self.plots, 1)
         self._build_plots()
         style.settle_scene(self.plots)
-        style.hold_layout_width(self.plots)
+        self._width_held = False   # held once on screen: before that the layout's margins are not known
         self.copy_button.clicked.connect(self.copy_as_text)
         self.export_button.clicked.connect(self._on_export)
         for signal in (state.events.trace, state.events.selection, state.events.network):
@@ -234,6 +237,9 @@ class UnitInspector(RefreshWhenShown):
 
     def _show_story(self) -> None:
         story = self.story
+        if not self._width_held:
+            style.hold_layout_width(self.plots)
+            self._width_held = True
         for item in self._story_items:
             item.show()
         self.curves.set_curves([*story.gates.T, story.c, story.h])
@@ -405,9 +411,13 @@ class UnitInspector(RefreshWhenShown):
         return file_ops.write_atomically(file_ops.with_suffix(str(path), ".npz"), write_npz)
 
     def _on_export(self) -> None:
+        suggested = f"unit-{self.story.layer + 1}-{self.story.unit}.npz"
+        if self._dialog_files is not None:
+            suggested = str(Path(self._dialog_files.folder()) / suggested)
         name, chosen = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export the unit's story", f"unit-{self.story.layer + 1}-{self.story.unit}.npz",
-            "NumPy archives (*.npz);;CSV tables (*.csv)")
+            self, "Export the unit's story", suggested, "NumPy archives (*.npz);;CSV tables (*.csv)")
+        if self._dialog_files is not None:
+            self._dialog_files.answered(name)
         if not name:
             return
         if "csv" in chosen and not name.lower().endswith(".csv"):
