@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtWidgets
 
 from . import style
 from .help_note import help_note
@@ -116,10 +116,8 @@ class ComparePanel(RefreshWhenShown):
         grid = ci.layout
         for row, height in enumerate((INPUTS_HEIGHT, DISTANCE_HEIGHT, *[LAYER_HEIGHT] * len(units))):
             grid.setRowMinimumHeight(row, height)
-        self.plots.setMinimumHeight(int(np.ceil(ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).height()))
-                                    + 2 * self.plots.frameWidth())
         style.settle_scene(self.plots)
-        style.hold_layout_width(self.plots)
+        style.hold_layout_width(self.plots, height=True)
         self._built_for = tuple(units)
 
     # --- updates ------------------------------------------------------------------------------

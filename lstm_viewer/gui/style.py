@@ -81,17 +81,19 @@ def settle_scene(view: pg.GraphicsView) -> None:
             item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
 
-def hold_layout_width(view: pg.GraphicsLayoutWidget) -> None:
-    """Give a plot layout's view the layout's minimum width as its own.
+def hold_layout_width(view: pg.GraphicsLayoutWidget, *, height: bool = False) -> None:
+    """Give a plot layout's view the layout's minimum width (and height, if asked) as its own.
 
     pyqtgraph's views ask for no minimum size, so a panel narrower than its plots' titles and axes
     need drew them past its right edge, cut off; held so, a narrow panel's scroll area shows a scroll
     bar instead. Call it once the view is on screen (before, the layout's own margins are not yet
     counted: 299 px for 329 here), and again after a title changes (a title's width is its plot's
     minimum)."""
-    needed = view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+    needed = view.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize)
     frame = 2 * view.frameWidth()
-    view.setMinimumWidth(int(np.ceil(needed)) + frame)
+    view.setMinimumWidth(int(np.ceil(needed.width())) + frame)
+    if height:
+        view.setMinimumHeight(int(np.ceil(needed.height())) + frame)
 
 
 def _has_border(view_box: pg.ViewBox) -> bool:

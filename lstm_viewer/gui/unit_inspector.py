@@ -1,9 +1,9 @@
 """The unit inspector: one unit of one layer, at the current row, explained with its own numbers.
 
 Follows ``state.selection`` (the unit), ``state.trace`` and ``state.row``. Every number comes from
-``analysis.unit_story`` (the gates' three terms, c and h, the retention along the cell path) and
-``analysis.logit_contributions``; the panel computes nothing of its own. The story is computed once
-per (trace, unit); a new row only re-slices it. A hidden panel does no work and catches up when shown.
+``analysis.unit_story`` (the gates' three terms, c and h, the retention along the cell path),
+``analysis.logit_contributions`` and ``class_contributions``; the panel computes nothing of its own.
+The story is computed once per (trace, unit); a new row only re-slices it. A hidden panel does no work and catches up when shown.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
 from ..analysis import logit_contributions, unit_story
-from ..analysis.unit import UnitStory
+from ..analysis.unit import UnitStory, class_contributions
 from ..core.network import GATE_NAMES
 from . import file_ops, style
 from .help_note import help_note
@@ -345,10 +345,9 @@ class UnitInspector(RefreshWhenShown):
         network, trace, story = self.state.network, self.state.trace, self.story
         if story.layer != len(network.units) - 1:
             return None
-        label = int(np.argmax(trace.probs[t]))
-        shares = logit_contributions(network, trace, t)[:, label]
-        logit = float(shares.sum() + network.dense_bias[label])
-        return label, float(network.dense_kernel[story.unit, label]), float(shares[story.unit]), logit
+        shares = class_contributions(network, trace, int(np.argmax(trace.probs[t])), t)   # as "why this class"
+        return (shares.label, float(network.dense_kernel[story.unit, shares.label]),
+                float(shares.shares[story.unit]), shares.logit)
 
     @staticmethod
     def _contribution(c, layer: int, pixel: bool) -> list[Run]:
