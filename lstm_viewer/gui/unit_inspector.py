@@ -3,7 +3,8 @@
 Follows ``state.selection`` (the unit), ``state.trace`` and ``state.row``. Every number comes from
 ``analysis.unit_story`` (the gates' three terms, c and h, the retention along the cell path),
 ``analysis.logit_contributions`` and ``class_contributions``; the panel computes nothing of its own.
-The story is computed once per (trace, unit); a new row only re-slices it. A hidden panel does no work and catches up when shown.
+The story is computed once per (trace, unit); a new row only re-slices it. A hidden panel does no
+work and catches up when shown.
 """
 from __future__ import annotations
 
