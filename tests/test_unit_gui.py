@@ -104,26 +104,9 @@ def test_clearing_the_selection_empties_the_inspectors_plots(window, qtbot):
     assert inspector.curves.isVisible() and inspector.retention_image.isVisible()
 
 
-def _float64_top_h(network, image, row):
-    """The top layer's h at ``row``, every unit, by an independent float64 LSTM from the weights."""
-    x = image.astype(np.float64)
-    for w in network.layers:
-        units = w.units
-        kernel, recurrent, bias = (np.asarray(a, np.float64) for a in (w.kernel, w.recurrent_kernel, w.bias))
-        h, c, hs = np.zeros(units), np.zeros(units), []
-        for t in range(28):
-            z = x[t] @ kernel + h @ recurrent + bias
-            i, f, g, o = (z[j * units:(j + 1) * units] for j in range(4))
-            i, f, o = (1 / (1 + np.exp(-v)) for v in (i, f, o))
-            c = f * c + i * np.tanh(g)
-            h = o * np.tanh(c)
-            hs.append(h)
-        x = np.array(hs)
-    return x[row]
-
-
 def _float64_cell(network, image, layer, unit, row):
-    """An independent float64 LSTM from the weights: (pre-activation terms (4, 3), gates, c_prev, c, h)."""
+    """An independent float64 LSTM from the weights: the unit's pre-activation terms (4, 3), gates,
+    c_prev, c and h at ``row``, and the h of every unit of the layer there."""
     x = image.astype(np.float64)
     for k, w in enumerate(network.layers):
         units = w.units
@@ -143,7 +126,7 @@ def _float64_cell(network, image, layer, unit, row):
             hs.append(h)
             if k == layer and t == row:
                 pre = np.array([[term[j * units + unit] for term in terms] for j in range(4)])
-                return pre, np.array([i[unit], f[unit], g[unit], o[unit]]), c_prev[unit], c[unit], h[unit]
+                return pre, np.array([i[unit], f[unit], g[unit], o[unit]]), c_prev[unit], c[unit], h[unit], h
         x = np.array(hs)
     raise AssertionError("layer not reached")
 
@@ -152,7 +135,7 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     inspector = inspect(window, qtbot, (1, 6), 13)
     story = inspector.story
     assert (story.layer, story.unit) == (1, 6)
-    pre, gates, c_prev, c, h = _float64_cell(window.network, window.trace.image, 1, 6, 13)
+    pre, gates, c_prev, c, h, h_top = _float64_cell(window.network, window.trace.image, 1, 6, 13)   # layer 1 is the top
     scale = max(1.0, float(np.abs(pre).max()))
     np.testing.assert_allclose(story.pre[13], pre, atol=1e-5 * scale)
     np.testing.assert_allclose(story.gates[13], gates, atol=1e-5)
@@ -188,7 +171,6 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     assert f"{story.h[13]:+.6f}" in copied and "layer 2, unit 6, row 14" in copied
     # A top-layer unit's share of the class on top, in numbers: h·W and the whole logit, on screen and
     # copied, against the float64 recomputation.
-    h_top = _float64_top_h(window.network, window.trace.image, 13)
     logits = h_top @ window.network.dense_kernel.astype(np.float64) + window.network.dense_bias
     label = int(np.argmax(logits))
     share = h_top[6] * float(window.network.dense_kernel[6, label])
