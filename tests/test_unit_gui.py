@@ -135,7 +135,8 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     inspector = inspect(window, qtbot, (1, 6), 13)
     story = inspector.story
     assert (story.layer, story.unit) == (1, 6)
-    pre, gates, c_prev, c, h, h_top = _float64_cell(window.network, window.trace.image, 1, 6, 13)   # layer 1 is the top
+    # Layer 1 is this model's top layer: h_top is every top-layer unit's h at row 13.
+    pre, gates, c_prev, c, h, h_top = _float64_cell(window.network, window.trace.image, 1, 6, 13)
     scale = max(1.0, float(np.abs(pre).max()))
     np.testing.assert_allclose(story.pre[13], pre, atol=1e-5 * scale)
     np.testing.assert_allclose(story.gates[13], gates, atol=1e-5)
