@@ -91,9 +91,10 @@ def test_every_lstm_below_the_top_must_return_sequences():
 
 
 @pytest.mark.parametrize("settings, words", [
-    ({"activation": "sigmoid"}, ["head 'dense'", "activation='sigmoid'", "softmax"]),
+    ({"activation": "sigmoid"}, ["head 'dense'", "activation='sigmoid'", "probabilities (softmax)"]),
     ({"activation": None}, ["activation=None"]),
     ({"units": 12}, ["12 units", "Dense(10, softmax)"]),
+    ({"activation": "relu"}, ["head 'dense'", "activation='relu'", "logits"]),
     ({"use_bias": False}, ["head 'dense'", "no bias", "use_bias=False"]),
     ({"lora_rank": 4}, ["LoRA", "lora_rank=4"]),
     ({"quantization_config": {"mode": "int8"}}, ["quantized"]),
@@ -116,7 +117,6 @@ def test_each_head_setting_is_named(settings, words):
     ([lstm("a", return_sequences=True), dense("d1"), lstm("b"), dense("d2")], ["'d1'", "before the top LSTM"]),
     ([lstm(), dense(), ("Dropout", {"name": "late"})], ["'late'", "after the head"]),
     ([lstm(), dense("d1"), dense("d2")], ["'d2'", "after the head"]),
-    ([lstm("a", 8, return_sequences=True), lstm("b", 16), dense()], ["'a' (8 units)", "'b' (16 units)", "one width"]),
     ([lstm(), ("InputLayer", {"name": "late_input"}), dense()], ["'late_input'", "not the first"]),
     ([("InputLayer", {"name": "x", "batch_shape": [None, 28, 20]}), lstm(), dense()], ["(28, 20)", "(28, 28)"]),
     ([("InputLayer", {"name": "x", "batch_shape": [None, 784]}), lstm(), dense()], ["(784,)"]),
@@ -276,3 +276,58 @@ def test_the_check_does_not_change_its_input():
     before = copy.deepcopy(layers)
     check_architecture(layers)
     assert layers == before
+
+
+@pytest.mark.parametrize("activation", ["softmax", "linear", "log_softmax"])
+def test_heads_that_give_the_same_probabilities_are_accepted(activation):
+    plan = check_architecture([lstm(), dense(activation=activation)])
+    assert plan[-1].activation == activation
+
+
+def test_layers_of_different_widths_are_accepted_each_reading_the_one_below():
+    plan = check_architecture([lstm("a", 12, return_sequences=True), lstm("b", 7), dense()])
+    assert [(s.inputs, s.units) for s in plan] == [(28, 12), (12, 7), (7, 10)]
+    assert plan[1].shapes == ((12, 28), (7, 28), (28,))
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"peepholes": True}, ["layer 'lstm'", "peephole"]),
+    ({"projection": 4}, ["layer 'lstm'", "projects its output to 4", "proj_size"]),
+    ({"cell_clip": 3.0}, ["layer 'lstm'", "clips its cell state", "cell_clip"]),
+])
+def test_other_formats_cell_settings_are_refused_in_the_same_words(settings, words):
+    message = refusal([lstm(**settings), dense()])
+    for word in words:
+        assert word in message, message
+
+
+def test_a_rescaling_in_front_becomes_the_input_scaling():
+    layers = [("Rescaling", {"name": "norm", "scale": 1 / 0.3081, "offset": -0.1307 / 0.3081}),
+              lstm(), dense()]
+    plan = check_architecture(layers)
+    mean, std = plan[0].scaling
+    assert plan[0].kind == "rescaling" and plan[0].shapes == ()
+    assert mean == pytest.approx(0.1307) and std == pytest.approx(0.3081)
+    weights = [[], [np.zeros((28, 32), np.float32), np.zeros((8, 32), np.float32),
+                    np.zeros(32, np.float32)], [np.zeros((8, 10), np.float32), np.zeros(10, np.float32)]]
+    network = network_from_weights(plan, [check_weights(s, w) for s, w in zip(plan, weights)])
+    assert network.input_scaling == pytest.approx((0.1307, 0.3081))
+
+
+@pytest.mark.parametrize("layers, words", [
+    ([lstm("a", return_sequences=True), ("Rescaling", {"name": "r", "scale": 2.0}), lstm("b"), dense()],
+     ["'r'", "in front of the first LSTM"]),
+    ([("Rescaling", {"name": "r", "scale": 0.0}), lstm(), dense()], ["'r'", "scale=0.0"]),
+    ([("Rescaling", {"name": "r", "scale": [1.0, 2.0]}), lstm(), dense()], ["'r'", "one finite"]),
+])
+def test_a_rescaling_elsewhere_or_per_channel_is_refused(layers, words):
+    message = refusal(layers)
+    for word in words:
+        assert word in message, message
+
+
+def test_half_precision_weights_are_refused_by_name():
+    plan = check_architecture([lstm(), dense()])
+    half = [np.zeros(s, np.float16) for s in plan[0].shapes]
+    with pytest.raises(UnsupportedModel, match="float16 .half precision.*float32"):
+        check_weights(plan[0], half)

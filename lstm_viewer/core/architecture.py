@@ -1,9 +1,12 @@
 """The one architecture check: is this model's arithmetic exactly the numpy engine's?
 
-Both model readers describe a model the same way, as its layers in order from input to output, each
-a Keras class name and config dict: the direct reader (``kerasfile``) from the archive's
-config.json, the Keras fallback (``ml.keras_bridge``) from ``(type(layer).__name__,
-layer.get_config())`` of a loaded model. ``check_architecture`` accepts a model only when tracing it
+Every model reader describes a model the same way, as its layers in order from input to output, each
+a kind and a settings dict in one format-neutral vocabulary. The vocabulary is Keras' (the richest
+of the formats: class names and config keys), plus three settings other formats have
+(``peepholes``, ``projection``, ``cell_clip``): the direct ``.keras`` reader (``kerasfile``) takes
+it from the archive's config.json, the Keras fallback (``ml.keras_bridge``) from
+``(type(layer).__name__, layer.get_config())``, the TF1 and PyTorch readers (``readers``) from the
+variables they find. ``check_architecture`` accepts a model only when tracing it
 in numpy computes what Keras computes (forward LSTMs with tanh and sigmoid and a bias, each returning
 the sequence the next reads, a Dense(10) softmax head on the top LSTM's last h, float32 throughout)
 and otherwise raises ``UnsupportedModel`` with one sentence naming the layer and the setting.
@@ -27,26 +30,35 @@ from .network import CLASSES, COLUMNS, ROWS, LstmWeights, Network
 LayerDescription = tuple[str, Mapping[str, Any]]
 
 WHAT_WE_SHOW = ("lstm-viewer shows stacks of LSTM layers (Dropout allowed between them) "
-                "with a Dense(10, softmax) head")
+                "with a Dense(10) head (softmax or logits)")
+
+#: Head activations that give the same ten probabilities once the app applies a softmax to logits.
+HEAD_ACTIVATIONS = ("softmax", "linear", "log_softmax")
 
 
 @dataclass(frozen=True)
 class WeightedLayer:
     """A layer whose weights the network needs: an LSTM or the dense head."""
 
-    kind: str       # "lstm" or "dense"
+    kind: str       # "lstm", "dense", or "rescaling" (the input scaling in front, no weights)
     position: int   # its index in the list given to check_architecture
     name: str
     inputs: int     # the width it reads: 28 pixels, or the units of the LSTM below
     units: int
+    activation: str = ""                           # the head's: one of HEAD_ACTIVATIONS
+    scaling: tuple[float, float] | None = None     # rescaling's (mean, std): x' = (x - mean) / std
 
     @property
     def weight_names(self) -> tuple[str, ...]:
+        if self.kind == "rescaling":
+            return ()
         return ("kernel", "recurrent kernel", "bias") if self.kind == "lstm" else ("kernel", "bias")
 
     @property
     def shapes(self) -> tuple[tuple[int, ...], ...]:
         """The weight shapes Keras gives this layer, in Keras' order."""
+        if self.kind == "rescaling":
+            return ()
         if self.kind == "lstm":
             return (self.inputs, 4 * self.units), (self.units, 4 * self.units), (4 * self.units,)
         return (self.inputs, self.units), (self.units,)
@@ -79,14 +91,17 @@ def check_architecture(layers: Sequence[LayerDescription], input_shape: Sequence
                 _check_input_shape(shape)
         elif kind == "Dropout":
             continue  # the identity at inference, whatever its rate
+        elif kind == "Rescaling":
+            if plan or (lstm_positions and position > lstm_positions[0]):
+                raise UnsupportedModel(f"the Rescaling layer '{name}' is not in front of the first LSTM "
+                                       f"layer; lstm-viewer scales only the pixels the first layer reads")
+            plan.append(WeightedLayer("rescaling", position, name, COLUMNS, COLUMNS,
+                                      scaling=_rescaling(name, config)))
         elif kind == "LSTM":
             _check_lstm(name, config, is_top=position == lstm_positions[-1])
             units = _units(name, config)
-            if plan and units != plan[0].units:
-                raise UnsupportedModel(f"LSTM layers '{plan[0].name}' ({plan[0].units} units) and "
-                                       f"'{name}' ({units} units) differ in width; lstm-viewer needs "
-                                       f"one width for all LSTM layers")
-            plan.append(WeightedLayer("lstm", position, name, plan[-1].units if plan else COLUMNS, units))
+            below = [step for step in plan if step.kind == "lstm"]
+            plan.append(WeightedLayer("lstm", position, name, below[-1].units if below else COLUMNS, units))
         elif kind == "Dense":
             if not lstm_positions:
                 raise UnsupportedModel(f"has no LSTM layer; {WHAT_WE_SHOW}")
@@ -94,10 +109,11 @@ def check_architecture(layers: Sequence[LayerDescription], input_shape: Sequence
                 raise UnsupportedModel(f"layer '{name}' (Dense) comes before the top LSTM layer; "
                                        f"{WHAT_WE_SHOW}")
             _check_head(name, config)
-            plan.append(WeightedLayer("dense", position, name, plan[-1].units, CLASSES))
+            plan.append(WeightedLayer("dense", position, name, plan[-1].units, CLASSES,
+                                      activation=config.get("activation", "linear")))
         else:
             raise UnsupportedModel(_foreign_layer(name, kind))
-    if not plan:
+    if not any(step.kind == "lstm" for step in plan):
         raise UnsupportedModel(f"has no LSTM layer; {WHAT_WE_SHOW}")
     if plan[-1].kind != "dense":
         raise UnsupportedModel(f"has no Dense(10, softmax) head after its top LSTM layer "
@@ -121,6 +137,10 @@ def check_weights(layer: WeightedLayer, arrays: Sequence) -> list[np.ndarray]:
         if dtype.kind != "f":
             raise UserError(f"layer '{layer.name}' stores its {label} as {dtype} values, not "
                             f"floating-point numbers; the file is damaged")
+        if dtype.itemsize < 4:
+            raise UnsupportedModel(f"layer '{layer.name}' stores its {label} as {dtype} (half "
+                                   f"precision); lstm-viewer computes in float32 and would not "
+                                   f"reproduce the model's own numbers")
         if tuple(array.shape) != shape:
             raise UserError(f"layer '{layer.name}' has a {label} of shape {tuple(array.shape)}, "
                             f"expected {shape} for {layer.units} units reading {layer.inputs} "
@@ -139,9 +159,12 @@ def network_from_weights(plan: Sequence[WeightedLayer], arrays: Sequence[Sequenc
                          name: str = "model") -> Network:
     """The ``Network`` from the checked plan and each weighted layer's checked arrays."""
     lstms = [LstmWeights(*a) for step, a in zip(plan, arrays) if step.kind == "lstm"]
+    scaling = next((step.scaling for step in plan if step.kind == "rescaling"), None)
     kernel, bias = arrays[-1]
     try:
-        return Network(lstms, kernel, bias, name=name)
+        network = Network(lstms, kernel, bias, name=name, input_scaling=scaling)
+        network.metadata["head"] = plan[-1].activation
+        return network
     except ValueError as exc:  # the checks above should leave nothing for Network's own
         raise UnsupportedModel(str(exc)) from None
 
@@ -288,6 +311,16 @@ _LSTM_RULES = [
     ("time_major", False, False,
      "layer '{name}' reads time-major inputs (time_major={value!r}); lstm-viewer feeds digits "
      "batch-major"),
+    # Settings of other formats' cells (TF1 LSTMCell, PyTorch nn.LSTM), in the same words.
+    ("peepholes", False, False,
+     "layer '{name}' has peephole connections (the gates also read c); lstm-viewer computes the "
+     "plain LSTM cell without them"),
+    ("projection", None, None,
+     "layer '{name}' projects its output to {value} numbers (num_proj / proj_size); lstm-viewer "
+     "computes LSTM cells whose h is the full state"),
+    ("cell_clip", None, None,
+     "layer '{name}' clips its cell state to ±{value} (cell_clip); lstm-viewer computes the cell "
+     "without clipping"),
 ]
 
 
@@ -312,9 +345,9 @@ def _check_head(name: str, config: Mapping) -> None:
     if units != CLASSES or isinstance(units, bool):
         raise UnsupportedModel(f"the head '{name}' has {units!r} units; lstm-viewer needs "
                                f"Dense(10, softmax), one unit per digit")
-    if activation != "softmax":
+    if activation not in HEAD_ACTIVATIONS:
         raise UnsupportedModel(f"the head '{name}' uses activation={activation!r}; lstm-viewer needs "
-                               f"a softmax head (activation='softmax')")
+                               f"a head that gives probabilities (softmax) or logits (no activation)")
     if config.get("use_bias", True) != True:  # noqa: E712
         raise UnsupportedModel(f"the head '{name}' has no bias (use_bias={config.get('use_bias')!r}); "
                                f"lstm-viewer needs a Dense(10, softmax) head with a bias")
@@ -323,6 +356,16 @@ def _check_head(name: str, config: Mapping) -> None:
                                f"lstm-viewer reads plain Dense weights only")
     if config.get("quantization_config") is not None:
         raise UnsupportedModel(f"the head '{name}' is quantized; lstm-viewer computes in float32")
+
+
+def _rescaling(name: str, config: Mapping) -> tuple[float, float]:
+    """Keras' ``x * scale + offset`` as the (mean, std) of ``(x - mean) / std``."""
+    scale, offset = config.get("scale", 1.0), config.get("offset", 0.0)
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (scale, offset))
+    if not numbers or not np.isfinite([scale, offset]).all() or scale == 0:
+        raise UnsupportedModel(f"the Rescaling layer '{name}' has scale={scale!r}, offset={offset!r}; "
+                               f"lstm-viewer scales every pixel by one finite, non-zero number")
+    return -float(offset) / float(scale), 1.0 / float(scale)
 
 
 def _foreign_layer(name: str, kind: str) -> str:

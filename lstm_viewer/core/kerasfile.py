@@ -177,7 +177,8 @@ def _network_from_weights(plan: list[WeightedLayer], groups: list[str], weights:
         raise UserError("model.weights.h5 inside is not a readable HDF5 file; the file is damaged") from None
     try:
         with h5:
-            arrays = [check_weights(step, _datasets(h5, step, groups[step.position])) for step in plan]
+            arrays = [check_weights(step, _datasets(h5, step, groups[step.position]) if step.shapes else [])
+                      for step in plan]
     except UserError:
         raise
     except Exception as exc:  # a damaged HDF5 chunk: OSError, or h5py's KeyError/ValueError

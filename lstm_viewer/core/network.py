@@ -1,8 +1,10 @@
 """The numpy LSTM: the model's own arithmetic, row by row, with every intermediate kept.
 
-A ``Network`` holds the weights of a stack of Keras LSTM layers and a dense softmax head.
-``Network.trace(image)`` runs one 28x28 digit through it and keeps, for every layer and row,
-the gates i, f, g, o, the cell state c and the hidden state h, plus the softmax at every row.
+A ``Network`` holds the weights of a stack of LSTM layers (each at its own width) and a dense head
+whose logits the softmax turns into probabilities, and optionally the input scaling the first layer
+reads (``(x - mean) / std``, as torchvision's ``Normalize``). ``Network.trace(image)`` runs one
+28x28 digit through it and keeps, for every layer and row, the gates i, f, g, o, the cell state c
+and the hidden state h, plus the softmax at every row.
 
 Keras facts this relies on: ``kernel`` is (inputs, 4u), ``recurrent_kernel`` (u, 4u),
 ``bias`` (4u), the 4u columns being the gates i, f, g(=c), o; ``c_t = f c_{t-1} + i g`` and
@@ -44,13 +46,31 @@ class LstmWeights:
 
 @dataclass
 class Trace:
-    """Everything the network computed for one digit. Rows are 0-based here (row t = after t+1 rows)."""
+    """Everything the network computed for one digit. Rows are 0-based here (row t = after t+1 rows).
 
-    image: np.ndarray   # (28, 28) float32 in [0, 1]
-    gates: np.ndarray   # (layers, 28, 4, units), order i, f, g, o
-    c: np.ndarray       # (layers, 28, units)
-    h: np.ndarray       # (layers, 28, units)
+    ``gates``, ``c`` and ``h`` hold one array per layer, each at that layer's own width: index them
+    ``trace.h[k][row, unit]`` (a model's layers may differ in width, so they are never one array).
+    """
+
+    image: np.ndarray   # (28, 28) float32 in [0, 1]: the picture
+    gates: tuple[np.ndarray, ...]   # per layer (28, 4, units), order i, f, g, o
+    c: tuple[np.ndarray, ...]       # per layer (28, units)
+    h: tuple[np.ndarray, ...]       # per layer (28, units)
     probs: np.ndarray   # (28, 10): the dense head on the top layer's h at each row
+    x: np.ndarray | None = None     # (28, 28): what the first layer reads (the image, scaled); None: image
+
+    def __post_init__(self) -> None:
+        self.gates, self.c, self.h = (tuple(a) for a in (self.gates, self.c, self.h))
+        if self.x is None:
+            self.x = self.image
+
+    @property
+    def layers(self) -> int:
+        return len(self.h)
+
+    def layer_input(self, layer: int) -> np.ndarray:
+        """What layer ``layer`` reads at every row: the scaled pixels, or the h of the layer below."""
+        return self.x if layer == 0 else self.h[layer - 1]
 
     @property
     def prediction(self) -> int:
@@ -64,7 +84,7 @@ class Trace:
 
     def final_state(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``state[k] = (c_k, h_k)`` after the last row, for each layer k."""
-        return [(self.c[k, -1], self.h[k, -1]) for k in range(self.h.shape[0])]
+        return [(c[-1], h[-1]) for c, h in zip(self.c, self.h)]
 
     def settled_row(self) -> int:
         """The first row (0-based) from which the final answer stays on top to the end."""
@@ -75,8 +95,19 @@ class Trace:
         return row
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The arrays ``inspect --out`` and the app's export write."""
-        return {"image": self.image, "h": self.h, "c": self.c, "gates": self.gates, "probs": self.probs}
+        """The arrays ``inspect --out`` and the app's export write: ``h`` (layers, 28, units) when
+        every layer has one width, else ``h_1``, ``h_2``, … one per layer (likewise c and gates)."""
+        out = {"image": self.image}
+        if self.x is not self.image:
+            out["x"] = self.x
+        for name in ("h", "c", "gates"):
+            per_layer = getattr(self, name)
+            if len({a.shape for a in per_layer}) == 1:
+                out[name] = np.stack(per_layer)
+            else:
+                out.update((f"{name}_{k + 1}", a) for k, a in enumerate(per_layer))
+        out["probs"] = self.probs
+        return out
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -86,15 +117,22 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Network:
-    """A stack of LSTM layers with a dense softmax head, as numpy weights."""
+    """A stack of LSTM layers with a dense head (softmax of its logits), as numpy weights."""
 
     layers: list[LstmWeights]
-    dense_kernel: np.ndarray   # (units, 10)
+    dense_kernel: np.ndarray   # (units of the top layer, 10)
     dense_bias: np.ndarray     # (10,)
     name: str = "model"
     metadata: dict = field(default_factory=dict)
+    input_scaling: tuple[float, float] | None = None   # (mean, std): layer 1 reads (x - mean) / std
 
     def __post_init__(self) -> None:
+        if self.input_scaling is not None:
+            mean, std = (float(v) for v in self.input_scaling)
+            if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
+                raise ValueError(f"input scaling (x − {mean}) / {std} needs a finite mean and a "
+                                 f"positive standard deviation")
+            self.input_scaling = (mean, std)
         self.layers = [LstmWeights(*(np.ascontiguousarray(a, dtype=np.float32) for a in
                                      (w.kernel, w.recurrent_kernel, w.bias))) for w in self.layers]
         self.dense_kernel = np.ascontiguousarray(self.dense_kernel, dtype=np.float32)
@@ -111,9 +149,8 @@ class Network:
                                  f"{w.recurrent_kernel.shape}, {w.bias.shape} do not form an LSTM "
                                  f"of {u} units on {inputs} inputs")
             inputs = u
-        if len(set(self.units)) > 1:
-            # A Trace stacks the layers into (layers, 28, units) arrays: one width for all.
-            raise ValueError(f"layers of different widths {self.units}; this app needs one width")
+        if not self.layers:
+            raise ValueError("no LSTM layer")
         if self.dense_kernel.shape != (inputs, CLASSES) or self.dense_bias.shape != (CLASSES,):
             raise ValueError(f"dense head {self.dense_kernel.shape} does not map {inputs} units "
                              f"to {CLASSES} classes")
@@ -123,8 +160,31 @@ class Network:
         return [w.units for w in self.layers]
 
     def describe(self) -> str:
-        """e.g. '3 × 256 LSTM'."""
-        return f"{len(self.units)} × {self.units[0]} LSTM"
+        """e.g. '3 × 256 LSTM', or 'LSTM 128 → 64' when the layers differ in width."""
+        if len(set(self.units)) == 1:
+            return f"{len(self.units)} × {self.units[0]} LSTM"
+        return "LSTM " + " → ".join(str(u) for u in self.units)
+
+    def describe_scaling(self) -> str:
+        """What the first layer reads, in words: '[0, 1]' or '(x − 0.1307) / 0.3081'."""
+        if self.input_scaling is None:
+            return "pixels in [0, 1]"
+        mean, std = self.input_scaling
+        return f"(x − {mean:g}) / {std:g}"
+
+    def scale_input(self, images: np.ndarray) -> np.ndarray:
+        """Pixels in [0, 1] (any shape) as the first layer reads them, float32: ``(x - mean) / std``
+        computed as torchvision's ``Normalize`` does (subtract, then divide)."""
+        images = np.asarray(images, dtype=np.float32)
+        if self.input_scaling is None:
+            return images
+        mean, std = self.input_scaling
+        return (images - np.float32(mean)) / np.float32(std)
+
+    def with_input_scaling(self, scaling: tuple[float, float] | None) -> Network:
+        """The same weights reading ``(x - mean) / std`` (None: [0, 1]); a new Network."""
+        return Network(self.layers, self.dense_kernel, self.dense_bias, name=self.name,
+                       metadata=dict(self.metadata), input_scaling=scaling)
 
     def trace(self, image: np.ndarray) -> Trace:
         """Run one (28, 28) digit in [0, 1] through the network, keeping every intermediate."""
@@ -134,11 +194,12 @@ class Network:
 
     def _trace(self, x0: np.ndarray, start: Trace | None, rows: int) -> Trace:
         """The trace of ``x0`` (1, 28, 28), its first ``rows`` rows taken from ``start``."""
-        x = x0
+        scaled = self.scale_input(x0)
+        x = scaled
         gates, cs, hs = [], [], []
         for k, weights in enumerate(self.layers):
-            known = None if start is None else (start.gates[k, :rows], start.c[k, :rows],
-                                                start.h[k, :rows])
+            known = None if start is None else (start.gates[k][:rows], start.c[k][:rows],
+                                                start.h[k][:rows])
             g, c, h = _run_layer(weights, x, record=True, known=known)
             gates.append(g[0])
             cs.append(c[0])
@@ -146,8 +207,9 @@ class Network:
             x = h
         h_top = hs[-1]
         probs = _softmax(h_top @ self.dense_kernel + self.dense_bias)
-        return Trace(image=x0[0].copy(), gates=np.stack(gates), c=np.stack(cs), h=np.stack(hs),
-                     probs=probs.astype(np.float32))
+        image = x0[0].copy()
+        return Trace(image=image, gates=gates, c=cs, h=hs, probs=probs.astype(np.float32),
+                     x=image if scaled is x0 else scaled[0])
 
     def _blank_start(self) -> Trace:
         """The trace of an empty digit, computed once.
@@ -168,7 +230,7 @@ class Network:
         images = np.asarray(images, dtype=np.float32)
         out = np.empty((len(images), CLASSES), dtype=np.float32)
         for start in range(0, len(images), batch_size):
-            x = images[start:start + batch_size]
+            x = self.scale_input(images[start:start + batch_size])
             for weights in self.layers:
                 x = _run_layer(weights, x, record=False)
             out[start:start + batch_size] = _softmax(x[:, -1] @ self.dense_kernel + self.dense_bias)
