@@ -29,22 +29,32 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'lstm_viewer' has no attribute {name!r}")
 
 
-def load_network(path: str | os.PathLike | None = None) -> Network:
-    """Open a ``.keras`` model as a numpy ``Network`` (the default model when ``path`` is None).
+def load_network(path: str | os.PathLike | None = None, *, forget_bias: float | None = None,
+                 normalize: tuple[float, float] | None = None) -> Network:
+    """Open a model of any format lstm-viewer reads as a numpy ``Network`` (the default model when
+    ``path`` is None), recognised by its content: a Keras ``.keras`` or ``.h5`` file, a TensorFlow 1
+    checkpoint (its folder, ``checkpoint`` file, prefix, or any of its files), a PyTorch file
+    (``torch.save``, zip or legacy) or ``.safetensors``.
 
-    Read directly (no TensorFlow) when the archive's layout is the usual one; through Keras only for
-    layouts the direct reader does not know. Either way the one architecture check decides, and a
-    bad file raises ``UserError`` (one sentence), never anything else.
+    ``forget_bias``: for a TF1 checkpoint, the constant its cells add to f (default: read from the
+    ``.meta`` graph, else 1.0). ``normalize=(mean, std)``: the first layer reads ``(x - mean) / std``
+    (default: what the file records, else [0, 1]). Nothing from the file is executed. A file the app
+    cannot compute exactly raises ``UserError`` (one sentence), never anything else. Only Keras 2
+    ``.h5`` files and unusual ``.keras`` layouts import TensorFlow.
     """
     from pathlib import Path
 
-    from .core.kerasfile import UnknownLayout, default_model_path, read_keras_file
+    from .core.assets import default_model_path
+    from .core.errors import UnknownLayout
+    from .core.readers import ReadOptions, finish, read_model
+    options = ReadOptions(forget_bias=forget_bias,
+                          normalize=None if normalize is None else tuple(normalize))
     path = Path(path) if path is not None else default_model_path()
     try:
-        return read_keras_file(path)
+        return read_model(path, options)
     except UnknownLayout:
         from .ml.keras_bridge import load_network_via_keras  # TensorFlow only for unusual files
-        return load_network_via_keras(path)
+        return finish(load_network_via_keras(path), "Keras model", options)
 
 
 __all__ = ["Network", "Trace", "load_network", "__version__"]

@@ -1,4 +1,4 @@
-"""The command line: (no command) opens the window; train, evaluate, inspect.
+"""The command line: (no command) opens the window; train, evaluate, inspect, convert.
 
 Every bad input becomes one line on stderr and exit status 2, never a traceback.
 """
@@ -31,6 +31,32 @@ def _float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+def _mean_std(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        mean, std = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MEAN,STD such as 0.1307,0.3081, got {text!r}") from None
+    if not (abs(mean) < float("inf") and 0 < std < float("inf")):
+        raise argparse.ArgumentTypeError(f"needs a finite mean and a positive STD, got {text!r}")
+    return mean, std
+
+
+MODEL_HELP = ("a model: .keras or .h5, a TensorFlow 1 checkpoint (its folder or any of its files), a "
+              "PyTorch .pt/.pth/.ckpt or .safetensors (default: the shipped model)")
+
+
+def _add_model_options(parser: argparse.ArgumentParser, dest: str = "model") -> None:
+    """--model, --forget-bias and --normalize, for the window and for each command that reads a model."""
+    parser.add_argument("--model", dest=dest, help=MODEL_HELP)
+    parser.add_argument("--forget-bias", dest=f"{dest}_forget_bias", type=_float, metavar="F",
+                        help="TF1 checkpoints: the constant the cells add to f (default: read from the "
+                             ".meta graph, else 1.0)")
+    parser.add_argument("--normalize", dest=f"{dest}_normalize", type=_mean_std, metavar="MEAN,STD",
+                        help="the first layer reads (x - MEAN) / STD, e.g. 0.1307,0.3081 for "
+                             "torchvision's Normalize (default: what the file records, else [0, 1])")
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """Bad options are one line on stderr (no usage dump), like every other error here."""
 
@@ -50,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog="lstm-viewer",
         description="Watch a stacked LSTM read a handwritten digit one pixel row at a time.")
-    parser.add_argument("--model", help="a .keras model to open (default: assets/default.keras)")
+    _add_model_options(parser)
     parser.add_argument("--version", action="version", version=f"lstm-viewer {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                      parser_class=_OneLineParser)
@@ -73,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="where to save the .keras model")
 
     evaluate = commands.add_parser("evaluate", help="test-set accuracy and confusion matrix")
-    evaluate.add_argument("--model", dest="sub_model", help="the .keras model (default model)")
+    _add_model_options(evaluate, "sub_model")
     evaluate.add_argument("--data", help="MNIST folder (IDX files) or mnist.npz")
     evaluate.add_argument("--keras", action="store_true",
                           help="evaluate with Keras' own predict instead of the numpy engine (a check of "
@@ -81,10 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="read digits from image files and trace them")
     inspect.add_argument("images", nargs="+", metavar="IMAGE", help="PNG or JPEG files")
-    inspect.add_argument("--model", dest="sub_model", help="the .keras model (default model)")
+    _add_model_options(inspect, "sub_model")
     inspect.add_argument("--json", action="store_true", help="one JSON object per image")
     inspect.add_argument("--out", help="write the trace of one image as .npz (replaced only by a "
                                        "complete new file)")
+
+    convert = commands.add_parser("convert", help="write any model lstm-viewer reads as a standard "
+                                                  ".keras file that Keras' load_model reads")
+    convert.add_argument("source", metavar="SRC", help=MODEL_HELP)
+    convert.add_argument("--out", required=True, help="the .keras file to write (replaced only by a "
+                                                      "complete new file)")
+    convert.add_argument("--forget-bias", dest="source_forget_bias", type=_float, metavar="F",
+                         help="TF1 checkpoints: the constant the cells add to f")
+    convert.add_argument("--normalize", dest="source_normalize", type=_mean_std, metavar="MEAN,STD",
+                         help="the input scaling, written as a Rescaling layer in front")
     return parser
 
 
@@ -92,6 +128,19 @@ def _model_path(args) -> Path:
     from .core.assets import default_model_path
     chosen = getattr(args, "sub_model", None) or args.model
     return Path(chosen) if chosen else default_model_path()
+
+
+def _model_options(args) -> dict:
+    """--forget-bias and --normalize, given after the command or before it."""
+    def pick(name: str):
+        value = getattr(args, f"sub_model_{name}", None)
+        return value if value is not None else getattr(args, f"model_{name}", None)
+    return {"forget_bias": pick("forget_bias"), "normalize": pick("normalize")}
+
+
+def _load(args):
+    from . import load_network
+    return load_network(_model_path(args), **_model_options(args))
 
 
 def cmd_train(args) -> int:
@@ -136,13 +185,16 @@ def cmd_evaluate(args) -> int:
     x_test, y_test = load_test_set(args.data)
     images = x_test.astype(np.float32) / 255.0
     if args.keras:
+        from .core.readers import find_reader
         from .ml.keras_bridge import load_keras_model, network_from_keras_model
+        if find_reader(path)[0].format not in ("Keras model", "Keras 2 HDF5 model"):
+            raise UserError(f"{path}: --keras evaluates Keras files; convert this one first "
+                            f"(lstm-viewer convert {path} --out model.keras)")
         model = load_keras_model(path)
         network_from_keras_model(model, source=str(path))  # the same architecture check as the app
         probs = model.predict(images, batch_size=1000, verbose=0)
     else:
-        from . import load_network
-        probs = load_network(path).predict(images)
+        probs = _load(args).predict(images)
     predicted = probs.argmax(axis=1)
     accuracy = float((predicted == y_test).mean())
     print(f"{path}: test accuracy {accuracy:.4f} ({int((predicted == y_test).sum())}/{len(y_test)})")
@@ -151,7 +203,6 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from . import load_network
     from .core.atomic import check_can_write, write_atomically
     from .core.preprocess import load_image, preprocess
 
@@ -160,7 +211,7 @@ def cmd_inspect(args) -> int:
     out = _npz_name(args.out) if args.out else None
     if out is not None:
         check_can_write(out)
-    network = load_network(_model_path(args))
+    network = _load(args)
     for name in args.images:
         image = preprocess(load_image(name))
         trace = network.trace(image)
@@ -201,9 +252,27 @@ def _save_npz(target: Path, arrays: dict) -> None:
         np.savez_compressed(fh, **arrays)
 
 
+def cmd_convert(args) -> int:
+    from . import load_network
+    from .core.atomic import check_can_write
+    from .core.readers import describe_model
+
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        raise UserError(f"--out {out}: model files must end in .keras")
+    check_can_write(out)
+    network = load_network(args.source, forget_bias=args.source_forget_bias,
+                           normalize=args.source_normalize)
+    print(f"read {args.source}: {describe_model(network)}", file=sys.stderr)
+    from .ml.keras_bridge import save_network_as_keras
+    save_network_as_keras(network, out)
+    print(f"saved {out}")
+    return 0
+
+
 def cmd_window(args) -> int:
     from .gui.app import run_app
-    return run_app(args.model)
+    return run_app(args.model, options=_model_options(args))
 
 
 def _silence_stdout() -> None:
@@ -218,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler = {"train": cmd_train, "evaluate": cmd_evaluate, "inspect": cmd_inspect,
-                   None: cmd_window}[args.command]
+                   "convert": cmd_convert, None: cmd_window}[args.command]
         return handler(args)
     except UserError as exc:
         print(f"lstm-viewer: error: {exc}", file=sys.stderr)

@@ -211,6 +211,30 @@ class Network:
         return Trace(image=image, gates=gates, c=cs, h=hs, probs=probs.astype(np.float32),
                      x=image if scaled is x0 else scaled[0])
 
+    def step_through_rows(self, image: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The final ``state[k] = (c_k, h_k)`` computed as TF1's ``MultiRNNCell.call`` does: the
+        whole stack steps one row at a time (row t through layer 1, 2, …, then row t+1).
+
+        ``trace`` runs each layer over all 28 rows before the next (``dynamic_rnn``'s outputs).
+        The two orders share no intermediate array, so comparing the top ``h`` here with
+        ``trace.outputs[-1]`` checks the seed's identity for real: it fails if the layers are
+        wired differently in one of them.
+        """
+        x_rows = self.scale_input(_as_batch(image))[0]
+        states = [(np.zeros((1, w.units), np.float32), np.zeros((1, w.units), np.float32))
+                  for w in self.layers]
+        for t in range(ROWS):
+            x = x_rows[t:t + 1]                                   # (1, inputs)
+            for k, weights in enumerate(self.layers):
+                kernel, recurrent, bias = weights.scaled()
+                c_prev, h_prev = states[k]
+                z = (x @ kernel + bias + h_prev @ recurrent).reshape(1, 4, weights.units)
+                c, h = np.empty_like(c_prev), np.empty_like(h_prev)
+                cell_step(z, c_prev, z, c, h, np.empty_like(c))
+                states[k] = (c, h)
+                x = h
+        return [(c[0], h[0]) for c, h in states]
+
     def _blank_start(self) -> Trace:
         """The trace of an empty digit, computed once.
 

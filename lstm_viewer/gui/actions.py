@@ -7,9 +7,10 @@ from pathlib import Path
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..core.assets import default_model_path
+from ..core.readers import dialog_filter
 from .jobs import describe_error
 
-MODEL_FILTER = "Keras models (*.keras);;All files (*)"
+SAVE_MODEL_FILTER = "Keras models (*.keras);;All files (*)"
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
 
@@ -26,9 +27,15 @@ class WindowActions(QtCore.QObject):
 
         file_menu = bar.addMenu("&File")
         self.openModelAction = self._add(file_menu, "&Open model…", "Ctrl+O", self._on_open_model,
-                                         "openModelAction", "Open a .keras LSTM model")
+                                         "openModelAction", "Open an LSTM model: Keras (.keras, .h5), "
+                                         "a TensorFlow 1 checkpoint, PyTorch (.pt, .pth, .ckpt) or "
+                                         ".safetensors")
+        self.openDefaultModelAction = self._add(
+            file_menu, "Open the &default model", None, self.session.load_default_model,
+            "openDefaultModelAction", "Go back to the model shipped with lstm-viewer")
         self.saveModelAction = self._add(file_menu, "&Save model as…", "Ctrl+S", self._on_save_model,
-                                         "saveModelAction", "Save the current model as a .keras file")
+                                         "saveModelAction", "Save the current model as a .keras file "
+                                         "(a PyTorch or TF1 model is converted exactly)")
         file_menu.addSeparator()
         self.openImageAction = self._add(file_menu, "Open &image…", "Ctrl+I", self._on_open_image,
                                          "openImageAction", "Read a digit from an image file")
@@ -50,6 +57,12 @@ class WindowActions(QtCore.QObject):
                                      "Clear the drawing")
         self.clearAction.setShortcuts([QtGui.QKeySequence("Delete"), QtGui.QKeySequence("Backspace")])
 
+        model_menu = bar.addMenu("&Model")
+        self.inputScalingAction = self._add(
+            model_menu, "&Input scaling…", None, self._on_input_scaling, "inputScalingAction",
+            "What the first layer reads: pixels in [0, 1], or (x − mean) / std as torchvision's "
+            "Normalize gives; for files that do not record it (remembered per file)")
+
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addActions([window.layers.gates_action, window.layers.order_action])
         self.view_menu.addSeparator()
@@ -61,6 +74,9 @@ class WindowActions(QtCore.QObject):
         step.addActions(window.stepper.make_actions(window))
 
         self.session.loadingChanged.connect(lambda busy: self.openModelAction.setEnabled(not busy))
+        self.session.loadingChanged.connect(lambda busy: self.openDefaultModelAction.setEnabled(not busy))
+        self.session.modelInfoChanged.connect(
+            lambda: self.inputScalingAction.setEnabled(self.session.can_set_input_scaling()))
         self.session.savingChanged.connect(lambda busy: self.saveModelAction.setEnabled(not busy))
 
     def _add(self, menu: QtWidgets.QMenu, text: str, shortcut: str | None, slot, name: str,
@@ -79,7 +95,7 @@ class WindowActions(QtCore.QObject):
     # --- handlers -----------------------------------------------------------------------------
     def _on_open_model(self) -> None:
         name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open model", self.folder(),
-                                                        MODEL_FILTER)
+                                                        dialog_filter())
         name = self.answered(name)
         if name:
             self.session.load_model(name)
@@ -93,14 +109,27 @@ class WindowActions(QtCore.QObject):
             self.window.statusBar().showMessage("Still saving the model…", 4000)
             return
         name, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self.window, "Save model as", str(Path(self.folder()) / self.session.model_name), MODEL_FILTER)
+            self.window, "Save model as", str(Path(self.folder()) / _keras_name(self.session.model_name)),
+            SAVE_MODEL_FILTER)
         name = self.answered(name)
         if not name:
             return
-        if in_background and self.session.keras_model is not None:
+        if in_background and self.session.saves_in_background():
             self.session.start_saving_model(name)
         else:
             self.report(lambda: self.session.save_model_as(name), "Saved the model as {}.")
+
+    def _on_input_scaling(self) -> None:
+        from .input_scaling_dialog import ask_input_scaling
+        network = self.state.network
+        answer = ask_input_scaling(self.window, network.input_scaling)
+        if answer is None:
+            return
+        scaling, = answer
+        try:
+            self.session.set_input_scaling(scaling)
+        except Exception as exc:
+            QtWidgets.QMessageBox.critical(self.window, "Input scaling", describe_error(exc))
 
     def _on_open_image(self) -> None:
         name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a digit image", self.folder(),
@@ -158,6 +187,12 @@ class WindowActions(QtCore.QObject):
             QtWidgets.QMessageBox.critical(self.window, "lstm-viewer", describe_error(exc))
         else:
             self.window.statusBar().showMessage(done.format(path), 6000)
+
+
+def _keras_name(model_name: str) -> str:
+    """The Save dialog's proposed name: the model's, ending in .keras ('model.pth' -> 'model.keras')."""
+    stem = Path(model_name).stem if Path(model_name).suffix else model_name
+    return f"{stem or 'model'}.keras"
 
 
 def _is_package_folder(folder: str) -> bool:

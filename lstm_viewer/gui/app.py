@@ -8,12 +8,14 @@ from pathlib import Path
 from ..core.errors import UserError
 
 
-def run_app(model_path: str | Path | None = None, settings=None) -> int:
+def run_app(model_path: str | Path | None = None, settings=None, options: dict | None = None) -> int:
     """Open the window on ``model_path`` (else the last model used, else the default); the exit status.
 
     A model that cannot be opened never stops the window: it opens with the default model and says
     why in a dialog. A file only Keras reads is loaded after the window opens (see ``launch_model``).
+    ``options``: ``forget_bias`` and ``normalize`` for ``model_path`` (the command line's).
     """
+    from ..core.readers import ReadOptions
     from PyQt6 import QtCore, QtWidgets
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
@@ -25,8 +27,9 @@ def run_app(model_path: str | Path | None = None, settings=None) -> int:
     if settings is None:
         settings = QtCore.QSettings("lstm-viewer", "lstm-viewer")
     remembered = None if model_path else settings.value("last_model") or None
+    read_options = ReadOptions(**(options or {})) if model_path else ReadOptions()
 
-    network, pending, problem = launch_model(model_path or remembered)
+    network, pending, problem = launch_model(model_path or remembered, read_options)
     if problem is not None and not model_path:
         problem = None   # the remembered model is gone or broken: the default, without a fuss
     if problem is not None:
@@ -40,7 +43,7 @@ def run_app(model_path: str | Path | None = None, settings=None) -> int:
         QtCore.QTimer.singleShot(0, lambda: window.session.failed.emit(
             "Could not open the model", f"{problem}\n\nThe default model is open instead."))
     if pending is not None:
-        window.load_model(pending)   # in a job, with the busy indicator; a failure is a dialog
+        window.load_model(pending, read_options)   # in a job, with the busy indicator; a failure is a dialog
     status = app.exec()
     if window.jobs.threads():
         # Closing cancelled every job and waited (bounded); one is still inside a step that cannot
@@ -52,24 +55,29 @@ def run_app(model_path: str | Path | None = None, settings=None) -> int:
     return status
 
 
-def launch_model(model_path: str | Path | None):
+def launch_model(model_path: str | Path | None, options=None):
     """(network to open the window with, a model still to load or None, an error sentence or None).
 
-    Read on the GUI thread on purpose: nothing to show before it, and the direct reader is fast.
+    Read on the GUI thread on purpose: nothing to show before it, and the direct readers are fast.
     A file only Keras can read (TensorFlow: seconds to import) is not read here: the window opens
     with the default model and loads that file in a job, as File ▸ Open model… does. A file that
     cannot be opened at all gives the default model and the reason.
     """
-    from ..core.kerasfile import UnknownLayout, default_model_path, read_keras_file
+    from ..core.assets import default_model_path
+    from ..core.errors import UnknownLayout
+    from ..core.readers import ReadOptions, find_reader, read_model
+    options = options or ReadOptions()
     default = default_model_path()
     path = Path(model_path) if model_path else default
     try:
-        return read_keras_file(path), None, None
+        if find_reader(path)[0].needs_tensorflow:
+            raise UnknownLayout("read by Keras")
+        return read_model(path, options), None, None
     except UnknownLayout:
         if path == default:
             raise
-        return read_keras_file(default), path, None
+        return read_model(default), path, None
     except UserError as exc:
         if path == default:
             raise
-        return read_keras_file(default), None, str(exc)
+        return read_model(default), None, str(exc)

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from ..core.errors import UserError
 from ..core.network import Network, Trace
+from ..core.readers import describe_model, find_reader
 from .actions import WindowActions
 from .canvas import DrawCanvas
 from .digit_library import DigitLibrary
@@ -52,6 +54,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.state.events.connect(self.one_repaint.hold)
         self.jobs = JobRunner(self)
         self.session = Session(self.state, self.jobs, self)
+        self.session.settings = settings
         self.training_panel = None      # built on first use (File ▸ Train a model…)
         self._build_views()
         self.drawing = DrawingInput(self.canvas, self.session, self)
@@ -59,7 +62,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.input_view.rowClicked.connect(self.session.toggle_row)
         self.library = DigitLibrary(self.samples, self.session, self)
         self.window_actions = WindowActions(self)
-        for name in ("openModelAction", "saveModelAction", "openImageAction", "exportPngAction",
+        for name in ("openModelAction", "openDefaultModelAction", "inputScalingAction",
+                     "saveModelAction", "openImageAction", "exportPngAction",
                      "exportTraceAction", "trainAction", "undoAction", "clearAction",
                      "resetLayoutAction"):
             setattr(self, name, getattr(self.window_actions, name))   # the automation surface
@@ -68,6 +72,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_compare_menu()
         self.session.message.connect(self._show_message)
         self.session.failed.connect(self._show_failure)
+        self.model_info = QtWidgets.QLabel()
+        self.model_info.setObjectName("modelInfoLabel")
+        self.statusBar().addPermanentWidget(self.model_info)
         self.session.modelInfoChanged.connect(self._update_title)
         self.jobs.busyChanged.connect(self.busy.setVisible)
         self.setAcceptDrops(True)
@@ -415,8 +422,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show an already computed trace in every view (the redraw the benchmark times)."""
         self.session.show_trace(trace)
 
-    def load_model(self, path: str | Path) -> None:
-        self.session.load_model(path)
+    def load_model(self, path: str | Path, options=None) -> None:
+        self.session.load_model(path, options)
 
     def open_image(self, path: str | Path) -> None:
         self.session.open_image(path)
@@ -454,8 +461,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _update_title(self) -> None:
         star = " *" if self.session.unsaved else ""
+        info = describe_model(self.network)
         # The application's name last: window systems append it to a title that does not end with it.
-        self.setWindowTitle(f"{self.session.model_name}{star} ({self.network.describe()}) — lstm-viewer")
+        self.setWindowTitle(f"{self.session.model_name}{star} ({info}) — lstm-viewer")
+        self.model_info.setText(info)
+        self.model_info.setToolTip(_model_tooltip(self.network, self.session.model_source))
 
     # --- settings -----------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -496,15 +506,15 @@ class MainWindow(QtWidgets.QMainWindow):
         if not urls:
             return
         name = urls[0]
-        if name.lower().endswith(".keras"):
-            self.session.load_model(name)
-        elif name.lower().endswith((".h5", ".hdf5")):
-            # A model, not a picture: a Keras 2 (HDF5) file, read through Keras in a job.
-            self.statusBar().showMessage(f"{Path(name).name} is an older Keras model file (HDF5): "
-                                         f"reading it with Keras, which takes a few seconds…", 8000)
-            self.session.load_model(name)
-        else:
-            self.session.open_image(name)
+        try:   # by content, as File ▸ Open model… reads it (a few bytes; a TF1 checkpoint's folder too)
+            reader, _target = find_reader(name)
+        except UserError:
+            self.session.open_image(name)   # a picture, or the image reader says what it is not
+            return
+        self.session.load_model(name)
+        if reader.needs_tensorflow:
+            self.statusBar().showMessage(f"{Path(name).name} is a {reader.format}: reading it with "
+                                         f"Keras, which takes a few seconds…", 8000)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
         self.jobs.resume()
@@ -543,6 +553,25 @@ class MainWindow(QtWidgets.QMainWindow):
             self.window_actions.ask_and_save_model(in_background=False)   # the window waits for it
             return not self.session.unsaved    # the dialog was cancelled or saving failed: stay open
         return answer == buttons.Discard
+
+
+def _model_tooltip(network: Network, source: str | None) -> str:
+    """The model information in full: where it came from and what the reader decided."""
+    meta = network.metadata
+    lines = [f"{meta.get('format', 'Keras model')}: {network.describe()}"]
+    if source:
+        lines.append(f"from {source}")
+    if "forget_bias" in meta:
+        lines.append(f"forget_bias {meta['forget_bias']:g} ({meta.get('forget_bias_from', '')}), "
+                     f"added to the f gate's bias: the cell computes f = σ(z_f + forget_bias)")
+    scaling = {"the file": "recorded in the file", "you": "set by you (Model ▸ Input scaling…)",
+               "not recorded": "not recorded in the file; Model ▸ Input scaling… to change"}
+    lines.append(f"input: {network.describe_scaling()}, "
+                 f"{scaling.get(meta.get('scaling_from'), 'as the model was trained')}")
+    head = meta.get("head")
+    if head in ("linear", "log_softmax"):
+        lines.append("the head gives logits; the app applies the softmax (the same probabilities)")
+    return "\n".join(lines)
 
 
 def _heading(text: str) -> QtWidgets.QLabel:

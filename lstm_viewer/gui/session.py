@@ -20,6 +20,7 @@ from ..core.blas import worker_threads
 from ..core.errors import UserError
 from ..core.network import Network, Trace
 from ..core.priority import lower_this_thread
+from ..core.readers import ReadOptions, describe_model
 from . import file_ops
 from .jobs import JobContext, JobRunner
 from .view_state import ViewState, published_together
@@ -47,6 +48,7 @@ class Session(QtCore.QObject):
         self.unsaved = False
         self.original: np.ndarray | None = None   # the input as it came, before what-if edits
         self._saving: _Save | None = None
+        self.settings: QtCore.QSettings | None = None   # where input scalings are remembered per file
 
     # --- the model ----------------------------------------------------------------------------
     def set_network(self, network: Network, name: str | None = None, source_path: str | None = None,
@@ -61,19 +63,61 @@ class Session(QtCore.QObject):
             self._publish(self.state.blanked_rows)   # the same input and edits, read by the new model
         self.modelInfoChanged.emit()
 
-    def load_model(self, path: str | Path) -> None:
-        """Open ``path`` in a job; on error a ``failed`` signal, and the current model stays."""
+    def load_model(self, path: str | Path, options: ReadOptions | None = None) -> None:
+        """Open ``path`` (any format, recognised by content) in a job; on error a ``failed`` signal,
+        and the current model stays. Without ``options``, an input scaling the user set for this
+        file before (Model ▸ Input scaling…) is applied again."""
         path = Path(path)
+        if options is None:
+            options = ReadOptions(normalize=self.remembered_scaling(path))
         self.loadingChanged.emit(True)
         self.message.emit(f"Opening {path.name}…", 0)
-        self.runner.run(lambda _ctx: _load_model(path), key="open model",
+        self.runner.run(lambda _ctx: _load_model(path, options), key="open model",
                         on_done=self._on_model_loaded, on_error=self._on_model_failed,
                         cancellable=False)
+
+    def load_default_model(self) -> None:
+        """File ▸ Open the default model: back to the shipped one."""
+        from ..core.assets import default_model_path
+        self.load_model(default_model_path(), ReadOptions())
 
     def _on_model_loaded(self, network: Network) -> None:
         self.loadingChanged.emit(False)
         self.set_network(network)
-        self.message.emit(f"Opened {self.model_name}: {network.describe()}.", 6000)
+        self.message.emit(f"Opened {self.model_name}: {describe_model(network)}.", 8000)
+
+    # --- input scaling ------------------------------------------------------------------------
+    def can_set_input_scaling(self) -> bool:
+        """Formats that record no scaling take one from the user; a file's own Rescaling stays."""
+        network = self.state.network
+        return network is not None and network.metadata.get("scaling_from") != "the file"
+
+    def set_input_scaling(self, scaling: tuple[float, float] | None) -> None:
+        """The current weights reading ``(x - mean) / std`` (None: [0, 1]); remembered for the file."""
+        if not self.can_set_input_scaling():
+            raise UserError("this model's file records its own input scaling (a Rescaling layer)")
+        network = self.state.network.with_input_scaling(scaling)
+        network.metadata["scaling_from"] = "you" if scaling is not None else "not recorded"
+        self.set_network(network, name=self.model_name, source_path=self.model_source,
+                         keras_model=None if scaling is not None else self.keras_model,
+                         unsaved=self.unsaved)
+        if self.model_source and self.settings is not None:
+            key = _scaling_key(self.model_source)
+            if scaling is None:
+                self.settings.remove(key)
+            else:
+                self.settings.setValue(key, f"{scaling[0]!r},{scaling[1]!r}")
+        self.message.emit(f"The first layer now reads {network.describe_scaling()}.", 6000)
+
+    def remembered_scaling(self, path: str | Path) -> tuple[float, float] | None:
+        if self.settings is None:
+            return None
+        value = self.settings.value(_scaling_key(path))
+        try:
+            mean, std = (float(v) for v in str(value).split(","))
+        except ValueError:
+            return None
+        return (mean, std) if std > 0 else None
 
     def _on_model_failed(self, text: str) -> None:
         self.loadingChanged.emit(False)
@@ -153,16 +197,26 @@ class Session(QtCore.QObject):
 
     # --- saving -------------------------------------------------------------------------------
     def save_model_as(self, path: str | Path) -> Path:
-        """Save the current model now: Keras saves a trained one, a model from a file is copied."""
+        """Save the current model now as ``.keras``: Keras saves a trained one, a ``.keras`` file is
+        copied as it is, any other model (a PyTorch or TF1 file, a scaling set here) is converted."""
         path = Path(file_ops.with_suffix(str(path), ".keras"))
         if self.keras_model is not None:
             _save_keras(self.keras_model, path)
-        elif self.model_source:
+        elif self._copyable():
             file_ops.copy_model(self.model_source, path)
         else:
-            raise UserError("this model has no file and no Keras model to save from")
+            _save_converted(self.state.network, path)
         self._mark_saved(path)
         return path
+
+    def saves_in_background(self) -> bool:
+        """Saving needs Keras (seconds to import TensorFlow): done in a job."""
+        return self.keras_model is not None or not self._copyable()
+
+    def _copyable(self) -> bool:
+        network = self.state.network
+        return (bool(self.model_source) and network.metadata.get("format") == "Keras model"
+                and network.metadata.get("scaling_from") != "you")
 
     def start_saving_model(self, path: str | Path) -> None:
         """Save a model trained in the app in a job (Keras takes 0.3–0.6 s for 3 × 256)."""
@@ -170,7 +224,7 @@ class Session(QtCore.QObject):
             self.message.emit("Still saving the model…", 4000)
             return
         path = Path(file_ops.with_suffix(str(path), ".keras"))
-        save = _Save(self.keras_model, path)
+        save = _Save(self.keras_model if self.keras_model is not None else self.state.network, path)
         job = self.runner.run(save.run, key="save model", on_done=lambda _: self._after_saving(),
                               on_error=lambda _: self._after_saving(), cancellable=False)
         if job is None:
@@ -204,7 +258,7 @@ class Session(QtCore.QObject):
             self.message.emit("", 0)
             self.failed.emit("Could not save the model", save.error)
             return
-        if self.keras_model is save.model:     # not replaced by another model meanwhile
+        if save.model is self.keras_model or save.model is self.state.network:   # not replaced meanwhile
             self._mark_saved(save.path)
         self.message.emit(f"Saved the model as {save.path}.", 6000)
 
@@ -264,7 +318,10 @@ class _Save:
     def run(self, _ctx) -> None:
         from .jobs import describe_error
         try:
-            _save_keras(self.model, self.path)
+            if isinstance(self.model, Network):
+                _save_converted(self.model, self.path)
+            else:
+                _save_keras(self.model, self.path)
         except BaseException as exc:   # every way out must leave an outcome for the GUI thread
             self.error = describe_error(exc)
         self.finished.set()
@@ -311,7 +368,19 @@ def _save_keras(model, path: Path) -> None:
     save_model(model, path)
 
 
-def _load_model(path: Path) -> Network:
+def _save_converted(network: Network, path: Path) -> None:
+    from ..ml.keras_bridge import save_network_as_keras   # imports TensorFlow
+    save_network_as_keras(network, path)
+
+
+def _load_model(path: Path, options: ReadOptions) -> Network:
     """Load a model off the GUI thread; the architecture check refuses any the views cannot show."""
-    from .. import load_network   # numpy + h5py; Keras only for unusual files
-    return load_network(path)
+    from .. import load_network   # numpy (+ h5py); Keras only for .h5 and unusual .keras files
+    return load_network(path, forget_bias=options.forget_bias, normalize=options.normalize)
+
+
+def _scaling_key(path: str | Path) -> str:
+    """The settings key of a file's remembered input scaling (by its resolved path)."""
+    import hashlib
+    resolved = str(Path(path).expanduser().resolve())
+    return "input_scaling/" + hashlib.sha1(resolved.encode("utf-8")).hexdigest()[:16]

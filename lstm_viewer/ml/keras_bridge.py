@@ -116,3 +116,35 @@ def _input_shape(model):
         return model.input_shape
     except (AttributeError, ValueError):  # a model never called has none; its layers still say
         return None
+
+
+def keras_model_from_network(network: Network):
+    """A standard Keras model computing exactly what ``network`` computes, for ``convert`` and Save as.
+
+    ``Input(28, 28)``, a ``Rescaling`` in front when the network reads scaled pixels (``x / std -
+    mean / std``, which the direct reader turns back into the same scaling), one ``LSTM`` per layer at
+    its own width, and ``Dense(10, softmax)``: a head that gave logits gives the same probabilities
+    through the softmax the app applied to them.
+    """
+    import keras
+
+    layers = [keras.Input((28, 28), name="rows")]
+    if network.input_scaling is not None:
+        mean, std = network.input_scaling
+        layers.append(keras.layers.Rescaling(scale=1.0 / std, offset=-mean / std, name="input_scaling"))
+    top = len(network.layers) - 1
+    for k, weights in enumerate(network.layers):
+        layers.append(keras.layers.LSTM(weights.units, return_sequences=k < top, name=f"lstm_{k + 1}"))
+    layers.append(keras.layers.Dense(10, activation="softmax", name="softmax"))
+    model = keras.Sequential(layers, name="lstm_viewer_model")
+    lstms = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
+    for layer, weights in zip(lstms, network.layers):
+        layer.set_weights([weights.kernel, weights.recurrent_kernel, weights.bias])
+    model.layers[-1].set_weights([network.dense_kernel, network.dense_bias])
+    return model
+
+
+def save_network_as_keras(network: Network, path: str | os.PathLike) -> Path:
+    """Write ``network`` as a standard ``.keras`` file, atomically (``ml.training.save_model``)."""
+    from .training import save_model
+    return save_model(keras_model_from_network(network), path)

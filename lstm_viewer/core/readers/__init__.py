@@ -9,12 +9,13 @@ So every refusal comes from one place, in the same words, whatever the file.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import UnknownLayout, UserError
 from ..network import Network
 
 
@@ -40,3 +41,107 @@ class Reader:
     recognise: Callable[[Path], Path | None]      # by content: the path to read, or None if not ours
     read: Callable[[Path, ReadOptions], Network]  # raises UserError (one sentence) on any problem
     needs_tensorflow: bool = False                # read in a worker: importing TF takes seconds
+
+
+# --- the registry ---------------------------------------------------------------------------------
+_PICTURE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00",
+                       b"MM\x00*")
+
+
+def registry() -> tuple[Reader, ...]:
+    """Every reader, in the order they are asked (each looks at a few bytes; the first to claim wins)."""
+    from . import keras_archive, tf1_checkpoint, torch_file
+    return (keras_archive.READER, *torch_file.READERS, keras_archive.HDF5_READER, tf1_checkpoint.READER)
+
+
+def find_reader(path: str | os.PathLike) -> tuple[Reader, Path]:
+    """The reader for ``path`` and the path it reads (a TF1 checkpoint's prefix, say), by content.
+
+    Raises ``UserError`` with one sentence when no reader claims it: a missing file, a picture, or a
+    file of no format lstm-viewer knows.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: no such model file or folder")
+    for reader in registry():
+        target = reader.recognise(path)
+        if target is not None:
+            return reader, target
+    for reader in registry():
+        # Nobody recognised the content; a file named as one format is most likely a damaged one of
+        # it, and its reader says what is wrong better than "unknown format" would.
+        if path.is_file() and any(fnmatch.fnmatch(path.name.lower(), p) for p in reader.patterns):
+            return reader, path
+    if path.is_file() and _starts_with_picture(path):
+        raise UserError(f"{path}: this is a picture, not a model; open it with File ▸ Open image… "
+                        f"(or: lstm-viewer inspect {path.name})")
+    kinds = "a Keras .keras or .h5 file, a TensorFlow 1 checkpoint, a PyTorch file or .safetensors"
+    if path.is_dir():
+        raise UserError(f"{path}: this folder holds no model lstm-viewer can read ({kinds})")
+    raise UserError(f"{path}: not a model file lstm-viewer can read (it reads {kinds})")
+
+
+def read_model(path: str | os.PathLike, options: ReadOptions = ReadOptions()) -> Network:
+    """Recognise ``path`` by content and read it: the one way every caller opens a model.
+
+    Raises ``UserError`` (or a subclass) as ``"<path>: <format>: <sentence>"``; ``UnknownLayout``
+    for a Keras file only Keras itself can read (the caller may try ``ml.keras_bridge``).
+    """
+    reader, target = find_reader(path)
+    if options.forget_bias is not None and reader.format != "TF1 checkpoint":
+        raise UserError(f"{path}: a forget_bias applies to TensorFlow 1 checkpoints only; this is a "
+                        f"{reader.format}, whose f bias already holds it")
+    try:
+        network = reader.read(target, options)
+    except UnknownLayout:
+        raise
+    except UserError as exc:
+        text = str(exc)
+        prefix = f"{target}: "   # the Keras reader names the file itself
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+        raise type(exc)(f"{target}: {reader.format}: {text}") from None
+    return finish(network, reader.format, options)
+
+
+def finish(network: Network, format_name: str, options: ReadOptions) -> Network:
+    """Record the format and apply the user's input scaling (which overrides what a file records)."""
+    network.metadata.setdefault("format", format_name)
+    recorded = network.input_scaling is not None or network.metadata.get("scaling_from") == "the file"
+    if options.normalize is not None:
+        network = network.with_input_scaling(options.normalize)
+        network.metadata["scaling_from"] = "you"
+    else:
+        network.metadata["scaling_from"] = "the file" if recorded else "not recorded"
+    return network
+
+
+def describe_model(network: Network) -> str:
+    """One line for the title and the model information, e.g.
+    'PyTorch state_dict · 2 × 128 LSTM · input (x − 0.1307) / 0.3081'."""
+    meta = network.metadata
+    parts = [meta.get("format", "Keras model"), network.describe()]
+    parts += [str(d) for d in meta.get("details", ())]
+    if network.input_scaling is not None:
+        parts.append(f"input {network.describe_scaling()}")
+    elif meta.get("scaling_from") == "not recorded" and meta.get("format") not in (None, "Keras model"):
+        parts.append("input [0, 1] (the file records no scaling)")
+    return " · ".join(parts)
+
+
+def dialog_filter() -> str:
+    """The Open model dialog's filter: every format together, then each on its own."""
+    readers = registry()
+    every = " ".join(p for r in readers for p in r.patterns)
+    each = ";;".join(f"{r.format} ({' '.join(r.patterns)})" for r in readers)
+    return f"Models ({every});;{each};;All files (*)"
+
+
+def _starts_with_picture(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return head.startswith(_PICTURE_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+

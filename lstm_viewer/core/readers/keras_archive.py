@@ -1,0 +1,48 @@
+"""Keras files in the registry: ``.keras`` archives read directly (``core.kerasfile``); Keras 2 HDF5
+files recognised here and read by Keras itself (``ml.keras_bridge``, via ``UnknownLayout``)."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from ..errors import UnknownLayout
+from ..kerasfile import read_keras_file
+from . import ReadOptions, Reader
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _is_keras_archive(path: Path) -> Path | None:
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return path if "config.json" in archive.namelist() else None
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+
+
+def _is_hdf5(path: Path) -> Path | None:
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return path if fh.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE else None
+    except OSError:
+        return None
+
+
+def _read_archive(path: Path, _options: ReadOptions):
+    network = read_keras_file(path)
+    network.metadata["details"] = []
+    return network
+
+
+def _read_hdf5(path: Path, _options: ReadOptions):
+    raise UnknownLayout(f"{path}: a Keras 2 HDF5 model, which only Keras itself reads")
+
+
+READER = Reader(format="Keras model", patterns=("*.keras",), recognise=_is_keras_archive,
+                read=_read_archive)
+HDF5_READER = Reader(format="Keras 2 HDF5 model", patterns=("*.h5", "*.hdf5"), recognise=_is_hdf5,
+                     read=_read_hdf5, needs_tensorflow=True)
