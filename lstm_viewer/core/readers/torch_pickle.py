@@ -1,0 +1,427 @@
+"""Read what ``torch.save`` wrote, without torch and without running anything from the file.
+
+``torch.save`` pickles the object (for us: a dict of tensors) with each tensor written as a call
+``torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)`` and each storage as a
+persistent id ``('storage', torch.FloatStorage, key, location, numel)``. The storage's bytes are
+elsewhere: in a zip (torch >= 1.6) at ``<root>/data/<key>`` beside ``<root>/data.pkl``, in the
+byte order of ``<root>/byteorder``; in the legacy format (a sequence of pickles: magic number,
+protocol version, sys_info, the object, the sorted storage keys) after the last pickle, each storage
+as an 8-byte element count followed by its raw bytes.
+
+A pickle is a program: ``pickle.load`` imports and calls whatever it names. ``SafeUnpickler`` names
+only our own stand-ins (``find_class`` never imports), so a tensor becomes a ``TensorRef`` (where its
+numbers are) and anything else the pickle names, a model class or ``os.system``, is refused before
+it exists. Tensors are read lazily, after checking that the bytes they claim are in the file.
+"""
+from __future__ import annotations
+
+import io
+import math
+import pickle
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
+
+import numpy as np
+
+from ..errors import UnsupportedModel, UserError
+
+MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
+LEGACY_PROTOCOL_VERSION = 1001
+MAX_PICKLE_BYTES = 256 * 2**20       # a state_dict's data.pkl is kilobytes; the numbers are elsewhere
+SAVE_WEIGHTS = "save the weights instead: torch.save(model.state_dict(), 'model.pth')"
+
+
+@dataclass(frozen=True)
+class StorageType:
+    """``torch.FloatStorage`` and friends: only a marker of the element type."""
+
+    name: str        # "float32", "float16", "bfloat16", ...
+    itemsize: int
+    numpy: str | None  # numpy's little-endian code; None where numpy has no such type (bfloat16)
+
+
+STORAGE_TYPES = {
+    "FloatStorage": StorageType("float32", 4, "<f4"),
+    "DoubleStorage": StorageType("float64", 8, "<f8"),
+    "HalfStorage": StorageType("float16", 2, "<f2"),
+    "BFloat16Storage": StorageType("bfloat16", 2, None),
+    "LongStorage": StorageType("int64", 8, "<i8"),
+    "IntStorage": StorageType("int32", 4, "<i4"),
+    "ShortStorage": StorageType("int16", 2, "<i2"),
+    "CharStorage": StorageType("int8", 1, "|i1"),
+    "ByteStorage": StorageType("uint8", 1, "|u1"),
+    "BoolStorage": StorageType("bool", 1, "|b1"),
+    "ComplexFloatStorage": StorageType("complex64", 8, "<c8"),
+    "ComplexDoubleStorage": StorageType("complex128", 16, "<c16"),
+    "UntypedStorage": StorageType("uint8", 1, "|u1"),
+}
+
+
+class StorageRef:
+    """One storage: its element type, claimed length, and a way to fetch its bytes when needed."""
+
+    def __init__(self, kind: StorageType, key: str, location: str, numel: int) -> None:
+        self.kind, self.key, self.location, self.numel = kind, key, location, numel
+        self.fetch: Callable[[int], bytes] | None = None   # set by the archive: fetch(nbytes) -> bytes
+        self.big_endian = False
+        self.parent: tuple[StorageRef, int] | None = None  # legacy views: (root storage, element offset)
+        self._flat: np.ndarray | None = None
+
+    def flat(self) -> np.ndarray:
+        """The storage's elements, one flat array (read once; shared by every tensor viewing it)."""
+        if self._flat is None:
+            if self.parent is not None:
+                root, start = self.parent
+                self._flat = root.flat()[start:start + self.numel]
+                if self._flat.size != self.numel:
+                    raise UserError(f"storage '{self.key}' lies outside the storage it views; "
+                                    f"the file is damaged")
+            else:
+                self._flat = self._read()
+        return self._flat
+
+    def _read(self) -> np.ndarray:
+        if self.kind.numpy is None:
+            raise UnsupportedModel(f"stores tensors as {self.kind.name}, which lstm-viewer does not read")
+        if self.fetch is None:
+            raise UserError(f"storage '{self.key}' has no data in the file; the file is damaged")
+        nbytes = self.numel * self.kind.itemsize
+        data = self.fetch(nbytes)  # checks that the file holds nbytes before reading them
+        dtype = np.dtype(self.kind.numpy)
+        if self.big_endian:
+            dtype = dtype.newbyteorder(">")
+        return np.frombuffer(data, dtype=dtype, count=self.numel)
+
+
+@dataclass
+class TensorRef:
+    """A tensor as the pickle describes it: a strided view of a storage, not read yet."""
+
+    storage: StorageRef
+    offset: int
+    shape: tuple[int, ...]
+    stride: tuple[int, ...]
+
+    @property
+    def dtype_name(self) -> str:
+        return self.storage.kind.name
+
+    def array(self) -> np.ndarray:
+        """The tensor's numbers, copied out of its storage (little-endian, native)."""
+        size = math.prod(self.shape)
+        if size > self.storage.numel or self._extent() > self.storage.numel:
+            raise UserError(f"a tensor of shape {self.shape} claims more numbers than its storage "
+                            f"holds ({self.storage.numel}); the file is damaged")
+        flat = self.storage.flat()
+        if size == 0:
+            return np.zeros(self.shape, dtype=flat.dtype.newbyteorder("="))
+        view = np.lib.stride_tricks.as_strided(flat[self.offset:], shape=self.shape,
+                                               strides=[s * flat.itemsize for s in self.stride],
+                                               writeable=False)
+        return np.array(view, dtype=flat.dtype.newbyteorder("="))
+
+    def _extent(self) -> int:
+        """How many elements of the storage, from its start, this view reaches."""
+        if not self.shape or min(self.shape) > 0:
+            return self.offset + sum((n - 1) * s for n, s in zip(self.shape, self.stride)) + 1
+        return self.offset
+
+
+def _whole_numbers(value: Any, what: str) -> tuple[int, ...]:
+    if not isinstance(value, (tuple, list)) or not all(type(v) is int and v >= 0 for v in value):
+        raise UserError(f"a tensor's {what} {value!r} is not a list of whole numbers; the file is damaged")
+    return tuple(value)
+
+
+# --- the stand-ins the pickle may name ---------------------------------------------------------
+
+def _rebuild_tensor(storage, storage_offset, size, stride, *_ignored) -> TensorRef:
+    """torch._utils._rebuild_tensor(_v2): requires_grad, hooks and metadata change no number."""
+    if not isinstance(storage, StorageRef):
+        raise UserError("a tensor is built on something that is not a storage; the file is damaged")
+    if type(storage_offset) is not int or storage_offset < 0:
+        raise UserError(f"a tensor starts at {storage_offset!r} in its storage; the file is damaged")
+    shape, stride = _whole_numbers(size, "shape"), _whole_numbers(stride, "stride")
+    if len(shape) != len(stride):
+        raise UserError(f"a tensor's shape {shape} and stride {stride} differ in length; the file is damaged")
+    return TensorRef(storage, storage_offset, shape, stride)
+
+
+def _rebuild_parameter(data, *_ignored):
+    """nn.Parameter around a tensor: for us, the tensor."""
+    return data
+
+
+def _torch_size(*args):
+    return tuple(*args)
+
+
+def _codecs_encode(text, encoding="latin1"):
+    """How protocol 2 writes bytes; only the latin-1 round trip, nothing else of the codecs module."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise UserError("the pickle encodes bytes in a way PyTorch does not; the file is damaged")
+    return text.encode("latin1")
+
+
+class Opaque:
+    """A harmless stand-in for data a training checkpoint may carry beside the weights (argparse
+    options, numpy scalars, a device): kept as nothing, never used."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def __setstate__(self, state) -> None:
+        pass
+
+
+def _opaque(*args, **kwargs) -> Opaque:
+    return Opaque()
+
+
+TORCH_DTYPES = {"float32", "float", "float64", "double", "float16", "half", "bfloat16", "int64", "long",
+                "int32", "int", "int16", "short", "int8", "uint8", "bool", "complex64", "complex128"}
+
+ALLOWED: dict[str, Any] = {
+    "collections.OrderedDict": OrderedDict,
+    "torch._utils._rebuild_tensor": _rebuild_tensor,
+    "torch._utils._rebuild_tensor_v2": _rebuild_tensor,
+    "torch._utils._rebuild_parameter": _rebuild_parameter,
+    "torch._utils._rebuild_parameter_with_state": _rebuild_parameter,
+    "torch.Size": _torch_size,
+    "_codecs.encode": _codecs_encode,
+    # Data beside the weights in training checkpoints; never reconstructed.
+    "torch.device": _opaque,
+    "argparse.Namespace": Opaque,
+    "numpy.core.multiarray.scalar": _opaque,
+    "numpy._core.multiarray.scalar": _opaque,
+    "numpy.core.multiarray._reconstruct": _opaque,
+    "numpy._core.multiarray._reconstruct": _opaque,
+    "numpy.dtype": Opaque,
+    "numpy.ndarray": Opaque,
+}
+
+# Modules whose names, called from a pickle, act on the machine rather than describe a model.
+_SYSTEM_MODULES = {"os", "posix", "nt", "sys", "subprocess", "builtins", "__builtin__", "importlib", "runpy",
+                   "shutil", "socket", "pty", "io", "codecs", "ctypes", "pickle", "marshal", "types",
+                   "functools", "operator", "code", "webbrowser", "platform", "signal", "tempfile"}
+
+
+def forbidden_global(module: str, name: str) -> UnsupportedModel:
+    """The one sentence for a pickle naming something we will not stand in for."""
+    full = f"{module}.{name}"
+    root = module.split(".")[0]
+    if root == "__torch__" or module.startswith("torch.jit"):
+        return UnsupportedModel(f"is a TorchScript archive, whose code lstm-viewer will not run; "
+                                f"{SAVE_WEIGHTS}")
+    looks_like_class = name[:1].isupper() and root not in _SYSTEM_MODULES
+    if module.startswith("torch.nn.") or module == "__main__" or looks_like_class:
+        return UnsupportedModel(f"is a whole pickled model (class {full}), which could run code when "
+                                f"opened; {SAVE_WEIGHTS}")
+    return UnsupportedModel(f"contains a pickle that would call {full}; lstm-viewer refuses it and ran "
+                            f"nothing (a state_dict of tensors needs no such call)")
+
+
+class SafeUnpickler(pickle.Unpickler):
+    """An unpickler that knows only the names a dictionary of tensors needs, as our stand-ins."""
+
+    def __init__(self, file: BinaryIO, storages: dict[str, StorageRef] | None = None) -> None:
+        super().__init__(file)
+        self.storages = {} if storages is None else storages
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "__builtin__":
+            module = "builtins"
+        if module == "torch" and name in STORAGE_TYPES:
+            return STORAGE_TYPES[name]
+        if module == "torch" and name in TORCH_DTYPES:
+            return name
+        try:
+            return ALLOWED[f"{module}.{name}"]
+        except KeyError:
+            raise forbidden_global(module, name) from None
+
+    def persistent_load(self, pid: Any) -> StorageRef:
+        if not isinstance(pid, tuple) or len(pid) not in (5, 6) or _text(pid[0]) != "storage":
+            raise UserError(f"the pickle refers to an unknown object {pid!r:.60}; the file is damaged")
+        kind, key, location, numel = pid[1], _text(pid[2]), _text(pid[3]), pid[4]
+        if not isinstance(kind, StorageType) or type(numel) is not int or numel < 0:
+            raise UserError("the pickle describes a storage it cannot have; the file is damaged")
+        storage = self.storages.get(key)
+        if storage is None:
+            storage = self.storages[key] = StorageRef(kind, key, location, numel)
+        view = pid[5] if len(pid) == 6 else None
+        if view is None:
+            return storage
+        return self._legacy_view(storage, view)
+
+    def _legacy_view(self, root: StorageRef, view: Any) -> StorageRef:
+        """Legacy files may describe a storage as a slice of another: (view key, offset, size)."""
+        if not (isinstance(view, tuple) and len(view) == 3 and type(view[1]) is int and type(view[2]) is int):
+            raise UserError("the pickle describes a storage view it cannot have; the file is damaged")
+        key = _text(view[0])
+        if key not in self.storages:
+            piece = StorageRef(root.kind, key, root.location, view[2])
+            piece.parent = (root, view[1])
+            self.storages[key] = piece
+        return self.storages[key]
+
+
+def _text(value: Any) -> str:
+    """Keys and locations: str, or bytes in pickles written by Python 2."""
+    if isinstance(value, bytes):
+        return value.decode("ascii", "replace")
+    return str(value)
+
+
+def unpickle(file: BinaryIO, storages: dict[str, StorageRef] | None = None) -> Any:
+    """One pickle from ``file`` through ``SafeUnpickler``; any fault of the pickle is one sentence."""
+    try:
+        return SafeUnpickler(file, storages).load()
+    except UserError:
+        raise
+    except RecursionError:
+        raise UserError("its pickle nests too deeply; the file is damaged") from None
+    except Exception as exc:  # noqa: BLE001  (a damaged pickle can raise almost anything)
+        raise UserError(f"its pickle cannot be read ({type(exc).__name__}: {exc}); the file is "
+                        f"damaged or not written by torch.save") from None
+
+
+# --- the two containers ------------------------------------------------------------------------
+
+def zip_pickle_member(names: list[str]) -> str | None:
+    """The ``<root>/data.pkl`` of a torch zip (the root is the file's name when saved, or 'archive')."""
+    found = [n for n in names if n.endswith("/data.pkl")]
+    shallowest = [n for n in found if found and n.count("/") == min(f.count("/") for f in found)]
+    return shallowest[0] if len(shallowest) == 1 else None
+
+
+def is_torchscript(names: list[str]) -> bool:
+    return any(n.endswith("/constants.pkl") or "/code/" in n for n in names)
+
+
+def legacy_prefix_matches(head: bytes) -> bool:
+    """Does the file start with a pickle of torch's magic number (PROTO n, LONG1 of 10 bytes)?"""
+    return (len(head) >= 14 and head[0] == 0x80 and head[2:4] == b"\x8a\x0a"
+            and int.from_bytes(head[4:14], "little") == MAGIC_NUMBER)
+
+
+class TorchFile:
+    """An open torch.save file: ``load()`` gives its object; tensors read from it while it is open."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._zip: zipfile.ZipFile | None = None
+        self._file: BinaryIO | None = None
+
+    def __enter__(self) -> TorchFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for handle in (self._zip, self._file):
+            if handle is not None:
+                handle.close()
+
+    def load(self) -> Any:
+        with open(self.path, "rb") as probe:
+            head = probe.read(16)
+        if head.startswith(b"PK"):
+            return self._load_zip()
+        if legacy_prefix_matches(head):
+            return self._load_legacy()
+        raise UserError("is neither a torch.save zip nor torch's legacy format; the file is damaged")
+
+    def _load_zip(self) -> Any:
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise UserError(f"is a damaged zip archive ({exc})") from None
+        names = self._zip.namelist()
+        if is_torchscript(names):
+            raise UnsupportedModel(f"is a TorchScript archive (torch.jit.save), whose code lstm-viewer "
+                                   f"will not run; {SAVE_WEIGHTS}")
+        member = zip_pickle_member(names)
+        if member is None:
+            raise UserError("is a zip archive without exactly one '<name>/data.pkl'; it is not a "
+                            "torch.save file")
+        root = member[: -len("data.pkl")]
+        big_endian = self._member_text(root + "byteorder", "little") == "big"
+        if self._zip.getinfo(member).file_size > MAX_PICKLE_BYTES:
+            raise UserError("its data.pkl is too large to be a dictionary of tensors; the file is damaged")
+        storages: dict[str, StorageRef] = {}
+        obj = unpickle(io.BytesIO(self._zip.read(member)), storages)
+        for storage in storages.values():
+            storage.big_endian = big_endian
+            storage.fetch = self._zip_fetcher(f"{root}data/{storage.key}")
+        return obj
+
+    def _member_text(self, name: str, default: str) -> str:
+        try:
+            return self._zip.read(name)[:16].decode("ascii", "replace").strip()
+        except KeyError:
+            return default  # files from torch 1.6 to 1.9 have no byteorder: little-endian
+
+    def _zip_fetcher(self, name: str) -> Callable[[int], bytes]:
+        def fetch(nbytes: int) -> bytes:
+            try:
+                info = self._zip.getinfo(name)
+            except KeyError:
+                raise UserError(f"has no data for its storage '{name}'; the file is damaged") from None
+            if info.file_size < nbytes:
+                raise UserError(f"its storage '{name}' claims {nbytes} bytes but holds {info.file_size}; "
+                                f"the file is damaged")
+            with self._zip.open(info) as member:
+                return member.read(nbytes)
+        return fetch
+
+    def _load_legacy(self) -> Any:
+        self._file = open(self.path, "rb")
+        f = self._file
+        if unpickle(f) != MAGIC_NUMBER:
+            raise UserError("does not start with torch's magic number; the file is damaged")
+        version = unpickle(f)
+        if version != LEGACY_PROTOCOL_VERSION:
+            raise UserError(f"is torch's legacy format version {version!r}, not {LEGACY_PROTOCOL_VERSION}")
+        sys_info = unpickle(f)
+        big_endian = isinstance(sys_info, dict) and sys_info.get("little_endian") is False
+        storages: dict[str, StorageRef] = {}
+        obj = unpickle(f, storages)
+        keys = unpickle(f)
+        if not isinstance(keys, list):
+            raise UserError("its list of storages is missing; the file is damaged")
+        self._locate_legacy_storages([_text(k) for k in keys], storages, big_endian)
+        return obj
+
+    def _locate_legacy_storages(self, keys: list[str], storages: dict[str, StorageRef],
+                                big_endian: bool) -> None:
+        """Walk the storages section: for each key, an 8-byte element count, then the bytes."""
+        f = self._file
+        size = self.path.stat().st_size
+        position = f.tell()
+        order = "big" if big_endian else "little"
+        for key in keys:
+            storage = storages.get(key)
+            if storage is None or storage.parent is not None:
+                raise UserError(f"lists a storage '{key}' its pickle never uses; the file is damaged")
+            f.seek(position)
+            count = f.read(8)
+            if len(count) != 8:
+                raise UserError("ends inside its storages; the file is damaged (cut short?)")
+            numel = int.from_bytes(count, order)
+            start, nbytes = position + 8, numel * storage.kind.itemsize
+            if start + nbytes > size or numel < storage.numel:
+                raise UserError(f"its storage '{key}' claims {nbytes} bytes beyond what the file holds; "
+                                f"the file is damaged")
+            storage.big_endian = big_endian
+            storage.fetch = self._legacy_fetcher(start, nbytes)
+            position = start + nbytes
+
+    def _legacy_fetcher(self, start: int, available: int) -> Callable[[int], bytes]:
+        def fetch(nbytes: int) -> bytes:
+            if nbytes > available:
+                raise UserError(f"a storage claims {nbytes} bytes but holds {available}; the file is damaged")
+            self._file.seek(start)
+            return self._file.read(nbytes)
+        return fetch
