@@ -311,3 +311,21 @@ def test_a_checkpoint_without_a_state_dict_says_what_it_holds(tmp_path):
     with pytest.raises(UserError, match="'epoch', 'loss'"):
         read(path)
     assert recognise_torch(path) == path
+
+
+@pytest.mark.parametrize("module, name, words", [
+    ("builtins", "eval", "contains a pickle that would call builtins.eval; lstm-viewer refuses it and "
+                         "ran nothing"),
+    ("__builtin__", "exec", "would call builtins.exec"),
+    ("subprocess", "Popen", "would call subprocess.Popen"),
+    ("torch.nn.modules.rnn", "LSTM", "is a whole pickled model (class torch.nn.modules.rnn.LSTM)"),
+    ("lightning.fabric.utilities.data", "AttributeDict",
+     "contains an object of class lightning.fabric.utilities.data.AttributeDict, which could run code"),
+    ("__torch__", "RNN", "is a TorchScript archive"),
+])
+def test_every_name_outside_a_tensor_dictionary_is_refused_by_name(tmp_path, module, name, words):
+    path = tmp_path / "named.pt"
+    _torch_zip(path, b"\x80\x02c" + f"{module}\n{name}\n".encode() + b")R.", {})
+    with pytest.raises(UnsupportedModel) as caught:
+        read(path)
+    assert words in str(caught.value)

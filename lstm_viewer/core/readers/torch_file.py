@@ -375,8 +375,7 @@ def check_float32(tensors: list[Any]) -> None:
             raise UnsupportedModel(f"stores its weights as {label}; lstm-viewer computes in float32 and "
                                    f"would not reproduce the model's own numbers")
         if name not in ("float32", "float64"):
-            raise UserError(f"stores its weights as {name}, not floating-point numbers; lstm-viewer reads "
-                            f"float32 weights")
+            raise UserError(f"stores its weights as {name}; lstm-viewer reads float32 weights")
 
 
 def lstm_arrays(module: Module, k: int, units: int) -> list[np.ndarray]:
@@ -420,11 +419,10 @@ def network_from_state_dict(path: Path, tensors: Mapping[str, Any], fmt: str, de
         else:
             arrays.append(check_weights(step, head_arrays(head)))
     network = network_from_weights(plan, arrays, name=path.name)
-    modules_text = ", ".join(f"'{m.name}'" for m in chain)
-    network.metadata.update(
-        source=str(path), format=fmt, input_scaling_recorded=False,
-        details=[f"nn.LSTM ({modules_text})" if len(chain) > 1 or chain[0].name else "nn.LSTM", *details,
-                 "logits head (softmax applied here)", "input scaling not recorded: [0, 1] assumed"])
+    # The input scaling (never in a state_dict) is described by the registry, with the user's choice.
+    lstm_text = "nn.LSTM" if len(chain) == 1 else "nn.LSTM modules " + ", ".join(f"'{m.name}'" for m in chain)
+    network.metadata.update(source=str(path), format=fmt, input_scaling_recorded=False,
+                            details=[lstm_text, *details, "logits head (softmax applied here)"])
     return network
 
 

@@ -216,10 +216,12 @@ def forbidden_global(module: str, name: str) -> UnsupportedModel:
     if root == "__torch__" or module.startswith("torch.jit"):
         return UnsupportedModel(f"is a TorchScript archive, whose code lstm-viewer will not run; "
                                 f"{SAVE_WEIGHTS}")
-    looks_like_class = name[:1].isupper() and root not in _SYSTEM_MODULES
-    if module.startswith("torch.nn.") or module == "__main__" or looks_like_class:
+    if module.startswith("torch.nn.") or module == "__main__":
         return UnsupportedModel(f"is a whole pickled model (class {full}), which could run code when "
                                 f"opened; {SAVE_WEIGHTS}")
+    if name[:1].isupper() and root not in _SYSTEM_MODULES:  # a class of the training code or a library
+        return UnsupportedModel(f"contains an object of class {full}, which could run code when opened; "
+                                f"lstm-viewer refuses it and ran nothing; {SAVE_WEIGHTS}")
     return UnsupportedModel(f"contains a pickle that would call {full}; lstm-viewer refuses it and ran "
                             f"nothing (a state_dict of tensors needs no such call)")
 
@@ -369,7 +371,9 @@ class TorchFile:
                 info = self._zip.getinfo(name)
             except KeyError:
                 raise UserError(f"has no data for its storage '{name}'; the file is damaged") from None
-            if info.file_size < nbytes:
+            # torch stores its members uncompressed; a compressed one may not inflate past deflate's limit.
+            most = info.compress_size * (1 if info.compress_type == zipfile.ZIP_STORED else 1032)
+            if min(info.file_size, most) < nbytes:
                 raise UserError(f"its storage '{name}' claims {nbytes} bytes but holds {info.file_size}; "
                                 f"the file is damaged")
             with self._zip.open(info) as member:
