@@ -1,7 +1,8 @@
 """The unit analysis against an independent float64 LSTM written here from the weights.
 
-Every identity of issue 11, point 1, on random weights (biases too, so every term matters) and on a
-trained model, within 1e-5 of the scale of the values compared.
+Every identity of issue 11, point 1, on random weights (biases too, so every term matters), on layers
+of different widths (28 -> 12 -> 7), on a model that scales its input ((x - 0.1307) / 0.3081) and on
+a trained model, within 1e-5 of the scale of the values compared.
 """
 from __future__ import annotations
 
@@ -32,8 +33,12 @@ def sigmoid(z):
 
 
 def reference_lstm(network: Network, image: np.ndarray) -> dict:
-    """A plain float64 forward pass: per layer the three terms (28, 4, u), gates (28, 4, u), c, h."""
+    """A plain float64 forward pass: per layer the three terms (28, 4, u), gates (28, 4, u), c, h.
+    The first layer reads (x - mean) / std when the model scales its input."""
     x = image.astype(np.float64)
+    if network.input_scaling is not None:
+        mean, std = network.input_scaling
+        x = (x - mean) / std
     layers = []
     for w in network.layers:
         u = w.units
@@ -60,18 +65,23 @@ def reference_lstm(network: Network, image: np.ndarray) -> dict:
     return {"layers": layers, "logits": logits}
 
 
-def random_network(layers=3, units=16, seed=0, forget_bias=None) -> Network:
-    """Random weights and biases; 16 units on 28 inputs, so pixel and unit indices differ."""
+def random_network(layers=3, units=16, seed=0, forget_bias=None, scaling=None) -> Network:
+    """Random weights and biases; 16 units on 28 inputs, so pixel and unit indices differ.
+    ``units``: one width for every layer, or each layer's (a list)."""
     rng = np.random.default_rng(seed)
+    widths = [units] * layers if isinstance(units, int) else list(units)
     stack, inputs = [], 28
-    for _ in range(layers):
-        bias = rng.normal(0, 1.0, 4 * units)
+    for u in widths:
+        bias = rng.normal(0, 1.0, 4 * u)
         if forget_bias is not None:
-            bias[units:2 * units] = forget_bias
-        stack.append(LstmWeights(rng.normal(0, 0.5, (inputs, 4 * units)),
-                                 rng.normal(0, 0.5, (units, 4 * units)), bias))
-        inputs = units
-    return Network(stack, rng.normal(0, 0.5, (units, 10)), rng.normal(0, 1.0, 10))
+            bias[u:2 * u] = forget_bias
+        stack.append(LstmWeights(rng.normal(0, 0.5, (inputs, 4 * u)),
+                                 rng.normal(0, 0.5, (u, 4 * u)), bias))
+        inputs = u
+    return Network(stack, rng.normal(0, 0.5, (inputs, 10)), rng.normal(0, 1.0, 10), input_scaling=scaling)
+
+
+MNIST_SCALING = (0.1307, 0.3081)
 
 
 def random_image(seed=1) -> np.ndarray:
@@ -80,10 +90,14 @@ def random_image(seed=1) -> np.ndarray:
     return image
 
 
-@pytest.fixture(scope="module", params=["random", "trained"])
+@pytest.fixture(scope="module", params=["random", "widths", "scaled", "trained"])
 def case(request):
     if request.param == "random":
         network, image = random_network(), random_image()
+    elif request.param == "widths":
+        network, image = random_network(units=[12, 7]), random_image()
+    elif request.param == "scaled":
+        network, image = random_network(units=[16, 9, 12], scaling=MNIST_SCALING), random_image()
     else:
         network = load_network(request.getfixturevalue("trained_model_path"))
         image = request.getfixturevalue("mnist").x_test[0].astype(np.float32) / 255.0
@@ -111,7 +125,7 @@ def test_terms_and_gates_match_the_reference(case):
         np.testing.assert_array_equal(story.z, story.pre.sum(axis=-1))
         activated = np.concatenate([sigmoid(story.z[:, :2]), np.tanh(story.z[:, 2:3]),
                                     sigmoid(story.z[:, 3:])], axis=1)
-        assert_close(activated, trace.gates[layer, :, :, unit])    # the trace's own gates
+        assert_close(activated, trace.gates[layer][:, :, unit])    # the trace's own gates
         assert_close(story.gates, expected["gates"][:, :, unit])   # and the reference's
         assert story.pre[0, :, 1].tolist() == [0.0] * 4           # h_{-1} = 0
 
@@ -194,7 +208,7 @@ def test_top_inputs_and_recurrent_name_real_weights_and_values(case, layer):
     network, trace, ref = case
     w = network.layers[layer]
     u = w.units
-    below = trace.image if layer == 0 else trace.h[layer - 1]
+    below = trace.layer_input(layer)   # the first layer's input: the scaled picture, checked below
     unit = u // 2
     story = unit_story(network, trace, layer, unit)
     for t in (0, 9, 27):
@@ -215,7 +229,7 @@ def test_top_inputs_and_recurrent_name_real_weights_and_values(case, layer):
             assert_close(sum(c.product for c in recurrent), story.pre[t, gate, 1])
             for c in recurrent:
                 assert c.weight == w.recurrent_kernel[c.index, gate * u + unit]
-                assert c.value == (trace.h[layer, t - 1, c.index] if t else 0.0)
+                assert c.value == (trace.h[layer][t - 1, c.index] if t else 0.0)
             assert story.top_recurrent(t, gate, k=3) == recurrent[:3]
 
 
@@ -224,7 +238,7 @@ def test_retention_with_forget_gates_exactly_closed_or_open(forget_bias, expecte
     """f == 0 exactly must not turn into 0/0: R is built without dividing running products."""
     network = random_network(layers=2, units=8, forget_bias=forget_bias)
     trace = network.trace(random_image())
-    assert np.all(trace.gates[:, :, 1] == expected_f)
+    assert all(np.all(gates[:, 1] == expected_f) for gates in trace.gates)
     for layer in range(2):
         r = retention(trace, layer)
         assert np.all(np.isfinite(r))
@@ -252,6 +266,36 @@ def test_first_and_upper_layers_read_different_inputs():
     assert unit_story(network, trace, -1, -1).unit == 15
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.unit = 4
+
+
+def test_the_first_layer_reads_the_scaled_picture():
+    """Its input term is x' W with x' = (x - mean) / std, not the picture: blank rows read -mean/std."""
+    network = random_network(layers=2, units=[12, 7], scaling=MNIST_SCALING)
+    image = random_image()
+    trace = network.trace(image)
+    scaled = (image.astype(np.float64) - 0.1307) / 0.3081
+    story = unit_story(network, trace, 0, 5)
+    np.testing.assert_allclose(story.inputs, scaled, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(trace.image, image)           # the picture stays the picture
+    weights = network.layers[0].kernel.astype(np.float64)[:, 5::12]
+    assert_close(story.pre[:, :, 0], scaled @ weights)
+    assert story.pre[:3, :, 0].all()                            # blank paper is not zero once scaled
+    assert_close(story.pre[0, :, 0], np.full(28, -0.1307 / 0.3081) @ weights)
+    everything = story.top_inputs(0, "g", k=None)
+    assert all(c.value == pytest.approx(-0.1307 / 0.3081, rel=1e-6) for c in everything)
+
+
+def test_a_trace_of_other_widths_or_other_scaling_is_refused():
+    network = random_network(layers=2, units=[12, 7])
+    trace = network.trace(random_image())
+    narrower = random_network(layers=2, units=[12, 6])
+    with pytest.raises(ValueError, match="was not made by this network"):
+        unit_story(narrower, trace, 0, 0)
+    with pytest.raises(ValueError, match="did not read what this network's reads"):
+        unit_story(network.with_input_scaling(MNIST_SCALING), trace, 0, 0)
+    scaled_trace = network.with_input_scaling(MNIST_SCALING).trace(random_image())
+    with pytest.raises(ValueError, match="did not read"):
+        logit_contributions(network, scaled_trace)
 
 
 def test_bad_indices_and_mismatched_traces_say_what_is_wrong():

@@ -13,14 +13,17 @@ from lstm_viewer.core.errors import UserError
 from lstm_viewer.core.network import LstmWeights, Network
 
 
-def _random_network(units: list[int], seed: int) -> Network:
+MNIST_SCALING = (0.1307, 0.3081)
+
+
+def _random_network(units: list[int], seed: int, scaling=None) -> Network:
     rng = np.random.default_rng(seed)
     layers, inputs = [], 28
     for u in units:
         layers.append(LstmWeights(rng.normal(0, 0.6, (inputs, 4 * u)), rng.normal(0, 0.4, (u, 4 * u)),
                                   rng.normal(0, 0.3, 4 * u)))
         inputs = u
-    return Network(layers, rng.normal(0, 0.8, (inputs, 10)), rng.normal(0, 0.1, 10))
+    return Network(layers, rng.normal(0, 0.8, (inputs, 10)), rng.normal(0, 0.1, 10), input_scaling=scaling)
 
 
 def _samples(n: int) -> np.ndarray:
@@ -48,8 +51,10 @@ def _separate_traces(net: Network, image: np.ndarray, band: int, baseline: float
 @pytest.mark.parametrize("baseline", [0.0, 0.5])
 @pytest.mark.parametrize("band", [1, 2, 3, 4])
 def test_occlusion_rows_equal_separate_traces_on_random_networks(band, baseline):
-    for seed, units in enumerate(([16], [32, 32], [8, 8, 8])):
-        net = _random_network(units, seed)
+    cases = [([16], None), ([32, 32], None), ([8, 8, 8], None), ([12, 7], None), ([12, 7], MNIST_SCALING),
+             ([8, 16, 5], MNIST_SCALING)]
+    for seed, (units, scaling) in enumerate(cases):
+        net = _random_network(units, seed, scaling)
         for image in (_samples(1)[0], _odd_image(seed)):
             np.testing.assert_allclose(occlusion(net, image, band, baseline),
                                        _separate_traces(net, image, band, baseline), rtol=0, atol=1e-6)
@@ -100,8 +105,12 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
 
 
 def _logits64(net: Network, images: np.ndarray) -> np.ndarray:
-    """The final logits (n, 10) of a batch, in float64, from Keras' equations written out plainly."""
+    """The final logits (n, 10) of a batch of pictures, in float64, from Keras' equations written out
+    plainly; the first layer reads (x - mean) / std when the model scales its input."""
     x = np.asarray(images, np.float64)
+    if net.input_scaling is not None:
+        mean, std = net.input_scaling
+        x = (x - mean) / std
     for w in net.layers:
         kernel, recurrent, bias = (np.asarray(a, np.float64) for a in (w.kernel, w.recurrent_kernel, w.bias))
         u = w.units
@@ -135,6 +144,69 @@ def test_saliency_equals_central_finite_differences_in_float64():
         for cls in (0, 7):
             expected = ((up[:, cls] - down[:, cls]) / (2 * eps)).reshape(28, 28)
             _assert_close_to(saliency(net, image, cls), expected)
+
+
+@pytest.mark.parametrize("units, scaling", [([12, 7], None), ([12, 7], MNIST_SCALING), ([8, 8], MNIST_SCALING)])
+def test_saliency_on_the_picture_equals_finite_differences_for_other_widths_and_scaling(units, scaling):
+    """The gradient with respect to the picture's pixels (what the view shows), not to the scaled x'."""
+    net = _random_network(units, 10, scaling)
+    eps = 1e-6
+    image = _odd_image(10)
+    steps = np.eye(784).reshape(784, 28, 28) * eps
+    up = _logits64(net, image.astype(np.float64) + steps)
+    down = _logits64(net, image.astype(np.float64) - steps)
+    for cls in (1, 6):
+        expected = ((up[:, cls] - down[:, cls]) / (2 * eps)).reshape(28, 28)
+        _assert_close_to(saliency(net, image, cls), expected)
+
+
+def _softmax64(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("band", [1, 3])
+def test_occlusion_of_a_scaled_model_of_other_widths_is_the_float64_model_on_paper(band):
+    """Blank paper is picture value 0, which the model reads as (0 - mean) / std: each row equals
+    the whole float64 model re-run on the picture with that band set to 0."""
+    net = _random_network([12, 7], 11, MNIST_SCALING)
+    for image in (_samples(2)[1], _odd_image(11)):
+        papered = np.repeat(image[None].astype(np.float64), 28, axis=0)
+        for r in range(28):
+            papered[r, r:r + band] = 0.0
+        expected = _softmax64(_logits64(net, papered))
+        np.testing.assert_allclose(occlusion(net, image, band), expected, rtol=0, atol=1e-5)
+        clean = _softmax64(_logits64(net, image[None]))[0]
+        assert np.abs(expected - clean).max() > 1e-3     # the test sees a change
+
+
+def test_gradient_times_input_of_a_scaled_model_is_gradient_times_the_picture():
+    """Gradient x picture, in picture units: each pixel's first-order share of the change from blank
+    paper (so a blank pixel's share is 0 even though the model reads it as -mean/std)."""
+    net = _random_network([12, 7], 12, MNIST_SCALING)
+    image = _odd_image(12)
+    grad = saliency(net, image, 3)
+    shares = gradient_times_input(net, image, 3)
+    np.testing.assert_array_equal(shares, grad * image)
+    assert not shares[image == 0].any()
+    # Along the straight line from blank paper to the picture the logit's slope at the picture
+    # is the shares' sum (the directional derivative), by float64 finite differences.
+    eps = 1e-6
+    picture = image.astype(np.float64)   # (float32 would round the small steps away)
+    up, down = _logits64(net, np.stack([picture * (1 + eps), picture * (1 - eps)]))[:, 3]
+    slope = (up - down) / (2 * eps)
+    assert float(shares.sum()) == pytest.approx(slope, rel=1e-4, abs=1e-4 * float(np.abs(shares).sum()))
+
+
+def test_a_trace_of_the_unscaled_model_is_refused_for_the_scaled_one():
+    net = _random_network([12, 7], 13)
+    image = _odd_image(13)
+    trace = net.trace(image)
+    scaled = net.with_input_scaling(MNIST_SCALING)
+    with pytest.raises(ValueError, match="did not read"):
+        occlusion(scaled, image, trace=trace)
+    with pytest.raises(ValueError, match="did not read"):
+        saliency(scaled, image, 0, trace=trace)
 
 
 def test_saliency_of_the_default_model_along_a_direction():

@@ -3,6 +3,11 @@
 ``occlusion`` re-runs the network with each row (or band of rows) replaced by blank paper and keeps
 the final probabilities; ``saliency`` is the exact gradient of one class's logit with respect to every
 pixel, by backpropagation through time in numpy. Both use the network's own weights and arithmetic.
+
+Both speak of the picture (pixels in [0, 1], what the input view shows), also for a model whose first
+layer reads scaled pixels ``x' = (x - mean) / std``: blank paper is picture value 0, which the
+network scales like any pixel, and the gradient with respect to the picture is the one with respect
+to x' divided by std (chain rule).
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import numpy as np
 from ..core.blas import blas_threads
 from ..core.errors import UserError
 from ..core.network import CLASSES, COLUMNS, ROWS, LstmWeights, Network, Trace, cell_step
+from .unit import check_trace_of
 
 
 def occlusion(network: Network, image: np.ndarray, band: int = 1, baseline: float = 0.0, *,
@@ -41,7 +47,8 @@ def occlusion(network: Network, image: np.ndarray, band: int = 1, baseline: floa
         starts = differs[changed].argmax(axis=1)
         order = np.argsort(starts, kind="stable")
         changed, starts = changed[order], starts[order]
-        result[changed] = _final_probs(network, clean, occluded[changed], starts, check)
+        # The first layer reads the occluded pictures as the network scales any picture.
+        result[changed] = _final_probs(network, clean, network.scale_input(occluded[changed]), starts, check)
     return result
 
 
@@ -56,10 +63,12 @@ def occlusion_drop(network: Network, image: np.ndarray, cls: int, band: int = 1,
 
 def saliency(network: Network, image: np.ndarray, cls: int, *,
              trace: Trace | None = None) -> np.ndarray:
-    """The gradient (28, 28) of class ``cls``'s logit after the last row with respect to each pixel.
+    """The gradient (28, 28) of class ``cls``'s logit after the last row with respect to each pixel
+    of the picture (values in [0, 1], as the input view shows them).
 
     The logit is the dense head before the softmax, ``h_top[27] @ W[:, cls] + b[cls]``; the gradient
-    runs back through every layer and row (the standard LSTM backward, float32 like the forward).
+    runs back through every layer and row (the standard LSTM backward, float32 like the forward) to
+    what the first layer reads, x' = (x - mean) / std, and then to the picture: d/dx = (d/dx') / std.
     """
     cls = _checked_class(cls)
     image = _checked_image(image)
@@ -69,12 +78,21 @@ def saliency(network: Network, image: np.ndarray, cls: int, *,
     grad_h[-1] = network.dense_kernel[:, cls]
     for k in reversed(range(len(network.layers))):
         grad_h = _backward_layer(network.layers[k], clean.gates[k], clean.c[k], grad_h)
+    if network.input_scaling is not None:
+        grad_h /= np.float32(network.input_scaling[1])   # from x' to the picture x
     return grad_h
 
 
 def gradient_times_input(network: Network, image: np.ndarray, cls: int, *,
                          trace: Trace | None = None) -> np.ndarray:
-    """Saliency times the pixel values (28, 28): each pixel's first-order share of the logit."""
+    """Saliency times the picture's pixel values (28, 28): each pixel's first-order share of the
+    logit's change from blank paper.
+
+    Gradient x picture, both in picture units, whatever the model's input scaling: the picture's
+    difference from blank paper (value 0, occlusion's baseline) is what the pixel's ink adds. The
+    gradient with respect to x' times x' would instead measure from x' = 0, a grey page at the
+    scaling's mean, which is no picture anyone drew.
+    """
     image = _checked_image(image)
     return saliency(network, image, cls, trace=trace) * image
 
@@ -187,6 +205,7 @@ def _clean_trace(network: Network, image: np.ndarray, trace: Trace | None) -> Tr
         return network.trace(image)
     if not np.array_equal(trace.image, image):
         raise ValueError("the trace given is not the trace of this image")
+    check_trace_of(network, trace)
     return trace
 
 

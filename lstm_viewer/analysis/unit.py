@@ -5,6 +5,9 @@ For a unit of an LSTM layer, at every row t (Keras' equations, sigma for i, f, o
     z_t[gate] = x_t . W[:, gate, unit] + h_{t-1} . U[:, gate, unit] + b[gate, unit]
     c_t = f_t c_{t-1} + i_t g_t,      h_t = o_t tanh(c_t)
 
+x_t is what the layer reads: the layer below's h, or for the first layer the image row as the
+network scales it (``trace.x``, which is the picture itself when the model has no input scaling).
+
 ``unit_story`` splits each pre-activation into those three terms (input, recurrent, bias).
 ``retention`` unrolls the cell path: with R[s, t] = f_{s+1} ... f_t, c_t = sum_{s<=t} R[s, t] i_s g_s,
 the share of c_t written at each earlier row (h also feeds back through the gates; R says nothing
@@ -50,7 +53,7 @@ class UnitStory:
     h: np.ndarray                  # (28,)
     pre: np.ndarray                # (28, 4, 3) each gate's pre-activation: input, recurrent, bias
     retention: np.ndarray          # (28, 28) R[s, t] for this unit (see ``retention``)
-    inputs: np.ndarray             # (28, n_in) x_t: image rows (first layer) or the layer below's h
+    inputs: np.ndarray             # (28, n_in) x_t: scaled image rows (first layer) or the layer below's h
     h_prev: np.ndarray             # (28, units) h_{t-1} of this layer, with h_{-1} = 0
     input_weights: np.ndarray      # (n_in, 4) W[:, gate, unit]
     recurrent_weights: np.ndarray  # (units, 4) U[:, gate, unit]
@@ -85,16 +88,16 @@ class UnitStory:
 
 def unit_story(network: Network, trace: Trace, layer: int, unit: int) -> UnitStory:
     """The story of ``unit`` of ``layer`` (0 = the layer reading the image) for ``trace``."""
-    _check_pair(network, trace)
+    check_trace_of(network, trace)
     layer = _index(layer, len(network.layers), "layer")
     weights = network.layers[layer]
     units = weights.units
     unit = _index(unit, units, "unit")
 
-    x = trace.image if layer == 0 else trace.h[layer - 1]
-    inputs = x.astype(np.float64)
+    # What the layer really reads: for the first layer the scaled pixels (trace.x), not the picture.
+    inputs = trace.layer_input(layer).astype(np.float64)
     h_prev = np.zeros((ROWS, units))
-    h_prev[1:] = trace.h[layer, :-1]
+    h_prev[1:] = trace.h[layer][:-1]
     # The 4u columns are the gates i, f, g, o, each u wide: this unit's are unit, unit + u, ...
     input_weights = weights.kernel[:, unit::units].astype(np.float64)
     recurrent_weights = weights.recurrent_kernel[:, unit::units].astype(np.float64)
@@ -105,11 +108,11 @@ def unit_story(network: Network, trace: Trace, layer: int, unit: int) -> UnitSto
     pre[:, :, 1] = h_prev @ recurrent_weights
     pre[:, :, 2] = bias
 
-    gates = trace.gates[layer, :, :, unit].astype(np.float64)
-    c = trace.c[layer, :, unit].astype(np.float64)
+    gates = trace.gates[layer][:, :, unit].astype(np.float64)
+    c = trace.c[layer][:, unit].astype(np.float64)
     c_prev = np.concatenate(([0.0], c[:-1]))
     return UnitStory(layer=layer, unit=unit, gates=gates, c_prev=c_prev, c=c,
-                     h=trace.h[layer, :, unit].astype(np.float64), pre=pre,
+                     h=trace.h[layer][:, unit].astype(np.float64), pre=pre,
                      retention=_unit_retention(gates[:, 1]), inputs=inputs, h_prev=h_prev,
                      input_weights=input_weights, recurrent_weights=recurrent_weights)
 
@@ -120,8 +123,8 @@ def retention(trace: Trace, layer: int) -> np.ndarray:
     How much of what unit u wrote into c at row s is still in c at row t, along the cell path:
     c_t = sum_{s<=t} R[u, s, t] i_s g_s exactly (c_{-1} = 0). Compute it once per trace and layer.
     """
-    layer = _index(layer, trace.gates.shape[0], "layer")
-    forget = trace.gates[layer, :, 1, :].T.astype(np.float64)   # (units, 28)
+    layer = _index(layer, trace.layers, "layer")
+    forget = trace.gates[layer][:, 1, :].T.astype(np.float64)   # (units, 28)
     return _retention_from_forget(forget)
 
 
@@ -130,9 +133,9 @@ def logit_contributions(network: Network, trace: Trace, row: int = ROWS - 1) -> 
 
     The column sums plus ``network.dense_bias`` are the logits whose softmax is ``trace.probs[row]``.
     """
-    _check_pair(network, trace)
+    check_trace_of(network, trace)
     row = _index(row, ROWS, "row")
-    h_top = trace.h[-1, row].astype(np.float64)
+    h_top = trace.h[-1][row].astype(np.float64)
     return h_top[:, None] * network.dense_kernel.astype(np.float64)
 
 
@@ -228,8 +231,15 @@ def _index(value: int, size: int, what: str) -> int:
     return index % size
 
 
-def _check_pair(network: Network, trace: Trace) -> None:
-    expected = (len(network.layers), ROWS, network.units[0])
-    if trace.h.shape != expected:
-        raise ValueError(f"this trace {trace.h.shape} was not made by this network "
+def check_trace_of(network: Network, trace: Trace) -> None:
+    """Raise ValueError unless ``trace`` can be this network's: a trace of another model (other
+    widths, other layer count, other input scaling) would give meaningless terms."""
+    expected = [(ROWS, u) for u in network.units]
+    found = [h.shape for h in trace.h]
+    if found != expected:
+        shapes = ", ".join(f"{shape}" for shape in found)
+        raise ValueError(f"this trace (h of shapes {shapes}) was not made by this network "
                          f"({network.describe()})")
+    if (network.input_scaling is None) != (trace.x is trace.image):
+        raise ValueError(f"this trace's first layer did not read what this network's reads "
+                         f"({network.describe_scaling()})")
