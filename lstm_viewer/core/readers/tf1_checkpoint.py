@@ -22,8 +22,8 @@ from ..architecture import check_architecture, check_weights, network_from_weigh
 from ..errors import UnsupportedModel, UserError
 from ..network import CLASSES, COLUMNS, Network
 from . import ReadOptions, Reader
-from .tf1_format import Bundle, Node, Variable, has_table_footer, read_bundle, read_graph, read_tensor
-from .tf1_format import tensor_node
+from .tf1_format import (Bundle, FormatError, Node, Variable, has_table_footer, read_bundle, read_graph,
+                         read_tensor, tensor_node)
 
 FORMAT = "TF1 checkpoint"
 DEFAULT_FORGET_BIAS = 1.0        # BasicLSTMCell's, LSTMCell's and LSTMBlockCell's default
@@ -188,7 +188,8 @@ def _foreign_scope(scope: str, kind: str) -> str:
     parts = scope.split("/")
     if kind == "Bidirectional":
         cut = next(i for i, p in enumerate(parts) if p in ("fw", "bw") or p.startswith("bidirectional_rnn"))
-        return "/".join(parts[:cut + 1]) if parts[cut].startswith("bidirectional_rnn") else "/".join(parts[:cut])
+        keep = cut + 1 if parts[cut].startswith("bidirectional_rnn") else cut   # '.../fw' -> '...'
+        return "/".join(parts[:keep])
     return _parent(scope) if parts[-1] in ("gates", "candidate") else scope
 
 
@@ -296,10 +297,14 @@ def read_graph_facts(meta: Path, cells: list[Cell], matrices: list[str]) -> Grap
     if not meta.is_file():
         return facts
     try:
-        nodes = read_graph(meta)
-    except (UserError, OSError, ValueError, IndexError, OverflowError) as exc:
-        facts.problem = f"the graph '{meta.name}' could not be read ({exc})"
-        return facts
+        _read_facts(read_graph(meta), cells, matrices, facts)
+    except (FormatError, OSError, ValueError, IndexError, OverflowError) as exc:
+        # A damaged graph loses only what it would add; the weights are in the index and data files.
+        return GraphFacts(problem=f"the graph '{meta.name}' could not be read ({exc})")
+    return facts
+
+
+def _read_facts(nodes: dict[str, Node], cells: list[Cell], matrices: list[str], facts: GraphFacts) -> None:
     scopes = [c.scope for c in cells if c.kind == "LSTM"]
     kernels = {c.kernel.name: c.scope for c in cells if c.kind == "LSTM"}
     for node in nodes.values():
@@ -320,7 +325,6 @@ def read_graph_facts(meta: Path, cells: list[Cell], matrices: list[str]) -> Grap
         activation = _activation_after(matrix, nodes, consumers)
         if activation:
             facts.activations[matrix] = activation
-    return facts
 
 
 def _owning_scope(op_name: str, scopes: list[str]) -> str | None:
@@ -423,7 +427,7 @@ def read(prefix: Path, options: ReadOptions = ReadOptions()) -> Network:
     lstms = [c for c in cells if c.kind == "LSTM"]
     forget_bias, source = _forget_biases(lstms, facts, options)
     layers = _describe(cells, head, facts)
-    input_shape = (None, None, lstms[0].reads) if lstms and lstms[0].reads != COLUMNS else None
+    input_shape = (None, COLUMNS, lstms[0].reads) if lstms and lstms[0].reads != COLUMNS else None
     plan = check_architecture(layers, input_shape=input_shape)
     by_name = {c.scope: c for c in lstms}
     arrays = []

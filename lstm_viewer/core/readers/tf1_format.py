@@ -19,6 +19,7 @@ import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -67,12 +68,20 @@ def fields(buf: bytes) -> Iterator[tuple[int, int | bytes]]:
     """
     pos, end = 0, len(buf)
     while pos < end:
-        key, pos = _varint(buf, pos)
+        key = buf[pos]                  # one-byte varints inline: most keys and lengths are
+        if key < 0x80:
+            pos += 1
+        else:
+            key, pos = _varint(buf, pos)
         number, wire = key >> 3, key & 7
         if wire == 0:
             value, pos = _varint(buf, pos)
         elif wire == 2:
-            size, pos = _varint(buf, pos)
+            size = buf[pos] if pos < end else 0x80
+            if size < 0x80:
+                pos += 1
+            else:
+                size, pos = _varint(buf, pos)
             if pos + size > end:
                 raise FormatError("a protobuf field runs past its message; the file is damaged")
             value, pos = buf[pos:pos + size], pos + size
@@ -96,20 +105,6 @@ def message(buf: bytes) -> dict[int, list]:
     out: dict[int, list] = {}
     for number, value in fields(buf):
         out.setdefault(number, []).append(value)
-    return out
-
-
-def _packed_varints(values: list) -> list[int]:
-    """A repeated varint field, whether written packed (bytes) or one value per field."""
-    out: list[int] = []
-    for value in values:
-        if isinstance(value, bytes):
-            pos = 0
-            while pos < len(value):
-                number, pos = _varint(value, pos)
-                out.append(number)
-        else:
-            out.append(value)
     return out
 
 
@@ -357,12 +352,21 @@ def read_tensor(bundle: Bundle, variable: Variable) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Node:
-    """One NodeDef of the graph; attribute values stay encoded until asked for."""
+    """One NodeDef of the graph; attributes stay encoded until asked for (most are never needed)."""
 
     name: str
     op: str
     inputs: tuple[str, ...]
-    attrs: dict[str, bytes]
+    raw_attrs: tuple[bytes, ...]
+
+    @cached_property
+    def attrs(self) -> dict[str, bytes]:
+        """Attribute name -> its encoded AttrValue (map entries: key (1), value (2))."""
+        out = {}
+        for raw in self.raw_attrs:
+            entry = message(raw)
+            out[entry.get(1, [b""])[-1].decode("utf-8", "replace")] = entry.get(2, [b""])[-1]
+        return out
 
     def attr_float(self, key: str) -> float | None:
         """An attribute holding one float (AttrValue.f), or None."""
@@ -413,7 +417,7 @@ def _single(values: list[float]) -> float | None:
 def _node(buf: bytes) -> Node:
     name = op = ""
     inputs: list[str] = []
-    attrs: dict[str, bytes] = {}
+    attrs: list[bytes] = []
     for number, value in fields(buf):
         if number == 1:
             name = value.decode("utf-8", "replace")
@@ -422,10 +426,8 @@ def _node(buf: bytes) -> Node:
         elif number == 3:
             inputs.append(value.decode("utf-8", "replace"))
         elif number == 5:                                       # map<string, AttrValue> entry
-            entry = message(value)
-            key = entry.get(1, [b""])[-1].decode("utf-8", "replace")
-            attrs[key] = entry.get(2, [b""])[-1]
-    return Node(name, op, tuple(inputs), attrs)
+            attrs.append(value)
+    return Node(name, op, tuple(inputs), tuple(attrs))
 
 
 def read_graph(path: Path) -> dict[str, Node]:
