@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from lstm_viewer.core.errors import UserError
-from lstm_viewer.core.readers import ReadOptions
+from lstm_viewer.core.readers import ReadOptions, find_reader, read_model
 from lstm_viewer.core.readers.tf1_checkpoint import (READER, find_cells, list_variables, model_variables,
                                                      read, read_graph_facts, recognise)
 from lstm_viewer.core.readers.tf1_format import read_bundle, read_tensor
@@ -48,9 +48,11 @@ def _weights(rng, shape, dtype=np.float32):
     return rng.uniform(-0.6, 0.6, shape).astype(dtype)
 
 
-def write_lstm_checkpoint(folder: Path, scopes: list[str], widths: list[int], forget_bias: float = 1.0,
+def write_lstm_checkpoint(folder: Path, scopes: list[str], widths: list[int],
+                          forget_bias: float | list[float] = 1.0,
                           head: tuple[str, str] = ("Variable", "Variable_1"), block_cell: bool = False,
-                          seed: int = 0, name: str = "model.ckpt") -> tuple[Path, dict]:
+                          cell_clip: float | None = None, seed: int = 0,
+                          name: str = "model.ckpt") -> tuple[Path, dict]:
     """Save a stacked TF1 LSTM with a softmax head; return its prefix and what TF computed.
 
     Each cell's step is BasicLSTMCell.call in raw ops under the cell's own scope (or, with
@@ -59,6 +61,7 @@ def write_lstm_checkpoint(folder: Path, scopes: list[str], widths: list[int], fo
     """
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    forget_biases = forget_bias if isinstance(forget_bias, list) else [forget_bias] * len(scopes)
     graph = tf.Graph()
     with graph.as_default():
         images = tf.compat.v1.placeholder(tf.float32, [None, 28, 28], name="Placeholder")
@@ -84,11 +87,13 @@ def write_lstm_checkpoint(folder: Path, scopes: list[str], widths: list[int], fo
                         zeros = tf.zeros([units])
                         _, c, _, _, _, _, h = tf.raw_ops.LSTMBlockCell(
                             x=x, cs_prev=c, h_prev=h, w=kernel, wci=zeros, wcf=zeros, wco=zeros, b=bias,
-                            forget_bias=forget_bias, cell_clip=-1.0, use_peephole=False)
+                            forget_bias=forget_biases[k], cell_clip=-1.0, use_peephole=False)
                     else:
                         gates = tf.nn.bias_add(tf.matmul(tf.concat([x, h], 1), kernel), bias)
                         i, j, f, o = tf.split(gates, 4, axis=1)
-                        c = c * tf.sigmoid(tf.add(f, tf.constant(forget_bias))) + tf.sigmoid(i) * tf.tanh(j)
+                        c = c * tf.sigmoid(tf.add(f, tf.constant(forget_biases[k]))) + tf.sigmoid(i) * tf.tanh(j)
+                        if cell_clip is not None:   # LSTMCell(cell_clip=...)
+                            c = tf.clip_by_value(c, -cell_clip, cell_clip)
                         h = tf.tanh(c) * tf.sigmoid(o)
                 states[k] = (c, h)
                 hs[k].append(h)
@@ -332,9 +337,18 @@ def test_forget_bias_default_override_and_damaged_graph(seed_style, tmp_path, di
     assert default.metadata["forget_bias_from"] == "BasicLSTMCell's default"
 
 
+def test_forget_bias_per_layer(tmp_path, digits):
+    prefix, from_tensorflow = write_lstm_checkpoint(tmp_path, ["rnn/basic_lstm_cell", "rnn/basic_lstm_cell_1"],
+                                                    [6, 6], forget_bias=[0.0, 1.5], seed=6)
+    network = read(prefix, ReadOptions())
+    assert network.metadata["forget_bias"] == (0.0, 1.5)
+    assert_traces_agree(network, digits[:2], {k: v[:2] if k == "probs" else [a[:2] for a in v]
+                                              for k, v in from_tensorflow.items()})
+
+
 # --- (5) recognising every way to point at a checkpoint ---------------------------------------------
 
-def test_every_way_to_point_at_it_recognises_the_prefix(seed_style):
+def test_every_way_to_point_at_it_recognises_the_prefix(seed_style, tmp_path):
     prefix, _ = seed_style
     folder = prefix.parent
     data = next(folder.glob(prefix.name + ".data-*"))
@@ -342,6 +356,11 @@ def test_every_way_to_point_at_it_recognises_the_prefix(seed_style):
                  prefix.with_name(prefix.name + ".meta"), data):
         assert recognise(path) == prefix, path
     assert READER.recognise is recognise and READER.format == "TF1 checkpoint"
+    assert find_reader(folder) == (READER, prefix)   # the registry asks every reader: ours claims it
+    # Saver wrote an absolute path into 'checkpoint': a copied folder still reads its own files
+    assert "model_checkpoint_path: \"/" in (folder / "checkpoint").read_text()
+    copy = shutil.copytree(folder, tmp_path / "copy")
+    assert recognise(copy) == recognise(copy / "checkpoint") == copy / prefix.name
 
 
 def test_not_ours_gives_none(tmp_path):
@@ -410,6 +429,9 @@ def test_refusals(tmp_path):
                    "dense_1/kernel": _weights(rng, (6, 10)), "dense_1/bias": _weights(rng, (10,))})
     assert "'dense/kernel' has 6 units" in refusal(write_variables(tmp_path / "hidden", hidden))
 
+    clipped, _ = write_lstm_checkpoint(tmp_path / "clip", ["rnn/lstm_cell"], [4], cell_clip=3.0)
+    assert "clips its cell state to ±3" in refusal(clipped)
+
     headless = lstm_variables(["rnn/basic_lstm_cell"], [8], head=None)
     assert "head" in refusal(write_variables(tmp_path / "headless", headless))
 
@@ -443,6 +465,9 @@ def test_damaged_files_are_refused_in_one_sentence(seed_style, tmp_path):
     next(missing.parent.glob(missing.name + ".data-*")).unlink()
     message = refusal(missing)
     assert "'model.ckpt.data-00000-of-00001' is missing" in message
+    with pytest.raises(UserError) as error:   # the registry names the file and the format in front
+        read_model(missing.parent)
+    assert str(error.value) == f"{missing}: TF1 checkpoint: {message}"
 
 
 def test_reader_is_faster_than_a_second(seed_style):

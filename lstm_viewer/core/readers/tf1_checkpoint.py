@@ -80,7 +80,8 @@ def _prefix_in_folder(folder: Path) -> Path | None:
 def _prefix_from_state_file(path: Path) -> Path | None:
     """The ``checkpoint`` text file's newest checkpoint (``model_checkpoint_path: "..."``), if it is one.
 
-    A path written on another machine (absolute, elsewhere) is looked for beside the file instead.
+    Saver writes the path it was given, often absolute: the checkpoint beside the file is preferred
+    (a folder copied, or from another machine, is read from where the user pointed).
     """
     with open(path, "rb") as f:
         head = f.read(4096)
@@ -92,10 +93,10 @@ def _prefix_from_state_file(path: Path) -> Path | None:
     if not match or not match.group(1):
         return None
     written = Path(match.group(1).encode("utf-8").decode("unicode_escape"))
-    prefix = written if written.is_absolute() else path.parent / written
-    if not _is_prefix(prefix) and _is_prefix(path.parent / written.name):
-        prefix = path.parent / written.name
-    return prefix
+    if not written.is_absolute():
+        return path.parent / written
+    beside = path.parent / written.name
+    return beside if _is_prefix(beside) else written
 
 
 # --- finding the cells and the head ------------------------------------------------------------------
@@ -310,8 +311,9 @@ def _read_facts(nodes: dict[str, Node], cells: list[Cell], matrices: list[str], 
     for node in nodes.values():
         if node.op in ("Add", "AddV2"):
             _forget_bias_add(node, nodes, scopes, facts)
-        elif node.op in ("ClipByValue", "Minimum") and "clip_by_value" in node.name:
-            scope = _owning_scope(node.name, scopes)
+        elif node.op in ("ClipByValue", "Minimum") and "/clip_by_value" in node.name:
+            # LSTMCell's cell_clip: clip_by_value(c, -clip, clip), one op or Minimum then Maximum
+            scope = _owning_scope(node.name.split("/clip_by_value")[0] + "/clip_by_value", scopes)
             value = _constant(node.inputs[-1], nodes) if node.inputs else None
             if scope is not None:
                 facts.cell_clip[scope] = value if value is not None else True
@@ -416,7 +418,10 @@ def list_variables(prefix: Path) -> list[tuple[str, str, tuple[int, ...]]]:
 
 
 def read(prefix: Path, options: ReadOptions = ReadOptions()) -> Network:
-    """The Network a TF1 checkpoint describes, or ``UserError`` with one sentence."""
+    """The Network a TF1 checkpoint describes, or ``UserError`` with one sentence.
+
+    ``options.forget_bias`` replaces the graph's; ``options.normalize`` is applied by the registry.
+    """
     prefix = Path(prefix)
     bundle = read_bundle(prefix)
     variables = model_variables(bundle)
@@ -441,8 +446,6 @@ def read(prefix: Path, options: ReadOptions = ReadOptions()) -> Network:
         else:
             arrays.append(check_weights(step, []))
     network = network_from_weights(plan, arrays, name=prefix.name)
-    if options.normalize is not None:
-        network = network.with_input_scaling(options.normalize)
     network.metadata.update(_metadata(prefix, lstms, facts, forget_bias, source, head))
     return network
 
