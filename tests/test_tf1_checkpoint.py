@@ -91,7 +91,8 @@ def write_lstm_checkpoint(folder: Path, scopes: list[str], widths: list[int],
                     else:
                         gates = tf.nn.bias_add(tf.matmul(tf.concat([x, h], 1), kernel), bias)
                         i, j, f, o = tf.split(gates, 4, axis=1)
-                        c = c * tf.sigmoid(tf.add(f, tf.constant(forget_biases[k]))) + tf.sigmoid(i) * tf.tanh(j)
+                        forget = tf.sigmoid(tf.add(f, tf.constant(forget_biases[k])))
+                        c = c * forget + tf.sigmoid(i) * tf.tanh(j)
                         if cell_clip is not None:   # LSTMCell(cell_clip=...)
                             c = tf.clip_by_value(c, -cell_clip, cell_clip)
                         h = tf.tanh(c) * tf.sigmoid(o)
@@ -338,8 +339,8 @@ def test_forget_bias_default_override_and_damaged_graph(seed_style, tmp_path, di
 
 
 def test_forget_bias_per_layer(tmp_path, digits):
-    prefix, from_tensorflow = write_lstm_checkpoint(tmp_path, ["rnn/basic_lstm_cell", "rnn/basic_lstm_cell_1"],
-                                                    [6, 6], forget_bias=[0.0, 1.5], seed=6)
+    scopes = ["rnn/basic_lstm_cell", "rnn/basic_lstm_cell_1"]
+    prefix, from_tensorflow = write_lstm_checkpoint(tmp_path, scopes, [6, 6], forget_bias=[0.0, 1.5], seed=6)
     network = read(prefix, ReadOptions())
     assert network.metadata["forget_bias"] == (0.0, 1.5)
     assert_traces_agree(network, digits[:2], {k: v[:2] if k == "probs" else [a[:2] for a in v]
