@@ -10,7 +10,6 @@ TensorFlow.
 from __future__ import annotations
 
 import shutil
-import time
 import zipfile
 from pathlib import Path
 
@@ -469,10 +468,3 @@ def test_damaged_files_are_refused_in_one_sentence(seed_style, tmp_path):
     with pytest.raises(UserError) as error:   # the registry names the file and the format in front
         read_model(missing.parent)
     assert str(error.value) == f"{missing}: TF1 checkpoint: {message}"
-
-
-def test_reader_is_faster_than_a_second(seed_style):
-    prefix, _ = seed_style
-    start = time.perf_counter()
-    read(prefix, ReadOptions())
-    assert time.perf_counter() - start < 1.0

@@ -561,9 +561,11 @@ def _model_tooltip(network: Network, source: str | None) -> str:
     lines = [f"{meta.get('format', 'Keras model')}: {network.describe()}"]
     if source:
         lines.append(f"from {source}")
-    if "forget_bias" in meta:
-        lines.append(f"forget_bias {meta['forget_bias']:g} ({meta.get('forget_bias_from', '')}), "
-                     f"added to the f gate's bias: the cell computes f = σ(z_f + forget_bias)")
+    if "forget_bias" in meta:   # one number, or one per layer when the cells differ
+        value = meta["forget_bias"]
+        shown = ", ".join(f"{v:g}" for v in value) if isinstance(value, (tuple, list)) else f"{value:g}"
+        lines.append(f"forget_bias {shown} ({meta.get('forget_bias_from', '')}), added to the f "
+                     f"gate's bias: the TF1 cell computes f = σ(z_f + forget_bias)")
     scaling = {"the file": "recorded in the file", "you": "set by you (Model ▸ Input scaling…)",
                "not recorded": "not recorded in the file; Model ▸ Input scaling… to change"}
     lines.append(f"input: {network.describe_scaling()}, "
