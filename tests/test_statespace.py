@@ -19,23 +19,30 @@ DIGITS = 300
 STORAGE = storage.MAX_ERROR + 1e-5   # stored states: the 16-bit code's rounding, plus float32's noise
 
 
-def random_network(layers=2, units=16, seed=0) -> Network:
-    """Every weight random (biases too), so every term of the LSTM matters."""
+def random_network(layers=2, units=16, seed=0, scaling=None) -> Network:
+    """Every weight random (biases too), so every term of the LSTM matters. ``units``: one width
+    for every layer, or a list of each layer's."""
     rng = np.random.default_rng(seed)
+    widths = [units] * layers if isinstance(units, int) else list(units)
     lstms, inputs = [], 28
-    for _ in range(layers):
-        lstms.append(LstmWeights(rng.normal(0, 0.5, (inputs, 4 * units)),
-                                 rng.normal(0, 0.5, (units, 4 * units)), rng.normal(0, 0.5, 4 * units)))
-        inputs = units
-    return Network(lstms, rng.normal(0, 0.5, (units, 10)), rng.normal(0, 0.5, 10), name="random")
+    for u in widths:
+        lstms.append(LstmWeights(rng.normal(0, 0.5, (inputs, 4 * u)),
+                                 rng.normal(0, 0.5, (u, 4 * u)), rng.normal(0, 0.5, 4 * u)))
+        inputs = u
+    return Network(lstms, rng.normal(0, 0.5, (inputs, 10)), rng.normal(0, 0.5, 10), name="random",
+                   input_scaling=scaling)
 
 
-def reference_states(network: Network, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """float64 h (layers, 28, n, units) and final softmax (n, 10), straight from the equations:
-    z = x W + h U + b split i, f, g, o; c = f c + i g; h = o tanh(c)."""
+def reference_states(network: Network, images: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """float64 h, one (28, n, units) array per layer, and final softmax (n, 10), straight from the
+    equations: x' = (x - mean) / std when the model scales its input; z = x W + h U + b split
+    i, f, g, o; c = f c + i g; h = o tanh(c)."""
     def sigmoid(a):
         return 1 / (1 + np.exp(-a))
     x = images.astype(np.float64) / 255.0
+    if network.input_scaling is not None:
+        mean, std = network.input_scaling
+        x = (x - mean) / std
     hs = []
     for w in network.layers:
         kernel, recurrent, bias = (a.astype(np.float64) for a in (w.kernel, w.recurrent_kernel, w.bias))
@@ -53,7 +60,7 @@ def reference_states(network: Network, images: np.ndarray) -> tuple[np.ndarray, 
         hs.append(np.stack(seq))
     logits = x[:, -1] @ network.dense_kernel.astype(np.float64) + network.dense_bias
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return np.stack(hs), probs / probs.sum(axis=1, keepdims=True)
+    return hs, probs / probs.sum(axis=1, keepdims=True)
 
 
 @pytest.fixture(autouse=True)
@@ -86,12 +93,12 @@ def space(network, digits):
 
 def test_every_state_matches_the_float64_lstm(space, reference):
     states, probs = reference
-    assert (space.n, space.layers, space.units) == (DIGITS, 2, 16)
+    assert (space.n, space.layers, space.units) == (DIGITS, 2, [16, 16])
     for layer in range(space.layers):
         for row in range(28):
             h = space.hidden(layer, row)
             assert h.dtype == np.float32 and h.shape == (DIGITS, 16)
-            np.testing.assert_allclose(h, states[layer, row], rtol=0, atol=STORAGE)
+            np.testing.assert_allclose(h, states[layer][row], rtol=0, atol=STORAGE)
     np.testing.assert_array_equal(space.predictions, probs.argmax(axis=1))
 
 
@@ -103,9 +110,10 @@ def test_digits_inked_from_the_first_row_and_empty_digits(network, digits):
     images[2, 27, 3] = 90               # ink only in the last row
     states, probs = reference_states(network, images)
     for chunk in (1, 3, 256):           # chunks of one digit, of a few, of all
-        out = np.empty((2, 28, len(images), 16), storage.DTYPE)
+        out = [np.empty((28, len(images), 16), storage.DTYPE) for _ in range(2)]
         result = hidden_states(network, images, out, chunk=chunk, threads=2)
-        np.testing.assert_allclose(storage.decode(out), states, rtol=0, atol=STORAGE)
+        for codes, expected in zip(out, states):
+            np.testing.assert_allclose(storage.decode(codes), expected, rtol=0, atol=STORAGE)
         np.testing.assert_array_equal(result.predictions, probs.argmax(axis=1))
 
 
@@ -120,12 +128,12 @@ def test_the_stored_codes_are_within_half_a_step():
 def test_axes_are_the_principal_components_of_the_pooled_states(space, reference):
     states = reference[0]
     for layer in range(space.layers):
-        pooled = states[layer].reshape(-1, space.units)
+        pooled = states[layer].reshape(-1, space.units[layer])
         covariance = np.cov(pooled, rowvar=False, bias=True)
         values = np.linalg.eigvalsh(covariance)[::-1]
         comps = space.components(layer).astype(np.float64)
         k = len(comps)
-        assert k == 10 and comps.shape == (k, space.units)
+        assert k == 10 and comps.shape == (k, space.units[layer])
         np.testing.assert_allclose(space.mean(layer), pooled.mean(axis=0), atol=1e-5)
         np.testing.assert_allclose(comps @ comps.T, np.eye(k), atol=1e-6)     # orthonormal
         for v, expected in zip(comps, values):                                 # eigenvectors, in order
@@ -142,7 +150,7 @@ def test_the_cloud_is_every_digits_state_projected(space, reference):
     for layer in range(space.layers):
         axes = space.components(layer)[:2].astype(np.float64)
         for row in (0, 9, 27):
-            expected = (states[layer, row] - space.mean(layer)) @ axes.T
+            expected = (states[layer][row] - space.mean(layer)) @ axes.T
             cloud = space.cloud(layer, row)
             assert cloud.shape == (DIGITS, 2)
             np.testing.assert_allclose(cloud, expected, atol=4 * STORAGE)
@@ -159,7 +167,8 @@ def test_a_traces_trajectory_is_its_h_on_the_first_two_axes(space, network, refe
             exact = (trace.h[layer] - space.mean(layer)) @ space.components(layer)[:2].T
             np.testing.assert_array_equal(path, exact)
             # ... and the float64 LSTM's states give the same points.
-            expected = (reference[0][layer, :, n] - space.mean(layer)) @ space.components(layer)[:2].T.astype(float)
+            axes = space.components(layer)[:2].T.astype(float)
+            expected = (reference[0][layer][:, n] - space.mean(layer)) @ axes
             np.testing.assert_allclose(path, expected, atol=1e-5)
             # A test digit's own point in the cloud is where its trajectory passes.
             np.testing.assert_allclose(space.cloud(layer, 12)[n], path[12], atol=4 * STORAGE)
@@ -170,9 +179,9 @@ def test_neighbours_are_the_nearest_states_in_the_full_space(space, network, ref
     states = reference[0]
     trace = network.trace(images[3] / 255.0)
     for layer, row in ((0, 5), (1, 14), (1, 27)):
-        query = trace.h[layer, row].astype(np.float64)
+        query = trace.h[layer][row].astype(np.float64)
         stored = np.linalg.norm(space.hidden(layer, row).astype(np.float64) - query, axis=1)
-        exact = np.linalg.norm(states[layer, row] - query, axis=1)
+        exact = np.linalg.norm(states[layer][row] - query, axis=1)
         indices, distances = space.neighbours(trace, layer, row, k=8, return_distances=True)
         np.testing.assert_allclose(distances, stored[indices], rtol=1e-5, atol=1e-6)
         # The k nearest: their distances are the k smallest (float32 may order a near-tie
@@ -193,7 +202,7 @@ def test_neighbours_of_a_drawn_digit_not_among_them(space, network):
     drawn[6:22, 13:15] = 1.0                          # a stroke: a "1" of sorts
     trace = network.trace(drawn)
     indices, distances = space.neighbours(trace, 1, 27, k=5, return_distances=True)
-    stored = np.linalg.norm(space.hidden(1, 27).astype(np.float64) - trace.h[1, 27], axis=1)
+    stored = np.linalg.norm(space.hidden(1, 27).astype(np.float64) - trace.h[1][27], axis=1)
     np.testing.assert_allclose(distances, stored[indices], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(distances, np.sort(stored)[:5], rtol=1e-5, atol=1e-6)
     assert np.all(np.diff(distances) >= 0)
@@ -204,9 +213,9 @@ def test_selectivity_is_each_classs_mean_state(space, reference, digits):
     states = reference[0]
     for layer, row in ((0, 3), (1, 20), (1, 27)):
         table = space.selectivity(layer, row)
-        assert table.shape == (10, space.units)
+        assert table.shape == (10, space.units[layer])
         for digit in range(10):
-            np.testing.assert_allclose(table[digit], states[layer, row, labels == digit].mean(axis=0),
+            np.testing.assert_allclose(table[digit], states[layer][row, labels == digit].mean(axis=0),
                                        atol=STORAGE)
         assert not table.flags.writeable
 
@@ -236,6 +245,50 @@ def test_float_images_in_0_1_give_the_same_space(space, network, digits):
     again = StateSpace.build(network, images.astype(np.float32) / 255.0, labels, cache=False)
     np.testing.assert_array_equal(again.hidden(1, 27), space.hidden(1, 27))
     np.testing.assert_array_equal(again.components(1), space.components(1))
+
+
+@pytest.mark.parametrize("units, scaling", [([12, 7], None), ([16, 16], (0.1307, 0.3081)),
+                                            ([12, 7], (0.1307, 0.3081))])
+def test_layers_of_other_widths_and_scaled_input_match_the_float64_lstm(digits, units, scaling):
+    """Each layer is a space of its own width; a scaled model's pass reads (x - mean) / std."""
+    network = random_network(units=units, seed=3, scaling=scaling)
+    images, labels = digits
+    space = StateSpace.build(network, images, labels, cache=False, threads=2)
+    states, probs = reference_states(network, images)
+    assert space.units == units and space.layers == 2
+    np.testing.assert_array_equal(space.predictions, probs.argmax(axis=1))
+    for layer, u in enumerate(units):
+        for row in range(28):
+            assert space.hidden(layer, row).shape == (DIGITS, u)
+            np.testing.assert_allclose(space.hidden(layer, row), states[layer][row], rtol=0, atol=STORAGE)
+        pooled = states[layer].reshape(-1, u)
+        assert space.components(layer).shape == (min(10, *units), u)
+        np.testing.assert_allclose(space.mean(layer), pooled.mean(axis=0), atol=1e-5)
+        assert space.selectivity(layer, 20).shape == (10, u)
+        np.testing.assert_allclose(space.selectivity(layer, 20)[labels[0]],
+                                   states[layer][20, labels == labels[0]].mean(axis=0), atol=STORAGE)
+        trace = network.trace(images[5] / 255.0)
+        exact = (trace.h[layer] - space.mean(layer)) @ space.components(layer)[:2].T
+        np.testing.assert_array_equal(space.project(trace, layer), exact)
+        np.testing.assert_allclose(space.cloud(layer, 27)[5], exact[27], atol=4 * STORAGE)
+        nearest, distances = space.neighbours(trace, layer, 27, k=3, return_distances=True)
+        brute = np.linalg.norm(states[layer][27] - trace.h[layer][27], axis=1)
+        assert nearest[0] == 5
+        np.testing.assert_allclose(distances, np.sort(brute)[:3], atol=4 * STORAGE * 4)
+
+
+def test_a_scaled_model_never_reuses_the_unscaled_cache(digits, private_cache):
+    images, labels = digits
+    plain = random_network(units=[12, 7], seed=3)
+    scaled = plain.with_input_scaling((0.1307, 0.3081))
+    first = StateSpace.build(plain, images, labels)
+    progress = Counter()
+    second = StateSpace.build(scaled, images, labels, progress=progress)
+    assert second.key != first.key and progress.calls and not second.from_cache
+    assert not np.array_equal(second.hidden(0, 20), first.hidden(0, 20))
+    again = StateSpace.build(scaled, images, labels)
+    assert again.from_cache
+    _same(again, StateSpace.build(scaled, images, labels, cache=False))
 
 
 # --- the cache ---------------------------------------------------------------------------------
@@ -315,7 +368,7 @@ def test_a_damaged_cache_is_rebuilt_not_a_crash(network, digits, private_cache, 
     elif damage == "wrong shape":
         np.save(states_path, np.zeros((2, 28, 5, 16), storage.DTYPE))
     elif damage == "wrong type":
-        np.save(states_path, np.zeros((2, 28, DIGITS, 16), np.float16))
+        np.save(states_path, np.zeros(storage.size([16, 16], DIGITS), np.float16))
     progress = Counter()
     rebuilt = StateSpace.build(network, *digits, progress=progress)
     assert progress.calls and not rebuilt.from_cache
@@ -434,7 +487,7 @@ def _neighbours_by_differences(space, trace, layer, row, k, exclude=None):
     """Every digit's squared distance from its difference, the k smallest, ties to the lower index:
     what ``neighbours`` computed before it estimated candidates with one matrix-vector product."""
     difference = space.hidden(layer, row)
-    difference -= trace.h[layer, row]
+    difference -= trace.h[layer][row]
     squared = np.einsum("ij,ij->i", difference, difference)
     if exclude is not None:
         squared[exclude] = np.inf

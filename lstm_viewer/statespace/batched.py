@@ -13,15 +13,17 @@ elementwise work is single-threaded. Each step is the trace's arithmetic: the we
   nearly as much as each of its digits could (MNIST: 4.8 of 28 rows on average).
 - Arrays are time-major (row, digit, unit): a row's states are one contiguous block.
 
-Each chunk writes its states into the caller's ``(layers, 28, n, units)`` array (``storage``'s
-int16 codes; every ``(layer, row)`` slice contiguous) and returns its predictions and per-layer
+The first layer reads the digits as the network scales them (``Network.scale_input``), as a trace
+does. Each chunk writes its states into the caller's per-layer ``(28, n, units)`` arrays
+(``storage``'s int16 codes; every ``(layer, row)`` slice contiguous; layers may differ in width)
+and returns its predictions and per-layer
 moments for the principal axes: nothing else of the array's size is ever held.
 """
 from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -52,12 +54,13 @@ class _Layer:
     units: int
 
 
-def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
+def hidden_states(network: Network, images: np.ndarray, out: Sequence[np.ndarray], *,
                   chunk: int = CHUNK, threads: int | None = None,
                   progress: Callable[[int, int], None] | None = None,
                   should_stop: Callable[[], bool] | None = None,
                   background: bool = False) -> PassResult:
-    """Fill ``out`` (layers, 28, n, units) with every digit's h; ``images`` (n, 28, 28).
+    """Fill ``out[k]`` (28, n, units of layer k) with every digit's h; ``images`` (n, 28, 28)
+    uint8 or in [0, 1], the picture (the network's input scaling is applied here).
 
     ``progress(done, total)`` (digits) is called from this thread after each chunk. ``should_stop()``
     is asked before each new chunk starts; once true, the chunks already running (one per thread)
@@ -109,18 +112,19 @@ def hidden_states(network: Network, images: np.ndarray, out: np.ndarray, *,
 
 
 def _run_chunk(network: Network, layers: list[_Layer], images: np.ndarray, digits: np.ndarray,
-               start: int, blank: Trace, out: np.ndarray) -> tuple[np.ndarray, list[Moments]]:
-    """The digits ``digits`` (indices, increasing) through every layer, into ``out[:, :, digits]``.
+               start: int, blank: Trace, out: Sequence[np.ndarray]) -> tuple[np.ndarray, list[Moments]]:
+    """The digits ``digits`` (indices, increasing) through every layer, into ``out[k][:, digits]``.
 
-    Their rows before ``start`` are all blank: those states are the empty digit's.
+    Their rows before ``start`` are all blank: those states are the empty digit's (blank paper
+    scales to one value, so the empty digit's trace holds them for a scaled model too).
     """
-    x = _as_inputs(images[digits]).transpose(1, 0, 2)    # (28, m, 28): time-major
+    x = network.scale_input(_as_inputs(images[digits])).transpose(1, 0, 2)   # (28, m, 28): time-major
     moments = []
     for k, layer in enumerate(layers):
         x = _layer_states(layer, x, start, blank.c[k], blank.h[k])     # (28, m, u) float32
         scratch = np.empty_like(x[0])
         for row, h in enumerate(x):
-            out[k, row, digits] = storage.encode(h, scratch)
+            out[k][row, digits] = storage.encode(h, scratch)
         moments.append(Moments.of(x.reshape(-1, layer.units)))
     probs = _softmax(x[-1] @ network.dense_kernel + network.dense_bias)
     return np.argmax(probs, axis=1), moments

@@ -2,13 +2,14 @@
 
 ``statespace-<key>.npy`` holds the states (opened memory-mapped, so a loaded space costs almost no
 memory until rows are looked at) and ``statespace-<key>.npz`` the rest (axes, predictions, clouds,
-class means, the key itself). The key hashes the model's weights, the digits and the labels, so a changed model or data
-set never meets an old file. Each file is written beside its final name and renamed into place, the
-small one last: a crash leaves either nothing or a complete pair. Anything unreadable, truncated or
-made for another key is ignored (and later overwritten), never an error. The states file is checked
-whole against a CRC-32 kept in the small file (whose members numpy checks itself): a file damaged in
-place, at the same size, would otherwise give wrong neighbours silently. Only the few most recently
-used entries are kept: the full test set of a 3 × 256 model takes 430 MB.
+class means, the key itself). The key hashes the model's weights and input scaling, the digits and
+the labels, so a changed model or data set never meets an old file. Each file is written beside its
+final name and renamed into place, the small one last: a crash leaves either nothing or a complete
+pair. Anything unreadable, truncated or made for another key is ignored (and later overwritten),
+never an error. The states file is checked whole against a CRC-32 kept in the small file (whose
+members numpy checks itself): a file damaged in place, at the same size, would otherwise give wrong
+neighbours silently. Only the few most recently used entries are kept: the full test set of a
+3 × 256 model takes 430 MB.
 """
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ import platformdirs
 from ..core.network import Network
 from . import storage
 
-FORMAT = 5          # bump when the files' contents change meaning (3: int16 codes, clouds; 4: states CRC; 5: norms)
+# Bump when the files' contents change meaning (3: int16 codes, clouds; 4: states CRC; 5: norms;
+# 6: states flat, layer after layer, and per-layer axes and class means: layers may differ in width).
+FORMAT = 6
 KEEP = 3            # entries kept after a new one is written (most recently used first)
 STALE_SECONDS = 24 * 3600   # a temporary file this old was left by a crash
 
@@ -37,9 +40,11 @@ def cache_dir() -> Path:
 
 
 def cache_key(network: Network, images: np.ndarray, labels: np.ndarray, components: int) -> str:
-    """A hash of everything the stored numbers depend on."""
+    """A hash of everything the stored numbers depend on, the input scaling included: a scaled
+    model and the same weights reading [0, 1] compute other states."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"statespace format {FORMAT}, {components} components".encode())
+    digest.update(f"input scaling {network.input_scaling!r}".encode())
     arrays = [a for w in network.layers for a in (w.kernel, w.recurrent_kernel, w.bias)]
     for array in (*arrays, network.dense_kernel, network.dense_bias, images, labels):
         array = np.ascontiguousarray(array)

@@ -2,7 +2,8 @@
 
 Every layer gets one principal-component basis, fitted on h pooled over all rows and digits, so the
 cloud at row t and a digit's trajectory are honest linear projections onto the same axes at every
-row. Neighbours are found in the full space (Euclidean, brute force), not in the 2-D picture.
+row. Neighbours are found in the full space (Euclidean, brute force), not in the 2-D picture. Each
+layer is a space of its own width: a model's layers may differ in width.
 """
 from __future__ import annotations
 
@@ -25,16 +26,18 @@ class StateSpace:
     (layer, row) are computed once, at build time, and cached with the states.
 
     Attributes: ``images`` and ``labels`` as given, ``predictions`` (n,) the network's final answers,
-    ``n``, ``layers``, ``units``, ``key`` (the cache key), ``from_cache`` (loaded rather than computed).
-    Layers and rows are 0-based.
+    ``n``, ``layers``, ``units`` (each layer's width, a list), ``key`` (the cache key), ``from_cache``
+    (loaded rather than computed). Layers and rows are 0-based.
     """
 
-    def __init__(self, states: np.ndarray, arrays: dict[str, np.ndarray], images: np.ndarray,
-                 labels: np.ndarray, key: str, from_cache: bool) -> None:
-        self._states = _read_only(states)     # (layers, 28, n, units) int16 codes (``storage``)
+    def __init__(self, states: np.ndarray, units: list[int], arrays: dict[str, np.ndarray],
+                 images: np.ndarray, labels: np.ndarray, key: str, from_cache: bool) -> None:
+        self._states = _read_only(states)     # int16 codes (``storage``), every layer's, one after another
+        self.labels = _read_only(labels)
+        self.units = list(units)
+        self._layer_states = storage.layer_views(self._states, self.units, len(self.labels))
         self._arrays = {name: _read_only(a) for name, a in arrays.items()}   # see _summarise
         self.images = images
-        self.labels = _read_only(labels)
         self.predictions = self._arrays["predictions"]
         self.key = key
         self.from_cache = from_cache
@@ -56,22 +59,23 @@ class StateSpace:
         ``background`` those threads run at a lower priority (an app's window thread comes first).
         """
         labels = _check_digits(images, labels)
-        layers, units = len(network.layers), network.units[0]
-        k = min(components, units)
+        units, n = list(network.units), len(images)
+        k = min(components, *units)   # one number of axes for every layer: the narrowest bounds it
         if k < 2:
             raise UserError(f"the state space needs at least 2 components; got {components} "
                             f"for layers of {units} units")
         key = disk.cache_key(network, images, labels, k)
-        shape = (layers, ROWS, len(images), units)
-        expected = _summary_layout(layers, len(images), units, k)
+        shape = (storage.size(units, n),)
+        expected = _summary_layout(units, n, k)
         if cache:
             found = disk.load(key, shape, expected)
             if found is not None:
-                return cls(*found, images, labels, key, from_cache=True)
-        states = _allocate(shape)
-        result = hidden_states(network, images, states, threads=threads, progress=progress,
+                return cls(found[0], units, found[1], images, labels, key, from_cache=True)
+        states = _allocate(shape, n)
+        per_layer = storage.layer_views(states, units, n)
+        result = hidden_states(network, images, per_layer, threads=threads, progress=progress,
                                should_stop=should_stop, background=background)
-        arrays = _summarise(states, [principal_axes(m, k) for m in result.moments], labels)
+        arrays = _summarise(per_layer, [principal_axes(m, k) for m in result.moments], labels)
         arrays["predictions"] = result.predictions
         if cache and disk.save(key, states, arrays):
             # Swap the states in memory for the file just written, memory-mapped: the same
@@ -79,29 +83,25 @@ class StateSpace:
             found = disk.load(key, shape, expected)
             if found is not None:
                 states = found[0]
-        return cls(states, arrays, images, labels, key, from_cache=False)
+        return cls(states, units, arrays, images, labels, key, from_cache=False)
 
     # --- sizes and axes -------------------------------------------------------------------------
 
     @property
     def n(self) -> int:
-        return self._states.shape[2]
+        return len(self.labels)
 
     @property
     def layers(self) -> int:
-        return self._states.shape[0]
-
-    @property
-    def units(self) -> int:
-        return self._states.shape[3]
+        return len(self.units)
 
     def mean(self, layer: int) -> np.ndarray:
         """(units,) float32: the mean h of ``layer`` over all rows and digits."""
-        return self._arrays["mean"][self._layer(layer)]
+        return self._arrays[f"mean_{self._layer(layer)}"]
 
     def components(self, layer: int) -> np.ndarray:
         """(k, units) float32: orthonormal principal axes, largest variance first."""
-        return self._arrays["components"][self._layer(layer)]
+        return self._arrays[f"components_{self._layer(layer)}"]
 
     def explained(self, layer: int) -> np.ndarray:
         """(k,) each component's fraction of the layer's total variance."""
@@ -112,7 +112,7 @@ class StateSpace:
     def hidden(self, layer: int, row: int) -> np.ndarray:
         """(n, units) float32: every digit's h at (layer, row), as stored (within
         ``storage.MAX_ERROR`` of the computed value); a new array each call."""
-        return storage.decode(self._states[self._layer(layer), self._row(row)])
+        return storage.decode(self._layer_states[self._layer(layer)][self._row(row)])
 
     def cloud(self, layer: int, row: int) -> np.ndarray:
         """(n, 2) float32: every digit's h at (layer, row) on the first two axes (computed at build)."""
@@ -126,7 +126,7 @@ class StateSpace:
     def neighbours(self, trace: Trace, layer: int, row: int, k: int = 8, *,
                    return_distances: bool = False, exclude: int | None = None):
         """Indices of the ``k`` digits whose h at (layer, row) is nearest the trace's (Euclidean, in
-        the full ``units``-dimensional space), nearest first; ties go to the lower index.
+        the layer's full ``units``-dimensional space), nearest first; ties go to the lower index.
 
         ``exclude``: a digit's index to leave out (the trace's own, when it is one of these digits).
         With ``return_distances``, ``(indices, distances)``.
@@ -159,7 +159,7 @@ class StateSpace:
     def selectivity(self, layer: int, row: int) -> np.ndarray:
         """(10, units) float32: each true class's mean h at (layer, row) (NaN for a class with no
         digits; computed at build)."""
-        return self._arrays["selectivity"][self._layer(layer), self._row(row)]
+        return self._arrays[f"selectivity_{self._layer(layer)}"][self._row(row)]
 
     # --- checks ----------------------------------------------------------------------------------
 
@@ -174,11 +174,12 @@ class StateSpace:
         return int(row)
 
     def _trace_h(self, trace: Trace, layer: int) -> np.ndarray:
-        h = trace.h[self._layer(layer)]
-        if h.shape != (ROWS, self.units):
-            raise ValueError(f"the trace's layer {layer} has shape {h.shape}; this space's states "
-                             f"are ({ROWS}, {self.units}): a trace of another model")
-        return h
+        layer = self._layer(layer)
+        if layer >= trace.layers or trace.h[layer].shape != (ROWS, self.units[layer]):
+            found = "no such layer" if layer >= trace.layers else f"shape {trace.h[layer].shape}"
+            raise ValueError(f"the trace's layer {layer} has {found}; this space's states "
+                             f"are ({ROWS}, {self.units[layer]}): a trace of another model")
+        return trace.h[layer]
 
 
 def _near_candidates(stored: np.ndarray, norms: np.ndarray, query: np.ndarray, k: int,
@@ -203,43 +204,50 @@ def _near_candidates(stored: np.ndarray, norms: np.ndarray, query: np.ndarray, k
     return np.flatnonzero(low <= np.partition(high, k - 1)[k - 1])
 
 
-def _summary_layout(layers: int, n: int, units: int, k: int) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
-    """What a space holds beside its states: each array's shape and dtype (the cache checks them)."""
-    return {"mean": ((layers, units), np.dtype(np.float32)),
-            "components": ((layers, k, units), np.dtype(np.float32)),
-            "explained": ((layers, k), np.dtype(np.float64)),
-            "predictions": ((n,), np.dtype(np.int64)),
-            "clouds": ((layers, ROWS, n, 2), np.dtype(np.float32)),
-            "selectivity": ((layers, ROWS, CLASSES, units), np.dtype(np.float32)),
-            "norms": ((layers, ROWS, n), np.dtype(np.float32))}
+def _summary_layout(units: list[int], n: int, k: int) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """What a space holds beside its states: each array's shape and dtype (the cache checks them).
+    Arrays as wide as a layer are one per layer (``mean_0``, ``mean_1``, …): widths may differ."""
+    layers = len(units)
+    layout = {"explained": ((layers, k), np.dtype(np.float64)),
+              "predictions": ((n,), np.dtype(np.int64)),
+              "clouds": ((layers, ROWS, n, 2), np.dtype(np.float32)),
+              "norms": ((layers, ROWS, n), np.dtype(np.float32))}
+    for layer, u in enumerate(units):
+        layout[f"mean_{layer}"] = ((u,), np.dtype(np.float32))
+        layout[f"components_{layer}"] = ((k, u), np.dtype(np.float32))
+        layout[f"selectivity_{layer}"] = ((ROWS, CLASSES, u), np.dtype(np.float32))
+    return layout
 
 
-def _summarise(states: np.ndarray, axes: list[Axes], labels: np.ndarray) -> dict[str, np.ndarray]:
-    """The axes, and every (layer, row)'s cloud and class means, from the stored states.
+def _summarise(states: list[np.ndarray], axes: list[Axes], labels: np.ndarray) -> dict[str, np.ndarray]:
+    """The axes, and every (layer, row)'s cloud and class means, from the stored states (one
+    (28, n, units) array of codes per layer).
 
     About a second for 10,000 digits of a 3 × 256 model, once: afterwards stepping through rows
     costs nothing, also when the states come memory-mapped from the cache (a first look at a row
     there would cost page faults).
     """
-    layers, rows, n, units = states.shape
+    layers, (rows, n, _) = len(states), states[0].shape
     one_hot = (labels[None, :] == np.arange(CLASSES)[:, None]).astype(np.float32)   # (10, n)
     counts = one_hot.sum(axis=1)[:, None]
     present = counts[:, 0] > 0                           # a class with no digits keeps NaN
-    clouds = np.empty((layers, rows, n, 2), dtype=np.float32)
-    selectivity = np.full((layers, rows, CLASSES, units), np.nan, dtype=np.float32)
-    norms = np.empty((layers, rows, n), dtype=np.float32)   # |h|², for the neighbours' estimates
-    mean = np.stack([a.mean for a in axes]).astype(np.float32)
-    components = np.stack([a.components for a in axes]).astype(np.float32)
-    for layer in range(layers):
+    arrays = {"explained": np.stack([a.explained for a in axes]),
+              "clouds": np.empty((layers, rows, n, 2), dtype=np.float32),
+              "norms": np.empty((layers, rows, n), dtype=np.float32)}   # |h|², for the neighbours' estimates
+    for layer, (codes, layer_axes) in enumerate(zip(states, axes)):
+        mean = layer_axes.mean.astype(np.float32)
+        components = layer_axes.components.astype(np.float32)
+        selectivity = np.full((rows, CLASSES, codes.shape[2]), np.nan, dtype=np.float32)
         for row in range(rows):
-            h = storage.decode(states[layer, row])
+            h = storage.decode(codes[row])
             sums = one_hot @ h                            # one product: ~1 ms for 10,000 × 256
-            selectivity[layer, row, present] = sums[present] / counts[present]
-            norms[layer, row] = np.einsum("ij,ij->i", h, h)
-            h -= mean[layer]
-            clouds[layer, row] = h @ components[layer, :2].T
-    return {"mean": mean, "components": components, "explained": np.stack([a.explained for a in axes]),
-            "clouds": clouds, "selectivity": selectivity, "norms": norms}
+            selectivity[row, present] = sums[present] / counts[present]
+            arrays["norms"][layer, row] = np.einsum("ij,ij->i", h, h)
+            h -= mean
+            arrays["clouds"][layer, row] = h @ components[:2].T
+        arrays.update({f"mean_{layer}": mean, f"components_{layer}": components,
+                       f"selectivity_{layer}": selectivity})
+    return arrays
 
 
 def _check_digits(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -262,13 +270,13 @@ def _check_digits(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return labels.astype(np.int64)
 
 
-def _allocate(shape: tuple[int, ...]) -> np.ndarray:
+def _allocate(shape: tuple[int, ...], n: int) -> np.ndarray:
     try:
         return np.empty(shape, dtype=storage.DTYPE)
     except MemoryError:
         size = np.prod(shape) * 2 / 1e6
         raise UserError(f"not enough memory for the state space ({size:.0f} MB for "
-                        f"{shape[2]} digits); use fewer digits") from None
+                        f"{n} digits); use fewer digits") from None
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
