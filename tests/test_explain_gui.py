@@ -37,14 +37,17 @@ def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(window, q
     panel = window.compare_panel
     qtbot.waitUntil(panel.isVisible, timeout=5000)
     panel.refresh()
-    first = int(np.flatnonzero(np.abs(b.h - a.h).max(axis=(0, 2)) > 0)[0])
+    parted = np.stack([np.abs(hb - ha).max(axis=1) for ha, hb in zip(a.h, b.h)]).max(axis=0)   # per row
+    first = int(np.flatnonzero(parted > 0)[0])
     assert f"part from row {first + 1};" in panel.summary.text()
-    np.testing.assert_array_equal(panel.diffs["h"], b.h - a.h)
-    np.testing.assert_array_equal(panel.diffs["c"], b.c - a.c)
-    np.testing.assert_allclose(panel.distances, np.sqrt(((b.h.astype(np.float64) - a.h) ** 2).sum(-1)),
-                               rtol=1e-5, atol=1e-6)
+    for k in range(2):
+        np.testing.assert_array_equal(panel.diffs["h"][k], b.h[k] - a.h[k])
+        np.testing.assert_array_equal(panel.diffs["c"][k], b.c[k] - a.c[k])
+        np.testing.assert_allclose(panel.distances[k],
+                                   np.sqrt(((b.h[k].astype(np.float64) - a.h[k]) ** 2).sum(-1)),
+                                   rtol=1e-5, atol=1e-6)
     shown = panel.heats["h"][1].image
-    np.testing.assert_array_equal(shown, (b.h - a.h)[1])
+    np.testing.assert_array_equal(shown, b.h[1] - a.h[1])
     window.unpinAction.trigger()
     assert window.state.pinned is None and not panel.plots.isVisible()
 
@@ -89,7 +92,7 @@ def test_importance_bars_are_the_drops_of_separate_traces(window, qtbot):
     r, c = 10, 12
 
     def logit(img):
-        h = net.trace(img).h[-1, -1].astype(np.float64)
+        h = net.trace(img).h[-1][-1].astype(np.float64)
         return float(h @ net.dense_kernel[:, 4] + net.dense_bias[4])
     eps = 1e-2
     up, down = image.copy(), image.copy()

@@ -147,7 +147,7 @@ def test_plots_hold_the_trace_for_the_current_row(window, qtbot, by_magnitude):
     child(window, QtWidgets.QSlider, "rowSlider").setValue(t)
     tr = window.trace
     for k, view in enumerate(window.layers.views):
-        order = np.argsort(-np.abs(tr.h[k, t]), kind="stable") if by_magnitude else np.arange(tr.h.shape[2])
+        order = np.argsort(-np.abs(tr.h[k][t]), kind="stable") if by_magnitude else np.arange(tr.h[k].shape[1])
         assert np.array_equal(view.displayed_order(), order)
         for heat, values in ((view.c, tr.c[k]), (view.h, tr.h[k])):
             shown = heat.image.image
@@ -180,7 +180,7 @@ def test_gates_view(window, qtbot):
     for k, view in enumerate(window.layers.views):
         assert view.gates_visible()
         for g, heat in enumerate(view.gates):
-            np.testing.assert_array_equal(heat.image.image[:21], tr.gates[k, :21, g])
+            np.testing.assert_array_equal(heat.image.image[:21], tr.gates[k][:21, g])
             assert np.isnan(heat.image.image[21:]).all()
     window.layers.gates_action.trigger()
     assert not window.state.show_gates and not window.layers.views[0].gates_visible()
@@ -249,7 +249,7 @@ def test_hovering_a_heatmap_names_unit_row_and_value(window, qtbot, monkeypatch)
     view = window.layers.views[1]
     moved = view.states.scene().sigMouseMoved          # what the scene emits as the pointer moves
     moved.emit(view.h.plot.vb.mapViewToScene(QtCore.QPointF(5.5, 10.5)))   # unit 5, row 11
-    assert shown and f"h = {window.trace.h[1, 10, 5]:+.3f}" in shown[-1] and "unit 5" in shown[-1]
+    assert shown and f"h = {window.trace.h[1][10, 5]:+.3f}" in shown[-1] and "unit 5" in shown[-1]
     moved.emit(view.h.plot.vb.mapViewToScene(QtCore.QPointF(5.5, 25.5)))
     assert "not read yet" in shown[-1]
 

@@ -126,7 +126,7 @@ def test_the_cloud_and_the_path_move_together_row_by_row(ready, digits):
     # (to the float16 precision the states are kept in).
     network = window.network
     for index in (0, 17, 249):
-        h = network.trace(as_unit_image(digits.images[index])).h[layer, 13]
+        h = network.trace(as_unit_image(digits.images[index])).h[layer][13]
         np.testing.assert_allclose(space.cloud(layer, 13)[index], float64_projection(panel, h, layer),
                                    atol=5e-3)
     np.testing.assert_allclose(space.project(trace, layer), float64_projection(panel, trace.h[layer], layer),
@@ -170,7 +170,7 @@ def test_the_nearest_digits_are_shown_marked_and_loadable(ready, qtbot, digits):
                                                         return_distances=True, exclude=shown)
         np.testing.assert_array_equal(indices, expected)
         np.testing.assert_allclose(distances, expected_distances)
-        nearest, nearest_distances = brute_force_nearest(space, window.trace.h[layer, row], layer, row,
+        nearest, nearest_distances = brute_force_nearest(space, window.trace.h[layer][row], layer, row,
                                                          exclude=shown)
         np.testing.assert_array_equal(indices, nearest)
         np.testing.assert_allclose(distances, nearest_distances, rtol=1e-4, atol=1e-6)
@@ -184,7 +184,7 @@ def test_the_nearest_digits_are_shown_marked_and_loadable(ready, qtbot, digits):
     np.testing.assert_array_equal(window.trace.image, digits.images[chosen] / np.float32(255))
     indices, _ = wait_for_neighbours(qtbot, panel, 8)
     assert chosen not in indices
-    expected, _ = brute_force_nearest(space, window.trace.h[layer, 8], layer, 8, exclude=chosen)
+    expected, _ = brute_force_nearest(space, window.trace.h[layer][8], layer, 8, exclude=chosen)
     np.testing.assert_array_equal(indices, expected)
 
 

@@ -142,14 +142,14 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     np.testing.assert_allclose(story.gates[13], gates, atol=1e-5)
     np.testing.assert_allclose([story.c_prev[13], story.c[13], story.h[13]], [c_prev, c, h], atol=1e-5)
     # The trace's own values are the ones on screen.
-    assert story.gates[13, 1] == pytest.approx(float(window.trace.gates[1, 13, 1, 6]))
+    assert story.gates[13, 1] == pytest.approx(float(window.trace.gates[1][13, 1, 6]))
     text = inspector.equations.text()
     assert f"{story.c[13]:+.4f}" in text and f"{story.h[13]:+.4f}" in text
     for k in range(4):
         assert f"{story.gates[13, k]:.3f}" in text
     # The curves are the trace's gates, c and h over the rows, inside the plot's y range.
-    for index, values in enumerate([*window.trace.gates[1, :, :, 6].T, window.trace.c[1, :, 6],
-                                    window.trace.h[1, :, 6]]):
+    for index, values in enumerate([*window.trace.gates[1][:, :, 6].T, window.trace.c[1][:, 6],
+                                    window.trace.h[1][:, 6]]):
         x, y = inspector.curves.data(index)
         np.testing.assert_array_equal(x, np.arange(1, 29))
         np.testing.assert_allclose(y, values, rtol=0, atol=1e-7)
@@ -158,7 +158,7 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     assert (bounds.top(), bounds.bottom()) == pytest.approx((low, high))
     assert low <= float(np.min(inspector.story.c)) and float(np.max(inspector.story.c)) <= high
     # Layer 2 is the top: its share h·W of each class's logit, orange (0) up and blue (1) down.
-    shares = window.trace.h[1, 13, 6] * window.network.dense_kernel[6]
+    shares = window.trace.h[1][13, 6] * window.network.dense_kernel[6]
     np.testing.assert_allclose(inspector.logit_bars.heights(), shares, rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(inspector.logit_bars.colours(), (shares < 0).astype(int))
     assert inspector.top_class_mark.isVisible()
@@ -199,7 +199,7 @@ def test_a_click_on_a_legend_entry_hides_its_curve(window, qtbot):
 def test_the_inspector_exports_the_story(window, qtbot, tmp_path):
     saved = inspect(window, qtbot, (0, 2)).export(tmp_path / "unit.npz")
     with np.load(saved) as data:
-        np.testing.assert_array_equal(data["h"], window.trace.h[0, :, 2].astype(np.float64))
+        np.testing.assert_array_equal(data["h"], window.trace.h[0][:, 2].astype(np.float64))
         assert (int(data["layer"]), int(data["layer_shown"])) == (0, 1)   # index and "Layer 1"
         assert "from 0" in str(data["about"])
     table = window.unit_inspector.export(tmp_path / "unit.csv").read_text().splitlines()
@@ -214,7 +214,7 @@ def test_why_this_class_sums_to_the_logit_and_selects_on_click(window, qtbot):
     panel.refresh()
     shares = panel.shares
     net, trace = window.network, window.trace
-    h_top = trace.h[-1, 27].astype(np.float64)
+    h_top = trace.h[-1][27].astype(np.float64)
     logits = h_top @ net.dense_kernel.astype(np.float64) + net.dense_bias.astype(np.float64)
     assert shares.label == int(np.argmax(trace.probs[27]))
     assert shares.logit == pytest.approx(float(logits[shares.label]), abs=1e-5)
@@ -256,7 +256,7 @@ def test_the_equations_are_redrawn_for_a_new_trace_and_kept_per_row(window, qtbo
     window.show_input(image)
     inspector.refresh()
     story = inspector.story
-    assert story.h[5] == pytest.approx(float(window.trace.h[0, 5, 2]))
+    assert story.h[5] == pytest.approx(float(window.trace.h[0][5, 2]))
     assert f"{story.h[5]:+.4f}" in inspector.equations.text() and inspector.equations.text() != before
     # The other rows are drawn while the window is idle; showing one again reuses the drawing.
     qtbot.waitUntil(lambda: all(inspector.equations.is_kept((inspector._story_serial, t)) for t in range(28)),

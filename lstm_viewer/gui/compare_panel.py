@@ -3,7 +3,8 @@
 "Pin as A" keeps the current trace in ``state.pinned``; everything shown afterwards is B. For each
 layer the panel shows h_B − h_A and c_B − c_A over rows × units (diverging, symmetric colour range),
 the distance ‖h_B(t) − h_A(t)‖ per layer over the rows (where the two readings part), both inputs and
-both predictions over time. The differences are exactly the two traces' arrays subtracted.
+both predictions over time. The differences are exactly the two traces' arrays subtracted, layer by
+layer (each at its own width: a model's layers may differ in width).
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class ComparePanel(RefreshWhenShown):
         self.state = state
         self.setObjectName("comparePanel")
         self._built_for = None
-        self.diffs: dict[str, np.ndarray] = {}     # "h", "c": (layers, 28, units) of B − A shown
+        self.diffs: dict[str, list[np.ndarray]] = {}   # "h", "c": per layer (28, units) of B − A shown
         self.distances: np.ndarray | None = None   # (layers, 28)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -138,20 +139,21 @@ class ComparePanel(RefreshWhenShown):
             self.plots.setVisible(False)
             return
         units = state.network.units
-        if a.h.shape != b.h.shape:
+        if not _same_model(a, b):
             self.summary.setText("A was read by another model; pin again to compare.")
             self.plots.setVisible(False)
             return
         if self._built_for != tuple(units):
             self._build(units)
         self.plots.setVisible(True)
-        self.diffs = {"h": b.h - a.h, "c": b.c - a.c}
-        self.distances = np.linalg.norm(b.h - a.h, axis=-1)      # (layers, 28)
+        self.diffs = {name: [mine - pinned for pinned, mine in zip(getattr(a, name), getattr(b, name))]
+                      for name in ("h", "c")}
+        self.distances = np.stack([np.linalg.norm(d, axis=-1) for d in self.diffs["h"]])   # (layers, 28)
         for k, trace in enumerate((a, b)):
             self.inputs[k].setImage(trace.image, autoLevels=False)
             self.predictions[k].setImage(trace.probs, autoLevels=False)
         for name, diff in self.diffs.items():
-            limit = style.symmetric_limit(diff)
+            limit = max(style.symmetric_limit(layer) for layer in diff)
             for k, image in enumerate(self.heats[name]):
                 image.setImage(diff[k], autoLevels=False)
             self.bars[name].setLevels((-limit, limit))
@@ -170,3 +172,10 @@ class ComparePanel(RefreshWhenShown):
         self.summary.setText(
             f"A reads as <b>{a.prediction}</b> (p = {a.probs[-1, a.prediction]:.2f}), B as "
             f"<b>{b.prediction}</b> (p = {b.probs[-1, b.prediction]:.2f}). {where}")
+
+
+def _same_model(a, b) -> bool:
+    """Traces of one model: the same widths layer by layer, and the same kind of first-layer input
+    (scaled or the picture itself)."""
+    return ([h.shape for h in a.h] == [h.shape for h in b.h]
+            and (a.x is a.image) == (b.x is b.image))

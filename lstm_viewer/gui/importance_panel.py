@@ -29,7 +29,9 @@ mattered for this answer. With a band of n rows, row r's bar blanks rows r … r
 means the class became <i>more</i> likely without that row.</p>
 <p><b>Gradient × input</b>: the exact derivative of the class's score (its logit, before the softmax)
 with respect to each pixel, times the pixel. Red pixels push the class up, blue ones down; blank pixels
-are 0 whatever their gradient. Choose another class to ask "why not 7?".</p>"""
+are 0 whatever their gradient. Choose another class to ask "why not 7?".</p>
+<p>Both speak of the picture as drawn (pixels 0 to 1), also for a model that reads its pixels scaled,
+such as (x − 0.1307) / 0.3081: blank paper is then what the model reads for a 0 pixel.</p>"""
 
 
 class ImportancePanel(QtWidgets.QWidget):
@@ -145,7 +147,8 @@ class ImportancePanel(QtWidgets.QWidget):
         self.summary.setText("Working out which rows matter…")
 
         def work(ctx):
-            from ..analysis import occlusion, saliency
+            from ..analysis import occlusion
+            from ..analysis.importance import gradient_times_input
             from ..core.blas import all_cores
             # A cancel (a new input, closing the window) ends it between layers: on a busy machine
             # one pass could outlast the window's wait for its jobs.
@@ -153,7 +156,8 @@ class ImportancePanel(QtWidgets.QWidget):
                 probs = occlusion(network, trace.image, band=band, trace=trace, check=ctx.check)
             ctx.check()
             drops = trace.probs[-1, cls] - probs[:, cls]
-            grad = saliency(network, trace.image, cls, trace=trace) * trace.image if overlay else None
+            # Gradient × picture: the pixels' importance as drawn (importance.gradient_times_input).
+            grad = gradient_times_input(network, trace.image, cls, trace=trace) if overlay else None
             return drops, grad
 
         def done(result) -> None:

@@ -98,6 +98,13 @@ class _Heat:
             self.curve_plot.getAxis("left").setTicks(ticks)
 
 
+def _first_layer_role(network) -> str:
+    """What the first layer reads, for its tooltip: the pixels, or the pixels scaled."""
+    if network is None or network.input_scaling is None:
+        return "reads the pixels"
+    return f"reads the pixels as {network.describe_scaling()}"
+
+
 def _stem_width(units: int) -> int:
     """Stems about as wide as a unit's column on screen (1 px, the fast path, for wide layers)."""
     return 3 if units <= 64 else 2 if units <= 128 else 1
@@ -118,7 +125,7 @@ class LayerView(QtWidgets.QWidget):
         super().__init__(parent)
         self.state = state
         self.index, self.units = index, units
-        role = "reads the pixels" if index == 0 else f"reads layer {index}'s h"
+        role = _first_layer_role(state.network) if index == 0 else f"reads layer {index}'s h"
         if index == layers - 1:
             role += "; its h feeds the softmax"
         self.setToolTip(f"Layer {index + 1}: {units} LSTM units, {role}.\n"
@@ -175,7 +182,7 @@ class LayerView(QtWidgets.QWidget):
             self.c.show(None, row)
             self.h.show(None, row)
         else:
-            h_now = trace.h[self.index, row]
+            h_now = trace.h[self.index][row]
             self._order = np.argsort(-np.abs(h_now), kind="stable") if by_magnitude else None
             source = trace if self._order is None else None   # reordered values differ every row
             self.c.show(self._ordered(trace.c[self.index]), row, source)
@@ -279,7 +286,7 @@ class LayerView(QtWidgets.QWidget):
     def _update_gates(self) -> None:
         trace = self.state.trace
         for k, heat in enumerate(self.gates):
-            values = None if trace is None else self._ordered(trace.gates[self.index, :, k])
+            values = None if trace is None else self._ordered(trace.gates[self.index][:, k])
             heat.show(values, self.state.row, trace if self._order is None else None)
         self._gates_stale = False
 
@@ -329,8 +336,8 @@ class LayerView(QtWidgets.QWidget):
     def _value(self, name: str, row: int, unit: int) -> float:
         trace, k = self.state.trace, self.index
         if name in ("c", "h"):
-            return float(getattr(trace, name)[k, row, unit])
-        return float(trace.gates[k, row, GATE_NAMES.index(name), unit])
+            return float(getattr(trace, name)[k][row, unit])
+        return float(trace.gates[k][row, GATE_NAMES.index(name), unit])
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(320, 700)

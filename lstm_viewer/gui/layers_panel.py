@@ -83,7 +83,9 @@ class LayersPanel(QtWidgets.QWidget):
             view.setMinimumWidth(MIN_LAYER_WIDTH)
             view.set_order_label(self.state.rank_by_magnitude)
             view.set_gates_visible(self.state.show_gates)
-            row.addWidget(view, 1)
+            # Each layer at its own width: columns share the room in proportion to their units, so a
+            # unit's column is about as wide in every layer (the minimum width still holds).
+            row.addWidget(view, view.units)
         old = self._scroll.takeWidget()
         self._scroll.setWidget(holder)
         if old is not None:

@@ -441,7 +441,7 @@ class StateSpacePanel(RefreshWhenShown):
         else:
             self.neighbours_title.setText(
                 f"<b>Nearest {len(found[0])}</b> at row {row + 1}, layer {layer + 1} (distance over all "
-                f"{space.units} units of h):")
+                f"{space.units[layer]} units of h):")
         self.shown_neighbours = found
         if found is None:
             self.cloud.show_rings(None)

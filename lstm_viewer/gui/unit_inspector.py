@@ -38,7 +38,8 @@ PRERENDER_PAUSE_MS = 300   # the other rows' equations are drawn after this paus
 
 HELP = """<p>One LSTM unit is one number of the layer's state: its own <b>c</b> (cell, the memory) and
 <b>h</b> (hidden, what it shows the next layer and itself at the next row). At every row t it reads
-x<sub>t</sub> (the 28 pixels of row t for layer 1, the h of the layer below otherwise) and its own
+x<sub>t</sub> (the 28 pixels of row t for layer 1, scaled as the model reads them if it scales its
+input; the h of the layer below otherwise) and its own
 layer's h<sub>t−1</sub>, and computes four gates. Each gate's input is a sum of three terms:
 <i>input</i> x<sub>t</sub>·W, <i>recurrent</i> h<sub>t−1</sub>·U and a <i>bias</i>; σ squashes it to
 0…1 for i, f, o and tanh to −1…1 for g. Under each gate, its three largest inputs and recurrent
@@ -309,7 +310,7 @@ class UnitInspector(RefreshWhenShown):
     def _equation_lines(self, t: int) -> list[list[Run]]:
         """The cell at row t: each gate's three terms, its largest inputs, then c and h."""
         story = self.story
-        source = "pixels of the row" if story.layer == 0 else f"layer {story.layer}"
+        source = f"layer {story.layer}" if story.layer else _pixels_read(self.state.network)
         lines = []
         for k, name in enumerate(GATE_NAMES):
             x, r, b = story.pre[t, k]
@@ -444,6 +445,14 @@ def _set_range(plot: pg.PlotItem, values: np.ndarray, headroom: float = 0.0) -> 
     if plot.vb.state["viewRange"][1] != list(y_range):
         plot.setYRange(*y_range, padding=0)
     return y_range
+
+
+def _pixels_read(network) -> str:
+    """What the first layer's input term multiplies: the row's pixels, or those scaled (the values
+    written beside the weights are then the scaled ones, as the model reads them)."""
+    if network.input_scaling is None:
+        return "pixels of the row"
+    return f"pixels of the row as {network.describe_scaling()}"
 
 
 def _joined(items: list[list[Run]]) -> list[Run]:
