@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     window.close()
 
     print(f"model: {network.describe()}; digits: {digits.source}")
-    print(f"state space: {space.n:,} points, {space.layers} layers x {space.units} units; "
+    print(f"state space: {space.n:,} points, {space.layers} layers of {space.units} units; "
           f"{'loaded from the cache' if space.from_cache else 'built'} in {build_s:.1f} s "
           f"(cache folder {cache_dir()}), the first row on screen at {usable_s:.1f} s, every row's "
           f"cloud and class means and a digit's neighbours done in the background at {background_s:.1f} s; "

@@ -52,9 +52,10 @@ def main() -> None:
     rng = np.random.default_rng(0)
     n = options.repeats
     layers = len(network.layers)
-    units = network.units[0]
-    picks = [(int(rng.integers(layers)), int(rng.integers(units)), int(rng.integers(28)))
-             for _ in range(n)]
+    picks = []
+    for _ in range(n):   # a unit of each layer's own width (layers may differ)
+        layer = int(rng.integers(layers))
+        picks.append((layer, int(rng.integers(network.units[layer])), int(rng.integers(28))))
     stories = {(layer, unit): unit_story(network, trace, layer, unit) for layer, unit, _ in picks}
 
     def row_step(story, t):
