@@ -316,7 +316,7 @@ def test_a_corrupted_byte_and_a_zip_bomb(tmp_path, keras_models):
 
 def test_files_that_are_not_models(tmp_path):
     (tmp_path / "folder.keras").mkdir()
-    with pytest.raises(UserError, match="is a folder"):
+    with pytest.raises(UserError, match="this folder holds no model"):
         load_network(tmp_path / "folder.keras")
     (tmp_path / "empty.keras").write_bytes(b"")
     with pytest.raises(UserError, match="not a .keras model file"):

@@ -63,6 +63,8 @@ def find_reader(path: str | os.PathLike) -> tuple[Reader, Path]:
     path = Path(path)
     if not path.exists():
         raise UserError(f"{path}: no such model file or folder")
+    if not (path.is_file() or path.is_dir()):   # reading a pipe or a device would wait forever
+        raise UserError(f"{path}: is not a regular file (a pipe or a device?), not a model file")
     for reader in registry():
         target = reader.recognise(path)
         if target is not None:
