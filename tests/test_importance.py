@@ -146,7 +146,8 @@ def test_saliency_equals_central_finite_differences_in_float64():
             _assert_close_to(saliency(net, image, cls), expected)
 
 
-@pytest.mark.parametrize("units, scaling", [([12, 7], None), ([12, 7], MNIST_SCALING), ([8, 8], MNIST_SCALING)])
+@pytest.mark.parametrize("units, scaling", [([12, 7], None), ([12, 7], MNIST_SCALING),
+                                            ([8, 8], MNIST_SCALING)])
 def test_saliency_on_the_picture_equals_finite_differences_for_other_widths_and_scaling(units, scaling):
     """The gradient with respect to the picture's pixels (what the view shows), not to the scaled x'."""
     net = _random_network(units, 10, scaling)
