@@ -41,8 +41,13 @@ def drop(window, path) -> None:
     data = QtCore.QMimeData()
     data.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
     Qt = QtCore.Qt
-    event = QtGui.QDropEvent(QtCore.QPointF(window.rect().center()), Qt.DropAction.CopyAction, data,
-                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    where = QtCore.QPointF(window.rect().center())
+    enter = QtGui.QDragEnterEvent(where.toPoint(), Qt.DropAction.CopyAction, data,
+                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    event = QtGui.QDropEvent(where, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                             Qt.KeyboardModifier.NoModifier)
     QtWidgets.QApplication.sendEvent(window, event)
 
 

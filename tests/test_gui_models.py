@@ -222,6 +222,7 @@ def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(
     """``lstm-viewer --model F`` where only Keras reads F: the window opens with the default model
     (no TensorFlow before it shows), then F loads in a job like File ▸ Open model…."""
     from lstm_viewer.core.errors import UserError
+    from lstm_viewer import load_network
     from lstm_viewer.gui.app import launch_model
     from lstm_viewer.core.kerasfile import default_model_path, read_keras_file
 
@@ -234,7 +235,7 @@ def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(
     fallback, nothing, problem = launch_model(tmp_path / "missing.keras")
     assert fallback.units == default.units and nothing is None
     with pytest.raises(UserError) as raised:
-        read_keras_file(tmp_path / "missing.keras")
+        load_network(tmp_path / "missing.keras")
     assert problem == str(raised.value) and "missing.keras" in problem
     window.load_model(pending)
     wait_idle(qtbot, window)
