@@ -60,8 +60,7 @@ class WindowActions(QtCore.QObject):
         model_menu = bar.addMenu("&Model")
         self.inputScalingAction = self._add(
             model_menu, "&Input scaling…", None, self._on_input_scaling, "inputScalingAction",
-            "What the first layer reads: pixels in [0, 1], or (x − mean) / std as torchvision's "
-            "Normalize gives; for files that do not record it (remembered per file)")
+            "What the first layer reads: [0, 1] or (x − mean) / std (remembered per file)")
 
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addActions([window.layers.gates_action, window.layers.order_action])
