@@ -102,6 +102,7 @@ def read_model(path: str | os.PathLike, options: ReadOptions = ReadOptions()) ->
         prefix = f"{target}: "   # the Keras reader names the file itself
         if text.startswith(prefix):
             text = text[len(prefix):]
+        text = one_line(text)
         raise type(exc)(f"{target}: {reader.format}: {text}") from None
     return finish(network, reader.format, options)
 
@@ -137,6 +138,14 @@ def dialog_filter() -> str:
     every = " ".join(p for r in readers for p in r.patterns)
     each = ";;".join(f"{r.format} ({' '.join(r.patterns)})" for r in readers)
     return f"Models ({every});;{each};;All files (*)"
+
+
+def one_line(text: str, limit: int = 1000) -> str:
+    """A message quoting a hostile file's names stays one short line: unprintable characters escaped
+    (a newline in a variable's name), and the middle of an overlong message elided."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else f"{text[:limit * 2 // 3]} … {text[-limit // 3:]}"
 
 
 def _starts_with_picture(path: Path) -> bool:

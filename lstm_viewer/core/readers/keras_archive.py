@@ -8,27 +8,27 @@ from pathlib import Path
 from ..errors import UnknownLayout
 from ..kerasfile import read_keras_file
 from . import ReadOptions, Reader
+from .torch_pickle import ZIP_ERRORS, open_regular
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 def _is_keras_archive(path: Path) -> Path | None:
-    if not path.is_file() or not zipfile.is_zipfile(path):
-        return None
     try:
-        with zipfile.ZipFile(path) as archive:
-            return path if "config.json" in archive.namelist() else None
-    except (zipfile.BadZipFile, OSError, ValueError):
+        with open_regular(path) as f:   # a FIFO or a device is no archive (and must not block)
+            if not zipfile.is_zipfile(f):
+                return None
+            with zipfile.ZipFile(f) as archive:
+                return path if "config.json" in archive.namelist() else None
+    except ZIP_ERRORS:     # damaged: a newer zip version, a bad directory, ...; not ours to claim
         return None
 
 
 def _is_hdf5(path: Path) -> Path | None:
-    if not path.is_file():
-        return None
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             return path if fh.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE else None
-    except OSError:
+    except (OSError, ValueError):
         return None
 
 

@@ -22,8 +22,8 @@ from ..architecture import check_architecture, check_weights, network_from_weigh
 from ..errors import UnsupportedModel, UserError
 from ..network import CLASSES, COLUMNS, Network
 from . import ReadOptions, Reader
-from .tf1_format import (Bundle, FormatError, Node, Variable, has_table_footer, read_bundle, read_graph,
-                         read_tensor, tensor_node)
+from .tf1_format import (Bundle, FormatError, Node, Variable, has_table_footer, open_regular, read_bundle,
+                         read_graph, read_tensor, tensor_node)
 
 FORMAT = "TF1 checkpoint"
 DEFAULT_FORGET_BIAS = 1.0        # BasicLSTMCell's, LSTMCell's and LSTMBlockCell's default
@@ -83,7 +83,7 @@ def _prefix_from_state_file(path: Path) -> Path | None:
     Saver writes the path it was given, often absolute: the checkpoint beside the file is preferred
     (a folder copied, or from another machine, is read from where the user pointed).
     """
-    with open(path, "rb") as f:
+    with open_regular(path) as f:   # a FIFO named 'checkpoint' must not block
         head = f.read(4096)
     try:
         text = head.decode("utf-8")
@@ -92,7 +92,10 @@ def _prefix_from_state_file(path: Path) -> Path | None:
     match = re.match(r'\s*model_checkpoint_path:\s*"((?:[^"\\]|\\.)*)"', text)
     if not match or not match.group(1):
         return None
-    written = Path(match.group(1).encode("utf-8").decode("unicode_escape"))
+    text = match.group(1).encode("utf-8").decode("unicode_escape")
+    if "\0" in text:
+        return None
+    written = Path(text)
     if not written.is_absolute():
         return path.parent / written
     beside = path.parent / written.name
@@ -209,12 +212,15 @@ def _lstm_cell(scope: str, kernel: Variable, bias: Variable, variables: dict[str
 
 
 def _natural_key(text: str) -> list:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+    """'cell_10' after 'cell_9': digit runs compare as numbers (by length, then digits: no int(), whose
+    limit on digits a hostile name could exceed)."""
+    parts = re.split(r"([0-9]+)", text)
+    return [(len(p.lstrip("0")), p.lstrip("0")) if i % 2 else p for i, p in enumerate(parts)]
 
 
 def _stack_order(cells: list[Cell]) -> list[Cell]:
     """Bottom to top: by ``cell_N`` when every cell has one, else by chaining widths from 28 pixels."""
-    numbers = [re.search(r"(?:^|/)cell_(\d+)(?:/|$)", c.scope) for c in cells]
+    numbers = [re.search(r"(?:^|/)cell_([0-9]{1,9})(?:/|$)", c.scope) for c in cells]
     if cells and all(numbers) and len({int(n.group(1)) for n in numbers}) == len(cells):
         return [c for _, c in sorted(zip((int(n.group(1)) for n in numbers), cells), key=lambda p: p[0])]
     remaining = sorted(cells, key=lambda c: _natural_key(c.scope))
@@ -260,7 +266,7 @@ def _head_bias(kernel: Variable, outside: dict[str, Variable], size: int) -> Var
     if len(vectors) <= 1:
         return vectors[0] if vectors else None
     name, scope = kernel.name, _parent(kernel.name)
-    numbered = re.fullmatch(r"(.*?)(?:_(\d+))?", name)
+    numbered = re.fullmatch(r"(.*?)(?:_([0-9]{1,9}))?", name)
     guesses = [f"{scope}/bias", f"{scope}/biases", re.sub(r"(w|W|weights?|kernel)$", "b", name),
                re.sub(r"(weights)$", "biases", name), re.sub(r"kernel$", "bias", name),
                f"{numbered.group(1)}_{int(numbered.group(2) or 0) + 1}"]
@@ -299,7 +305,8 @@ def read_graph_facts(meta: Path, cells: list[Cell], matrices: list[str]) -> Grap
         return facts
     try:
         _read_facts(read_graph(meta), cells, matrices, facts)
-    except (FormatError, OSError, ValueError, IndexError, OverflowError) as exc:
+    except (FormatError, OSError, ValueError, IndexError, OverflowError, TypeError, AttributeError,
+            KeyError) as exc:
         # A damaged graph loses only what it would add; the weights are in the index and data files.
         return GraphFacts(problem=f"the graph '{meta.name}' could not be read ({exc})")
     return facts

@@ -15,7 +15,10 @@ field is interpreted beyond the few named here, and nothing in a file is execute
 """
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +32,11 @@ from ..errors import UnsupportedModel, UserError
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48                 # 2 block handles padded to 40 bytes + the 8-byte magic
 BLOCK_TRAILER_SIZE = 5           # compression type + masked crc32c
-MAX_INDEX_BYTES = 256 << 20      # an index describes variables, not their values: never this big
+MAX_INDEX_BYTES = 64 << 20       # an index describes variables, not their values: never this big
+MAX_META_BYTES = 32 << 20        # a graph (the seed's is 2 MB); pure-Python parsing takes ~3 MB/s at worst
+MAX_KEY_BYTES = 1 << 16          # a variable's name
+MAX_ENTRIES = 1_000_000          # variables in one index
+MAX_DIMS = 64
 
 # TensorFlow's DataType enum: the numbers a checkpoint stores and what numpy reads them as.
 DTYPES = {1: "float32", 2: "float64", 3: "int32", 4: "uint8", 5: "int16", 6: "int8", 7: "string",
@@ -100,12 +107,57 @@ def fields(buf: bytes) -> Iterator[tuple[int, int | bytes]]:
         yield number, value
 
 
+def open_regular(path: Path):
+    """``open(path, 'rb')`` for a regular file only: a FIFO would block forever, a device never end.
+
+    Opened without blocking and checked after opening, so nothing swapped in after a check can hang us.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory")
+        if not stat.S_ISREG(mode):
+            raise OSError(f"'{Path(path).name}' is not a regular file (a pipe or a device?)")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, refusing (OSError) more than ``limit`` of them."""
+    with open_regular(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > limit:
+            raise OSError(f"'{Path(path).name}' is {size >> 20} MB, more than such a file ever holds")
+        return f.read(limit + 1)[:limit + 1]
+
+
 def message(buf: bytes) -> dict[int, list]:
     """All fields of one message: field number -> its values in order (repeated fields have several)."""
     out: dict[int, list] = {}
     for number, value in fields(buf):
         out.setdefault(number, []).append(value)
     return out
+
+
+def number(fields_: dict[int, list], key: int, default: int = 0) -> int:
+    """The last value of a varint (or fixed-width) field: an int, whatever a damaged file holds there."""
+    value = fields_.get(key, [default])[-1]
+    if not isinstance(value, int):
+        raise FormatError("a protobuf field that holds a number holds bytes; the file is damaged")
+    return value
+
+
+def submessage(fields_: dict[int, list], key: int, default: bytes = b"") -> bytes:
+    """The last value of a length-delimited field (a string or a message): bytes."""
+    value = fields_.get(key, [default])[-1]
+    if not isinstance(value, bytes):
+        raise FormatError("a protobuf field that holds a message holds a number; the file is damaged")
+    return value
 
 
 def _float32(bits: int) -> float:
@@ -117,13 +169,13 @@ def _float32(bits: int) -> float:
 def has_table_footer(path: Path) -> bool:
     """True if the file ends in the table magic number: reads 8 bytes."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             f.seek(0, 2)
             if f.tell() < FOOTER_SIZE:
                 return False
             f.seek(-8, 2)
             return int.from_bytes(f.read(8), "little") == TABLE_MAGIC
-    except OSError:
+    except (OSError, ValueError):   # unreadable, not a regular file, a name with a NUL
         return False
 
 
@@ -192,6 +244,9 @@ def _block_entries(block: bytes, name: str) -> Iterator[tuple[bytes, bytes]]:
         if shared > len(key) or pos + unshared + size > limit:
             raise FormatError(f"the index file '{name}' has an entry running past its block; "
                               f"the file is damaged")
+        if shared + unshared > MAX_KEY_BYTES:   # each key copies the shared part: keep that bounded
+            raise FormatError(f"the index file '{name}' has a variable name of {shared + unshared} bytes; "
+                              f"the file is damaged")
         key = key[:shared] + block[pos:pos + unshared]
         pos += unshared
         yield key, block[pos:pos + size]
@@ -202,15 +257,23 @@ def read_table(path: Path) -> dict[str, bytes]:
     """Every key and value of the table file, keys decoded as UTF-8."""
     name = path.name
     try:
-        size = path.stat().st_size
-        if size > MAX_INDEX_BYTES:
-            raise FormatError(f"the index file '{name}' is {size >> 20} MB, far more than a "
-                              f"checkpoint's list of variables; the file is damaged")
-        data = path.read_bytes()
+        with open_regular(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_INDEX_BYTES:
+                raise FormatError(f"the index file '{name}' is {size >> 20} MB, far more than a "
+                                  f"checkpoint's list of variables; the file is damaged")
+            data = f.read(MAX_INDEX_BYTES + 1)
     except FileNotFoundError:
         raise UserError(f"the index file '{name}' is missing") from None
+    except IsADirectoryError:
+        raise UserError(f"the index file '{name}' is a folder, not a file") from None
     except OSError as exc:
         raise UserError(f"the index file '{name}' cannot be read ({exc.strerror or exc})") from None
+    except ValueError:   # a path the system refuses (a NUL in a 'checkpoint' file's path)
+        raise UserError(f"the index file's name {name!r} is not a valid path") from None
+    if len(data) > MAX_INDEX_BYTES:
+        raise FormatError(f"the index file '{name}' is far more than a checkpoint's list of variables; "
+                          f"the file is damaged")
     if len(data) < FOOTER_SIZE or int.from_bytes(data[-8:], "little") != TABLE_MAGIC:
         raise FormatError(f"the index file '{name}' does not end in a TensorFlow table's footer "
                           f"(cut short, or not a checkpoint index)")
@@ -220,8 +283,21 @@ def read_table(path: Path) -> dict[str, bytes]:
         _, pos = _varint(footer, pos)
     index_block = _block(data, footer[pos:], name)
     table: dict[str, bytes] = {}
+    block_end, budget = 0, 4 * len(data) + (1 << 20)   # the bytes of keys and values the table may hold
     for _, handle in _block_entries(index_block, name):
-        for key, value in _block_entries(_block(data, handle, name), name):
+        # Data blocks follow each other (TensorFlow writes them so): each is read and checked once,
+        # and the work is bounded by the file's size, however many handles the index block holds.
+        offset, _ = _varint(handle, 0)
+        if offset < block_end:
+            raise FormatError(f"the index file '{name}' has blocks that overlap or repeat; the file is "
+                              f"damaged")
+        block = _block(data, handle, name)
+        block_end = offset + len(block) + BLOCK_TRAILER_SIZE
+        for key, value in _block_entries(block, name):
+            budget -= len(key) + len(value) + 64
+            if budget < 0 or len(table) >= MAX_ENTRIES:
+                raise FormatError(f"the index file '{name}' lists far more variables than a checkpoint "
+                                  f"holds; the file is damaged")
             try:
                 table[key.decode("utf-8")] = value
             except UnicodeDecodeError:
@@ -264,24 +340,27 @@ class Bundle:
 def _shape(buf: bytes) -> tuple[int, ...]:
     """TensorShapeProto: repeated dim (2) {size (1)}; unknown_rank (3)."""
     dims = []
-    for number, value in fields(buf):
-        if number == 2:
-            size = message(value).get(1, [0])[-1]
+    for field_number, value in fields(buf):
+        if field_number == 2:
+            if not isinstance(value, bytes) or len(dims) >= MAX_DIMS:
+                raise FormatError("a variable of the checkpoint has a shape it cannot have; the file is "
+                                  "damaged")
+            size = number(message(value), 1)
             dims.append(size - (1 << 64) if size >= 1 << 63 else size)   # int64: -1 is "unknown"
-        elif number == 3 and value:
+        elif field_number == 3 and value:
             raise FormatError("a variable of the checkpoint has no known shape; the file is damaged")
     return tuple(dims)
 
 
 def _variable(name: str, buf: bytes) -> Variable:
     fields_ = message(buf)
-    code = fields_.get(1, [0])[-1]
+    code = number(fields_, 1)
     dtype = DTYPES.get(code, f"type {code}")
-    shape = _shape(fields_[2][-1]) if 2 in fields_ else ()
+    shape = _shape(submessage(fields_, 2)) if 2 in fields_ else ()
     if any(d < 0 for d in shape):
         raise FormatError(f"the variable '{name}' has a negative dimension {shape}; the file is damaged")
-    return Variable(name, dtype, shape, shard=fields_.get(3, [0])[-1], offset=fields_.get(4, [0])[-1],
-                    size=fields_.get(5, [0])[-1], sliced=7 in fields_)
+    return Variable(name, dtype, shape, shard=number(fields_, 3), offset=number(fields_, 4),
+                    size=number(fields_, 5), sliced=7 in fields_)
 
 
 def read_bundle(prefix: Path) -> Bundle:
@@ -292,8 +371,8 @@ def read_bundle(prefix: Path) -> Bundle:
         raise FormatError(f"the index file '{index.name}' has no bundle header; it is not a "
                           f"TensorFlow 2-format checkpoint index")
     header = message(table.pop(""))
-    num_shards = header.get(1, [1])[-1]
-    if header.get(2, [0])[-1] != 0:
+    num_shards = number(header, 1, 1)
+    if number(header, 2) != 0:
         raise UnsupportedModel("the checkpoint stores big-endian numbers; the direct reader reads "
                                "little-endian checkpoints, as every common machine writes them")
     if not 1 <= num_shards <= 100000:
@@ -319,7 +398,7 @@ def read_tensor(bundle: Bundle, variable: Variable) -> np.ndarray:
         raise UnsupportedModel(f"the checkpoint stores '{name}' as {variable.dtype} values, not "
                                f"numbers lstm-viewer can read")
     dtype = np.dtype(NUMPY_DTYPES[variable.dtype])
-    count = int(np.prod(variable.shape, dtype=np.int64))
+    count = math.prod(variable.shape)      # exact: numpy's int64 product would wrap round
     if variable.size != count * dtype.itemsize:
         raise FormatError(f"the checkpoint records {variable.size} bytes for '{name}', but its shape "
                           f"{variable.shape} of {variable.dtype} needs {count * dtype.itemsize}; the "
@@ -329,7 +408,7 @@ def read_tensor(bundle: Bundle, variable: Variable) -> np.ndarray:
                           f"{bundle.num_shards}; the file is damaged")
     path = bundle.data_path(variable.shard)
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             f.seek(0, 2)
             available = f.tell()
             if variable.offset + variable.size > available:
@@ -338,6 +417,8 @@ def read_tensor(bundle: Bundle, variable: Variable) -> np.ndarray:
                                   f"the file is cut short or damaged")
             f.seek(variable.offset)
             raw = f.read(variable.size)
+        if len(raw) != variable.size:
+            raise FormatError(f"the weights file '{path.name}' ends inside '{name}'; the file is cut short")
     except FileNotFoundError:
         raise UserError(f"the weights file '{path.name}' is missing: the checkpoint's index lists the "
                         f"variables, but their values are in that file") from None
@@ -418,26 +499,28 @@ def _node(buf: bytes) -> Node:
     name = op = ""
     inputs: list[str] = []
     attrs: list[bytes] = []
-    for number, value in fields(buf):
-        if number == 1:
+    for field_number, value in fields(buf):
+        if not isinstance(value, bytes):
+            continue                                            # a damaged node: what is text is kept
+        if field_number == 1:
             name = value.decode("utf-8", "replace")
-        elif number == 2:
+        elif field_number == 2:
             op = value.decode("utf-8", "replace")
-        elif number == 3:
+        elif field_number == 3:
             inputs.append(value.decode("utf-8", "replace"))
-        elif number == 5:                                       # map<string, AttrValue> entry
+        elif field_number == 5:                                 # map<string, AttrValue> entry
             attrs.append(value)
     return Node(name, op, tuple(inputs), tuple(attrs))
 
 
 def read_graph(path: Path) -> dict[str, Node]:
     """The nodes of a ``.meta`` file's graph by name (MetaGraphDef.graph_def (2) -> node (1))."""
-    data = path.read_bytes()
+    data = read_regular(path, MAX_META_BYTES)
     nodes: dict[str, Node] = {}
-    for number, graph in fields(data):
-        if number == 2:
-            for field_number, node in fields(graph):
-                if field_number == 1:
+    for field_number, graph in fields(data):
+        if field_number == 2 and isinstance(graph, bytes):
+            for node_number, node in fields(graph):
+                if node_number == 1 and isinstance(node, bytes):
                     parsed = _node(node)
                     nodes[parsed.name] = parsed
     return nodes

@@ -13,6 +13,7 @@ torch.save files are unpickled by ``torch_pickle``, which runs nothing from the 
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from collections.abc import Mapping
@@ -26,14 +27,15 @@ from ..architecture import check_architecture, check_weights, network_from_weigh
 from ..errors import UnsupportedModel, UserError
 from ..network import COLUMNS, Network
 from . import ReadOptions, Reader
-from .torch_pickle import TensorRef, TorchFile, is_torchscript, legacy_prefix_matches, zip_pickle_member
+from .torch_pickle import (ZIP_ERRORS, TensorRef, TorchFile, brief, is_torchscript, legacy_prefix_matches,
+                           open_regular, zip_pickle_member)
 
 # Where training checkpoints keep the model's weights, most likely first.
 CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model", "net", "network", "module", "model_state",
                    "state", "weights", "params")
 HEAD_RULE = "lstm-viewer reads one Linear(units, 10) after the LSTM"
 _RECURRENT_KEY = re.compile(r"^(?:(?P<module>.*)\.)?(?P<param>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
-                            r"_l(?P<layer>\d+)(?P<reverse>_reverse)?$")
+                            r"_l(?P<layer>[0-9]{1,6})(?P<reverse>_reverse)?$")
 _SAFETENSORS_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16",
                        "I64": "int64", "I32": "int32", "I16": "int16", "I8": "int8", "U8": "uint8",
                        "BOOL": "bool"}
@@ -46,15 +48,15 @@ def recognise_torch(path: Path) -> Path | None:
     """A torch.save zip (``*/data.pkl``; a TorchScript archive too, to refuse it by name), or the legacy
     format."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             head = f.read(16)
-        if legacy_prefix_matches(head):
-            return path
-        if not head.startswith(b"PK") or not zipfile.is_zipfile(path):
-            return None
-        with zipfile.ZipFile(path) as z:
-            names = z.namelist()
-    except (OSError, zipfile.BadZipFile):
+            if legacy_prefix_matches(head):
+                return path
+            if not head.startswith(b"PK") or not zipfile.is_zipfile(f):
+                return None
+            with zipfile.ZipFile(f) as z:
+                names = z.namelist()
+    except (*ZIP_ERRORS, ValueError):
         return None
     if "config.json" in names:  # a .keras archive
         return None
@@ -64,10 +66,10 @@ def recognise_torch(path: Path) -> Path | None:
 def recognise_safetensors(path: Path) -> Path | None:
     """8-byte little-endian header length, a length the file can hold, then a JSON object."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             head = f.read(9)
             size = Path(path).stat().st_size
-    except OSError:
+    except (OSError, ValueError):
         return None
     if len(head) < 9:
         return None
@@ -92,12 +94,16 @@ def read_safetensors(path: Path, options: ReadOptions) -> Network:
     header = _safetensors_header(path)
     try:
         with safe_open(str(path), framework="numpy") as handle:
+            # safe_open has checked every entry: a known dtype, a list of whole numbers, offsets in the file.
             tensors = {key: SafeTensor(handle, key, tuple(entry.get("shape", ())),
                                        _SAFETENSORS_DTYPES.get(entry.get("dtype"), str(entry.get("dtype"))))
                        for key, entry in header.items() if key != "__metadata__" and isinstance(entry, dict)}
             return network_from_state_dict(path, tensors, "safetensors", [])
     except SafetensorError as exc:
-        raise UserError(f"is a damaged safetensors file ({exc})") from None
+        raise UserError(f"is a damaged safetensors file ({brief(str(exc), 120)[1:-1]})") from None
+    except (OSError, ValueError, TypeError, OverflowError, MemoryError) as exc:  # mapping, a header it took
+        raise UserError(f"is a damaged safetensors file ({type(exc).__name__}: {brief(str(exc), 80)[1:-1]})"
+                        ) from None
 
 
 @dataclass
@@ -114,15 +120,21 @@ class SafeTensor:
 
 
 def _safetensors_header(path: Path) -> dict:
-    with open(path, "rb") as f:
-        length = int.from_bytes(f.read(8), "little")
-        if length > _MAX_SAFETENSORS_HEADER:
-            raise UserError("has a safetensors header too large to be real; the file is damaged")
-        raw = f.read(length)
+    try:
+        with open_regular(path) as f:
+            length = int.from_bytes(f.read(8), "little")
+            if length > _MAX_SAFETENSORS_HEADER:
+                raise UserError("has a safetensors header too large to be real; the file is damaged")
+            raw = f.read(length)
+    except OSError as exc:
+        raise UserError(f"cannot be read ({exc.strerror or exc})") from None
+    if len(raw) < length:
+        raise UserError("ends inside its safetensors header; the file is damaged (cut short?)")
     try:
         header = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"has a safetensors header that is not JSON ({exc}); the file is damaged") from None
+    except (ValueError, RecursionError) as exc:   # not UTF-8, not JSON, nested too deeply
+        raise UserError(f"has a safetensors header that is not JSON ({brief(str(exc), 80)[1:-1]}); the file "
+                        f"is damaged") from None
     if not isinstance(header, dict):
         raise UserError("has a safetensors header that is not a JSON object; the file is damaged")
     return header
@@ -144,12 +156,12 @@ def find_state_dict(obj: Any) -> tuple[Mapping[str, TensorRef], str]:
     if _is_tensor_dict(obj):
         return obj, ""
     if not isinstance(obj, Mapping):
-        raise UserError(f"holds a {type(obj).__name__}, not a state_dict (a dictionary of tensors); "
+        raise UserError(f"holds {brief(obj)}, not a state_dict (a dictionary of tensors); "
                         f"lstm-viewer reads torch.save(model.state_dict(), 'model.pth')")
-    candidates = list(_tensor_dicts(obj, "", depth=2))
+    candidates = list(_tensor_dicts(obj, "", depth=2, seen=set()))
     preferred = sorted(candidates, key=lambda c: (not _has_recurrent_keys(c[1]), _checkpoint_rank(c[0])))
     if not preferred:
-        shown = ", ".join(f"'{k}'" for k in list(obj)[:8])
+        shown = ", ".join(brief(k, 40) for k in list(obj)[:8])
         raise UserError(f"holds a dictionary ({shown}) with no state_dict of tensors in it; lstm-viewer "
                         f"reads torch.save(model.state_dict(), 'model.pth') or a checkpoint with "
                         f"'model_state_dict'")
@@ -157,16 +169,23 @@ def find_state_dict(obj: Any) -> tuple[Mapping[str, TensorRef], str]:
     return tensors, where
 
 
-def _tensor_dicts(obj: Mapping, path: str, depth: int):
-    """(entry path, tensor dict) for every tensor dictionary inside a checkpoint, a few levels deep."""
+def _tensor_dicts(obj: Mapping, path: str, depth: int, seen: set[int]):
+    """(entry path, tensor dict) for every tensor dictionary inside a checkpoint, a few levels deep.
+
+    Each dictionary is looked at once, however often the pickle refers to it (else a few bytes of
+    references to one large dictionary would make this take forever).
+    """
     for key, value in obj.items():
+        if not isinstance(value, Mapping) or id(value) in seen:
+            continue
+        seen.add(id(value))
         name = f"{path}.{key}" if path else str(key)
-        if str(key).startswith("optim"):
+        if isinstance(key, str) and key.startswith("optim"):
             continue  # optimizer state: moments, not weights
         if _is_tensor_dict(value):
             yield name, value
-        elif isinstance(value, Mapping) and depth > 1:
-            yield from _tensor_dicts(value, name, depth - 1)
+        elif depth > 1:
+            yield from _tensor_dicts(value, name, depth - 1, seen)
 
 
 def _checkpoint_rank(where: str) -> int:
@@ -238,7 +257,9 @@ class Module:
         weight = self.params.get("weight")
         if weight is not None and len(weight.shape) >= 3:
             return f"Conv{len(weight.shape) - 2}d"
-        return "parameters " + ", ".join(sorted(self.params))
+        names = sorted(self.params)
+        more = " …" if len(names) > 8 else ""
+        return "parameters " + ", ".join(brief(n, 40)[1:-1] for n in names[:8]) + more
 
 
 def modules_of(tensors: Mapping[str, Any]) -> tuple[list[Module], str]:
@@ -263,13 +284,10 @@ def _shared_prefix(names: list[str]) -> str:
     """``module.`` (DataParallel), ``model.`` ...: whole leading components every module shares."""
     if len(names) < 2:
         return ""
-    prefix = ""
-    while True:
-        firsts = {n[len(prefix):].split(".", 1)[0] for n in names}
-        rests = [n[len(prefix):] for n in names]
-        if len(firsts) != 1 or not all("." in r for r in rests):
-            return prefix
-        prefix += firsts.pop() + "."
+    parts = [n.split(".") for n in names]      # once: a loop over the components would be quadratic
+    common = os.path.commonprefix(parts)
+    shared = min(len(common), min(len(p) for p in parts) - 1)   # every name keeps a component after it
+    return "".join(component + "." for component in common[:shared])
 
 
 def chain_recurrent(modules: list[Module]) -> list[Module]:
@@ -307,24 +325,26 @@ def _check_recurrent_complete(m: Module) -> None:
         for param in ("weight_ih", "weight_hh"):
             tensor = m.get(param, k)
             if tensor is None or len(tensor.shape) != 2:
-                raise UserError(f"module '{m.name}' layer {k} has no 2-D {param}_l{k}; the file is damaged")
+                raise UserError(f"module {brief(m.name)} layer {k} has no 2-D {param}_l{k}; the file is "
+                                f"damaged")
         if (m.get("bias_ih", k) is None) != (m.get("bias_hh", k) is None):
-            raise UserError(f"module '{m.name}' layer {k} has only one of bias_ih_l{k} and bias_hh_l{k}; "
-                            f"the file is damaged")
+            raise UserError(f"module {brief(m.name)} layer {k} has only one of bias_ih_l{k} and "
+                            f"bias_hh_l{k}; the file is damaged")
     if m.layers() != list(range(len(m.layers()))):
-        raise UserError(f"module '{m.name}' has layers {m.layers()}, not 0 to {len(m.layers()) - 1}; "
+        raise UserError(f"module {brief(m.name)} has layers {m.layers()}, not 0 to {len(m.layers()) - 1}; "
                         f"the file is damaged")
 
 
 def _listing(modules: list[Module]) -> str:
-    return ", ".join(f"'{m.name or 'the model'}' ({m.describe()})" for m in modules)
+    shown = [f"{brief(m.name or 'the model', 60)} ({m.describe()})" for m in modules[:8]]
+    return ", ".join(shown + ([f"and {len(modules) - 8} more"] if len(modules) > 8 else []))
 
 
 def find_head(modules: list[Module], top: Module) -> Module:
     """The one nn.Linear after the LSTM; anything more is a head lstm-viewer does not compute."""
     others = [m for m in modules if not m.is_recurrent]
     if not others:
-        raise UnsupportedModel(f"has no Linear head after its LSTM '{top.name}'; {HEAD_RULE}")
+        raise UnsupportedModel(f"has no Linear head after its LSTM {brief(top.name)}; {HEAD_RULE}")
     if len(others) > 1:
         raise UnsupportedModel(f"has a head with more than one layer: {_listing(others)}; {HEAD_RULE}")
     head = others[0]
@@ -332,15 +352,15 @@ def find_head(modules: list[Module], top: Module) -> Module:
         raise UnsupportedModel(f"has a head {_listing([head])} that is not a Linear layer; {HEAD_RULE}")
     reads = head.params["weight"].shape[1]
     if reads != top.outputs():
-        raise UnsupportedModel(f"has a Linear head '{head.name}' reading {reads} inputs, but its top LSTM "
-                               f"'{top.name}' gives {top.outputs()}; {HEAD_RULE}")
+        raise UnsupportedModel(f"has a Linear head {brief(head.name)} reading {reads} inputs, but its top "
+                               f"LSTM {brief(top.name)} gives {top.outputs()}; {HEAD_RULE}")
     return head
 
 
 # --- the network --------------------------------------------------------------------------------------
 
 def layer_name(module: Module, k: int) -> str:
-    return f"{module.name or 'LSTM'} layer {k}"
+    return f"{brief(module.name or 'LSTM', 60)[1:-1]} layer {k}"
 
 
 def describe_layers(chain: list[Module], head: Module) -> list[tuple[str, dict]]:
@@ -388,7 +408,7 @@ def lstm_arrays(module: Module, k: int, units: int) -> list[np.ndarray]:
     else:
         ih, hh = bias_ih.array(), bias_hh.array()
         if ih.shape != hh.shape:
-            raise UserError(f"module '{module.name}' layer {k} has biases of shapes {ih.shape} and "
+            raise UserError(f"module {brief(module.name)} layer {k} has biases of shapes {ih.shape} and "
                             f"{hh.shape}; the file is damaged")
         bias = ih.astype(np.float32) + hh.astype(np.float32)
     return [kernel, recurrent, bias]
@@ -420,7 +440,7 @@ def network_from_state_dict(path: Path, tensors: Mapping[str, Any], fmt: str, de
             arrays.append(check_weights(step, head_arrays(head)))
     network = network_from_weights(plan, arrays, name=path.name)
     # The input scaling (never in a state_dict) is described by the registry, with the user's choice.
-    lstm_text = "nn.LSTM" if len(chain) == 1 else "nn.LSTM modules " + ", ".join(f"'{m.name}'" for m in chain)
+    lstm_text = "nn.LSTM" if len(chain) == 1 else "nn.LSTM modules " + ", ".join(brief(m.name) for m in chain)
     network.metadata.update(source=str(path), format=fmt, input_scaling_recorded=False,
                             details=[lstm_text, *details, "logits head (softmax applied here)"])
     return network
