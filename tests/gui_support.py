@@ -111,3 +111,27 @@ ZERO = [[(0.5, 0.15), (0.3, 0.3), (0.27, 0.55), (0.35, 0.8), (0.5, 0.87), (0.67,
 def draw(widget, digit: list[list[tuple[float, float]]]) -> None:
     for points in digit:
         stroke(widget, points)
+
+
+def blotch_digit(seed: int) -> np.ndarray:
+    """A (28, 28) input with random ink in the middle rows: structure for every view, no file."""
+    rng = np.random.default_rng(seed)
+    image = np.zeros((28, 28), np.float32)
+    image[5:23, 8:20] = rng.uniform(0, 1, (18, 12)).astype(np.float32)
+    return image
+
+
+def drop_file(window, path) -> None:
+    """Drag ``path`` over the window and drop it, as a file manager does (enter, then drop)."""
+    from PyQt6 import QtCore, QtGui, QtWidgets
+    data = QtCore.QMimeData()
+    data.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    Qt = QtCore.Qt
+    where = QtCore.QPointF(window.rect().center())
+    enter = QtGui.QDragEnterEvent(where.toPoint(), Qt.DropAction.CopyAction, data,
+                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QtGui.QDropEvent(where, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(window, drop)

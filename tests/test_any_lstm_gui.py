@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gui_support import close_window, open_window, random_network
+from gui_support import blotch_digit, close_window, open_window, random_network
 from lstm_viewer.core.network import LstmWeights, Network
 from lstm_viewer.gui.main_window import ANALYSIS_PANELS
 
@@ -25,13 +25,6 @@ def narrowing_scaled_network(seed: int = 0) -> Network:
                    input_scaling=SCALING)
 
 
-def _digit(seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    image = np.zeros((28, 28), np.float32)
-    image[5:23, 8:20] = rng.uniform(0, 1, (18, 12)).astype(np.float32)
-    return image
-
-
 @pytest.fixture
 def window(qtbot):
     win = open_window(qtbot, random_network([16, 16]), size=(1600, 1000))
@@ -44,7 +37,7 @@ def window(qtbot):
 def test_every_panel_opens_on_layers_of_other_widths_with_scaled_input(window, qtbot):
     network = narrowing_scaled_network()
     window.session.set_network(network)
-    window.show_input(_digit(1))
+    window.show_input(blotch_digit(1))
     trace = window.trace
     assert [h.shape for h in trace.h] == [(28, 12), (28, 7)] and trace.x is not trace.image
 
@@ -61,7 +54,7 @@ def test_every_panel_opens_on_layers_of_other_widths_with_scaled_input(window, q
 
     # Pin A before the panels open, so the comparison has two digits.
     window.pinAction.trigger()
-    window.show_input(_digit(2))
+    window.show_input(blotch_digit(2))
     a, b = window.state.pinned, window.trace
     window.state.selection = (0, 11)   # the last unit of the wider layer
     for name in ANALYSIS_PANELS:

@@ -7,17 +7,10 @@ import pytest
 from PyQt6 import QtCore, QtWidgets
 from PyQt6.QtTest import QTest
 
-from gui_support import SEVEN, close_window, draw, open_window, random_network
+from gui_support import SEVEN, blotch_digit, close_window, draw, open_window, random_network
 
 Qt = QtCore.Qt
 WAIT_MS = 60_000   # jobs on a busy machine: a limit, not a timing assertion
-
-
-def _digit(seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    image = np.zeros((28, 28), np.float32)
-    image[5:23, 8:20] = rng.uniform(0, 1, (18, 12)).astype(np.float32)
-    return image
 
 
 @pytest.fixture
@@ -28,11 +21,11 @@ def window(qtbot):
 
 
 def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(window, qtbot):
-    window.show_input(_digit(1))
+    window.show_input(blotch_digit(1))
     a = window.trace
     window.pinAction.trigger()
     assert window.state.pinned is a
-    window.show_input(_digit(2))
+    window.show_input(blotch_digit(2))
     b = window.trace
     panel = window.compare_panel
     qtbot.waitUntil(panel.isVisible, timeout=5000)
@@ -54,7 +47,7 @@ def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(window, q
 
 def test_comparing_a_digit_with_itself_says_so(window, qtbot):
     """All distances zero: no "largest distance in layer 1" (the first of equal zeros)."""
-    window.show_input(_digit(1))
+    window.show_input(blotch_digit(1))
     window.pinAction.trigger()
     panel = window.compare_panel
     qtbot.waitUntil(panel.isVisible, timeout=5000)
@@ -63,14 +56,14 @@ def test_comparing_a_digit_with_itself_says_so(window, qtbot):
 
 
 def test_a_new_model_unpins(window):
-    window.show_input(_digit(1))
+    window.show_input(blotch_digit(1))
     window.pinAction.trigger()
     window.set_network(random_network([10, 10], seed=4))
     assert window.state.pinned is None
 
 
 def test_importance_bars_are_the_drops_of_separate_traces(window, qtbot):
-    image = _digit(3)
+    image = blotch_digit(3)
     window.show_input(image)
     window.show_panel(window.importance_dock)
     panel = window.importance
@@ -145,7 +138,7 @@ def _click_input_row(window, row: int) -> None:
 
 
 def test_clicking_an_input_row_blanks_it_and_again_restores_it(window, qtbot):
-    original = _digit(5)
+    original = blotch_digit(5)
     window.show_input(original)
     _click_input_row(window, 12)
     edited = window.trace.image
@@ -197,9 +190,9 @@ def test_the_comparison_keeps_room_for_its_plots_and_scrolls_in_a_short_dock(qtb
     window.state.selection = (0, 1)
     window.show_panel(window.unit_dock)
     window.show_panel(window.why_dock)
-    window.show_input(_digit(1))
+    window.show_input(blotch_digit(1))
     window.pinAction.trigger()
-    window.show_input(_digit(2))
+    window.show_input(blotch_digit(2))
     panel = window.compare_panel
     window.show_panel(window.compare_dock)
     qtbot.waitUntil(panel.plots.isVisible, timeout=5000)

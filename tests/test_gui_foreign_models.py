@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
-from gui_support import ROOT, SEVEN, close_window, draw, open_window, random_network
+from gui_support import ROOT, SEVEN, close_window, draw, drop_file, open_window, random_network
 from lstm_viewer import load_network
 
 TORCH = ROOT / "tests" / "fixtures" / "torch"
@@ -35,20 +35,6 @@ def window(qtbot, dialogs, tmp_path):
 def open_and_wait(qtbot, window, path, options=None):
     with qtbot.waitSignal(window.session.modelInfoChanged, timeout=WAIT_MS):
         window.load_model(path, options)
-
-
-def drop(window, path) -> None:
-    data = QtCore.QMimeData()
-    data.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
-    Qt = QtCore.Qt
-    where = QtCore.QPointF(window.rect().center())
-    enter = QtGui.QDragEnterEvent(where.toPoint(), Qt.DropAction.CopyAction, data,
-                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QtWidgets.QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
-    event = QtGui.QDropEvent(where, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
-                             Qt.KeyboardModifier.NoModifier)
-    QtWidgets.QApplication.sendEvent(window, event)
 
 
 def test_a_pytorch_file_opens_and_says_what_it_is(window, qtbot, dialogs):
@@ -97,10 +83,10 @@ def test_dropped_files_go_where_their_content_says(window, qtbot, dialogs, tmp_p
     renamed = tmp_path / "weights.data"
     renamed.write_bytes((TORCH / "yunjey.safetensors").read_bytes())
     with qtbot.waitSignal(window.session.modelInfoChanged, timeout=WAIT_MS):
-        drop(window, renamed)
+        drop_file(window, renamed)
     assert window.network.units == [16, 16] and not dialogs
     before = window.network
-    drop(window, TORCH / "hostile_system.pt")
+    drop_file(window, TORCH / "hostile_system.pt")
     qtbot.waitUntil(lambda: bool(dialogs), timeout=WAIT_MS)
     title, text = dialogs[0][1]
     assert "ran nothing" in text and len(text.splitlines()) == 1

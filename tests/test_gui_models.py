@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtCore, QtWidgets
 
-from gui_support import ROOT, SEVEN, close_window, draw, open_window, random_network, write_keras_file
+from gui_support import (ROOT, SEVEN, close_window, draw, drop_file, open_window, random_network,
+                         write_keras_file)
 from lstm_viewer.gui import MainWindow
 
 WAIT_MS = 30_000   # waitUntil's limit: generous, the machine may be busy (not a timing assertion)
@@ -328,17 +329,7 @@ def test_a_dropped_h5_file_is_opened_as_a_model_not_read_as_an_image(window, qtb
     with h5py.File(legacy, "w") as h5:
         h5["weights"] = np.zeros(3)
     before_net, before_image = window.network, window.image28
-    data = QtCore.QMimeData()
-    data.setUrls([QtCore.QUrl.fromLocalFile(str(legacy))])
-    where = QtCore.QPointF(window.rect().center())
-    Qt = QtCore.Qt
-    enter = QtGui.QDragEnterEvent(where.toPoint(), Qt.DropAction.CopyAction, data,
-                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QtWidgets.QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
-    drop = QtGui.QDropEvent(where, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QtWidgets.QApplication.sendEvent(window, drop)
+    drop_file(window, legacy)
     assert not window.jobs.jobs("open image")
     assert "old_model.h5" in window.statusBar().currentMessage()
     wait_idle(qtbot, window)
