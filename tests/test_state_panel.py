@@ -71,7 +71,7 @@ def test_the_panel_shows_the_gap_the_values_and_says_when_they_differ(qtbot, dig
         assert panel.output_gap < 1e-5 and "differ" not in panel.output_check.text()
         window.stepper.set_row(13)
         trace = window.state.trace
-        shown = " ".join(run.text for line in panel.values._shown.lines for run in line)
+        shown = panel.values.text()
         for k in range(2):
             assert f"{trace.c[k][13, 0]:+.2f}".replace("-", "−") in shown
             assert f"{trace.h[k][13, 1]:+.2f}".replace("-", "−") in shown

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lstm_viewer import load_network
 from lstm_viewer.core.errors import UserError
 from lstm_viewer.core.readers import ReadOptions, find_reader, read_model
 from lstm_viewer.core.readers.tf1_checkpoint import (READER, find_cells, list_variables, model_variables,
@@ -357,6 +358,9 @@ def test_every_way_to_point_at_it_recognises_the_prefix(seed_style, tmp_path):
         assert recognise(path) == prefix, path
     assert READER.recognise is recognise and READER.format == "TF1 checkpoint"
     assert find_reader(folder) == (READER, prefix)   # the registry asks every reader: ours claims it
+    for path in (folder, prefix, data):   # the prefix names no file of its own, and still opens
+        assert find_reader(path) == (READER, prefix), path
+        assert load_network(path).units == load_network(folder).units
     # Saver wrote an absolute path into 'checkpoint': a copied folder still reads its own files
     assert "model_checkpoint_path: \"/" in (folder / "checkpoint").read_text()
     copy = shutil.copytree(folder, tmp_path / "copy")

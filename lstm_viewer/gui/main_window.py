@@ -18,7 +18,7 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..core.errors import UserError
 from ..core.network import Network, Trace
-from ..core.readers import describe_model, find_reader
+from ..core.readers import describe_briefly, describe_model, find_reader
 from .actions import WindowActions
 from .canvas import DrawCanvas
 from .digit_library import DigitLibrary
@@ -464,8 +464,8 @@ class MainWindow(QtWidgets.QMainWindow):
         info = describe_model(self.network)
         # The application's name last: window systems append it to a title that does not end with it.
         self.setWindowTitle(f"{self.session.model_name}{star} ({info}) — lstm-viewer")
-        self.model_info.setText(info)
-        self.model_info.setToolTip(_model_tooltip(self.network, self.session.model_source))
+        self.model_info.setText(describe_briefly(self.network))
+        self.model_info.setToolTip(f"{info}\n\n{_model_tooltip(self.network, self.session.model_source)}")
 
     # --- settings -----------------------------------------------------------------------------
     def _restore_settings(self) -> None:

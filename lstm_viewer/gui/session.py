@@ -20,7 +20,7 @@ from ..core.blas import worker_threads
 from ..core.errors import UserError
 from ..core.network import Network, Trace
 from ..core.priority import lower_this_thread
-from ..core.readers import ReadOptions, describe_model
+from ..core.readers import ReadOptions
 from . import file_ops
 from .jobs import JobContext, JobRunner
 from .view_state import ViewState, published_together
@@ -84,7 +84,7 @@ class Session(QtCore.QObject):
     def _on_model_loaded(self, network: Network) -> None:
         self.loadingChanged.emit(False)
         self.set_network(network)
-        self.message.emit(f"Opened {self.model_name}: {describe_model(network)}.", 8000)
+        self.message.emit(f"Opened {self.model_name}: {network.describe()}.", 8000)
 
     # --- input scaling ------------------------------------------------------------------------
     def can_set_input_scaling(self) -> bool:

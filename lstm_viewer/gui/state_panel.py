@@ -15,7 +15,6 @@ from superqt.utils import qdebounced
 
 from ..core.network import Network, Trace
 from .run_text import Run, RunText, bold, small
-from .steady_label import steady
 from .view_state import ViewState
 
 SHOWN_VALUES = 2        # the first values of each layer's c and h at the current row
@@ -70,9 +69,9 @@ class StatePanel(QtWidgets.QFrame):
         self.values.setObjectName("stateValuesText")
         self.values.setToolTip("state[k] = (c, h) of each layer k after the current row: the first two "
                                "of its values (the layer views show them all).")
-        self.output_check = QtWidgets.QLabel()
+        # Runs that wrap within the column (a second panel column narrows it to ~220 px).
+        self.output_check = RunText(lines=1)
         self.output_check.setObjectName("outputCheckLabel")
-        self.output_check.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.output_check.setToolTip(
             "Two computations of the same vector, as the seed's two programs make them:\n"
             "state[−1].h: the whole stack stepped one row at a time (MultiRNNCell.call);\n"
@@ -85,7 +84,7 @@ class StatePanel(QtWidgets.QFrame):
         layout.addWidget(title)
         layout.addWidget(self.structure)
         layout.addWidget(self.values)
-        layout.addWidget(steady(self.output_check))   # new numbers with each digit: held steady
+        layout.addWidget(self.output_check)
         layout.addWidget(self.cell_check)
         layout.addStretch(1)
         self.output_gap: float | None = None
@@ -116,11 +115,13 @@ class StatePanel(QtWidgets.QFrame):
     def _on_trace(self) -> None:
         self._on_row()
         self.output_gap = None
-        if self.state.trace is None:
-            self.output_check.setText("max |state[−1].h − outputs[:, −1]| = –")
-            return
-        self.output_check.setText("max |state[−1].h − outputs[:, −1]| = …")
-        self._check_later()
+        self._show_output_check("–" if self.state.trace is None else "…")
+        if self.state.trace is not None:
+            self._check_later()
+
+    def _show_output_check(self, value: str, verdict: str = "") -> None:
+        runs = [Run("max |state[−1].h − outputs[:, −1]| = "), bold(value)]
+        self.output_check.set_lines([runs + ([bold(verdict)] if verdict else [])])
 
     def check_output_now(self) -> None:
         """Compute the output check at once (tests and scripts; the panel waits CHECK_DELAY_MS)."""
@@ -131,9 +132,8 @@ class StatePanel(QtWidgets.QFrame):
         if trace is None or network is None or self.output_gap is not None:
             return
         self.output_gap = largest_output_gap(network, trace)
-        verdict = "" if self.output_gap < AGREES else " <span style='color:#c0392b'>— they differ!</span>"
-        self.output_check.setText(f"max |state[−1].h − outputs[:, −1]| = <b>{_number(self.output_gap)}</b>"
-                                  f"{verdict}")
+        self._show_output_check(_number(self.output_gap),
+                                "" if self.output_gap < AGREES else "  — they differ!")
 
     def _on_row(self) -> None:
         row, trace = self.state.row, self.state.trace

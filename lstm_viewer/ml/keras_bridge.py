@@ -13,6 +13,9 @@ from ..core.architecture import check_architecture, check_weights, functional_ch
 from ..core.errors import UnsupportedModel, UserError
 from ..core.network import Network
 
+# TensorFlow's C++ start-up lines (CUDA probing, oneDNN notices) are not the user's business.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 
 def load_keras_model(path: str | os.PathLike):
     """``keras.saving.load_model`` with its many exception types turned into one ``UserError``."""

@@ -62,6 +62,11 @@ def find_reader(path: str | os.PathLike) -> tuple[Reader, Path]:
     """
     path = Path(path)
     if not path.exists():
+        # A TF1 checkpoint's prefix names no file of its own ('save_net.ckpt' for its .index, ...).
+        for reader in registry():
+            target = reader.recognise(path)
+            if target is not None:
+                return reader, target
         raise UserError(f"{path}: no such model file or folder")
     if not (path.is_file() or path.is_dir()):   # reading a pipe or a device would wait forever
         raise UserError(f"{path}: is not a regular file (a pipe or a device?), not a model file")
@@ -130,6 +135,12 @@ def describe_model(network: Network) -> str:
     elif meta.get("scaling_from") == "not recorded" and meta.get("format") not in (None, "Keras model"):
         parts.append("input [0, 1] (the file records no scaling)")
     return " · ".join(parts)
+
+
+def describe_briefly(network: Network) -> str:
+    """The short form for the status bar: 'PyTorch state_dict · 2 × 128 LSTM · input [0, 1]'."""
+    scaling = "[0, 1]" if network.input_scaling is None else network.describe_scaling()
+    return f"{network.metadata.get('format', 'Keras model')} · {network.describe()} · input {scaling}"
 
 
 def dialog_filter() -> str:

@@ -524,7 +524,8 @@ def _metadata(prefix: Path, cells: list[Cell], facts: GraphFacts, forget_bias: d
     if facts.problem:
         details.append(f"{facts.problem}; forget_bias taken as BasicLSTMCell's default")
     if head is not None:
-        details.append(f"head '{head.kernel.name}' ({facts.activations.get(head.kernel.name, 'logits')})")
+        activation = facts.activations.get(head.kernel.name, "linear")
+        details.append(f"head '{head.kernel.name}' ({'logits' if activation == 'linear' else activation})")
     return {"source": str(prefix), "format": FORMAT, "cell": kind, "forget_bias": shown,
             "forget_bias_from": source, "details": details}
 
