@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from bench_core import machine  # noqa: E402  (the one description of the machine)
+from bench_core import machine  # noqa: E402  (after sys.path is set; the one description of the machine)
 
 
 def measure(net, digits: np.ndarray, rounds: int) -> dict[str, float]:
@@ -42,10 +42,10 @@ def measure(net, digits: np.ndarray, rounds: int) -> dict[str, float]:
     for r in range(rounds):
         image = digits[r % len(digits)]
         cls = net.trace(image).prediction
-        for name, run in (("trace", lambda: net.trace(image)),
-                          ("occlusion", lambda: occlusion(net, image, band=1)),
+        for name, run in (("trace", lambda image=image: net.trace(image)),
+                          ("occlusion", lambda image=image: occlusion(net, image, band=1)),
                           ("occlusion given the trace", given_trace(image)),
-                          ("saliency", lambda: saliency(net, image, cls))):
+                          ("saliency", lambda image=image, cls=cls: saliency(net, image, cls))):
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
@@ -61,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from lstm_viewer import load_network
-    from lstm_viewer.core.blas import limit_blas_threads   # numpy only; imports no Qt
+    from lstm_viewer.core.blas import limit_blas_threads  # numpy only; imports no Qt
 
     net = load_network(args.model)
     digits = np.load(ROOT / "assets" / "samples.npz")["images"][:args.digits].astype(np.float32) / 255.0
@@ -76,7 +76,8 @@ def main() -> None:
             print(f"(could not set OpenBLAS to {threads} threads: measured with its default)")
         ms = measure(net, digits, rounds)
         trace = ms["trace"]
-        print(f"| {threads}{' (traces in the app)' if threads == 1 else ' (occlusion in the app)'} | {trace:.2f} ms "
+        where = ' (traces in the app)' if threads == 1 else ' (occlusion in the app)'
+        print(f"| {threads}{where} | {trace:.2f} ms "
               f"| {ms['occlusion']:.1f} ms | {ms['occlusion'] / trace:.2f} "
               f"| {ms['occlusion given the trace']:.1f} ms | {ms['occlusion given the trace'] / trace:.2f} "
               f"| {ms['saliency']:.1f} ms | {ms['saliency'] / trace:.2f} |")

@@ -73,9 +73,9 @@ def bench_trace(model_path: Path, digits: np.ndarray, rounds: int) -> dict:
         net.trace(image), model.predict(image[None], verbose=0), model(image[None])
     for r in range(rounds):
         image = digits[r % len(digits)]
-        for name, run in (("trace", lambda: net.trace(image)),
-                          ("predict", lambda: model.predict(image[None], verbose=0)),
-                          ("call", lambda: model(image[None]))):
+        for name, run in (("trace", lambda image=image: net.trace(image)),
+                          ("predict", lambda image=image: model.predict(image[None], verbose=0)),
+                          ("call", lambda image=image: model(image[None]))):
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
@@ -152,7 +152,8 @@ def main() -> None:
           f"{cold['wall_s']['view']:.2f} s | {cold['wall_s']['keras']:.2f} s | "
           f"{cold['wall_s']['view'] / cold['wall_s']['keras']:.2f} of Keras |")
     print(f"| peak memory (RSS) of that process | {cold['rss_mb']['view']:.0f} MB | "
-          f"{cold['rss_mb']['keras']:.0f} MB | {cold['rss_mb']['view'] / cold['rss_mb']['keras']:.2f} of Keras |")
+          f"{cold['rss_mb']['keras']:.0f} MB | "
+          f"{cold['rss_mb']['view'] / cold['rss_mb']['keras']:.2f} of Keras |")
     print(f"| training throughput, 3 × 256, `train()` vs plain `model.fit` | "
           f"{training['train']:.0f} digits/s | {training['fit']:.0f} digits/s | "
           f"{training['train'] / training['fit']:.2f} of `fit` |")

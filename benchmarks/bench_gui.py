@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from PyQt6 import QtWidgets
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    from lstm_viewer.gui import MainWindow
     from lstm_viewer.core.blas import limit_blas_threads
+    from lstm_viewer.gui import MainWindow
     limit_blas_threads(1)     # as run_app does
 
     load_before = f"{os.getloadavg()[0]:.2f}"

@@ -26,9 +26,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lstm_viewer.core import images  # noqa: E402
-from lstm_viewer.core.errors import UserError  # noqa: E402
-from lstm_viewer.core.preprocess import preprocess  # noqa: E402
+from lstm_viewer.core import images  # noqa: E402  (after sys.path is set)
+from lstm_viewer.core.errors import UserError  # noqa: E402  (after sys.path is set)
+from lstm_viewer.core.preprocess import preprocess  # noqa: E402  (after sys.path is set)
 
 
 def photo(width: int, height: int) -> np.ndarray:
@@ -111,7 +111,7 @@ def main() -> None:
         for width, height in ((20_000, 20_000), (10_000, 10_000)):
             path = folder / f"bomb_{width}.png"
             path.write_bytes(png_header(width, height))
-            seconds = statistics.median(timed(lambda: refused(path)) for _ in range(args.repeats))
+            seconds = statistics.median(timed(lambda path=path: refused(path)) for _ in range(args.repeats))
             print(f"{width}x{height} PNG header ({width * height / 1e6:.0f} Mpx): refused in "
                   f"{seconds * 1e3:.2f} ms: {refused(path).split(': ', 1)[1]}")
 

@@ -71,7 +71,7 @@ def main() -> None:
 
     reference = network.predict(np.zeros((1, 28, 28), np.float32))
     times: dict[str, list[float]] = {name: [] for name in files}
-    for name, path in files.items():   # one untimed open each: the page cache and imports warm
+    for path in files.values():   # one untimed open each: the page cache and imports warm
         np.testing.assert_allclose(load_network(path).predict(np.zeros((1, 28, 28), np.float32)),
                                    reference, atol=1e-6)
     for _ in range(args.repeats):

@@ -7,11 +7,11 @@ Needs the MNIST test set (``LSTM_VIEWER_MNIST``). numpy's BLAS is limited to one
 app does at start (``core/blas.py``): the pass runs its own threads. Most of the pass is matrix
 products, so OpenBLAS's kernels decide much: the table names them when ``OPENBLAS_CORETYPE`` forces
 them (the 2-core VM's environment sets Haswell, AVX2; OpenBLAS's own choice there is SkylakeX,
-AVX-512, and the pass takes about 0.6 of the time with it; Keras's oneDNN picks AVX-512 itself). The comparison alternates the
-sides within each round and reports medians of wall time and of CPU time (user + system, all
-threads): on a machine shared with other work, wall time shows who got the cores, CPU time what
-each side spent. The full build runs in a fresh process (its peak memory is its own) with a
-temporary cache folder.
+AVX-512, and the pass takes about 0.6 of the time with it; Keras's oneDNN picks AVX-512 itself). The
+comparison alternates the sides within each round and reports medians of wall time and of CPU time
+(user + system, all threads): on a machine shared with other work, wall time shows who got the
+cores, CPU time what each side spent. The full build runs in a fresh process (its peak memory is its
+own) with a temporary cache folder.
 """
 from __future__ import annotations
 
@@ -71,7 +71,8 @@ rows = [(layer, row) for layer in range(space.layers) for row in range(28)]
 result["cloud_first_ms"] = per_call_ms(space.cloud, rows)
 result["cloud_again_ms"] = per_call_ms(space.cloud, rows)
 trace = network.trace(digits.images[1] / 255.0)
-result["project_ms"] = per_call_ms(lambda layer: space.project(trace, layer), [(k,) for k in range(space.layers)] * 10)
+result["project_ms"] = per_call_ms(lambda layer: space.project(trace, layer),
+                                   [(k,) for k in range(space.layers)] * 10)
 result["neighbours_ms"] = per_call_ms(lambda layer, row: space.neighbours(trace, layer, row, k=8), rows)
 result["selectivity_first_ms"] = per_call_ms(space.selectivity, rows)
 result["accuracy"] = float(np.mean(space.predictions == digits.labels))
@@ -85,7 +86,7 @@ print(json.dumps(result))
 """
 
 
-from bench_core import machine  # noqa: E402  (the one description of the machine)
+from bench_core import machine  # noqa: E402  (after sys.path is set; the one description of the machine)
 
 
 def _cpu_seconds() -> float:
@@ -135,8 +136,8 @@ def bench_full_build(model_path: Path, cache_home: Path) -> dict:
 def main() -> None:
     import tempfile
 
-    from lstm_viewer.core.data import load_test_set
     from lstm_viewer.core.blas import limit_blas_threads
+    from lstm_viewer.core.data import load_test_set
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "assets" / "default.keras"))
@@ -165,7 +166,8 @@ def main() -> None:
                         ("keras_predict_256", "Keras `predict(batch_size=256)`")):
         print(f"| {label} | {wall[name]:.2f} s | {cpu[name]:.2f} s | "
               f"{wall['keras_predict'] / wall[name]:.2f}× | {cpu['keras_predict'] / cpu[name]:.2f}× |")
-    print(f"\nFull build ({full['source']}): {full['build_s']:.1f} s, peak memory +{full['peak_increase_mb']:.0f} MB "
+    print(f"\nFull build ({full['source']}): {full['build_s']:.1f} s, "
+          f"peak memory +{full['peak_increase_mb']:.0f} MB "
           f"(+{full['after_build_increase_mb']:.0f} MB once built: the states memory-mapped from the cache); "
           f"accuracy {full['accuracy']:.4f}")
     print(f"Second build, from the cache: {full['cached_load_s'] * 1e3:.0f} ms "

@@ -59,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     from lstm_viewer import load_network
     from lstm_viewer.core.assets import default_model_path
-    from lstm_viewer.gui import MainWindow
     from lstm_viewer.core.blas import limit_blas_threads
+    from lstm_viewer.gui import MainWindow
+    from lstm_viewer.gui.jobs import JobRunner
     from lstm_viewer.gui.statespace_neighbours import as_unit_image
     from lstm_viewer.gui.statespace_panel import StateSpacePanel
     from lstm_viewer.gui.view_state import ViewState
-    from lstm_viewer.gui.jobs import JobRunner
     from lstm_viewer.statespace import cache_dir, default_digits
     limit_blas_threads(1)     # as run_app does
 
@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1600, 1000)
     panel = StateSpacePanel(window.state, window.jobs, lambda image, text: window.session.show_input(image),
                             digits=digits)
-    dock = window.add_panel("State space", "stateSpaceDock", panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
-                            tab_with=window.unit_dock)
+    dock = window.add_panel("State space", "stateSpaceDock", panel,
+                            QtCore.Qt.DockWidgetArea.RightDockWidgetArea, tab_with=window.unit_dock)
     dock.hide()
     window.show()
     app.processEvents()
@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         c50, c95, _ = _stats(cpu[name])
         if name in per_row:
             worst = max(worst, p95)
-        verdict = ("ok" if p95 < BUDGET_MS else "OVER") if name in per_row or "window" in name else "(one-off)"
+        verdict = (("ok" if p95 < BUDGET_MS else "OVER") if name in per_row or "window" in name
+                   else "(one-off)")
         print(f"{name:<38}{p50:9.2f}{p95:8.2f}{top:8.2f}{c50:9.2f}{c95:8.2f}   {verdict}")
     shown, hidden = (_stats(results[f"new row, window, panel {s}"])[0] for s in ("shown", "hidden"))
     print(f"the panel adds {shown - hidden:.2f} ms (p50) to a row of the whole window "

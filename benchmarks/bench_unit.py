@@ -18,10 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lstm_viewer import load_network  # noqa: E402
-from lstm_viewer.analysis.unit import (class_contributions, logit_contributions,  # noqa: E402
-                                       retention, unit_story)
-from lstm_viewer.core.assets import samples_path  # noqa: E402
+from lstm_viewer import load_network  # noqa: E402  (after sys.path is set)
+from lstm_viewer.analysis.unit import class_contributions, logit_contributions, retention, unit_story  # noqa: E402  (after sys.path is set)
+from lstm_viewer.core.assets import samples_path  # noqa: E402  (after sys.path is set)
 
 
 def timed(fn, arguments) -> tuple[list[float], list[float]]:
@@ -67,13 +66,13 @@ def main() -> None:
 
     results = {
         "Network.trace (reference)": timed(network.trace, [(image,)] * max(n // 10, 10)),
-        "unit_story": timed(unit_story, [(network, trace, l, u) for l, u, _ in picks]),
-        "memory(t)": timed(lambda s, t: s.memory(t), [(stories[l, u], t) for l, u, t in picks]),
+        "unit_story": timed(unit_story, [(network, trace, layer, u) for layer, u, _ in picks]),
+        "memory(t)": timed(lambda s, t: s.memory(t), [(stories[layer, u], t) for layer, u, t in picks]),
         "top_inputs(t, gate, 5)": timed(lambda s, t: s.top_inputs(t, t % 4),
-                                        [(stories[l, u], t) for l, u, t in picks]),
+                                        [(stories[layer, u], t) for layer, u, t in picks]),
         "row step (memory + top 5 of 4 gates x 2)": timed(
-            row_step, [(stories[l, u], t) for l, u, t in picks]),
-        "retention (whole layer)": timed(retention, [(trace, l) for l, _, _ in picks[:n // 3]]),
+            row_step, [(stories[layer, u], t) for layer, u, t in picks]),
+        "retention (whole layer)": timed(retention, [(trace, layer) for layer, _, _ in picks[:n // 3]]),
         "logit_contributions": timed(logit_contributions, [(network, trace, t) for *_, t in picks]),
         "class_contributions": timed(class_contributions,
                                      [(network, trace, t % 10, t) for *_, t in picks]),

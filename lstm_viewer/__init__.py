@@ -12,6 +12,10 @@ Layers (see README, "Architecture"): ``core`` (numpy, h5py, Pillow), ``analysis`
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # at run time Network is imported on first use (__getattr__ below)
+    from .core.network import Network
 
 
 def __getattr__(name: str):

@@ -178,8 +178,8 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     import numpy as np
 
-    from .ml.datasets import load_test_set
     from .core.evaluation import confusion_matrix, format_confusion
+    from .ml.datasets import load_test_set
 
     path = _model_path(args)
     x_test, y_test = load_test_set(args.data)
@@ -227,7 +227,7 @@ def cmd_inspect(args) -> int:
             print(f"{name}: {record['prediction']} (p = {record['probability']:.4f}), on top from row "
                   f"{record['settled_row']} of 28")
         if out is not None:
-            write_atomically(out, lambda tmp: _save_npz(tmp, trace.arrays()))
+            write_atomically(out, lambda tmp, trace=trace: _save_npz(tmp, trace.arrays()))
     return 0
 
 

@@ -93,7 +93,7 @@ def stroke(widget, points: list[tuple[float, float]]) -> None:
     pixels = [QtCore.QPoint(int(left + x * side), int(top + y * side)) for x, y in points]
     QTest.mousePress(widget, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier,
                      pixels[0])
-    for a, b in zip(pixels, pixels[1:]):
+    for a, b in zip(pixels, pixels[1:], strict=False):
         for t in np.linspace(0.25, 1.0, 4):   # intermediate moves, as a real hand gives
             QTest.mouseMove(widget, QtCore.QPoint(int(a.x() + t * (b.x() - a.x())),
                                                   int(a.y() + t * (b.y() - a.y()))))
@@ -126,12 +126,12 @@ def drop_file(window, path) -> None:
     from PyQt6 import QtCore, QtGui, QtWidgets
     data = QtCore.QMimeData()
     data.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
-    Qt = QtCore.Qt
+    qt = QtCore.Qt
     where = QtCore.QPointF(window.rect().center())
-    enter = QtGui.QDragEnterEvent(where.toPoint(), Qt.DropAction.CopyAction, data,
-                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QtGui.QDragEnterEvent(where.toPoint(), qt.DropAction.CopyAction, data,
+                                  qt.MouseButton.LeftButton, qt.KeyboardModifier.NoModifier)
     QtWidgets.QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
-    drop = QtGui.QDropEvent(where, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    drop = QtGui.QDropEvent(where, qt.DropAction.CopyAction, data, qt.MouseButton.LeftButton,
+                            qt.KeyboardModifier.NoModifier)
     QtWidgets.QApplication.sendEvent(window, drop)

@@ -6,8 +6,13 @@ import copy
 import numpy as np
 import pytest
 
-from lstm_viewer.core.architecture import (WeightedLayer, check_architecture, check_weights,
-                                           functional_chain, network_from_weights)
+from lstm_viewer.core.architecture import (
+    WeightedLayer,
+    check_architecture,
+    check_weights,
+    functional_chain,
+    network_from_weights,
+)
 from lstm_viewer.core.errors import UnknownLayout, UnsupportedModel, UserError
 
 FLOAT32 = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}}
@@ -114,11 +119,13 @@ def test_each_head_setting_is_named(settings, words):
     ([("custom LSTM", {"name": "lstm"}), dense()], ["custom LSTM"]),
     ([dense()], ["no LSTM layer"]),
     ([lstm()], ["no Dense(10, softmax) head", "'lstm'"]),
-    ([lstm("a", return_sequences=True), dense("d1"), lstm("b"), dense("d2")], ["'d1'", "before the top LSTM"]),
+    ([lstm("a", return_sequences=True), dense("d1"), lstm("b"), dense("d2")],
+     ["'d1'", "before the top LSTM"]),
     ([lstm(), dense(), ("Dropout", {"name": "late"})], ["'late'", "after the head"]),
     ([lstm(), dense("d1"), dense("d2")], ["'d2'", "after the head"]),
     ([lstm(), ("InputLayer", {"name": "late_input"}), dense()], ["'late_input'", "not the first"]),
-    ([("InputLayer", {"name": "x", "batch_shape": [None, 28, 20]}), lstm(), dense()], ["(28, 20)", "(28, 28)"]),
+    ([("InputLayer", {"name": "x", "batch_shape": [None, 28, 20]}), lstm(), dense()],
+     ["(28, 20)", "(28, 28)"]),
     ([("InputLayer", {"name": "x", "batch_shape": [None, 784]}), lstm(), dense()], ["(784,)"]),
     ([("InputLayer", {"name": "x", "batch_shape": [None, 28, 28], "dtype": "float16"}), lstm(), dense()],
      ["layer 'x'", "'float16'"]),
@@ -139,9 +146,10 @@ def test_the_models_own_shape_and_policy_count_too():
 # --- weights ---------------------------------------------------------------------------------------
 
 LAYER = WeightedLayer("lstm", 1, "lstm", inputs=28, units=4)
+WEIGHTS_RNG = np.random.default_rng(0)   # good_weights' default: one generator for every call
 
 
-def good_weights(rng=np.random.default_rng(0)):
+def good_weights(rng=WEIGHTS_RNG):
     return [rng.normal(size=s).astype(np.float32) for s in LAYER.shapes]
 
 
@@ -174,19 +182,24 @@ def test_damaged_weights_are_one_sentence(damage, words):
 def test_nan_or_inf_weights_are_refused(bad):
     arrays = [a.astype(np.float64) for a in good_weights()]
     arrays[1][2, 3] = bad                            # 1e300 is inf once in float32
-    with pytest.raises(UnsupportedModel, match=r"layer 'lstm' weights hold NaN/inf values \(1 of 528 numbers\)"):
+    with pytest.raises(UnsupportedModel,
+                       match=r"layer 'lstm' weights hold NaN/inf values \(1 of 528 numbers\)"):
         check_weights(LAYER, arrays)
 
 
 def test_network_from_weights_traces_like_a_float64_recomputation():
     rng = np.random.default_rng(3)
     plan = check_architecture([lstm(units=4), dense()])
-    arrays = [check_weights(step, [rng.normal(size=s).astype(np.float32) for s in step.shapes]) for step in plan]
+    arrays = [check_weights(step, [rng.normal(size=s).astype(np.float32) for s in step.shapes])
+              for step in plan]
     net = network_from_weights(plan, arrays, name="tiny")
     image = rng.random((28, 28))
     (kernel, recurrent, bias), (head, head_bias) = [[a.astype(np.float64) for a in w] for w in arrays]
     h, c = np.zeros(4), np.zeros(4)
-    sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
     for row in image:
         z = row @ kernel + h @ recurrent + bias
         i, f, g, o = sigmoid(z[:4]), sigmoid(z[4:8]), np.tanh(z[8:12]), sigmoid(z[12:])
@@ -310,7 +323,7 @@ def test_a_rescaling_in_front_becomes_the_input_scaling():
     assert mean == pytest.approx(0.1307) and std == pytest.approx(0.3081)
     weights = [[], [np.zeros((28, 32), np.float32), np.zeros((8, 32), np.float32),
                     np.zeros(32, np.float32)], [np.zeros((8, 10), np.float32), np.zeros(10, np.float32)]]
-    network = network_from_weights(plan, [check_weights(s, w) for s, w in zip(plan, weights)])
+    network = network_from_weights(plan, [check_weights(s, w) for s, w in zip(plan, weights, strict=True)])
     assert network.input_scaling == pytest.approx((0.1307, 0.3081))
 
 

@@ -49,7 +49,8 @@ def test_failed_train_leaves_existing_file_untouched(tmp_path, capsys):
     out.write_bytes(b"previous model")
     _one_line_error(capsys, ["train", "--data", str(tmp_path / "nowhere"), "--out", str(out)], "not found")
     assert out.read_bytes() == b"previous model"
-    _one_line_error(capsys, ["train", "--data", str(tmp_path), "--out", str(tmp_path / "new.keras")], "train-images")
+    _one_line_error(capsys, ["train", "--data", str(tmp_path), "--out", str(tmp_path / "new.keras")],
+                    "train-images")
     assert not (tmp_path / "new.keras").exists()
 
 
@@ -94,7 +95,8 @@ def test_inspect_text_json_and_out(trained_model_path, seven_on_paper, tmp_path,
     assert main(["inspect", "--model", str(trained_model_path), "--json", str(seven_on_paper),
                  str(seven_on_paper)]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert len(records) == 2 and set(records[0]) == {"image", "prediction", "probability", "settled_row", "blank"}
+    assert len(records) == 2
+    assert set(records[0]) == {"image", "prediction", "probability", "settled_row", "blank"}
     assert records[0]["blank"] is False
     out = tmp_path / "trace.npz"
     assert main(["inspect", "--model", str(trained_model_path), "--out", str(out), str(seven_on_paper)]) == 0
@@ -129,11 +131,17 @@ def test_bad_files(tmp_path, trained_model_path, seven_on_paper, capsys):
     corrupt.write_bytes(b"\x00" * 100)
     not_image = tmp_path / "notes.png"
     not_image.write_text("hello")
-    _one_line_error(capsys, ["inspect", "--model", str(tmp_path / "missing.keras"), str(seven_on_paper)], "no such model")
+    _one_line_error(capsys, ["inspect", "--model", str(tmp_path / "missing.keras"), str(seven_on_paper)],
+                    "no such model")
     _one_line_error(capsys, ["inspect", "--model", str(corrupt), str(seven_on_paper)], "not a .keras model")
-    _one_line_error(capsys, ["inspect", "--model", str(trained_model_path), str(not_image)], "not a readable image")
-    _one_line_error(capsys, ["evaluate", "--model", str(trained_model_path), "--data", str(tmp_path)], "t10k-images")   # evaluate reads the test split only
-    _one_line_error(capsys, ["inspect", "--model", str(trained_model_path), "--out", "t.npz", "a.png", "b.png"], "exactly one")
+    _one_line_error(capsys, ["inspect", "--model", str(trained_model_path), str(not_image)],
+                    "not a readable image")
+    # evaluate reads the test split only
+    _one_line_error(capsys, ["evaluate", "--model", str(trained_model_path), "--data", str(tmp_path)],
+                    "t10k-images")
+    _one_line_error(capsys,
+                    ["inspect", "--model", str(trained_model_path), "--out", "t.npz", "a.png", "b.png"],
+                    "exactly one")
 
 
 def test_entry_point_errors_have_no_traceback(tmp_path):
@@ -210,7 +218,7 @@ def _edited_model(source, target, edit):
 def backwards_model(tmp_path, trained_model_path):
     """The trained model with its first LSTM reading rows backwards: a model the app cannot show."""
     def backwards(config):
-        lstm = next(l for l in config["config"]["layers"] if l["class_name"] == "LSTM")
+        lstm = next(layer for layer in config["config"]["layers"] if layer["class_name"] == "LSTM")
         lstm["config"]["go_backwards"] = True
     return _edited_model(trained_model_path, tmp_path / "backwards.keras", backwards)
 
@@ -286,7 +294,8 @@ def test_evaluate_keras_agrees_with_the_engine_and_refuses_what_the_app_refuses(
     assert main(["evaluate", "--keras", "--model", str(trained_model_path), "--data", str(small_npz)]) == 0
     assert capsys.readouterr().out == engine     # the same predictions, digit for digit
     for extra in ([], ["--keras"]):
-        _one_line_error(capsys, ["evaluate", *extra, "--model", str(backwards_model), "--data", str(small_npz)],
+        _one_line_error(capsys,
+                        ["evaluate", *extra, "--model", str(backwards_model), "--data", str(small_npz)],
                         "reads its rows backwards (go_backwards=True)")
 
 

@@ -8,7 +8,8 @@ import pytest
 from lstm_viewer.core.data import ENV_VAR, load_mnist, load_test_set
 from lstm_viewer.core.errors import UserError
 
-NAMES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+NAMES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+         "t10k-labels-idx1-ubyte"]
 
 
 def _idx_bytes(array: np.ndarray) -> bytes:
@@ -24,7 +25,7 @@ def small_set(mnist):
 
 def _write(folder, arrays, dotted=False, gz=False):
     folder.mkdir(exist_ok=True)
-    for name, array in zip(NAMES, arrays):
+    for name, array in zip(NAMES, arrays, strict=True):
         if dotted:
             name = name.replace("-idx", ".idx")
         data = _idx_bytes(array)
@@ -120,14 +121,15 @@ def test_keras_fallback_names_both_ways(monkeypatch):
     def offline():
         raise ConnectionError("no network")
     monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.setitem(__import__("sys").modules, "keras.datasets", type("m", (), {"mnist": type("n", (), {"load_data": staticmethod(offline)})}))
+    datasets = type("m", (), {"mnist": type("n", (), {"load_data": staticmethod(offline)})})
+    monkeypatch.setitem(__import__("sys").modules, "keras.datasets", datasets)
     with pytest.raises(UserError) as err:
         data_module.load_mnist(None)
     assert "--data" in str(err.value) and ENV_VAR in str(err.value)
 
 
 def _npz(path, small_set, **replace):
-    arrays = dict(zip(("x_train", "y_train", "x_test", "y_test"), small_set))
+    arrays = dict(zip(("x_train", "y_train", "x_test", "y_test"), small_set, strict=True))
     arrays.update(replace)
     np.savez(path, **arrays)
     return path

@@ -30,7 +30,8 @@ def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(window, q
     panel = window.compare_panel
     qtbot.waitUntil(panel.isVisible, timeout=5000)
     panel.refresh()
-    parted = np.stack([np.abs(hb - ha).max(axis=1) for ha, hb in zip(a.h, b.h)]).max(axis=0)   # per row
+    # per row
+    parted = np.stack([np.abs(hb - ha).max(axis=1) for ha, hb in zip(a.h, b.h, strict=True)]).max(axis=0)
     first = int(np.flatnonzero(parted > 0)[0])
     assert f"part from row {first + 1};" in panel.summary.text()
     for k in range(2):
@@ -106,7 +107,9 @@ def test_preprocess_panel_shift_curve_is_one_trace_per_shift(window, qtbot):
         expected = window.network.trace(shift_rows(window.trace.image, shift)).probs[-1]
         np.testing.assert_allclose(panel.curve[row], expected, atol=1e-5)
     # The steps' titles and note say what each centring does ("none": no crop, a 28 × 28 fit).
-    titles = lambda: [plot.titleLabel.text for plot, _image in panel.stage_images]  # noqa: E731
+    def titles():
+        return [plot.titleLabel.text for plot, _image in panel.stage_images]
+
     assert titles()[1:3] == ["crop to the ink", "fit 20 × 20"] and "centre of mass" in panel.note.text()
     window.state.centring = "none"
     panel.refresh()

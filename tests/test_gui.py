@@ -6,8 +6,17 @@ import pytest
 from PyQt6 import QtCore, QtGui, QtWidgets
 from PyQt6.QtTest import QTest
 
-from gui_support import (ONE, SEVEN, ZERO, close_window, draw, open_window, random_network, stroke,
-                         trained_model_path)
+from gui_support import (
+    ONE,
+    SEVEN,
+    ZERO,
+    close_window,
+    draw,
+    open_window,
+    random_network,
+    stroke,
+    trained_model_path,
+)
 from lstm_viewer.gui import MainWindow
 
 Qt = QtCore.Qt
@@ -147,7 +156,8 @@ def test_plots_hold_the_trace_for_the_current_row(window, qtbot, by_magnitude):
     child(window, QtWidgets.QSlider, "rowSlider").setValue(t)
     tr = window.trace
     for k, view in enumerate(window.layers.views):
-        order = np.argsort(-np.abs(tr.h[k][t]), kind="stable") if by_magnitude else np.arange(tr.h[k].shape[1])
+        order = (np.argsort(-np.abs(tr.h[k][t]), kind="stable") if by_magnitude
+                 else np.arange(tr.h[k].shape[1]))
         assert np.array_equal(view.displayed_order(), order)
         for heat, values in ((view.c, tr.c[k]), (view.h, tr.h[k])):
             shown = heat.image.image
@@ -367,19 +377,19 @@ def test_a_model_trained_here_and_not_saved_is_not_remembered(qtbot, tmp_path, m
 def test_reset_layout_puts_the_panels_back(window, qtbot):
     inputs = child(window, QtWidgets.QDockWidget, "inputDock")
     prediction = child(window, QtWidgets.QDockWidget, "predictionDock")
-    Area = Qt.DockWidgetArea
-    assert window.dockWidgetArea(inputs) == Area.LeftDockWidgetArea
-    assert window.dockWidgetArea(prediction) == Area.RightDockWidgetArea
+    area = Qt.DockWidgetArea
+    assert window.dockWidgetArea(inputs) == area.LeftDockWidgetArea
+    assert window.dockWidgetArea(prediction) == area.RightDockWidgetArea
     inputs.hide()
     window.removeDockWidget(prediction)
-    window.addDockWidget(Area.BottomDockWidgetArea, prediction)
+    window.addDockWidget(area.BottomDockWidgetArea, prediction)
     prediction.show()
     window.state.show_gates = True
     window.resize(1000, 700)
     child(window, QtGui.QAction, "resetLayoutAction").trigger()
     assert inputs.isVisible() and prediction.isVisible()
-    assert window.dockWidgetArea(inputs) == Area.LeftDockWidgetArea
-    assert window.dockWidgetArea(prediction) == Area.RightDockWidgetArea
+    assert window.dockWidgetArea(inputs) == area.LeftDockWidgetArea
+    assert window.dockWidgetArea(prediction) == area.RightDockWidgetArea
     assert not inputs.isFloating() and not prediction.isFloating()
     # The first window's size, within the screen (the offscreen screen is 800 × 800), and never
     # below the window's own minimum.
@@ -435,9 +445,10 @@ def test_scoring_a_digit_set_on_every_core_gives_the_networks_answers():
     """The scoring job runs its 32-digit steps on every core; the answers are the network's own, in
     order, for a set that is not a whole number of steps; a cancel starts no new step."""
     from dataclasses import replace
+
     from lstm_viewer.gui.digit_sets import DigitSet
-    from lstm_viewer.gui.session import SCORE_STEP, _predict_all
     from lstm_viewer.gui.jobs import Cancelled
+    from lstm_viewer.gui.session import SCORE_STEP, _predict_all
     network = random_network([16, 16], seed=3)
     rng = np.random.default_rng(7)
     images = (rng.uniform(0, 1, (3 * SCORE_STEP + 5, 28, 28)) * 255).astype(np.uint8)
@@ -456,6 +467,7 @@ def test_a_cancelled_scoring_job_does_not_wait_for_its_running_steps(monkeypatch
     while a step still runs (its threads run below the window's priority; on a busy machine a step
     outlasted the wait). The step here blocks until the test lets it go."""
     import threading
+
     from lstm_viewer.gui import digit_sets
     from lstm_viewer.gui.digit_sets import DigitSet
     from lstm_viewer.gui.jobs import Cancelled

@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 from PyQt6 import QtCore, QtWidgets
 
-from gui_support import (ROOT, SEVEN, close_window, draw, drop_file, open_window, random_network,
-                         write_keras_file)
+from gui_support import (
+    ROOT,
+    SEVEN,
+    close_window,
+    draw,
+    drop_file,
+    open_window,
+    random_network,
+    write_keras_file,
+)
 from lstm_viewer.gui import MainWindow
 
 WAIT_MS = 30_000   # waitUntil's limit: generous, the machine may be busy (not a timing assertion)
@@ -222,10 +230,10 @@ def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(
         window, qtbot, dialogs, tmp_path, trained_model_path, legacy_h5_model_path):
     """``lstm-viewer --model F`` where only Keras reads F: the window opens with the default model
     (no TensorFlow before it shows), then F loads in a job like File ▸ Open model…."""
-    from lstm_viewer.core.errors import UserError
     from lstm_viewer import load_network
-    from lstm_viewer.gui.app import launch_model
+    from lstm_viewer.core.errors import UserError
     from lstm_viewer.core.kerasfile import default_model_path, read_keras_file
+    from lstm_viewer.gui.app import launch_model
 
     only_keras = legacy_h5_model_path
     default = read_keras_file(default_model_path())

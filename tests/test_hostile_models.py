@@ -20,8 +20,7 @@ import numpy as np
 import pytest
 
 from lstm_viewer.core.errors import UserError
-from lstm_viewer.core.readers import read_model
-from lstm_viewer.core.readers import torch_pickle
+from lstm_viewer.core.readers import read_model, torch_pickle
 from lstm_viewer.core.readers.tf1_format import crc32c
 from lstm_viewer.core.readers.torch_pickle import STORAGE_TYPES, SafeUnpickler, TorchFile
 

@@ -12,7 +12,6 @@ from lstm_viewer.core.assets import samples_path
 from lstm_viewer.core.errors import UserError
 from lstm_viewer.core.network import LstmWeights, Network
 
-
 MNIST_SCALING = (0.1307, 0.3081)
 
 

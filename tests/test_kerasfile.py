@@ -7,9 +7,9 @@ import zipfile
 import numpy as np
 import pytest
 
+from lstm_viewer import load_network
 from lstm_viewer.core.errors import UserError
 from lstm_viewer.core.kerasfile import UnsupportedModel, read_keras_file
-from lstm_viewer import load_network
 
 
 def test_direct_reader_matches_keras(trained_model_path, mnist):
@@ -17,7 +17,7 @@ def test_direct_reader_matches_keras(trained_model_path, mnist):
     from lstm_viewer.ml.keras_bridge import load_network_via_keras
     direct = read_keras_file(trained_model_path)
     via_keras = load_network_via_keras(trained_model_path)
-    for a, b in zip(direct.layers, via_keras.layers):
+    for a, b in zip(direct.layers, via_keras.layers, strict=True):
         np.testing.assert_array_equal(a.kernel, b.kernel)
         np.testing.assert_array_equal(a.recurrent_kernel, b.recurrent_kernel)
         np.testing.assert_array_equal(a.bias, b.bias)
@@ -59,16 +59,19 @@ def test_a_keras_2_h5_model_falls_back_to_keras_with_the_same_result(tmp_path, t
 
 def test_a_model_that_is_not_an_lstm_classifier_is_refused(tmp_path):
     keras = pytest.importorskip("keras")
-    conv = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    conv = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                             keras.layers.Dense(10, activation="softmax")])
     path = tmp_path / "dense.keras"
     conv.save(path)
     with pytest.raises(UnsupportedModel, match="Flatten"):
         load_network(path)
-    gru = keras.Sequential([keras.Input((28, 28)), keras.layers.GRU(8), keras.layers.Dense(10, activation="softmax")])
+    gru = keras.Sequential([keras.Input((28, 28)), keras.layers.GRU(8),
+                            keras.layers.Dense(10, activation="softmax")])
     gru.save(tmp_path / "gru.keras")
     with pytest.raises(UnsupportedModel, match="GRU"):
         load_network(tmp_path / "gru.keras")
-    wide = keras.Sequential([keras.Input((28, 20)), keras.layers.LSTM(8), keras.layers.Dense(10, activation="softmax")])
+    wide = keras.Sequential([keras.Input((28, 20)), keras.layers.LSTM(8),
+                             keras.layers.Dense(10, activation="softmax")])
     wide.save(tmp_path / "wide.keras")
     with pytest.raises(UnsupportedModel, match="28"):
         load_network(tmp_path / "wide.keras")

@@ -96,7 +96,9 @@ def test_bar_labels_are_drawn_beside_the_bars_or_left_out_when_too_wide(qtbot):
 def test_bar_labels_are_shortened_together():
     from lstm_viewer.gui.light_items import fit_labels
 
-    width = lambda text: 7.0 * len(text)   # noqa: E731
+    def width(text):
+        return 7.0 * len(text)
+
     labels = ["u7", "u75", "u208", "rest", "bias"]
     assert fit_labels(labels, 28.0, width) == labels                        # all fit as given
     assert fit_labels(labels, 21.0, width) == ["7", "75", "208", None, None]  # one too wide: all numbers
@@ -175,7 +177,8 @@ def test_settled_scenes_skip_view_boxes_that_paint_nothing(qtbot):
 
 
 def _on_screen(widget: pg.PlotWidget) -> np.ndarray:
-    image = widget.screen().grabWindow(widget.winId()).toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    image = widget.screen().grabWindow(widget.winId()).toImage().convertToFormat(
+        QtGui.QImage.Format.Format_RGB32)
     return np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint8).copy()
 
 
@@ -183,6 +186,7 @@ def test_mark_line_draws_where_an_infinite_line_does_and_leaves_nothing_behind(q
     """Moved from row to row inside a view that repaints only what changed, the light line leaves on
     screen exactly what pg.InfiniteLine leaves: the line at its new row, nothing at the old one."""
     from PyQt6 import QtCore
+
     from lstm_viewer.gui.light_items import MarkLine
     pen = pg.mkPen(style.ACCENT, width=1.5)
     widgets, lines = [], []

@@ -16,7 +16,7 @@ def _digits(mnist, n=4):
 def _keras_layer_outputs(model, x):
     """Each LSTM layer's full h sequence, its final (h, c), from fresh Keras layers with the same weights."""
     results = []
-    for layer in [l for l in model.layers if isinstance(l, keras.layers.LSTM)]:
+    for layer in [m for m in model.layers if isinstance(m, keras.layers.LSTM)]:
         probe = keras.layers.LSTM(layer.units, return_sequences=True, return_state=True)
         probe.build(x.shape)
         probe.set_weights(layer.get_weights())
@@ -69,7 +69,7 @@ def test_probs_at_every_row_are_the_head_on_that_rows_h(random_model_path, mnist
 
 def test_gates_reproduce_c_and_h(random_model_path, mnist):
     tr = load_network(random_model_path).trace(_digits(mnist, 1)[0])
-    for gates, c, h in zip(tr.gates, tr.c, tr.h):
+    for gates, c, h in zip(tr.gates, tr.c, tr.h, strict=True):
         i, f, g, o = (gates[:, j] for j in range(4))
         c_prev = np.concatenate([np.zeros_like(c[:1]), c[:-1]])
         np.testing.assert_allclose(c, f * c_prev + i * g, atol=1e-6)
@@ -138,7 +138,7 @@ def test_blank_rows_on_top_start_from_the_empty_digits_trace(random_model_path, 
 def test_trace_shapes(random_model_path):
     tr = load_network(random_model_path).trace(np.zeros((28, 28), np.float32))
     assert tr.layers == len(tr.h) == len(tr.c) == len(tr.gates) == 3
-    assert all(h.shape == c.shape == (28, 24) for h, c in zip(tr.h, tr.c))
+    assert all(h.shape == c.shape == (28, 24) for h, c in zip(tr.h, tr.c, strict=True))
     assert all(gates.shape == (28, 4, 24) for gates in tr.gates)
     assert tr.probs.shape == (28, 10)
     assert tr.x is tr.image and tr.layer_input(0) is tr.image and tr.layer_input(2) is tr.h[1]
@@ -169,7 +169,8 @@ def test_wrong_image_shape_is_a_clear_error(random_model_path):
 def test_network_rejects_inconsistent_weights():
     from lstm_viewer.core.network import LstmWeights
     with pytest.raises(ValueError, match="layer_0"):
-        Network([LstmWeights(np.zeros((28, 8)), np.zeros((4, 16)), np.zeros(16))], np.zeros((4, 10)), np.zeros(10))
+        Network([LstmWeights(np.zeros((28, 8)), np.zeros((4, 16)), np.zeros(16))], np.zeros((4, 10)),
+                np.zeros(10))
 
 
 def _random_network(units: list[int], seed: int, scaling=None) -> Network:

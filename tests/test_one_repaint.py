@@ -13,7 +13,7 @@ class _Counter(QtCore.QObject):
         super().__init__()
         self.kind, self.count = kind, 0
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+    def eventFilter(self, watched, event) -> bool:
         if event.type() == self.kind:
             self.count += 1
         return False
@@ -25,7 +25,7 @@ def test_a_row_step_paints_every_changed_view_in_one_window_pass(qtbot):
     QtWidgets.QApplication.processEvents()
     views = [window.layers.views[0].states.viewport(), window.layers.views[1].states.viewport()]
     paints = [_Counter(QtCore.QEvent.Type.Paint) for _ in views]
-    for view, counter in zip(views, paints):
+    for view, counter in zip(views, paints, strict=True):
         view.installEventFilter(counter)
     requests = _Counter(QtCore.QEvent.Type.UpdateRequest)
     window.installEventFilter(requests)

@@ -5,7 +5,14 @@ from PIL import Image
 
 from lstm_viewer.core.errors import UserError
 from lstm_viewer.core.preprocess import (
-    PreprocessSteps, is_blank, load_image, preprocess, preprocess_steps, shifted_batch, to_ink)
+    PreprocessSteps,
+    is_blank,
+    load_image,
+    preprocess,
+    preprocess_steps,
+    shifted_batch,
+    to_ink,
+)
 
 
 def _photo_like(digit: np.ndarray, size: int = 300, offset=(40, 90)) -> np.ndarray:
@@ -293,9 +300,10 @@ def test_shifted_batch(mnist):
     image28 = preprocess(picture)
     batch = shifted_batch(image28)
     assert batch.shape == (13, 28, 28) and batch.dtype == np.float32
-    for row, shift in zip(batch, range(-6, 7)):
+    for row, shift in zip(batch, range(-6, 7), strict=True):
         np.testing.assert_array_equal(row, preprocess(picture, shift=shift))
-    np.testing.assert_array_equal(shifted_batch(image28, [0, 2]), np.stack([image28, preprocess(picture, shift=2)]))
+    np.testing.assert_array_equal(shifted_batch(image28, [0, 2]),
+                                  np.stack([image28, preprocess(picture, shift=2)]))
     with pytest.raises(ValueError, match=r"\(28, 28\)"):
         shifted_batch(np.zeros((20, 28)))
 

@@ -23,8 +23,8 @@ from lstm_viewer.core.kerasfile import read_keras_file
 # --- models built with Keras (tiny: one or two layers of 8 units, random weights) ---------------------
 
 
-def _head(L, activation="softmax", **kw):
-    return L.Dense(10, activation=activation, **kw)
+def _head(kl, activation="softmax", **kw):
+    return kl.Dense(10, activation=activation, **kw)
 
 
 def _sequential(keras, *layers, rows=28):
@@ -38,55 +38,58 @@ def _functional(keras, *layers, call_kwargs=None):
     return keras.Model(inputs, x)
 
 
-def _without_input_layer(keras, L):
-    model = keras.Sequential([L.LSTM(8), _head(L)])
+def _without_input_layer(keras, kl):
+    model = keras.Sequential([kl.LSTM(8), _head(kl)])
     model.build((None, 28, 28))
     return model
 
 
 # Models the app must show, each computing exactly what Keras computes.
 ACCEPTED = {
-    "sequential": lambda k, L: _sequential(k, L.LSTM(8), _head(L)),
-    "functional": lambda k, L: _functional(k, L.LSTM(8), _head(L)),
-    "functional_two_layers_dropout": lambda k, L: _functional(
-        k, L.LSTM(8, return_sequences=True), L.Dropout(0.3), L.LSTM(8), L.Dropout(0.2), _head(L)),
-    "variable_rows": lambda k, L: _sequential(k, L.LSTM(8), _head(L), rows=None),
-    "recurrent_dropout": lambda k, L: _functional(k, L.LSTM(8, dropout=0.2, recurrent_dropout=0.3), _head(L)),
+    "sequential": lambda k, kl: _sequential(k, kl.LSTM(8), _head(kl)),
+    "functional": lambda k, kl: _functional(k, kl.LSTM(8), _head(kl)),
+    "functional_two_layers_dropout": lambda k, kl: _functional(
+        k, kl.LSTM(8, return_sequences=True), kl.Dropout(0.3), kl.LSTM(8), kl.Dropout(0.2), _head(kl)),
+    "variable_rows": lambda k, kl: _sequential(k, kl.LSTM(8), _head(kl), rows=None),
+    "recurrent_dropout": lambda k, kl: _functional(k, kl.LSTM(8, dropout=0.2, recurrent_dropout=0.3),
+                                                   _head(kl)),
     "sequential_without_input_layer": _without_input_layer,
 }
 
 # Models the app must refuse, with the words the sentence must hold (every other rule is checked on
 # plain descriptions in test_architecture.py, without the seconds each Keras model costs).
 REFUSED = {
-    "go_backwards": (lambda k, L: _functional(k, L.LSTM(8, go_backwards=True), _head(L)),
+    "go_backwards": (lambda k, kl: _functional(k, kl.LSTM(8, go_backwards=True), _head(kl)),
                      ["go_backwards=True", "forward"]),
-    "relu": (lambda k, L: _functional(k, L.LSTM(8, activation="relu"), _head(L)), ["activation='relu'"]),
-    "hard_sigmoid": (lambda k, L: _functional(k, L.LSTM(8, recurrent_activation="hard_sigmoid"), _head(L)),
+    "relu": (lambda k, kl: _functional(k, kl.LSTM(8, activation="relu"), _head(kl)), ["activation='relu'"]),
+    "hard_sigmoid": (lambda k, kl: _functional(k, kl.LSTM(8, recurrent_activation="hard_sigmoid"), _head(kl)),
                      ["recurrent_activation='hard_sigmoid'"]),
-    "sigmoid_head": (lambda k, L: _functional(k, L.LSTM(8), _head(L, "sigmoid")), ["activation='sigmoid'"]),
-    "dense_without_bias": (lambda k, L: _functional(k, L.LSTM(8), _head(L, use_bias=False)),
+    "sigmoid_head": (lambda k, kl: _functional(k, kl.LSTM(8), _head(kl, "sigmoid")),
+                     ["activation='sigmoid'"]),
+    "dense_without_bias": (lambda k, kl: _functional(k, kl.LSTM(8), _head(kl, use_bias=False)),
                            ["no bias", "use_bias=False"]),
-    "float16": (lambda k, L: _functional(k, L.LSTM(8, dtype="float16"), _head(L, dtype="float16")),
+    "float16": (lambda k, kl: _functional(k, kl.LSTM(8, dtype="float16"), _head(kl, dtype="float16")),
                 ["'float16'"]),
-    "mixed_float16": (lambda k, L: _functional(k, L.LSTM(8, dtype="mixed_float16"), _head(L)),
+    "mixed_float16": (lambda k, kl: _functional(k, kl.LSTM(8, dtype="mixed_float16"), _head(kl)),
                       ["'mixed_float16'"]),
-    "bidirectional": (lambda k, L: _functional(k, L.Bidirectional(L.LSTM(4)), _head(L)), ["Bidirectional"]),
-    "stateful": (lambda k, L: k.Sequential([k.Input(batch_shape=(1, 28, 28)), L.LSTM(8, stateful=True),
-                                           _head(L)]), ["stateful=True"]),
-    "dropout_kept_on": (lambda k, L: _functional(k, L.LSTM(8), L.Dropout(0.5), _head(L),
+    "bidirectional": (lambda k, kl: _functional(k, kl.Bidirectional(kl.LSTM(4)), _head(kl)),
+                      ["Bidirectional"]),
+    "stateful": (lambda k, kl: k.Sequential([k.Input(batch_shape=(1, 28, 28)), kl.LSTM(8, stateful=True),
+                                           _head(kl)]), ["stateful=True"]),
+    "dropout_kept_on": (lambda k, kl: _functional(k, kl.LSTM(8), kl.Dropout(0.5), _head(kl),
                                                  call_kwargs={1: {"training": True}}), ["training=True"]),
-    "skip_connection": (lambda k, L: _skip_connection(k, L), ["'add' reads", "single chain"]),
-    "nan_weights": (lambda k, L: _sequential(k, L.LSTM(8), _head(L)), ["NaN/inf"]),
-    "inf_weights": (lambda k, L: _functional(k, L.LSTM(8), _head(L)), ["NaN/inf"]),
+    "skip_connection": (lambda k, kl: _skip_connection(k, kl), ["'add' reads", "single chain"]),
+    "nan_weights": (lambda k, kl: _sequential(k, kl.LSTM(8), _head(kl)), ["NaN/inf"]),
+    "inf_weights": (lambda k, kl: _functional(k, kl.LSTM(8), _head(kl)), ["NaN/inf"]),
 }
 
 
-def _skip_connection(keras, L):
+def _skip_connection(keras, kl):
     inputs = keras.Input((28, 28))
-    a = L.LSTM(8, return_sequences=True)(inputs)
-    b = L.LSTM(8, return_sequences=True)(a)
-    top = L.LSTM(8)(L.Add()([a, b]))
-    return keras.Model(inputs, _head(L)(top))
+    a = kl.LSTM(8, return_sequences=True)(inputs)
+    b = kl.LSTM(8, return_sequences=True)(a)
+    top = kl.LSTM(8)(kl.Add()([a, b]))
+    return keras.Model(inputs, _head(kl)(top))
 
 
 def _randomise(model, seed=0):
@@ -223,37 +226,46 @@ def _layers(config):
 # LSTM(8) "lstm...", Dense(10) "dense...", weights at layers/lstm/cell/vars and layers/dense/vars.
 DAMAGE = {
     "config is a list": (dict(members={"config.json": b"[1, 2, 3]"}), ["does not describe a Keras model"]),
-    "config without a model config": (dict(members={"config.json": b'{"class_name": "Sequential", "config": 3}'}),
-                                      ["does not describe a Keras model"]),
+    "config without a model config": (
+        dict(members={"config.json": b'{"class_name": "Sequential", "config": 3}'}),
+        ["does not describe a Keras model"]),
     "layers not a list": (dict(config=lambda c: c["config"].update(layers={"a": 1})), ["no list of layers"]),
     "a layer is a number": (dict(config=lambda c: _layers(c).append(7)), ["no list of layers"]),
-    "a layer without config": (dict(config=lambda c: _layers(c)[1].pop("config")), ["layer 2", "no class name or config"]),
+    "a layer without config": (dict(config=lambda c: _layers(c)[1].pop("config")),
+                               ["layer 2", "no class name or config"]),
     "a class name that is a number": (dict(config=lambda c: _layers(c)[1].update(class_name=5)), ["layer 2"]),
     "units as text": (dict(config=lambda c: _layers(c)[1]["config"].update(units="8")), ["units='8'"]),
-    "a head without bias in the config": (dict(config=lambda c: _layers(c)[-1]["config"].update(use_bias=False)),
-                                          ["no bias"]),
+    "a head without bias in the config": (
+        dict(config=lambda c: _layers(c)[-1]["config"].update(use_bias=False)), ["no bias"]),
     "not UTF-8": (dict(members={"config.json": b'{"class_name": "Seq\xff\xfeential"}'}), ["not UTF-8"]),
     "not JSON": (dict(members={"config.json": b'{"class_name": '}), ["not valid JSON"]),
-    "nested too deeply": (dict(members={"config.json": b"[" * 200_000 + b"]" * 200_000}), ["nested too deeply"]),
+    "nested too deeply": (dict(members={"config.json": b"[" * 200_000 + b"]" * 200_000}),
+                          ["nested too deeply"]),
     "no weights file": (dict(members={"model.weights.h5": None}), None),   # left to Keras, which fails
-    "weights not HDF5": (dict(members={"model.weights.h5": b"not hdf5 at all" * 100}), ["not a readable HDF5"]),
+    "weights not HDF5": (dict(members={"model.weights.h5": b"not hdf5 at all" * 100}),
+                         ["not a readable HDF5"]),
     "weights truncated": (dict(members={"model.weights.h5": None}), None),   # replaced in the test below
-    "renamed weight dataset": (dict(weights=lambda h5: h5.move("layers/lstm/cell/vars/2", "layers/lstm/cell/vars/b")),
-                               ["named ['0', '1', 'b']"]),
-    "missing layer weights": (dict(weights=lambda h5: h5.__delitem__("layers/dense")), ["missing from model.weights.h5"]),
+    "renamed weight dataset": (
+        dict(weights=lambda h5: h5.move("layers/lstm/cell/vars/2", "layers/lstm/cell/vars/b")),
+        ["named ['0', '1', 'b']"]),
+    "missing layer weights": (dict(weights=lambda h5: h5.__delitem__("layers/dense")),
+                              ["missing from model.weights.h5"]),
     "a dense without its bias": (dict(weights=lambda h5: h5.__delitem__("layers/dense/vars/1")),
                                  ["1 weight arrays, expected 2"]),
-    "an extra weight array": (dict(weights=lambda h5: h5.create_dataset("layers/dense/vars/2", data=np.zeros(3))),
-                              ["3 weight arrays, expected 2"]),
+    "an extra weight array": (
+        dict(weights=lambda h5: h5.create_dataset("layers/dense/vars/2", data=np.zeros(3))),
+        ["3 weight arrays, expected 2"]),
     "weights as a group": (dict(weights=lambda h5: (h5.__delitem__("layers/dense/vars/1"),
                                                     h5.create_group("layers/dense/vars/1"))), ["named"]),
     "wrong shape": (dict(weights=_replace_dataset("layers/dense/vars/0", np.zeros((8, 9), np.float32))),
                     ["kernel of shape (8, 9), expected (8, 10)"]),
-    "integer weights": (dict(weights=_replace_dataset("layers/dense/vars/1", np.arange(10))), ["bias as int64"]),
+    "integer weights": (dict(weights=_replace_dataset("layers/dense/vars/1", np.arange(10))),
+                        ["bias as int64"]),
     "text weights": (dict(weights=_replace_dataset("layers/dense/vars/1", np.array([b"x"] * 10))),
                      ["not floating-point"]),
-    "NaN in the file": (dict(weights=_replace_dataset("layers/dense/vars/1", np.full(10, np.nan, np.float32))),
-                        ["NaN/inf"]),
+    "NaN in the file": (
+        dict(weights=_replace_dataset("layers/dense/vars/1", np.full(10, np.nan, np.float32))),
+        ["NaN/inf"]),
 }
 
 
@@ -264,7 +276,8 @@ def test_damaged_archives_are_one_sentence(keras_models, tmp_path, case):
     if case == "weights truncated":
         with zipfile.ZipFile(keras_models["sequential"]) as src:
             whole = src.read("model.weights.h5")
-        path = _rewrite(keras_models["sequential"], path, members={"model.weights.h5": whole[:len(whole) // 2]})
+        path = _rewrite(keras_models["sequential"], path,
+                        members={"model.weights.h5": whole[:len(whole) // 2]})
         words = ["model.weights.h5 inside"]
     with pytest.raises(UserError) as info:
         load_network(path)        # through the Keras fallback too, where the layout sends it there
@@ -293,7 +306,8 @@ def test_encrypted_and_oddly_compressed_entries(tmp_path):
     with pytest.raises(UserError, match="config.json inside is password-protected"):
         load_network(encrypted)
     odd = _zip_with_patched_config(tmp_path / "odd.keras", 8, 10, 99)            # compression method
-    with pytest.raises(UserError, match=r"config.json inside is compressed with a method Python cannot read \(zip method 99\)"):
+    with pytest.raises(UserError, match=r"config.json inside is compressed with a method Python cannot read "
+                                        r"\(zip method 99\)"):
         load_network(odd)
 
 
@@ -352,7 +366,8 @@ def test_random_config_edits_give_a_sentence_or_the_same_numbers(keras_models, d
     outcomes = {"refused": 0, "same": 0}
     for n in range(150):
         mutated = _mutations(config, rng)
-        path = _rewrite(source, tmp_path / f"m{n % 5}.keras", members={"config.json": json.dumps(mutated).encode()})
+        path = _rewrite(source, tmp_path / f"m{n % 5}.keras",
+                        members={"config.json": json.dumps(mutated).encode()})
         try:
             net = read_keras_file(path)
         except UnknownLayout:
@@ -372,7 +387,7 @@ def test_random_byte_flips_give_a_sentence_or_the_same_numbers(keras_models, dig
     original = read_keras_file(source).predict(digits)
     raw = source.read_bytes()
     rng = np.random.default_rng(1)
-    for n in range(200):
+    for _ in range(200):
         damaged = bytearray(raw)
         for at in rng.integers(len(raw), size=int(rng.integers(1, 4))):
             damaged[at] ^= int(rng.integers(1, 256))
@@ -472,7 +487,8 @@ def test_a_folder_that_refuses_new_files(tmp_path, monkeypatch):
         write_atomically(tmp_path / "m.keras", lambda tmp: None)
 
 
-def test_the_apps_exports_are_atomic_with_ordinary_permissions(tmp_path, umask_027, monkeypatch, keras_models):
+def test_the_apps_exports_are_atomic_with_ordinary_permissions(tmp_path, umask_027, monkeypatch,
+                                                               keras_models):
     from lstm_viewer.gui import file_ops
     net = read_keras_file(keras_models["sequential"])
     trace = net.trace(np.zeros((28, 28), np.float32))
@@ -505,7 +521,8 @@ class _ModelThatFailsToSave:
 
 @pytest.mark.parametrize("error, words", [
     (OSError(errno.ENOSPC, "No space left on device"), "the disk is full"),
-    (RuntimeError("h5py could not write\nsecond line"), "Keras could not save the model (RuntimeError: h5py could not write)"),
+    (RuntimeError("h5py could not write\nsecond line"),
+     "Keras could not save the model (RuntimeError: h5py could not write)"),
 ])
 def test_save_model_failure_leaves_the_old_model(tmp_path, monkeypatch, error, words):
     from lstm_viewer.ml import training
@@ -525,7 +542,7 @@ def test_a_function_of_ones_own_named_like_keras_own_is_not_taken_for_it():
     in memory says 'tanh' while the layer computes something else. Its real function decides."""
     keras = pytest.importorskip("keras")
     from lstm_viewer.ml.keras_bridge import network_from_keras_model
-    L = keras.layers
+    kl = keras.layers
 
     def tanh(x):      # not the tanh lstm-viewer computes
         return 2.0 * keras.ops.tanh(x)
@@ -533,20 +550,22 @@ def test_a_function_of_ones_own_named_like_keras_own_is_not_taken_for_it():
     def softmax(x):
         return keras.ops.sigmoid(x)
 
-    sneaky_cell = _sequential(keras, L.LSTM(8, activation=tanh), _head(L))
+    sneaky_cell = _sequential(keras, kl.LSTM(8, activation=tanh), _head(kl))
     assert sneaky_cell.layers[0].get_config()["activation"] == "tanh"     # the trap itself
     with pytest.raises(UnsupportedModel, match=r"activation='.*\.tanh'; lstm-viewer computes the cell"):
         network_from_keras_model(sneaky_cell)
     with pytest.raises(UnsupportedModel, match=r"the head '.*' uses activation='.*\.softmax'"):
-        network_from_keras_model(_sequential(keras, L.LSTM(8), _head(L, softmax)))
-    # Keras' own functions, passed as functions (ops or activations), are what they say: accepted, same numbers.
-    same = _randomise(_sequential(keras, L.LSTM(8, activation=keras.ops.tanh, recurrent_activation=keras.ops.sigmoid),
-                                  _head(L, keras.activations.softmax)))
+        network_from_keras_model(_sequential(keras, kl.LSTM(8), _head(kl, softmax)))
+    # Keras' own functions, passed as functions (ops or activations), are what they say: accepted, same
+    # numbers.
+    same = _randomise(_sequential(keras, kl.LSTM(8, activation=keras.ops.tanh,
+                                                 recurrent_activation=keras.ops.sigmoid),
+                                  _head(kl, keras.activations.softmax)))
     digits = np.random.default_rng(1).random((4, 28, 28), dtype=np.float32)
     np.testing.assert_allclose(network_from_keras_model(same).predict(digits), same.predict_on_batch(digits),
                                atol=1e-5)
     with pytest.raises(UserError, match="has no weights yet"):
-        network_from_keras_model(keras.Sequential([L.LSTM(8), _head(L)]))
+        network_from_keras_model(keras.Sequential([kl.LSTM(8), _head(kl)]))
 
 
 def _returns_within(call, seconds=60):
@@ -557,7 +576,7 @@ def _returns_within(call, seconds=60):
     def run():
         try:
             call()
-        except BaseException as exc:  # noqa: BLE001 (handed to the test)
+        except BaseException as exc:  # noqa: BLE001  (handed to the test)
             outcome["error"] = exc
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
@@ -582,6 +601,7 @@ def test_pipes_and_devices_are_refused_without_waiting(tmp_path):
 
 def test_a_damaged_gzip_stream_and_a_npy_are_one_sentence(tmp_path):
     import gzip
+
     from lstm_viewer.core.data import load_mnist, read_idx
     pixels = np.random.default_rng(0).integers(0, 256, (50, 28, 28), dtype=np.uint8)
     idx = struct.pack(">HBB3I", 0, 8, 3, 50, 28, 28) + pixels.tobytes()
@@ -600,6 +620,7 @@ def test_a_reader_that_leaves_early_is_no_traceback(tmp_path):
     """`lstm-viewer inspect ... | head -1`: stdout closes; the command stops quietly (141, like SIGPIPE)."""
     import subprocess
     import sys
+
     from PIL import Image
     page = np.full((28, 28), 255, np.uint8)
     page[5:23, 12:16] = 0

@@ -60,6 +60,7 @@ def test_text_widths_are_the_shaped_widths(qtbot, monkeypatch):
     """Numbers are summed from their characters' widths and labels measured once: both must be
     exactly what shaping the whole run gives, or the runs would overlap or leave gaps."""
     from PyQt6 import QtGui
+
     from lstm_viewer.gui import text_widths
     font = QtWidgets.QApplication.font()
     metrics = QtGui.QFontMetricsF(font)

@@ -47,7 +47,7 @@ def digit():
 def test_stepping_the_stack_row_by_row_is_multi_rnn_cell(digit, units, scaling):
     network = random_network(units, seed=3).with_input_scaling(scaling)
     expected = multi_rnn_cell_state(network, digit)
-    for (c, h), (c64, h64) in zip(network.step_through_rows(digit), expected):
+    for (c, h), (c64, h64) in zip(network.step_through_rows(digit), expected, strict=True):
         np.testing.assert_allclose(c, c64, atol=1e-5)
         np.testing.assert_allclose(h, h64, atol=1e-5)
     trace = network.trace(digit)

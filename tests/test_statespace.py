@@ -9,10 +9,15 @@ import pytest
 
 from lstm_viewer.core.errors import UserError
 from lstm_viewer.core.network import LstmWeights, Network
-from lstm_viewer.statespace import (Cancelled, StateSpace, cache_dir, default_digits,
-                                    offline_test_digits)
+from lstm_viewer.statespace import (
+    Cancelled,
+    StateSpace,
+    cache_dir,
+    default_digits,
+    offline_test_digits,
+    storage,
+)
 from lstm_viewer.statespace import cache as disk
-from lstm_viewer.statespace import storage
 from lstm_viewer.statespace.batched import hidden_states
 
 DIGITS = 300
@@ -52,7 +57,8 @@ def reference_states(network: Network, images: np.ndarray) -> tuple[list[np.ndar
         seq = []
         for t in range(28):
             z = x[:, t] @ kernel + h @ recurrent + bias
-            i, f, g, o = sigmoid(z[:, :u]), sigmoid(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), sigmoid(z[:, 3 * u:])
+            i, f = sigmoid(z[:, :u]), sigmoid(z[:, u:2 * u])
+            g, o = np.tanh(z[:, 2 * u:3 * u]), sigmoid(z[:, 3 * u:])
             c = f * c + i * g
             h = o * np.tanh(c)
             seq.append(h)
@@ -112,7 +118,7 @@ def test_digits_inked_from_the_first_row_and_empty_digits(network, digits):
     for chunk in (1, 3, 256):           # chunks of one digit, of a few, of all
         out = [np.empty((28, len(images), 16), storage.DTYPE) for _ in range(2)]
         result = hidden_states(network, images, out, chunk=chunk, threads=2)
-        for codes, expected in zip(out, states):
+        for codes, expected in zip(out, states, strict=True):
             np.testing.assert_allclose(storage.decode(codes), expected, rtol=0, atol=STORAGE)
         np.testing.assert_array_equal(result.predictions, probs.argmax(axis=1))
 
@@ -136,7 +142,7 @@ def test_axes_are_the_principal_components_of_the_pooled_states(space, reference
         assert k == 10 and comps.shape == (k, space.units[layer])
         np.testing.assert_allclose(space.mean(layer), pooled.mean(axis=0), atol=1e-5)
         np.testing.assert_allclose(comps @ comps.T, np.eye(k), atol=1e-6)     # orthonormal
-        for v, expected in zip(comps, values):                                 # eigenvectors, in order
+        for v, expected in zip(comps, values, strict=False):            # the top k eigenvectors, in order
             np.testing.assert_allclose(covariance @ v, expected * v, atol=1e-5 * values[0])
         np.testing.assert_allclose(space.explained(layer), values[:k] / values.sum(), atol=1e-6)
         # The sign rule: each axis's largest coordinate is positive.
@@ -315,7 +321,7 @@ def test_the_second_build_loads_from_the_cache_without_computing(network, digits
     first_progress = Counter()
     first = StateSpace.build(network, *digits, progress=first_progress)
     assert first_progress.calls and first_progress.calls[-1] == (DIGITS, DIGITS)
-    assert all(a[0] < b[0] for a, b in zip(first_progress.calls, first_progress.calls[1:]))
+    assert all(a[0] < b[0] for a, b in zip(first_progress.calls, first_progress.calls[1:], strict=False))
     assert not first.from_cache
     files = sorted(p.name for p in private_cache.iterdir())
     assert files == [f"statespace-{first.key}.npy", f"statespace-{first.key}.npz"]

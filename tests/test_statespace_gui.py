@@ -175,7 +175,7 @@ def test_the_nearest_digits_are_shown_marked_and_loadable(ready, qtbot, digits):
         np.testing.assert_array_equal(indices, nearest)
         np.testing.assert_allclose(distances, nearest_distances, rtol=1e-4, atol=1e-6)
         np.testing.assert_array_equal(panel.cloud.trail.rings, space.cloud(layer, row)[indices])
-        for button, index, distance in zip(panel.strip.buttons, indices, distances):
+        for button, index, distance in zip(panel.strip.buttons, indices, distances, strict=False):
             assert button.text() == f"{digits.labels[index]} · {distance:.2f}"
     # Clicking a thumbnail loads that digit; the neighbours then leave the digit itself out.
     chosen = int(panel.shown_neighbours[0][2])
@@ -277,7 +277,8 @@ def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digit
     assert loads.calls[-1][1] == f"test digit {index:,} (a {label})"
     np.testing.assert_array_equal(window.trace.image, digits.images[index] / np.float32(255))
     # The digit loaded is drawn where its own point is: its path ends on it.
-    np.testing.assert_allclose(view.trail.path[-1], panel.prepared.space.cloud(panel.layer(), 27)[index], atol=5e-3)
+    np.testing.assert_allclose(view.trail.path[-1], panel.prepared.space.cloud(panel.layer(), 27)[index],
+                               atol=5e-3)
 
 
 def test_a_test_digit_from_the_picker_is_not_its_own_neighbour(ready, qtbot):

@@ -19,8 +19,15 @@ import pytest
 from lstm_viewer import load_network
 from lstm_viewer.core.errors import UserError
 from lstm_viewer.core.readers import ReadOptions, find_reader, read_model
-from lstm_viewer.core.readers.tf1_checkpoint import (READER, find_cells, list_variables, model_variables,
-                                                     read, read_graph_facts, recognise)
+from lstm_viewer.core.readers.tf1_checkpoint import (
+    READER,
+    find_cells,
+    list_variables,
+    model_variables,
+    read,
+    read_graph_facts,
+    recognise,
+)
 from lstm_viewer.core.readers.tf1_format import read_bundle, read_tensor
 
 tf = pytest.importorskip("tensorflow")
@@ -66,7 +73,7 @@ def write_lstm_checkpoint(folder: Path, scopes: list[str], widths: list[int],
     with graph.as_default():
         images = tf.compat.v1.placeholder(tf.float32, [None, 28, 28], name="Placeholder")
         cells, reads = [], 28
-        for scope, units in zip(scopes, widths):
+        for scope, units in zip(scopes, widths, strict=True):
             with tf.compat.v1.variable_scope(scope):
                 kernel = tf.compat.v1.get_variable("kernel",
                                                    initializer=_weights(rng, (reads + units, 4 * units)))
@@ -128,7 +135,7 @@ def lstm_variables(scopes: list[str], widths: list[int], head=("Variable", "Vari
                    dtype=np.float32) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     arrays, reads = {}, 28
-    for scope, units in zip(scopes, widths):
+    for scope, units in zip(scopes, widths, strict=True):
         arrays[f"{scope}/kernel"] = _weights(rng, (reads + units, 4 * units), dtype)
         arrays[f"{scope}/bias"] = _weights(rng, (4 * units,), dtype)
         reads = units

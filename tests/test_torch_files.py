@@ -19,8 +19,13 @@ from safetensors.numpy import save_file
 
 from lstm_viewer.core.errors import UnsupportedModel, UserError
 from lstm_viewer.core.readers import ReadOptions
-from lstm_viewer.core.readers.torch_file import (READERS, read_safetensors, read_torch, recognise_safetensors,
-                                                 recognise_torch)
+from lstm_viewer.core.readers.torch_file import (
+    READERS,
+    read_safetensors,
+    read_torch,
+    recognise_safetensors,
+    recognise_torch,
+)
 from lstm_viewer.core.readers.torch_pickle import TorchFile
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -178,7 +178,8 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     assert f"to class {label}'s logit" in text
     shown = re.search(r"= ([+-]\d+\.\d+) to class (\d)'s logit \(([+-]\d+\.\d+) in all", text)
     assert shown is not None and int(shown[2]) == label
-    assert float(shown[1]) == pytest.approx(share, abs=1e-4) and float(shown[3]) == pytest.approx(logits[label], abs=1e-3)
+    assert float(shown[1]) == pytest.approx(share, abs=1e-4)
+    assert float(shown[3]) == pytest.approx(logits[label], abs=1e-3)
     copied_share = re.search(rf"share of class {label}'s logit .* = ([+-]\d+\.\d+) of ([+-]\d+\.\d+)", copied)
     assert copied_share is not None
     assert float(copied_share[1]) == pytest.approx(share, abs=1e-5 * max(1.0, abs(share)))
@@ -289,7 +290,7 @@ def test_why_this_class_scale_fits_each_row_and_changes_in_steps(window, qtbot):
         assert labels[:len(panel.units_shown)] == [f"u{u}" for u in panel.units_shown]
         assert labels[-2:] == ["rest", "bias"]
     # 1-2-5 steps kept while they fit: the axis is re-drawn now and then, not every row.
-    assert sum(a != b for a, b in zip(ranges, ranges[1:])) <= 14
+    assert sum(a != b for a, b in zip(ranges, ranges[1:], strict=False)) <= 14
 
 
 @pytest.fixture
@@ -338,7 +339,7 @@ def test_a_panel_without_room_for_its_own_column_opens_as_a_tab(qtbot):
         win = open_window(qtbot, random_network([256, 256, 256]), size=(width, 1000))
         try:
             win.show_panel(win.unit_dock)
-            qtbot.waitUntil(lambda: win.unit_dock.width() >= 400)
+            qtbot.waitUntil(lambda win=win: win.unit_dock.width() >= 400)
             win.show_panel(win.importance_dock)
             qtbot.wait(50)
             assert win.importance_dock.isVisible()

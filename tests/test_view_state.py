@@ -142,9 +142,10 @@ def test_every_view_follows_a_row_set_on_the_state(window):
     assert window.softmax.row_line.value() == 6
     assert window.prediction_label.text() == f"Reads as {int(np.argmax(trace.probs[5]))}"
     assert "after row 6 of 28" in window.prediction_detail.text()
-    assert window.state_panel.cell_check.text() == f"max |h − o·tanh(c)| = {state_panel._number(window.state_panel.cell_gap)}"
+    gap = state_panel._number(window.state_panel.cell_gap)
+    assert window.state_panel.cell_check.text() == f"max |h − o·tanh(c)| = {gap}"
     gaps = [np.max(np.abs(h[5] - gates[5, 3] * np.tanh(c[5])))
-            for gates, c, h in zip(trace.gates, trace.c, trace.h)]
+            for gates, c, h in zip(trace.gates, trace.c, trace.h, strict=True)]
     assert window.state_panel.cell_gap == float(max(gaps))
     assert window.trace is trace                 # moving through rows computes nothing new
 

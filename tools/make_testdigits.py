@@ -17,7 +17,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lstm_viewer.core.data import load_test_set  # noqa: E402
+from lstm_viewer.core.data import load_test_set  # noqa: E402  (after sys.path is set)
 
 PER_CLASS = 100
 SEED = 13

@@ -6,3 +6,5 @@
 
 from .importance import occlusion, saliency
 from .unit import UnitStory, logit_contributions, retention, unit_story
+
+__all__ = ["UnitStory", "logit_contributions", "occlusion", "retention", "saliency", "unit_story"]

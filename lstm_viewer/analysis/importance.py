@@ -12,7 +12,7 @@ to x' divided by std (chain rule).
 from __future__ import annotations
 
 import numbers
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -132,7 +132,7 @@ def check_weights(layer: WeightedLayer, arrays: Sequence) -> list[np.ndarray]:
         raise UserError(f"layer '{layer.name}' has {len(arrays)} weight arrays, expected "
                         f"{len(expected)} ({', '.join(layer.weight_names)}); the file is damaged")
     values = []
-    for array, shape, label in zip(arrays, expected, layer.weight_names):
+    for array, shape, label in zip(arrays, expected, layer.weight_names, strict=True):
         dtype = np.dtype(getattr(array, "dtype", object))
         if dtype.kind != "f":
             raise UserError(f"layer '{layer.name}' stores its {label} as {dtype} values, not "
@@ -158,7 +158,7 @@ def check_weights(layer: WeightedLayer, arrays: Sequence) -> list[np.ndarray]:
 def network_from_weights(plan: Sequence[WeightedLayer], arrays: Sequence[Sequence[np.ndarray]],
                          name: str = "model") -> Network:
     """The ``Network`` from the checked plan and each weighted layer's checked arrays."""
-    lstms = [LstmWeights(*a) for step, a in zip(plan, arrays) if step.kind == "lstm"]
+    lstms = [LstmWeights(*a) for step, a in zip(plan, arrays, strict=True) if step.kind == "lstm"]
     scaling = next((step.scaling for step in plan if step.kind == "rescaling"), None)
     kernel, bias = arrays[-1]
     try:
@@ -334,7 +334,7 @@ def _check_lstm(name: str, config: Mapping, is_top: bool) -> None:
         raise UnsupportedModel(f"the top LSTM layer '{name}' returns every row "
                                f"(return_sequences={sequences!r}); the Dense head must read only its "
                                f"last row")
-    if not is_top and sequences != True:  # noqa: E712
+    if not is_top and sequences != True:  # noqa: E712  (1 and True are the same to Keras)
         raise UnsupportedModel(f"layer '{name}' returns only its last row (return_sequences="
                                f"{sequences!r}), but the LSTM above it reads all 28; every LSTM below "
                                f"the top must return sequences")
@@ -348,7 +348,7 @@ def _check_head(name: str, config: Mapping) -> None:
     if activation not in HEAD_ACTIVATIONS:
         raise UnsupportedModel(f"the head '{name}' uses activation={activation!r}; lstm-viewer needs "
                                f"a head that gives probabilities (softmax) or logits (no activation)")
-    if config.get("use_bias", True) != True:  # noqa: E712
+    if config.get("use_bias", True) != True:  # noqa: E712  (1 and True are the same to Keras)
         raise UnsupportedModel(f"the head '{name}' has no bias (use_bias={config.get('use_bias')!r}); "
                                f"lstm-viewer needs a Dense(10, softmax) head with a bias")
     if config.get("lora_rank"):

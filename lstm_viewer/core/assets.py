@@ -9,7 +9,6 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-
 _SOURCE_TREE = Path(__file__).resolve().parents[2] / "assets"
 
 

@@ -24,8 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from .architecture import (LayerDescription, WeightedLayer, check_architecture, check_weights,
-                           functional_chain, network_from_weights)
+from .architecture import (
+    LayerDescription,
+    WeightedLayer,
+    check_architecture,
+    check_weights,
+    functional_chain,
+    network_from_weights,
+)
 from .assets import default_model_path  # noqa: F401  (re-exported for callers)
 from .errors import UnknownLayout, UnsupportedModel, UserError
 from .network import Network

@@ -84,7 +84,7 @@ class Trace:
 
     def final_state(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``state[k] = (c_k, h_k)`` after the last row, for each layer k."""
-        return [(c[-1], h[-1]) for c, h in zip(self.c, self.h)]
+        return [(c[-1], h[-1]) for c, h in zip(self.c, self.h, strict=True)]
 
     def settled_row(self) -> int:
         """The first row (0-based) from which the final answer stays on top to the end."""

@@ -19,5 +19,5 @@ def lower_this_thread() -> None:
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
                        min(19, os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICENESS))
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001  (it must never raise: see the docstring)
         pass   # not allowed (a container's limits): the work runs at the usual priority

@@ -15,8 +15,9 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
     why in a dialog. A file only Keras reads is loaded after the window opens (see ``launch_model``).
     ``options``: ``forget_bias`` and ``normalize`` for ``model_path`` (the command line's).
     """
-    from ..core.readers import ReadOptions
     from PyQt6 import QtCore, QtWidgets
+
+    from ..core.readers import ReadOptions
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("lstm-viewer")

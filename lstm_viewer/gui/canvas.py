@@ -16,7 +16,8 @@ RENDER_SIZE = 280
 
 
 class DrawCanvas(QtWidgets.QWidget):
-    """Square paper to draw a digit on. ``changed`` fires on every new point, ``strokeFinished`` on release."""
+    """Square paper to draw a digit on. ``changed`` fires on every new point, ``strokeFinished`` on
+    release."""
 
     changed = QtCore.pyqtSignal()
     strokeFinished = QtCore.pyqtSignal()
@@ -97,7 +98,7 @@ class DrawCanvas(QtWidgets.QWidget):
         for stroke in self._strokes:
             painter.drawPath(_smooth_path(stroke, side))
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt name)
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
         paper = self._paper()
         painter.fillRect(self.rect(), self.palette().color(QtGui.QPalette.ColorRole.Window))
@@ -118,7 +119,7 @@ class DrawCanvas(QtWidgets.QWidget):
         painter.end()
 
     # --- mouse / pen (Qt turns unhandled tablet events into these) ----------------------------
-    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
         if event.button() != QtCore.Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         self._drawing = True
@@ -127,7 +128,7 @@ class DrawCanvas(QtWidgets.QWidget):
         self.update()
         self.changed.emit()
 
-    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
         if not self._drawing or not self._strokes:
             return super().mouseMoveEvent(event)
         point = self._to_unit(event.position())
@@ -138,14 +139,14 @@ class DrawCanvas(QtWidgets.QWidget):
         self.update()
         self.changed.emit()
 
-    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
         if event.button() != QtCore.Qt.MouseButton.LeftButton or not self._drawing:
             return super().mouseReleaseEvent(event)
         self._drawing = False
         self._keep_every_move(False)
         self.strokeFinished.emit()
 
-    def hideEvent(self, event: QtGui.QHideEvent) -> None:  # noqa: N802
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:
         self._keep_every_move(False)   # a stroke cut short (the window hidden mid-stroke)
         super().hideEvent(event)
 
@@ -161,13 +162,13 @@ class DrawCanvas(QtWidgets.QWidget):
         else:
             _every_move.release()
 
-    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+    def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(300, 300)
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
+    def hasHeightForWidth(self) -> bool:
         return True
 
-    def heightForWidth(self, width: int) -> int:  # noqa: N802
+    def heightForWidth(self, width: int) -> int:
         return width
 
 
@@ -178,7 +179,7 @@ def _smooth_path(stroke: list[QtCore.QPointF], side: float) -> QtGui.QPainterPat
     if len(points) == 1:
         path.lineTo(points[0] + QtCore.QPointF(0.01, 0.0))   # a dot: a zero-length round-capped line
         return path
-    for a, b in zip(points[1:-1], points[2:]):
+    for a, b in zip(points[1:-1], points[2:], strict=True):
         path.quadTo(a, (a + b) / 2.0)
     path.lineTo(points[-1])
     return path

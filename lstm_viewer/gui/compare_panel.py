@@ -146,7 +146,8 @@ class ComparePanel(RefreshWhenShown):
         if self._built_for != tuple(units):
             self._build(units)
         self.plots.setVisible(True)
-        self.diffs = {name: [mine - pinned for pinned, mine in zip(getattr(a, name), getattr(b, name))]
+        self.diffs = {name: [mine - pinned
+                             for pinned, mine in zip(getattr(a, name), getattr(b, name), strict=True)]
                       for name in ("h", "c")}
         self.distances = np.stack([np.linalg.norm(d, axis=-1) for d in self.diffs["h"]])   # (layers, 28)
         for k, trace in enumerate((a, b)):

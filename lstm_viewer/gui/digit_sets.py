@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import UserError
 from ..core.assets import samples_path
+from ..core.errors import UserError
 from ..core.network import Network
 
 

@@ -20,7 +20,7 @@ class KeptIconsStyle(QtWidgets.QProxyStyle):
         super().__init__(base)
         self._icons: dict = {}
 
-    def standardIcon(self, which, option=None, widget=None):  # noqa: N802 (Qt's name)
+    def standardIcon(self, which, option=None, widget=None):
         icon = self._icons.get(which)
         if icon is None:
             icon = self._icons[which] = super().standardIcon(which, option, widget)

@@ -15,10 +15,10 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from . import style
 from .help_note import help_note
-from .steady_label import steady
 from .jobs import JobRunner
 from .light_items import steady_plot
 from .numbers import plain_p
+from .steady_label import steady
 from .view_state import ViewState
 
 SETTLE_MS = 150   # recompute this long after the input stops changing (live drawing: ~30 traces/s)
@@ -125,7 +125,7 @@ class ImportancePanel(QtWidgets.QWidget):
         if self.isVisible():
             self._timer.start(SETTLE_MS)
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self._show_image()
@@ -187,8 +187,8 @@ class ImportancePanel(QtWidgets.QWidget):
                                                  for w in widths])
         # Scaled to the largest change, whatever its size: a confident answer moves by thousandths.
         span = max(float(np.abs(widths).max()), 1e-4)
-        self.bar_plot.setXRange(min(0.0, float(widths.min())) - 0.05 * span, float(widths.max()) + 0.05 * span,
-                                padding=0)
+        self.bar_plot.setXRange(min(0.0, float(widths.min())) - 0.05 * span,
+                                float(widths.max()) + 0.05 * span, padding=0)
         if grad is not None:
             limit = max(float(np.abs(grad).max()), 1e-6)
             self.image.setLookupTable(style.DIVERGING.getLookupTable(nPts=256))

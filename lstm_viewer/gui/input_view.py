@@ -74,7 +74,8 @@ class InputView(pg.GraphicsLayoutWidget):
             self._edits.append(item)
         rows = self.state.blanked_rows
         self.plot.setTitle("input (28 × 28)" if not rows else
-                           f"input, edited: {len(rows)} row{'s' if len(rows) > 1 else ''} blanked", size="9pt")
+                           f"input, edited: {len(rows)} row{'s' if len(rows) > 1 else ''} blanked",
+                           size="9pt")
 
     def _on_clicked(self, event) -> None:
         if self.state.image is None or event.button() != QtCore.Qt.MouseButton.LeftButton:

@@ -21,12 +21,13 @@ from __future__ import annotations
 import inspect
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PyQt6 import QtCore
 
 from ..core.errors import UserError
-from ..ml.training import OUT_OF_MEMORY   # cheap: TensorFlow is imported inside functions only
+from ..ml.training import OUT_OF_MEMORY  # cheap: TensorFlow is imported inside functions only
 
 
 class Cancelled(Exception):
@@ -50,7 +51,7 @@ def describe_error(exc: BaseException) -> str:
 class JobContext:
     """What a running job may do: report progress and ask whether it should stop."""
 
-    def __init__(self, job: "Job") -> None:
+    def __init__(self, job: Job) -> None:
         self._job = job
 
     def report(self, item: Any) -> None:

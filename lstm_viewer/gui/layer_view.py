@@ -219,7 +219,7 @@ class LayerView(QtWidgets.QWidget):
         self._by_magnitude = by_magnitude
         self._fit_titles()
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_titles()
 
@@ -234,7 +234,8 @@ class LayerView(QtWidgets.QWidget):
             if key not in self._long_titles_need:
                 self._set_titles(heats, short=False)
                 widget.ci.layout.invalidate()   # else the grid answers with its cached minimum
-                self._long_titles_need[key] = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+                self._long_titles_need[key] = widget.ci.effectiveSizeHint(
+                    QtCore.Qt.SizeHint.MinimumSize).width()
             if self._set_titles(heats, short=self._long_titles_need[key] > self.width()):
                 # A graphics widget never takes a geometry below its minimum, and the grid's minimum
                 # is cached until the layout request the new titles posted is handled: drop it, or the
@@ -246,7 +247,8 @@ class LayerView(QtWidgets.QWidget):
 
     def _set_titles(self, heats, short: bool) -> bool:
         """Long or short titles and unit-axis labels; True if any changed."""
-        label = ("units by |h|" if short else "units, ranked by |h| at this row") if self._by_magnitude else "unit"
+        label = (("units by |h|" if short else "units, ranked by |h| at this row") if self._by_magnitude
+                 else "unit")
         changed = False
         for heat in heats:
             changed |= heat.shorten_title(short)
@@ -293,7 +295,8 @@ class LayerView(QtWidgets.QWidget):
     def cell_at(self, scene_pos: QtCore.QPointF) -> tuple[str, int, int] | None:
         """(heatmap name, unit in model terms, row) under a scene position, or None."""
         # Only the page on screen: the other page's scene uses the same coordinates.
-        names = list(zip(GATE_NAMES, self.gates)) if self.gates_visible() else [("c", self.c), ("h", self.h)]
+        names = (list(zip(GATE_NAMES, self.gates, strict=True)) if self.gates_visible()
+                 else [("c", self.c), ("h", self.h)])
         for name, heat in names:
             if not heat.plot.sceneBoundingRect().contains(scene_pos):
                 continue
@@ -339,5 +342,5 @@ class LayerView(QtWidgets.QWidget):
             return float(getattr(trace, name)[k][row, unit])
         return float(trace.gates[k][row, GATE_NAMES.index(name), unit])
 
-    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+    def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(320, 700)

@@ -105,7 +105,9 @@ class LayersPanel(QtWidgets.QWidget):
     def width_missing(self) -> int:
         """Pixels the layers lack to be shown side by side without scrolling (0 when they fit)."""
         holder = self._scroll.widget()
-        return 0 if holder is None else max(0, holder.minimumSizeHint().width() - self._scroll.viewport().width())
+        if holder is None:
+            return 0
+        return max(0, holder.minimumSizeHint().width() - self._scroll.viewport().width())
 
     def _on_trace(self) -> None:
         for view in self.views:

@@ -56,7 +56,7 @@ class StemsItem(pg.GraphicsObject):
             top, bottom = min(low, bounds.top()), max(high, bounds.bottom())
             self._bounds = QtCore.QRectF(bounds.left(), top, bounds.width(), bottom - top)
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
@@ -104,7 +104,7 @@ class CurvesItem(pg.GraphicsObject):
         points = self._points[index]
         return points[:, 0].copy(), points[:, 1].copy()
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
     def set_shown(self, index: int, shown: bool) -> None:
@@ -117,7 +117,7 @@ class CurvesItem(pg.GraphicsObject):
         return self._shown[index]
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
-        for pen, polygon, shown in zip(self._pens, self._polygons, self._shown):
+        for pen, polygon, shown in zip(self._pens, self._polygons, self._shown, strict=True):
             if shown:
                 painter.setPen(pen)
                 painter.drawPolyline(polygon)
@@ -149,7 +149,7 @@ class MarkLine(pg.GraphicsObject):
             self._line = QtCore.QLineF(-far, 0.0, far, 0.0)
             self._bounds = QtCore.QRectF(-far, -pad, 2 * far, 2 * pad)
 
-    def setPos(self, value: float) -> None:  # noqa: N802 (as pg.InfiniteLine)
+    def setPos(self, value: float) -> None:
         """Move the line to x = value (vertical) or y = value (horizontal)."""
         value = float(value)
         if value != self._value:
@@ -159,10 +159,10 @@ class MarkLine(pg.GraphicsObject):
     def value(self) -> float:
         return self._value
 
-    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange=None) -> None:  # noqa: N802
+    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange=None) -> None:
         return None   # never part of a view's auto range (it is "infinite")
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
@@ -189,7 +189,7 @@ class StaticTextItem(pg.GraphicsObject):
         self._text = ""
         self._rect = QtCore.QRectF()
 
-    def setText(self, text: str) -> None:  # noqa: N802 (as pg.TextItem)
+    def setText(self, text: str) -> None:
         if text == self._text:
             return
         self._text = text
@@ -204,7 +204,7 @@ class StaticTextItem(pg.GraphicsObject):
     def text(self) -> str:
         return self._text
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         return self._rect
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
@@ -251,7 +251,8 @@ class SignedBarsItem(pg.GraphicsObject):
         self._width = width
         self._brushes = [pg.mkBrush(c) for c in colours]
         self._label_pen = pg.mkPen(label_colour)
-        self._texts: dict[str, tuple[QtGui.QStaticText, float, QtGui.QFont]] = {}   # label -> laid out, width, font
+        # label -> laid out, width, font
+        self._texts: dict[str, tuple[QtGui.QStaticText, float, QtGui.QFont]] = {}
         self._bounds = QtCore.QRectF(self._x[0] - width / 2, -1.0, count - 1 + width, 2.0)
 
     def set_bars(self, heights: np.ndarray | None, colours: np.ndarray | None = None,
@@ -282,7 +283,7 @@ class SignedBarsItem(pg.GraphicsObject):
         self.prepareGeometryChange()
         self._bounds = QtCore.QRectF(self._bounds.left(), low, self._bounds.width(), high - low)
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
     def broken(self) -> list[int]:
@@ -294,7 +295,7 @@ class SignedBarsItem(pg.GraphicsObject):
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         half = self._width / 2
         broken = self.broken()
-        for k, (x, height, colour) in enumerate(zip(self._x, self._heights, self._colour)):
+        for k, (x, height, colour) in enumerate(zip(self._x, self._heights, self._colour, strict=True)):
             if height and k not in broken:
                 painter.setBrush(self._brushes[colour])
                 painter.drawRect(QtCore.QRectF(x - half, 0.0, self._width, float(height)))
@@ -332,8 +333,10 @@ class SignedBarsItem(pg.GraphicsObject):
             painter.setBrush(self._brushes[self._colour[k]])
             # The slanted gap: 4 px at each side, its lower side 4 px lower on the left than the right.
             painter.drawPolygon(QtGui.QPolygonF([point(left, edge), point(right, edge),
-                                                 point(right, cut - 5.0 * inward), point(left, cut - 1.0 * inward)]))
-            painter.drawPolygon(QtGui.QPolygonF([point(left, cut + 3.0 * inward), point(right, cut - 1.0 * inward),
+                                                 point(right, cut - 5.0 * inward),
+                                                 point(left, cut - 1.0 * inward)]))
+            painter.drawPolygon(QtGui.QPolygonF([point(left, cut + 3.0 * inward),
+                                                 point(right, cut - 1.0 * inward),
                                                  point(right, zero), point(left, zero)]))
             text, width = self._laid_out(bar_value(height), painter.font())
             painter.setPen(self._label_pen)
@@ -355,12 +358,13 @@ class SignedBarsItem(pg.GraphicsObject):
         font = painter.font()
         fitted = fit_labels(self._labels, room, lambda text: self._laid_out(text, font)[1])
         below, above = zero + self.LABEL_GAP, zero - self.LABEL_GAP - tall
-        for centre, height, label in zip(centres.tolist(), self._heights.tolist(), fitted):
+        for centre, height, label in zip(centres.tolist(), self._heights.tolist(), fitted, strict=False):
             if label is None:
                 continue
             text, width = self._laid_out(label, font)
             # A bar that goes up on screen has its label under the zero line, and the other way round.
-            painter.drawStaticText(QtCore.QPointF(centre - width / 2, below if height * sy < 0 else above), text)
+            painter.drawStaticText(QtCore.QPointF(centre - width / 2, below if height * sy < 0 else above),
+                                   text)
 
     def _laid_out(self, label: str, font: QtGui.QFont) -> tuple[QtGui.QStaticText, float]:
         kept = self._texts.get(label)
@@ -417,14 +421,14 @@ class SteadyAxisItem(pg.AxisItem):
         self._bounds: QtCore.QRectF | None = None
         super().__init__(*args, **kwargs)
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         if self.grid is not False:
             return super().boundingRect()   # it then spans the linked view too: not kept
         if self._bounds is None:
             self._bounds = super().boundingRect()
         return self._bounds
 
-    def resizeEvent(self, ev=None) -> None:  # noqa: N802
+    def resizeEvent(self, ev=None) -> None:
         self._bounds = None
         super().resizeEvent(ev)
 
@@ -493,7 +497,8 @@ class KeptAxisItem(SteadyAxisItem):
         corner = painter.worldTransform().map(rect.topLeft()) * ratio   # in device pixels
         shift = QtCore.QPointF(corner.x() - np.floor(corner.x()), corner.y() - np.floor(corner.y())) / ratio
         origin = rect.topLeft() - shift
-        key = (tuple(self.range), rect.width(), rect.height(), ratio, round(shift.x(), 3), round(shift.y(), 3))
+        key = (tuple(self.range), rect.width(), rect.height(), ratio, round(shift.x(), 3),
+               round(shift.y(), 3))
         pixmap = self._kept.pop(key, None)
         if pixmap is None:
             pixmap = self._draw(origin, rect.size() + QtCore.QSizeF(1.0, 1.0), ratio, option, widget)
@@ -502,8 +507,10 @@ class KeptAxisItem(SteadyAxisItem):
             del self._kept[next(iter(self._kept))]
         painter.drawPixmap(origin, pixmap)
 
-    def _draw(self, origin: QtCore.QPointF, size: QtCore.QSizeF, ratio: float, option, widget) -> QtGui.QPixmap:
-        pixmap = QtGui.QPixmap(max(1, int(np.ceil(size.width() * ratio))), max(1, int(np.ceil(size.height() * ratio))))
+    def _draw(self, origin: QtCore.QPointF, size: QtCore.QSizeF, ratio: float, option,
+              widget) -> QtGui.QPixmap:
+        pixmap = QtGui.QPixmap(max(1, int(np.ceil(size.width() * ratio))),
+                               max(1, int(np.ceil(size.height() * ratio))))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(QtCore.Qt.GlobalColor.transparent)
         painter = QtGui.QPainter(pixmap)

@@ -25,10 +25,10 @@ from .digit_library import DigitLibrary
 from .dock_style import kept_icons_style
 from .drawing import DrawingInput
 from .input_view import InputView
-from .one_repaint import OneRepaint
-from .panel_columns import PanelColumns
 from .jobs import JobRunner
 from .layers_panel import LayersPanel
+from .one_repaint import OneRepaint
+from .panel_columns import PanelColumns
 from .prediction_header import PredictionHeader
 from .samples import SamplesPanel
 from .session import Session
@@ -139,7 +139,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setDockNestingEnabled(True)
         self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self.input_dock = self.add_panel("Input", "inputDock", inputs, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.input_dock = self.add_panel("Input", "inputDock", inputs,
+                                         QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.prediction_dock = self.add_panel("Prediction", "predictionDock", prediction,
                                               QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         # The analysis panels: a column of tabs right of the prediction, hidden until asked for
@@ -148,7 +149,8 @@ class MainWindow(QtWidgets.QMainWindow):
         # panel does no work). unit | state space share the column right of the prediction.
         self._panels: dict[QtWidgets.QDockWidget, QtWidgets.QWidget] = {}
         self._factories: dict[QtWidgets.QDockWidget, tuple] = {}
-        right, left = QtCore.Qt.DockWidgetArea.RightDockWidgetArea, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+        right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        left = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
         self.unit_dock = self._lazy_panel("Unit inspector", "unitDock", _unit_inspector, right)
         self.splitDockWidget(self.prediction_dock, self.unit_dock, QtCore.Qt.Orientation.Horizontal)
         # The state space, below the inspector's tabs: both can be seen at once (choosing a unit in
@@ -169,7 +171,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.preprocess_dock = self._lazy_panel("Preprocessing", "preprocessDock", _preprocess_panel, left,
                                                 tab_with=self.importance_dock)
         for name in ANALYSIS_PANELS:
-            getattr(self, name).hide()   # a hidden panel does no work (the state space is built when first shown)
+            # A hidden panel does no work (the state space is built when first shown).
+            getattr(self, name).hide()
         self.columns = PanelColumns(self, ANALYSIS_PANELS)
         self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
         state.events.selection.connect(self._on_selection)
@@ -358,7 +361,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if (x, y) != (frame.left(), frame.top()):
             self.move(x, y)
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         columns = getattr(self, "columns", None)   # (not yet while the window is being built)
         if columns is not None:
@@ -372,7 +375,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def show_training_panel(self) -> None:
         """File ▸ Train a model…: the training panel, docked and tabbed with the prediction."""
         if self.training_panel is None:
-            from .training_panel import TrainingPanel   # its module imports the ml layer's config
+            from .training_panel import TrainingPanel  # its module imports the ml layer's config
             self.training_panel = TrainingPanel(self.jobs)
             self.training_panel.modelTrained.connect(self.session.adopt_trained)
             if self.settings is not None:
@@ -497,11 +500,11 @@ class MainWindow(QtWidgets.QMainWindow):
         settings.sync()
 
     # --- events -------------------------------------------------------------------------------
-    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QtGui.QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
         urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if not urls:
             return
@@ -516,7 +519,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(f"{Path(name).name} is a {reader.format}: reading it with "
                                          f"Keras, which takes a few seconds…", 8000)
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
         self.jobs.resume()
         first = not getattr(self, "_shown_once", False)
         self._shown_once = True
@@ -524,7 +527,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if first and (self.settings is None or self.settings.value("layout") is None):
             self._size_side_panels()
 
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         """The one shutdown path: settle the user's model, then cancel every job and wait (bounded)."""
         if not self.session.finish_saving():
             QtWidgets.QMessageBox.information(

@@ -32,9 +32,10 @@ class OneRepaint(QtCore.QObject):
             return
         self._holding = True
         # Low priority: delivered after the scenes' own posted calls, whenever they were posted.
-        QtCore.QCoreApplication.postEvent(self, QtCore.QEvent(_RELEASE), QtCore.Qt.EventPriority.LowEventPriority.value)
+        QtCore.QCoreApplication.postEvent(self, QtCore.QEvent(_RELEASE),
+                                          QtCore.Qt.EventPriority.LowEventPriority.value)
 
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if self._holding and watched is self._window and event.type() == QtCore.QEvent.Type.UpdateRequest:
             return True   # painted with the others at the release
         return False

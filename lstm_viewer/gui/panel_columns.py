@@ -61,7 +61,8 @@ class PanelColumns:
                 # Looked at once the event has run its course: Qt hides a dock on its way to floating,
                 # which is not a closing.
                 dock.visibilityChanged.connect(
-                    lambda visible, d=dock: visible or QtCore.QTimer.singleShot(0, lambda: self._on_hidden(d)))
+                    lambda visible, d=dock: visible or QtCore.QTimer.singleShot(
+                        0, lambda: self._on_hidden(d)))
                 dock.topLevelChanged.connect(lambda floating, d=dock: floating or self._on_docked_again(d))
 
     def show(self, dock: QtWidgets.QDockWidget) -> None:
@@ -94,7 +95,8 @@ class PanelColumns:
                 dock.show()
                 for panel in across:
                     window.tabifyDockWidget(dock, panel)
-                widths[window.input_dock] = self._base_widths.pop(window.input_dock, window.input_dock.width())
+                widths[window.input_dock] = self._base_widths.pop(window.input_dock,
+                                                                  window.input_dock.width())
             else:
                 self._base_widths[base] = base.width()
         dock.show()
@@ -145,7 +147,8 @@ class PanelColumns:
     def _give_height(self, dock: QtWidgets.QDockWidget) -> None:
         share = HEIGHT_SHARES.get(dock.objectName())
         if share is not None:   # above or below another panel: its own share of the column's height
-            self.window.resizeDocks([dock], [int(share * self.window.height())], QtCore.Qt.Orientation.Vertical)
+            self.window.resizeDocks([dock], [int(share * self.window.height())],
+                                    QtCore.Qt.Orientation.Vertical)
 
     def _tab_partner(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QDockWidget | None:
         """The open, docked panel that ``dock`` shares a tab with (SHARE_A_TAB), if any, on its side."""
@@ -184,7 +187,8 @@ class PanelColumns:
         the prediction and ``beside`` (an open panel across, if any) as wide as they are."""
         window = self.window
         prediction = window.prediction_dock   # (never narrowed here: as wide as it is)
-        taken = (window.input_dock.minimumSizeHint().width() + max(prediction.width(), prediction.minimumSizeHint().width())
+        taken = (window.input_dock.minimumSizeHint().width()
+                 + max(prediction.width(), prediction.minimumSizeHint().width())
                  + window.layers.width_needed() + _margins(window.centralWidget())
                  + 6 * window.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_DockWidgetSeparatorExtent))
         if beside is not None:
@@ -226,8 +230,8 @@ class PanelColumns:
             # The prediction column is named too, at its width: else Qt takes the new column's room
             # from it rather than from the layers' share.
             keep = window.prediction_dock
-            window.resizeDocks([dock, keep, column], [dock.width() - min(spare, short_by), keep.width(), width],
-                               HORIZONTAL)
+            window.resizeDocks([dock, keep, column],
+                               [dock.width() - min(spare, short_by), keep.width(), width], HORIZONTAL)
 
     def _on_hidden(self, dock: QtWidgets.QDockWidget) -> None:
         """A closed panel's width goes back to the layers, not to the column beside it."""
@@ -252,7 +256,7 @@ class _DockResizes(QtCore.QObject):
         super().__init__(columns.window)
         self._columns = weakref.ref(columns)
 
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         columns = self._columns()
         if event.type() == QtCore.QEvent.Type.Resize and columns is not None \
                 and isinstance(watched, QtWidgets.QDockWidget):

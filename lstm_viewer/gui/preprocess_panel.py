@@ -15,11 +15,11 @@ from PyQt6 import QtCore, QtWidgets
 
 from ..core.preprocess import CENTRINGS, MAX_SHIFT, PreprocessSteps, place, shifted_batch
 from . import style
-from .light_items import without_si_prefixes
 from .help_note import help_note
+from .jobs import JobRunner
+from .light_items import without_si_prefixes
 from .refresh_when_shown import RefreshWhenShown
 from .steady_label import steady
-from .jobs import JobRunner
 from .view_state import ViewState
 
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -100,9 +100,11 @@ class PreprocessPanel(RefreshWhenShown):
         self.shift_plot.setMouseEnabled(False, False)
         self.shift_plot.setYRange(0, 1.02, padding=0)
         self.shift_plot.addLegend(offset=(2, 2), colCount=5, labelTextSize="8pt")
-        self.shift_curves = [self.shift_plot.plot([], [], name=str(k), pen=pg.mkPen(CLASS_COLOURS[k], width=2))
+        self.shift_curves = [self.shift_plot.plot([], [], name=str(k),
+                                                  pen=pg.mkPen(CLASS_COLOURS[k], width=2))
                              for k in range(10)]
-        self.shift_line = self.shift_plot.addLine(x=0, pen=pg.mkPen(style.ACCENT, style=QtCore.Qt.PenStyle.DashLine))
+        self.shift_line = self.shift_plot.addLine(
+            x=0, pen=pg.mkPen(style.ACCENT, style=QtCore.Qt.PenStyle.DashLine))
 
         self.centring_combo.currentIndexChanged.connect(
             lambda _i: setattr(state, "centring", self.centring_combo.currentData()))

@@ -17,7 +17,7 @@ class RefreshWhenShown(QtWidgets.QWidget):
         if self.isVisible():
             self.refresh()
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self.refresh()

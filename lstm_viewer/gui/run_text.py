@@ -12,8 +12,8 @@ one emits ``linkActivated(target)``.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Callable, Hashable
 
 from PyQt6 import QtCore, QtGui, QtWidgets
 
@@ -111,7 +111,7 @@ class RunText(QtWidgets.QWidget):
             return ""
         return "\n".join("".join(run.text for run in line) for line in self._shown.lines)
 
-    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+    def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(360, self.height())
 
     # --- drawing ------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ class RunText(QtWidgets.QWidget):
         self._kept.clear()
         self._kept_bytes = 0
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         # Wrapping depends on the width: everything kept was drawn for the old size.
         self._forget_kept()
         if event.size().width() != event.oldSize().width() and self.height() > self._base_height:
@@ -143,7 +143,7 @@ class RunText(QtWidgets.QWidget):
         super().resizeEvent(event)
         self.keptCleared.emit()
 
-    def changeEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QtCore.QEvent) -> None:
         # The colours are drawn into the kept pixmaps: a new palette (a light/dark switch) draws again.
         if event.type() == QtCore.QEvent.Type.PaletteChange:
             self._forget_kept()
@@ -153,7 +153,7 @@ class RunText(QtWidgets.QWidget):
             self.keptCleared.emit()
         super().changeEvent(event)
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         if self._shown is not None:
             painter = QtGui.QPainter(self)
             painter.drawPixmap(0, 0, self._shown.pixmap)
@@ -240,11 +240,12 @@ class RunText(QtWidgets.QWidget):
                 return target
         return None
 
-    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
         over = self.link_at(event.position()) is not None
-        self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor if over else QtCore.Qt.CursorShape.ArrowCursor)
+        self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor if over
+                       else QtCore.Qt.CursorShape.ArrowCursor)
 
-    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
         target = self.link_at(event.position())
         if target is not None and event.button() == QtCore.Qt.MouseButton.LeftButton:
             self.linkActivated.emit(target)

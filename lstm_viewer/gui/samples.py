@@ -8,6 +8,7 @@ from .digit_sets import DigitSet
 
 ICON = 34
 _WRONG = QtGui.QColor("#c92a2a")
+NO_PARENT = QtCore.QModelIndex()   # rowCount's default: an invalid index, the list's root
 
 
 class DigitListModel(QtCore.QAbstractListModel):
@@ -31,26 +32,26 @@ class DigitListModel(QtCore.QAbstractListModel):
             self.visible = np.arange(len(digits))
         self.endResetModel()
 
-    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: QtCore.QModelIndex = NO_PARENT) -> int:
         return 0 if parent.isValid() else len(self.visible)
 
     def data(self, index: QtCore.QModelIndex, role: int = QtCore.Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or self.digits is None:
             return None
         k = int(self.visible[index.row()])
-        digits, Role = self.digits, QtCore.Qt.ItemDataRole
+        digits, roles = self.digits, QtCore.Qt.ItemDataRole
         label = int(digits.labels[k])
         guess = None if digits.predicted is None else int(digits.predicted[k])
-        if role == Role.DisplayRole:
+        if role == roles.DisplayRole:
             return str(label) if guess in (None, label) else f"{label}→{guess}"
-        if role == Role.DecorationRole:
+        if role == roles.DecorationRole:
             return self._icon(k)
-        if role == Role.ForegroundRole and guess is not None and guess != label:
+        if role == roles.ForegroundRole and guess is not None and guess != label:
             return QtGui.QBrush(_WRONG)
-        if role == Role.ToolTipRole:
+        if role == roles.ToolTipRole:
             said = "" if guess is None else f"; the model says {guess}"
             return f"MNIST test digit #{int(digits.ids[k])}: true label {label}{said}"
-        if role == Role.UserRole:
+        if role == roles.UserRole:
             return k
         return None
 

@@ -46,7 +46,7 @@ def draw_stroke(canvas, points) -> None:
     pixels = [QtCore.QPoint(int(left + x * side), int(top + y * side)) for x, y in points]
     no_mod = QtCore.Qt.KeyboardModifier.NoModifier
     QTest.mousePress(canvas, QtCore.Qt.MouseButton.LeftButton, no_mod, pixels[0])
-    for a, b in zip(pixels, pixels[1:]):
+    for a, b in zip(pixels, pixels[1:], strict=False):
         for step in range(1, 6):
             t = step / 5
             QTest.mouseMove(canvas, QtCore.QPoint(int(a.x() + t * (b.x() - a.x())),

@@ -8,10 +8,10 @@ an error a person must read), so the window decides how to show them and scripts
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PyQt6 import QtCore
@@ -348,7 +348,7 @@ def _predict_all(network: Network, digits, context: JobContext) -> np.ndarray:
     ended = False
     try:
         futures = [pool.submit(step, start) for start in starts]
-        for start, future in zip(starts, futures):
+        for start, future in zip(starts, futures, strict=True):
             context.check()
             while wait([future], timeout=CANCEL_POLL_S).not_done:
                 context.check()
@@ -364,18 +364,18 @@ def _predict_all(network: Network, digits, context: JobContext) -> np.ndarray:
 
 
 def _save_keras(model, path: Path) -> None:
-    from ..ml.training import save_model   # imports TensorFlow: only after training in the app
+    from ..ml.training import save_model  # imports TensorFlow: only after training in the app
     save_model(model, path)
 
 
 def _save_converted(network: Network, path: Path) -> None:
-    from ..ml.keras_bridge import save_network_as_keras   # imports TensorFlow
+    from ..ml.keras_bridge import save_network_as_keras  # imports TensorFlow
     save_network_as_keras(network, path)
 
 
 def _load_model(path: Path, options: ReadOptions) -> Network:
     """Load a model off the GUI thread; the architecture check refuses any the views cannot show."""
-    from .. import load_network   # numpy (+ h5py); Keras only for .h5 and unusual .keras files
+    from .. import load_network  # numpy (+ h5py); Keras only for .h5 and unusual .keras files
     return load_network(path, forget_bias=options.forget_bias, normalize=options.normalize)
 
 

@@ -5,9 +5,9 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
-from .view_state import ViewState
 from . import style
 from .light_items import BarsItem, StaticTextItem, steady_plot
+from .view_state import ViewState
 
 CLASSES = np.arange(10)
 
@@ -99,6 +99,6 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         # The same trace as last time: its colours are kept, only the rows shown change.
         self.time_image.show_rows(None if trace is None else trace.probs, row, trace)
 
-    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+    def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(300, 700)
 

@@ -32,7 +32,7 @@ def largest_output_gap(network: Network, trace: Trace) -> float:
 def largest_cell_gap(trace: Trace, row: int) -> float:
     """max over layers and units of |h − o·tanh(c)| at ``row``: h really is the gated, squashed c."""
     return max(float(np.max(np.abs(h[row] - gates[row, 3] * np.tanh(c[row]))))
-               for gates, c, h in zip(trace.gates, trace.c, trace.h))
+               for gates, c, h in zip(trace.gates, trace.c, trace.h, strict=True))
 
 
 def _number(value: float) -> str:
@@ -144,7 +144,7 @@ class StatePanel(QtWidgets.QFrame):
             return
         self.values.set_lines([[small(f"state[{k}]  "), Run(f"c {_first_values(c[row])}   "
                                                               f"h {_first_values(h[row])}")]
-                               for k, (c, h) in enumerate(zip(trace.c, trace.h))])
+                               for k, (c, h) in enumerate(zip(trace.c, trace.h, strict=True))])
         self.cell_gap = largest_cell_gap(trace, row)
         # The row is the current one (the tooltip says so): naming it here made a non-zero number,
         # 6.0e-08, wrap to a second line in the 224-px prediction column.

@@ -15,8 +15,8 @@ No Qt here beyond the job's own ``Cancelled``.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 

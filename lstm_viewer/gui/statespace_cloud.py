@@ -76,7 +76,7 @@ class CloudPoints(pg.GraphicsObject):
         self._version += 1
         self.update()
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
@@ -154,7 +154,7 @@ class Trail(pg.GraphicsObject):
         self.rings = np.zeros((0, 2)) if points is None else np.asarray(points, np.float64)
         self.update()
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         return self._bounds
 
     def paint(self, painter: QtGui.QPainter, *_args) -> None:
@@ -183,7 +183,8 @@ class Trail(pg.GraphicsObject):
             painter.drawEllipse(points[-1], 8.0, 8.0)
             if self.text:
                 box = self.getViewBox()
-                area = transform.mapRect(box.viewRect()) if box is not None else QtCore.QRectF(points[-1], points[-1])
+                area = (transform.mapRect(box.viewRect()) if box is not None
+                        else QtCore.QRectF(points[-1], points[-1]))
                 self._label(painter, points[-1], area)
         painter.restore()
 
@@ -273,7 +274,7 @@ class CloudView(pg.GraphicsLayoutWidget):
         """Where the data point (x, y) is in the scene (for tests and scripts)."""
         return self.plot.getViewBox().mapViewToScene(QtCore.QPointF(x, y))
 
-    def leaveEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802
+    def leaveEvent(self, event: QtCore.QEvent) -> None:
         self.hovered.emit(-1)   # the pointer left the plot: no digit is pointed at any more
         super().leaveEvent(event)
 

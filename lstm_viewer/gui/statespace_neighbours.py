@@ -25,7 +25,8 @@ def thumbnail(image: np.ndarray, size: int = THUMB) -> QtGui.QPixmap:
     paper = np.ascontiguousarray(255 - np.round(as_unit_image(image) * 255.0).astype(np.uint8))
     picture = QtGui.QImage(paper.data, 28, 28, 28, QtGui.QImage.Format.Format_Grayscale8).copy()
     return QtGui.QPixmap.fromImage(picture).scaled(
-        size, size, QtCore.Qt.AspectRatioMode.KeepAspectRatio, QtCore.Qt.TransformationMode.FastTransformation)
+        size, size, QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+        QtCore.Qt.TransformationMode.FastTransformation)
 
 
 class NeighbourStrip(QtWidgets.QWidget):
@@ -43,7 +44,8 @@ class NeighbourStrip(QtWidgets.QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(2)
         self._grid.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
-        self._grid.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetNoConstraint)   # our minimum, not its
+        # Our minimum, not its.
+        self._grid.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetNoConstraint)
         self._columns = 0
         self.buttons: list[QtWidgets.QToolButton] = []
         self._shown: list[tuple[int, str, str] | None] = [None] * count   # per button: what it shows
@@ -72,12 +74,12 @@ class NeighbourStrip(QtWidgets.QWidget):
     def columns(self) -> int:
         return self._columns
 
-    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QtCore.QSize:
         button = self.buttons[0].size()
         rows = -(-len(self.buttons) // self._columns)
         return QtCore.QSize(button.width(), rows * button.height() + (rows - 1) * self._grid.spacing())
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         step = self.buttons[0].width() + self._grid.spacing()
         before = self._columns
         self._arrange((event.size().width() + self._grid.spacing()) // step)

@@ -15,7 +15,7 @@ catches up when shown.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PyQt6 import QtCore, QtWidgets
@@ -178,7 +178,8 @@ class StateSpacePanel(RefreshWhenShown):
         self._clear_views()
         self._stale = True
         # The old space's views and neighbours are of no use now (and would keep it in memory).
-        for key in ("statespace views", "statespace neighbours") + (() if self.isVisible() else ("statespace",)):
+        keys = ("statespace views", "statespace neighbours") + (() if self.isVisible() else ("statespace",))
+        for key in keys:
             for job in self.runner.jobs(key):
                 job.cancel()
         if self.isVisible():
@@ -286,7 +287,8 @@ class StateSpacePanel(RefreshWhenShown):
             elif progress.phase == "states":
                 left = describe_seconds(self._eta.seconds_left(progress.done, progress.total))
                 text = (f"Waiting for the states: running the {progress.total:,} test digits through the "
-                        f"model ({progress.done:,} done{', ' + left if left else ''}). The window keeps working.")
+                        f"model ({progress.done:,} done{', ' + left if left else ''}). "
+                        "The window keeps working.")
             else:
                 text = (f"Waiting for the axes: fitting each layer's plot to its states "
                         f"(layer {progress.done + 1} of {progress.total})…")
@@ -488,7 +490,8 @@ class StateSpacePanel(RefreshWhenShown):
         space = self.prepared.space
         label, read = int(space.labels[index]), int(space.predictions[index])
         self.hover_image.setPixmap(thumbnail(space.images[index], 40))
-        verdict = "which the network reads correctly" if read == label else f"which the network reads as {read}"
+        verdict = ("which the network reads correctly" if read == label
+                   else f"which the network reads as {read}")
         self.hover_text.setText(f"Test digit {index:,}: a <b>{label}</b>, {verdict}. Click to load it.")
 
     def load_digit(self, index: int) -> None:

@@ -201,7 +201,7 @@ class GroupMarks(pg.GraphicsObject):
         self.groups = groups
         self.update()
 
-    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+    def boundingRect(self) -> QtCore.QRectF:
         columns = 1 if self.groups is None else len(self.groups)
         return QtCore.QRectF(0.0, 0.0, float(columns), CLASSES + 1.0)
 

@@ -23,11 +23,11 @@ class SteadyHolder(QtWidgets.QWidget):
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         label.setFixedSize(label.sizeHint().width(), height)
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         self.label.setFixedSize(event.size())
         super().resizeEvent(event)
 
-    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+    def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(self.label.sizeHint().width(), self.height())
 
 

@@ -58,7 +58,7 @@ class _PassWheel(QtCore.QObject):
     it would not scroll. Filtered out and left unaccepted, the event goes on to the parent widgets
     (Qt offers an unaccepted wheel event to each parent in turn), and the scroll area scrolls."""
 
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() != QtCore.QEvent.Type.Wheel:
             return False
         event.ignore()   # it arrives accepted: Qt passes on only an event left unaccepted
@@ -157,11 +157,11 @@ class HeatImage(pg.ImageItem):
         self._show_pixels(pixels)
         self.update()
 
-    def setLevels(self, *args, **kwargs):  # noqa: N802 (pyqtgraph's name)
+    def setLevels(self, *args, **kwargs):
         self._colours = None   # kept colours belong to the old levels
         return super().setLevels(*args, **kwargs)
 
-    def setLookupTable(self, *args, **kwargs):  # noqa: N802
+    def setLookupTable(self, *args, **kwargs):
         self._colours = None
         return super().setLookupTable(*args, **kwargs)
 

@@ -11,8 +11,8 @@ import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 # The big shared libraries of the tensorflow package, loaded without the GIL (see quiet_import).
 TF_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2")

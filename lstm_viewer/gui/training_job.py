@@ -7,8 +7,9 @@ then TensorFlow is imported the quiet way (``tf_import.quiet_import``), then the
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..core.data import ENV_VAR
 from ..core.errors import UserError
@@ -16,6 +17,7 @@ from ..ml.progressbar import format_seconds
 from ..ml.training import TrainConfig
 from .jobs import Cancelled, JobContext
 from .tf_import import TF_LIBRARIES, quiet_import
+
 GUI_HOW_TO_SUPPLY = (f"choose the folder with the four MNIST IDX files (or an mnist.npz) in "
                      f"“MNIST data”, or set {ENV_VAR}")
 
@@ -32,8 +34,8 @@ def training_job(config: TrainConfig, data_path: str | None) -> Callable[[JobCon
 
     def job(context: JobContext) -> TrainedModel:
         report = context.report
-        from ..ml import training
         from ..core.data import how_to_supply, resolve_source
+        from ..ml import training
         from ..ml.datasets import load_mnist
 
         def check() -> bool:

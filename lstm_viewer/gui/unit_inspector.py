@@ -95,8 +95,9 @@ class UnitInspector(RefreshWhenShown):
         self.equations = RunText(lines=20)
         self.equations.setObjectName("unitEquations")
         self.equations.setToolTip("The cell at the current row, each number this unit's own. Under each "
-                                  "gate z: its three largest inputs and recurrent inputs by |weight × value|, "
-                                  "written (weight×value). Click a unit (u…) to follow it.")
+                                  "gate z: its three largest inputs and recurrent inputs by "
+                                  "|weight × value|, written (weight×value). Click a unit (u…) to "
+                                  "follow it.")
         self.equations.linkActivated.connect(self._on_link)
         self.equations.keptCleared.connect(self._draw_ahead_again)
         layout.addWidget(self.equations)
@@ -123,12 +124,13 @@ class UnitInspector(RefreshWhenShown):
         self.curve_plot.setMouseEnabled(False, False)
         self.curve_plot.setLabel("bottom", "row")
         legend = self.curve_plot.addLegend(offset=(2, 2), colCount=6, labelTextSize="8pt")
-        pens = [pg.mkPen(CURVE_COLOURS[name], width=2.5 if name in ("c", "h") else 1.2) for name in CURVE_NAMES]
+        pens = [pg.mkPen(CURVE_COLOURS[name], width=2.5 if name in ("c", "h") else 1.2)
+                for name in CURVE_NAMES]
         # One light item for the six curves, a fixed x range and a y range set once per story:
         # PlotDataItem and auto-range re-measured every curve and re-laid out the axis per unit.
         self.curves = CurvesItem(np.arange(1, 29, dtype=float), pens)
         self.curve_plot.addItem(self.curves)
-        for index, (name, pen) in enumerate(zip(CURVE_NAMES, pens)):
+        for index, (name, pen) in enumerate(zip(CURVE_NAMES, pens, strict=True)):
             # The legend draws its samples from an item's pen; clicking one hides that curve.
             sample = pg.PlotCurveItem(pen=pen)
             sample.visibleChanged.connect(
@@ -182,7 +184,8 @@ class UnitInspector(RefreshWhenShown):
         self.top_class_mark.hide()
         self.logit_plot.addItem(self.top_class_mark)
         self.logit_plot.setXRange(-0.6, 9.6, padding=0)
-        self.lower_layer_note = pg.TextItem("a lower layer's h reaches the answer\nonly through the layers above",
+        self.lower_layer_note = pg.TextItem("a lower layer's h reaches the answer\n"
+                                            "only through the layers above",
                                             color=style.MUTED, anchor=(0.5, 0.5))
         self.lower_layer_note.setPos(4.5, 0.0)
         self.lower_layer_note.hide()
@@ -256,8 +259,8 @@ class UnitInspector(RefreshWhenShown):
             self.top_class_mark.hide()
         # At least −1 … 1 (gates, g and h live there), wider only for a c beyond it.
         # Headroom above the curves for the legend's row (it covered the curves of a unit near 1).
-        self.curves.set_extent(*_set_range(self.curve_plot, np.concatenate([story.gates.ravel(), story.c, story.h,
-                                                                             [-1.0, 1.0]]), headroom=0.3))
+        values = np.concatenate([story.gates.ravel(), story.c, story.h, [-1.0, 1.0]])
+        self.curves.set_extent(*_set_range(self.curve_plot, values, headroom=0.3))
         # Fixed ranges per story, from every row's values: an axis that rescales each row is
         # re-laid out each row (the costliest part of a step), and jumping scales mislead.
         every_row = story.retention * (story.gates[:, 0] * story.gates[:, 2])[:, None]   # [s, t]
@@ -273,7 +276,8 @@ class UnitInspector(RefreshWhenShown):
         layers = len(self.state.network.units)
         self.title.set_lines([[bold(f"Layer {story.layer + 1}, unit {story.unit}"),
                                Run(f" at row {t + 1} of 28"
-                                   + (" · top layer: its h feeds the softmax" if story.layer == layers - 1 else ""))]])
+                                   + (" · top layer: its h feeds the softmax"
+                                      if story.layer == layers - 1 else ""))]])
         self.curve_row.setPos(t + 1)
         memory = story.memory(t)
         self.memory_bars.set_bars(memory)
@@ -338,7 +342,8 @@ class UnitInspector(RefreshWhenShown):
         if share is not None:
             label, weight, part, logit = share
             lines.append([Run(f"adds h·W = {story.h[t]:+.3f}·({weight:+.3f}) ="), bold(f" {part:+.4f}"),
-                          Run(f" to class {label}'s logit"), small(f" ({logit:+.3f} in all; on top at this row)")])
+                          Run(f" to class {label}'s logit"),
+                          small(f" ({logit:+.3f} in all; on top at this row)")])
         return lines
 
     def _top_class_share(self, t: int) -> tuple[int, float, float, float] | None:
@@ -347,7 +352,8 @@ class UnitInspector(RefreshWhenShown):
         network, trace, story = self.state.network, self.state.trace, self.story
         if story.layer != len(network.units) - 1:
             return None
-        shares = class_contributions(network, trace, int(np.argmax(trace.probs[t])), t)   # as "why this class"
+        # As "why this class" does.
+        shares = class_contributions(network, trace, int(np.argmax(trace.probs[t])), t)
         return (shares.label, float(network.dense_kernel[story.unit, shares.label]),
                 float(shares.shares[story.unit]), shares.logit)
 
@@ -377,8 +383,8 @@ class UnitInspector(RefreshWhenShown):
         share = self._top_class_share(t)
         if share is not None:
             label, weight, part, logit = share
-            lines.append(f"share of class {label}'s logit (on top at this row) = h*W = {story.h[t]:+.6f}*({weight:+.6f}) "
-                         f"= {part:+.6f} of {logit:+.6f}")
+            lines.append(f"share of class {label}'s logit (on top at this row) = h*W = "
+                         f"{story.h[t]:+.6f}*({weight:+.6f}) = {part:+.6f} of {logit:+.6f}")
         return "\n".join(lines)
 
     def copy_as_text(self) -> None:

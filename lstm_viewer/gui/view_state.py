@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import operator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar, Iterator
+from typing import ClassVar
 
 import numpy as np
 from psygnal import SignalGroupDescriptor
@@ -67,7 +68,8 @@ class ViewState:
         try:
             layer, unit = (int(v) for v in value)
         except (TypeError, ValueError):
-            raise ValueError(f"selection must be a (layer, unit) pair of whole numbers, got {value!r}") from None
+            raise ValueError(f"selection must be a (layer, unit) pair of whole numbers, "
+                             f"got {value!r}") from None
         if layer < 0 or unit < 0:
             raise ValueError(f"selection must count layers and units from 0, got {value!r}")
         network = self.network

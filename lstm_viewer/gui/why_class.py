@@ -128,7 +128,8 @@ class WhyClassPanel(RefreshWhenShown):
         self.summary.set_lines([[
             Run("Class "), bold(str(label)),
             Run(f" after row {row + 1}: logit = {shares.shares[self.units_shown].sum():+.3f} "
-                f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) {shares.bias:+.3f} (bias) = "),
+                f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) "
+                f"{shares.bias:+.3f} (bias) = "),
             bold(f"{shares.logit:+.3f}"), Run(f" → p = {plain_p(p)}")]])
 
     def _hold_range(self, label: int) -> None:
@@ -139,7 +140,8 @@ class WhyClassPanel(RefreshWhenShown):
         trace, network = self.state.trace, self.state.network
         held = self._extremes_of
         if held is None or held[0] is not trace or held[1] is not network:   # identity: ids are reused
-            lows, highs = _bar_extremes(trace.h[-1].astype(np.float64), network.dense_kernel.astype(np.float64),
+            lows, highs = _bar_extremes(trace.h[-1].astype(np.float64),
+                                        network.dense_kernel.astype(np.float64),
                                         network.dense_bias.astype(np.float64))
             self._extremes_of = (trace, network, lows, highs)
             self._levels = None

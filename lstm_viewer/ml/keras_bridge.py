@@ -141,7 +141,7 @@ def keras_model_from_network(network: Network):
     layers.append(keras.layers.Dense(10, activation="softmax", name="softmax"))
     model = keras.Sequential(layers, name="lstm_viewer_model")
     lstms = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
-    for layer, weights in zip(lstms, network.layers):
+    for layer, weights in zip(lstms, network.layers, strict=True):
         layer.set_weights([weights.kernel, weights.recurrent_kernel, weights.bias])
     model.layers[-1].set_weights([network.dense_kernel, network.dense_bias])
     return model

@@ -21,9 +21,9 @@ moments for the principal axes: nothing else of the array's size is ever held.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -93,7 +93,8 @@ def hidden_states(network: Network, images: np.ndarray, out: Sequence[np.ndarray
                     raise Cancelled("the state-space build was cancelled")
                 digits = chunks[submitted]
                 start = int(first_ink[digits].min())
-                running[pool.submit(_run_chunk, network, layers, images, digits, start, blank, out)] = submitted
+                future = pool.submit(_run_chunk, network, layers, images, digits, start, blank, out)
+                running[future] = submitted
                 submitted += 1
             ready, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in sorted(ready, key=running.get):
@@ -106,7 +107,7 @@ def hidden_states(network: Network, images: np.ndarray, out: Sequence[np.ndarray
             while merged in finished:
                 chunk_predictions, chunk_moments = finished.pop(merged)
                 predictions[chunks[merged]] = chunk_predictions
-                moments = [total.merge(part) for total, part in zip(moments, chunk_moments)]
+                moments = [total.merge(part) for total, part in zip(moments, chunk_moments, strict=True)]
                 merged += 1
     return PassResult(predictions, moments)
 

@@ -18,8 +18,8 @@ import os
 import secrets
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import platformdirs
@@ -73,11 +73,12 @@ def load(key: str, states_shape: tuple[int, ...], expected: dict[str, tuple[tupl
             arrays = {name: meta[name] for name in expected}
             crc = int(meta["states_crc32"])
         states = np.load(states_path, mmap_mode="r", allow_pickle=False)
-        if states.shape != tuple(states_shape) or states.dtype != storage.DTYPE or not states.flags.c_contiguous:
+        if (states.shape != tuple(states_shape) or states.dtype != storage.DTYPE
+                or not states.flags.c_contiguous):
             return None
         if _file_crc32(states_path, states.offset) != crc:
             return None
-    except Exception:  # noqa: BLE001 - whatever is wrong with a cache file, it is rebuilt
+    except Exception:  # noqa: BLE001  (whatever is wrong with a cache file, it is rebuilt)
         return None
     if any(arrays[name].shape != tuple(shape) or arrays[name].dtype != dtype
            for name, (shape, dtype) in expected.items()):
@@ -90,7 +91,8 @@ def save(key: str, states: np.ndarray, arrays: dict[str, np.ndarray]) -> bool:
     """Write the entry for ``key``: the states, then the named arrays; False if the disk refuses
     (nothing is left behind then)."""
     states_path, meta_path = _paths(key)
-    meta = {"key": np.array(key), "format": np.array(FORMAT), "states_crc32": np.array(_crc32(states)), **arrays}
+    meta = {"key": np.array(key), "format": np.array(FORMAT), "states_crc32": np.array(_crc32(states)),
+            **arrays}
     try:
         states_path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(states_path, lambda fh: np.save(fh, states, allow_pickle=False))

@@ -7,7 +7,7 @@ layer is a space of its own width: a model's layers may differ in width.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -234,7 +234,7 @@ def _summarise(states: list[np.ndarray], axes: list[Axes], labels: np.ndarray) -
     arrays = {"explained": np.stack([a.explained for a in axes]),
               "clouds": np.empty((layers, rows, n, 2), dtype=np.float32),
               "norms": np.empty((layers, rows, n), dtype=np.float32)}   # |h|², for the neighbours' estimates
-    for layer, (codes, layer_axes) in enumerate(zip(states, axes)):
+    for layer, (codes, layer_axes) in enumerate(zip(states, axes, strict=True)):
         mean = layer_axes.mean.astype(np.float32)
         components = layer_axes.components.astype(np.float32)
         selectivity = np.full((rows, CLASSES, codes.shape[2]), np.nan, dtype=np.float32)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import UnknownLayout
 from ..kerasfile import read_keras_file
-from . import ReadOptions, Reader
+from . import Reader, ReadOptions
 from .torch_pickle import ZIP_ERRORS, open_regular
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"

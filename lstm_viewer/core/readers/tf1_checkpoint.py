@@ -21,11 +21,22 @@ import numpy as np
 from ..architecture import check_architecture, check_weights, network_from_weights
 from ..errors import UnsupportedModel, UserError
 from ..network import CLASSES, COLUMNS, Network
-from . import ReadOptions, Reader
-from .tf1_format import (Bundle, FormatError, Node, Variable, has_table_footer, open_regular, read_bundle,
-                         read_graph, read_tensor, tensor_node)
+from . import Reader, ReadOptions
+from .tf1_format import (
+    Bundle,
+    FormatError,
+    Node,
+    Variable,
+    has_table_footer,
+    open_regular,
+    read_bundle,
+    read_graph,
+    read_tensor,
+    tensor_node,
+)
 
 FORMAT = "TF1 checkpoint"
+DEFAULT_OPTIONS = ReadOptions()  # read()'s: a frozen dataclass, so one instance serves every call
 DEFAULT_FORGET_BIAS = 1.0        # BasicLSTMCell's, LSTMCell's and LSTMBlockCell's default
 CUDNN_FORGET_BIAS = 0.0          # CudnnCompatibleLSTMCell's: cuDNN has no forget bias
 IJFO_TO_IFJO = (0, 2, 1, 3)      # TF1's gate blocks i, j, f, o in the engine's order i, f, g, o
@@ -222,7 +233,8 @@ def _stack_order(cells: list[Cell]) -> list[Cell]:
     """Bottom to top: by ``cell_N`` when every cell has one, else by chaining widths from 28 pixels."""
     numbers = [re.search(r"(?:^|/)cell_([0-9]{1,9})(?:/|$)", c.scope) for c in cells]
     if cells and all(numbers) and len({int(n.group(1)) for n in numbers}) == len(cells):
-        return [c for _, c in sorted(zip((int(n.group(1)) for n in numbers), cells), key=lambda p: p[0])]
+        return [c for _, c in sorted(zip((int(n.group(1)) for n in numbers), cells, strict=True),
+                                     key=lambda p: p[0])]
     remaining = sorted(cells, key=lambda c: _natural_key(c.scope))
     ordered, width = [], COLUMNS
     while remaining:
@@ -424,7 +436,7 @@ def list_variables(prefix: Path) -> list[tuple[str, str, tuple[int, ...]]]:
     return [(v.name, v.dtype, v.shape) for v in bundle.variables.values()]
 
 
-def read(prefix: Path, options: ReadOptions = ReadOptions()) -> Network:
+def read(prefix: Path, options: ReadOptions = DEFAULT_OPTIONS) -> Network:
     """The Network a TF1 checkpoint describes, or ``UserError`` with one sentence.
 
     ``options.forget_bias`` replaces the graph's; ``options.normalize`` is applied by the registry.

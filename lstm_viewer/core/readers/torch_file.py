@@ -26,9 +26,17 @@ import numpy as np
 from ..architecture import check_architecture, check_weights, network_from_weights
 from ..errors import UnsupportedModel, UserError
 from ..network import COLUMNS, Network
-from . import ReadOptions, Reader
-from .torch_pickle import (ZIP_ERRORS, TensorRef, TorchFile, brief, is_torchscript, legacy_prefix_matches,
-                           open_regular, zip_pickle_member)
+from . import Reader, ReadOptions
+from .torch_pickle import (
+    ZIP_ERRORS,
+    TensorRef,
+    TorchFile,
+    brief,
+    is_torchscript,
+    legacy_prefix_matches,
+    open_regular,
+    zip_pickle_member,
+)
 
 # Where training checkpoints keep the model's weights, most likely first.
 CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model", "net", "network", "module", "model_state",

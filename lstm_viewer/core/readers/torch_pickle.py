@@ -31,9 +31,10 @@ import stat
 import zipfile
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -144,7 +145,7 @@ class TensorRef:
     def _extent(self) -> int:
         """How many elements of the storage, from its start, this view reaches."""
         if not self.shape or min(self.shape) > 0:
-            return self.offset + sum((n - 1) * s for n, s in zip(self.shape, self.stride)) + 1
+            return self.offset + sum((n - 1) * s for n, s in zip(self.shape, self.stride, strict=True)) + 1
         return self.offset
 
 
