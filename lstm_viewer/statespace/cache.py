@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import time
 import zlib
 from collections.abc import Callable
@@ -24,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
+from ..core.atomic import write_atomically
+from ..core.errors import UserError
 from ..core.network import Network
 from . import storage
 
@@ -95,9 +96,9 @@ def save(key: str, states: np.ndarray, arrays: dict[str, np.ndarray]) -> bool:
             **arrays}
     try:
         states_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(states_path, lambda fh: np.save(fh, states, allow_pickle=False))
-        _write_atomically(meta_path, lambda fh: np.savez(fh, **meta))
-    except OSError:
+        write_atomically(states_path, _with_file(lambda fh: np.save(fh, states, allow_pickle=False)))
+        write_atomically(meta_path, _with_file(lambda fh: np.savez(fh, **meta)))
+    except (OSError, UserError):   # the core's writer says a full disk in words: a cache just skips
         return False
     _prune()
     return True
@@ -129,19 +130,12 @@ def _file_crc32(path: Path, offset: int) -> int:
             crc = zlib.crc32(memoryview(buffer)[:read], crc)
 
 
-def _write_atomically(path: Path, write: Callable) -> None:
-    """``write(file)`` into a new file beside ``path``, flushed to disk, then renamed over ``path``."""
-    tmp = path.with_name(f".{path.stem}-{secrets.token_hex(4)}{path.suffix}")
-    try:
-        # 0o666 minus the umask: the permissions of any file the user makes (mkstemp's are private).
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as fh:
+def _with_file(write: Callable) -> Callable[[Path], None]:
+    """``write(file)`` as the core's atomic writer wants it, ``write(path)``."""
+    def write_path(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:   # a file object: numpy would append .npy/.npz to a name
             write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())   # or a power cut after the rename could leave a hole
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    return write_path
 
 
 def _touch(path: Path) -> None:
