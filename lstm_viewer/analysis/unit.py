@@ -29,8 +29,6 @@ import numpy as np
 
 from ..core.network import GATE_NAMES, ROWS, Network, Trace
 
-TERM_NAMES = ("input", "recurrent", "bias")
-
 
 class Contribution(NamedTuple):
     """One input's share of a gate's input or recurrent term: ``product = weight * value``."""

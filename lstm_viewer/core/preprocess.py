@@ -106,11 +106,6 @@ def scale_to_fit(image: np.ndarray, box: int) -> np.ndarray:
     return np.clip(np.asarray(resized, dtype=np.float32), 0.0, 1.0)
 
 
-def fit_box(ink: np.ndarray, box: int = BOX) -> np.ndarray:
-    """Crop to the ink and scale (anti-aliased) so the longer side is ``box`` pixels."""
-    return scale_to_fit(crop_to_ink(ink), box)
-
-
 def mass_centre(digit: np.ndarray) -> tuple[float, float]:
     """Centre of mass (row, col) of a non-blank digit, in its own pixel indices."""
     h, w = digit.shape
@@ -140,11 +135,6 @@ def place(digit: np.ndarray, top: int, left: int, size: int = SIZE) -> np.ndarra
     out = np.zeros((size, size), dtype=np.float32)
     out[top:top + h, left:left + w] = digit
     return out
-
-
-def centre_by_mass(digit: np.ndarray, size: int = SIZE) -> np.ndarray:
-    """Place ``digit`` in a size x size field with its centre of mass at the centre."""
-    return place(digit, *mass_offsets(digit, size), size)
 
 
 def shift_rows(image: np.ndarray, shift: int) -> np.ndarray:
