@@ -62,7 +62,7 @@ IMPORTING = """
     from PyQt6 import QtCore, QtWidgets
     app = QtWidgets.QApplication(sys.argv[:1])
     from lstm_viewer.gui import app as gui_app
-    from lstm_viewer.gui.main_window import MainWindow
+    from lstm_viewer.gui.window.main_window import MainWindow
 
     def go():
         window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))

@@ -61,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     from lstm_viewer.core.assets import default_model_path
     from lstm_viewer.core.blas import limit_blas_threads
     from lstm_viewer.gui import MainWindow
-    from lstm_viewer.gui.jobs import JobRunner
-    from lstm_viewer.gui.statespace_neighbours import as_unit_image
-    from lstm_viewer.gui.statespace_panel import StateSpacePanel
-    from lstm_viewer.gui.view_state import ViewState
+    from lstm_viewer.gui.state.jobs import JobRunner
+    from lstm_viewer.gui.state.view_state import ViewState
+    from lstm_viewer.gui.statespace.neighbours import as_unit_image
+    from lstm_viewer.gui.statespace.panel import StateSpacePanel
     from lstm_viewer.statespace import cache_dir, default_digits
     limit_blas_threads(1)     # as run_app does
 

@@ -90,8 +90,8 @@ def main() -> int:
     args = parser.parse_args()
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    from lstm_viewer.gui.jobs import JobRunner
-    from lstm_viewer.gui.training_panel import TrainingPanel
+    from lstm_viewer.gui.state.jobs import JobRunner
+    from lstm_viewer.gui.training.panel import TrainingPanel
     from lstm_viewer.ml.training import Progress
 
     runner = JobRunner()

@@ -8,7 +8,7 @@ import pytest
 
 from gui_support import blotch_digit, close_window, open_window, random_network
 from lstm_viewer.core.network import LstmWeights, Network
-from lstm_viewer.gui.main_window import ANALYSIS_PANELS
+from lstm_viewer.gui.window.main_window import ANALYSIS_PANELS
 
 WAIT_MS = 60_000   # jobs on a busy machine: a limit, not a timing assertion
 SCALING = (0.1307, 0.3081)

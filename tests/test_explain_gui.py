@@ -162,7 +162,7 @@ def test_clicking_an_input_row_blanks_it_and_again_restores_it(window, qtbot):
 
 
 def test_probabilities_are_written_plainly():
-    from lstm_viewer.gui.numbers import plain_p
+    from lstm_viewer.gui.widgets.numbers import plain_p
     assert plain_p(0.99976) == "0.9998"          # not "1" (3 significant digits rounded it up)
     assert plain_p(0.00034) == "0.0003"          # not "0.000"
     assert plain_p(7.5e-5) == "less than 0.0001"  # not "7.5e-05"

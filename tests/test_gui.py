@@ -199,16 +199,16 @@ def test_gates_view(window, qtbot):
     assert all(view.gates_visible() for view in window.layers.views)
 
 
-def test_state_panel_differences_are_float32_rounding(window, qtbot):
+def test_stack_state_differences_are_float32_rounding(window, qtbot):
     draw(child(window, QtWidgets.QWidget, "drawCanvas"), ZERO)
-    window.state_panel.check_output_now()
+    window.stack_state.check_output_now()
     for row in (0, 13, 27):
         window.stepper.set_row(row)
-        assert window.state_panel.output_gap < 1e-5
-        assert window.state_panel.cell_gap < 1e-6
-    assert "max |state[−1].h − outputs[:, −1]| = " in window.state_panel.output_check.text()
-    assert "differ" not in window.state_panel.output_check.text()
-    assert "(1, 16)" in window.state_panel.structure.text()
+        assert window.stack_state.output_gap < 1e-5
+        assert window.stack_state.cell_gap < 1e-6
+    assert "max |state[−1].h − outputs[:, −1]| = " in window.stack_state.output_check.text()
+    assert "differ" not in window.stack_state.output_check.text()
+    assert "(1, 16)" in window.stack_state.structure.text()
 
 
 def test_band_on_the_canvas_follows_the_row(window, qtbot):
@@ -223,7 +223,7 @@ def test_band_on_the_canvas_follows_the_row(window, qtbot):
 
 
 def test_samples_are_traced_when_picked(window, qtbot):
-    from lstm_viewer.gui.digit_sets import DigitSet
+    from lstm_viewer.gui.state.digit_sets import DigitSet
     rng = np.random.default_rng(1)
     images = (rng.random((5, 28, 28)) > 0.8).astype(np.uint8) * 255
     digits = DigitSet("test digits", images, np.array([0, 1, 2, 3, 4]), np.arange(5),
@@ -267,7 +267,7 @@ def test_hovering_a_heatmap_names_unit_row_and_value(window, qtbot, monkeypatch)
 def test_run_app_opens_the_window_with_a_traced_sample(qapp, tmp_path, no_hard_exit):
     from gui_support import write_keras_file
     from lstm_viewer.gui.app import run_app
-    from lstm_viewer.gui.digit_sets import load_samples
+    from lstm_viewer.gui.state.digit_sets import load_samples
     if load_samples() is None:
         pytest.skip("assets/samples.npz not there")
     model = write_keras_file(tmp_path / "m.keras", random_network())
@@ -286,7 +286,7 @@ def test_run_app_opens_the_window_with_a_traced_sample(qapp, tmp_path, no_hard_e
 
 
 def test_clicking_the_selected_sample_again_shows_it_after_drawing(window, qtbot):
-    from lstm_viewer.gui.digit_sets import DigitSet
+    from lstm_viewer.gui.state.digit_sets import DigitSet
     images = np.zeros((2, 28, 28), np.uint8)
     images[0, 5:23, 12:16] = 255
     images[1, 8:20, 6:22] = 255
@@ -419,7 +419,7 @@ def test_the_panels_style_is_made_anew_for_a_new_application():
     import subprocess
     import sys
     code = ("from PyQt6 import QtWidgets\n"
-            "from lstm_viewer.gui.dock_style import kept_icons_style\n"
+            "from lstm_viewer.gui.window.dock_style import kept_icons_style\n"
             "import gc\n"
             "app = QtWidgets.QApplication([]); first = kept_icons_style(); del app; gc.collect()\n"
             "app = QtWidgets.QApplication([]); second = kept_icons_style()\n"
@@ -435,7 +435,7 @@ class _Steps:
         self.checks, self.stop_at = 0, stop_at
 
     def check(self) -> None:
-        from lstm_viewer.gui.jobs import Cancelled
+        from lstm_viewer.gui.state.jobs import Cancelled
         self.checks += 1
         if self.stop_at is not None and self.checks > self.stop_at:
             raise Cancelled()
@@ -446,9 +446,9 @@ def test_scoring_a_digit_set_on_every_core_gives_the_networks_answers():
     order, for a set that is not a whole number of steps; a cancel starts no new step."""
     from dataclasses import replace
 
-    from lstm_viewer.gui.digit_sets import DigitSet
-    from lstm_viewer.gui.jobs import Cancelled
-    from lstm_viewer.gui.session import SCORE_STEP, _predict_all
+    from lstm_viewer.gui.state.digit_sets import DigitSet
+    from lstm_viewer.gui.state.jobs import Cancelled
+    from lstm_viewer.gui.state.session import SCORE_STEP, _predict_all
     network = random_network([16, 16], seed=3)
     rng = np.random.default_rng(7)
     images = (rng.uniform(0, 1, (3 * SCORE_STEP + 5, 28, 28)) * 255).astype(np.uint8)
@@ -468,10 +468,10 @@ def test_a_cancelled_scoring_job_does_not_wait_for_its_running_steps(monkeypatch
     outlasted the wait). The step here blocks until the test lets it go."""
     import threading
 
-    from lstm_viewer.gui import digit_sets
-    from lstm_viewer.gui.digit_sets import DigitSet
-    from lstm_viewer.gui.jobs import Cancelled
-    from lstm_viewer.gui.session import SCORE_STEP, _predict_all
+    from lstm_viewer.gui.state import digit_sets
+    from lstm_viewer.gui.state.digit_sets import DigitSet
+    from lstm_viewer.gui.state.jobs import Cancelled
+    from lstm_viewer.gui.state.session import SCORE_STEP, _predict_all
     release, started, finished = threading.Event(), threading.Event(), threading.Event()
 
     def blocked_step(network, digits):

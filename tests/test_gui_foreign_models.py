@@ -50,7 +50,7 @@ def test_a_pytorch_file_opens_and_says_what_it_is(window, qtbot, dialogs):
 
 
 def test_input_scaling_applies_to_every_view_and_is_remembered_per_file(window, qtbot, monkeypatch):
-    from lstm_viewer.gui import input_scaling_dialog
+    from lstm_viewer.gui.window import input_scaling_dialog
     open_and_wait(qtbot, window, TORCH / "yunjey.ckpt")
     before = window.trace.probs.copy()
     monkeypatch.setattr(input_scaling_dialog, "ask_input_scaling", lambda *a: ((0.1307, 0.3081),))

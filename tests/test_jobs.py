@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from lstm_viewer.core.errors import UserError
-from lstm_viewer.gui.jobs import Cancelled, JobRunner, describe_error
+from lstm_viewer.gui.state.jobs import Cancelled, JobRunner, describe_error
 from lstm_viewer.ml.training import OUT_OF_MEMORY
 
 WAIT_MS = 30_000                # waitUntil's limit: generous, the machine may be busy

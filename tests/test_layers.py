@@ -23,7 +23,7 @@ def test_import_contracts_hold():
 
 def test_importing_the_core_and_the_view_state_loads_neither_qt_nor_tensorflow():
     code = ("import sys; import lstm_viewer, lstm_viewer.core.kerasfile, lstm_viewer.core.preprocess, "
-            "lstm_viewer.analysis, lstm_viewer.gui.view_state; "
+            "lstm_viewer.analysis, lstm_viewer.gui.state.view_state; "
             "bad = [m for m in ('PyQt6', 'tensorflow', 'keras', 'pyqtgraph') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

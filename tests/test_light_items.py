@@ -5,8 +5,9 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from lstm_viewer.gui import style
-from lstm_viewer.gui.light_items import KeptAxisItem, SignedBarsItem
+from lstm_viewer.gui.plots import style
+from lstm_viewer.gui.plots.heatmap import heatmap
+from lstm_viewer.gui.plots.light_items import KeptAxisItem, SignedBarsItem
 
 
 def _plot(qtbot, kept: bool) -> pg.PlotWidget:
@@ -94,7 +95,7 @@ def test_bar_labels_are_drawn_beside_the_bars_or_left_out_when_too_wide(qtbot):
 
 
 def test_bar_labels_are_shortened_together():
-    from lstm_viewer.gui.light_items import fit_labels
+    from lstm_viewer.gui.plots.light_items import fit_labels
 
     def width(text):
         return 7.0 * len(text)
@@ -129,11 +130,11 @@ def test_heat_image_rows_reuse_colours_and_match_a_full_render(qtbot):
     values afresh gives, also after the levels change, and the image holds the blanked floats."""
     widget = pg.PlotWidget()
     qtbot.addWidget(widget)
-    item = style.heatmap(widget.getPlotItem(), style.DIVERGING, (-1.0, 1.0))
+    item = heatmap(widget.getPlotItem(), style.DIVERGING, (-1.0, 1.0))
     values = np.random.default_rng(0).normal(0, 0.8, (28, 40)).astype(np.float32)
     values[3, 5] = np.nan
     item.setImage(np.full_like(values, np.nan), autoLevels=False)
-    reference = style.heatmap(widget.getPlotItem(), style.DIVERGING, (-1.0, 1.0))
+    reference = heatmap(widget.getPlotItem(), style.DIVERGING, (-1.0, 1.0))
     for step, row in enumerate((0, 13, 27, 4, 4, 20)):
         if step == 4:
             item.setLevels((-2.0, 2.0))
@@ -149,7 +150,7 @@ def test_heat_image_rows_reuse_colours_and_match_a_full_render(qtbot):
 
 
 def test_static_text_item_sits_at_its_anchor_and_follows_its_text(qtbot):
-    from lstm_viewer.gui.light_items import StaticTextItem
+    from lstm_viewer.gui.plots.light_items import StaticTextItem
     item = StaticTextItem("#ff0000", anchor=(1, 0))
     item.setText("row 7")
     rect = item.boundingRect()
@@ -187,7 +188,7 @@ def test_mark_line_draws_where_an_infinite_line_does_and_leaves_nothing_behind(q
     screen exactly what pg.InfiniteLine leaves: the line at its new row, nothing at the old one."""
     from PyQt6 import QtCore
 
-    from lstm_viewer.gui.light_items import MarkLine
+    from lstm_viewer.gui.plots.light_items import MarkLine
     pen = pg.mkPen(style.ACCENT, width=1.5)
     widgets, lines = [], []
     for light in (True, False):
@@ -221,7 +222,7 @@ def test_mark_line_draws_where_an_infinite_line_does_and_leaves_nothing_behind(q
 def test_steady_axis_keeps_the_rectangle_pyqtgraph_computes(qtbot):
     """The kept bounding rectangle is always the one pyqtgraph would compute now, through resizes
     and style changes; and the plot looks the same as one with pyqtgraph's own axes."""
-    from lstm_viewer.gui.light_items import steady_axes
+    from lstm_viewer.gui.plots.light_items import steady_axes
     steady = pg.PlotWidget(axisItems=steady_axes())
     plain = pg.PlotWidget()
     for widget in (steady, plain):

@@ -5,7 +5,7 @@ import numpy as np
 from PyQt6 import QtCore, QtWidgets
 
 from gui_support import close_window, open_window, random_network
-from lstm_viewer.gui.one_repaint import OneRepaint
+from lstm_viewer.gui.window.one_repaint import OneRepaint
 
 
 class _Counter(QtCore.QObject):

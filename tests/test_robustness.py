@@ -489,7 +489,7 @@ def test_a_folder_that_refuses_new_files(tmp_path, monkeypatch):
 
 def test_the_apps_exports_are_atomic_with_ordinary_permissions(tmp_path, umask_027, monkeypatch,
                                                                keras_models):
-    from lstm_viewer.gui import file_ops
+    from lstm_viewer.gui.state import file_ops
     net = read_keras_file(keras_models["sequential"])
     trace = net.trace(np.zeros((28, 28), np.float32))
     saved = file_ops.save_trace(trace, tmp_path / "t.npz")

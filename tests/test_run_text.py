@@ -5,7 +5,7 @@ from __future__ import annotations
 from PyQt6 import QtCore, QtWidgets
 from PyQt6.QtTest import QTest
 
-from lstm_viewer.gui.run_text import Run, RunText, link, small
+from lstm_viewer.gui.widgets.run_text import Run, RunText, link, small
 
 
 def test_long_runs_wrap_within_the_width_and_the_widget_grows(qtbot):
@@ -61,7 +61,7 @@ def test_text_widths_are_the_shaped_widths(qtbot, monkeypatch):
     exactly what shaping the whole run gives, or the runs would overlap or leave gaps."""
     from PyQt6 import QtGui
 
-    from lstm_viewer.gui import text_widths
+    from lstm_viewer.gui.widgets import text_widths
     font = QtWidgets.QApplication.font()
     metrics = QtGui.QFontMetricsF(font)
     widths = text_widths.TextWidths(font)

@@ -11,11 +11,11 @@ from PyQt6.QtTest import QTest
 
 from gui_support import close_window, random_network
 from lstm_viewer.gui import MainWindow
-from lstm_viewer.gui.statespace_build import Eta, colour_limit, describe_seconds
-from lstm_viewer.gui.statespace_cloud import PICK_PIXELS
-from lstm_viewer.gui.statespace_neighbours import as_unit_image
-from lstm_viewer.gui.statespace_panel import NEIGHBOURS, StateSpacePanel
-from lstm_viewer.gui.statespace_selectivity import preferred_order
+from lstm_viewer.gui.statespace.build import Eta, colour_limit, describe_seconds
+from lstm_viewer.gui.statespace.cloud import PICK_PIXELS
+from lstm_viewer.gui.statespace.neighbours import as_unit_image
+from lstm_viewer.gui.statespace.panel import NEIGHBOURS, StateSpacePanel
+from lstm_viewer.gui.statespace.selectivity import preferred_order
 from lstm_viewer.statespace import offline_test_digits
 
 Qt = QtCore.Qt
@@ -368,7 +368,7 @@ def test_eta_and_colour_limits():
 
 
 def test_the_neighbour_strip_wraps_to_the_width_it_has(qtbot):
-    from lstm_viewer.gui.statespace_neighbours import NeighbourStrip
+    from lstm_viewer.gui.statespace.neighbours import NeighbourStrip
 
     strip = NeighbourStrip(8)
     qtbot.addWidget(strip)

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from PyQt6 import QtCore, QtWidgets
 
-from lstm_viewer.gui.jobs import JobRunner
-from lstm_viewer.gui.training_panel import PRESETS, TrainingPanel
+from lstm_viewer.gui.state.jobs import JobRunner
+from lstm_viewer.gui.training.panel import PRESETS, TrainingPanel
 from lstm_viewer.ml.training import Progress, TrainingError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -299,7 +299,7 @@ def test_closing_the_app_while_tensorflow_imports_exits(tmp_path, mnist_path, te
         from PyQt6 import QtCore, QtWidgets
         app = QtWidgets.QApplication(sys.argv[:1])
         from lstm_viewer.gui import app as gui_app
-        from lstm_viewer.gui.main_window import MainWindow
+        from lstm_viewer.gui.window.main_window import MainWindow
 
         def go():
             window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))

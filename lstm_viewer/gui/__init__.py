@@ -8,7 +8,7 @@ from __future__ import annotations
 def __getattr__(name: str):
     # Lazy so that ``lstm_viewer.gui.app`` can set Qt up before the views are imported.
     if name == "MainWindow":
-        from .main_window import MainWindow
+        from .window.main_window import MainWindow
         return MainWindow
     raise AttributeError(name)
 

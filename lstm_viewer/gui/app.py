@@ -36,7 +36,7 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
     if problem is not None:
         print(f"lstm-viewer: error: {problem}", file=sys.stderr)
 
-    from .main_window import MainWindow
+    from .window.main_window import MainWindow
     window = MainWindow(network, settings=settings)
     window.show_first_sample()       # a traced digit from the first second, not an empty window
     window.show()

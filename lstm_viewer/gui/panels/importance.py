@@ -1,0 +1,210 @@
+"""Which rows and pixels carried the answer: occlusion bars per row and the saliency overlay.
+
+Beside the 28 × 28 input, one bar per row: how much the final probability of the chosen class drops
+when that row (or a band of 1–4 rows from it) is blank paper (``analysis.occlusion``, one batched
+pass). On a toggle, the input is overlaid with gradient × input (``analysis.saliency`` times the
+pixels), in diverging colours with its own colour bar. The class defaults to the prediction; any
+class can be chosen ("why not 7?"). Both are computed in a job after the input settles (throttled
+while drawing), never on the GUI thread, and not at all while the panel is hidden.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from ..plots import style
+from ..plots.heatmap import heatmap
+from ..plots.light_items import steady_plot
+from ..state.jobs import JobRunner
+from ..state.view_state import ViewState
+from ..widgets.help_note import help_note
+from ..widgets.numbers import plain_p
+from ..widgets.steady_label import steady
+
+SETTLE_MS = 150   # recompute this long after the input stops changing (live drawing: ~30 traces/s)
+
+HELP = """<p><b>Bars</b>: for each row, the network reads the digit again with that row blank
+(paper, 0) and we note how much the final probability of the chosen class falls. A long bar: that row
+mattered for this answer. With a band of n rows, row r's bar blanks rows r … r+n−1. A bar pointing left
+means the class became <i>more</i> likely without that row.</p>
+<p><b>Gradient × input</b>: the exact derivative of the class's score (its logit, before the softmax)
+with respect to each pixel, times the pixel. Red pixels push the class up, blue ones down; blank pixels
+are 0 whatever their gradient. Choose another class to ask "why not 7?".</p>
+<p>Both speak of the picture as drawn (pixels 0 to 1), also for a model that reads its pixels scaled,
+such as (x − 0.1307) / 0.3081: blank paper is then what the model reads for a 0 pixel.</p>"""
+
+
+class ImportancePanel(QtWidgets.QWidget):
+    """Occlusion bars per row beside the input, and a gradient × input overlay, for one class."""
+
+    def __init__(self, state: ViewState, runner: JobRunner, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.state, self.runner = state, runner
+        self.setObjectName("importancePanel")
+        self.drops: np.ndarray | None = None        # (28,) shown: p_clean[cls] − p_occluded[r, cls]
+        self.saliency_map: np.ndarray | None = None  # (28, 28) gradient × input shown
+        self.shown_for = None                       # (trace, cls, band) the numbers belong to
+        self._stale = True
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        controls = QtWidgets.QHBoxLayout()
+        controls.addWidget(QtWidgets.QLabel("Class"))
+        self.class_combo = QtWidgets.QComboBox()
+        self.class_combo.setObjectName("importanceClassCombo")
+        self.class_combo.addItems(["the prediction"] + [str(k) for k in range(10)])
+        self.class_combo.setToolTip("Whose probability the bars and the overlay explain")
+        controls.addWidget(self.class_combo)
+        controls.addWidget(QtWidgets.QLabel("band"))
+        self.band_spin = QtWidgets.QSpinBox()
+        self.band_spin.setObjectName("importanceBandSpin")
+        self.band_spin.setRange(1, 4)
+        self.band_spin.setToolTip("How many rows to blank at a time, from each row down")
+        controls.addWidget(self.band_spin)
+        self.overlay_check = QtWidgets.QCheckBox("gradient × input")
+        self.overlay_check.setObjectName("saliencyCheck")
+        self.overlay_check.setToolTip("Overlay each pixel's gradient × value for the chosen class")
+        controls.addWidget(self.overlay_check)
+        controls.addStretch(1)
+        layout.addLayout(controls)
+        layout.addWidget(help_note("What am I looking at?", HELP))
+        self.summary = QtWidgets.QLabel()
+        self.summary.setObjectName("importanceSummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(steady(self.summary, lines=3))
+
+        self.plots = pg.GraphicsLayoutWidget()
+        style.tune_view(self.plots)
+        self.plots.setMinimumHeight(300)
+        self.plots.setMaximumHeight(460)
+        layout.addWidget(self.plots, 1)
+        self.image_plot = steady_plot(self.plots)
+        style.rows_plot(self.image_plot, "input", "")
+        self.image = heatmap(self.image_plot, style.INK, (0.0, 1.0))
+        self.image_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
+        self.overlay_bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0), "grad × input")
+        self.plots.addItem(self.overlay_bar)
+        self.bar_plot = steady_plot(self.plots)
+        style.rows_plot(self.bar_plot, "drop in p when the row is blank", "")
+        self.bar_plot.setYRange(0, 28, padding=0)   # the same rows as the input: each bar beside its row
+        self.bar_plot.addLine(x=0, pen=pg.mkPen(style.MUTED))
+        self.bars = pg.BarGraphItem(x0=np.zeros(28), y=np.arange(28) + 0.5, height=0.8, width=np.zeros(28),
+                                    brush=style.ACCENT, pen=pg.mkPen(None))
+        self.bar_plot.addItem(self.bars)
+        self.bar_plot.setXRange(-0.2, 1.0)
+        grid = self.plots.ci.layout
+        grid.setColumnStretchFactor(0, 3)   # the input gets the room; the bars beside it
+        grid.setColumnStretchFactor(2, 2)
+        layout.addStretch(1)
+        self.row_mark = QtWidgets.QGraphicsRectItem(0, 0, 28, 1)
+        self.row_mark.setPen(pg.mkPen(style.ACCENT, width=2, cosmetic=True))
+        self.image_plot.addItem(self.row_mark)
+        style.settle_scene(self.plots)
+
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.compute)
+        for signal in (state.events.trace, state.events.network):
+            signal.connect(self._on_input_changed)
+        state.events.row.connect(self._on_row)
+        self.class_combo.currentIndexChanged.connect(self._on_input_changed)
+        self.band_spin.valueChanged.connect(self._on_input_changed)
+        self.overlay_check.toggled.connect(self._on_input_changed)
+        self._on_input_changed()
+
+    def chosen_class(self) -> int | None:
+        trace = self.state.trace
+        if trace is None:
+            return None
+        index = self.class_combo.currentIndex()
+        return trace.prediction if index == 0 else index - 1
+
+    # --- scheduling ---------------------------------------------------------------------------
+    def _on_input_changed(self, *_args) -> None:
+        self._stale = True
+        self._show_image()
+        if self.isVisible():
+            self._timer.start(SETTLE_MS)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._show_image()
+            self._timer.start(0)
+
+    def _on_row(self, *_args) -> None:
+        self.row_mark.setRect(0, self.state.row, 28, 1)
+
+    def compute(self) -> None:
+        """Start the occlusion (and saliency) job for the input shown now; a newer one supersedes."""
+        trace, network = self.state.trace, self.state.network
+        self._stale = False
+        if trace is None:
+            self.drops, self.saliency_map, self.shown_for = None, None, None
+            self.bars.setOpts(width=np.zeros(28))
+            self.summary.setText("Draw or pick a digit to see which rows and pixels carry its answer.")
+            return
+        cls, band, overlay = self.chosen_class(), self.band_spin.value(), self.overlay_check.isChecked()
+        self.summary.setText("Working out which rows matter…")
+
+        def work(ctx):
+            from ...analysis import occlusion
+            from ...analysis.importance import gradient_times_input
+            from ...core.blas import all_cores
+            # A cancel (a new input, closing the window) ends it between layers: on a busy machine
+            # one pass could outlast the window's wait for its jobs.
+            with all_cores():   # 28 variants per step: the one computation here that two threads speed up
+                probs = occlusion(network, trace.image, band=band, trace=trace, check=ctx.check)
+            ctx.check()
+            drops = trace.probs[-1, cls] - probs[:, cls]
+            # Gradient × picture: the pixels' importance as drawn (importance.gradient_times_input).
+            grad = gradient_times_input(network, trace.image, cls, trace=trace) if overlay else None
+            return drops, grad
+
+        def done(result) -> None:
+            if self.state.trace is not trace:
+                return   # the input moved on; its own job is on the way
+            self.show_result(trace, cls, band, *result)
+
+        self.runner.run(work, key="importance", on_done=done,
+                        on_error=lambda text: self.summary.setText(f"Could not compute: {text}"))
+
+    # --- drawing ------------------------------------------------------------------------------
+    def _show_image(self) -> None:
+        trace = self.state.trace
+        image = np.zeros((28, 28), np.float32) if trace is None else trace.image
+        if not self.overlay_check.isChecked() or self.saliency_map is None or self.shown_for is None \
+                or self.shown_for[0] is not trace:
+            self.image.setLookupTable(style.INK.getLookupTable(nPts=256))
+            self.image.setImage(image, autoLevels=False)
+            self.image.setLevels((0.0, 1.0))
+            self.overlay_bar.setVisible(False)
+        self._on_row()
+
+    def show_result(self, trace, cls: int, band: int, drops: np.ndarray, grad: np.ndarray | None) -> None:
+        self.drops, self.saliency_map, self.shown_for = drops, grad, (trace, cls, band)
+        widths = drops.astype(np.float32)
+        self.bars.setOpts(width=widths, brushes=[pg.mkBrush(style.ACCENT if w >= 0 else style.H_COLOUR)
+                                                 for w in widths])
+        # Scaled to the largest change, whatever its size: a confident answer moves by thousandths.
+        span = max(float(np.abs(widths).max()), 1e-4)
+        self.bar_plot.setXRange(min(0.0, float(widths.min())) - 0.05 * span,
+                                float(widths.max()) + 0.05 * span, padding=0)
+        if grad is not None:
+            limit = max(float(np.abs(grad).max()), 1e-6)
+            self.image.setLookupTable(style.DIVERGING.getLookupTable(nPts=256))
+            self.image.setImage(grad.astype(np.float32), autoLevels=False)
+            self.image.setLevels((-limit, limit))
+            self.overlay_bar.setLevels((-limit, limit))
+            self.overlay_bar.setVisible(True)
+        else:
+            self._show_image()
+        top = int(np.argmax(drops))
+        p = float(trace.probs[-1, cls])
+        rows = f"row {top + 1}" if band == 1 else f"rows {top + 1}–{min(28, top + band)}"
+        if drops[top] > 0:
+            self.summary.setText(f"Class {cls}: p = {plain_p(p)} after row 28. Blanking {rows} lowers it "
+                                 f"most, by {plain_p(drops[top])} (to {plain_p(p - drops[top])}).")
+        else:
+            self.summary.setText(f"Class {cls}: p = {plain_p(p)} after row 28; no single blank "
+                                 f"{'row' if band == 1 else 'band'} lowers it.")

@@ -1,0 +1,2 @@
+"""File ▸ Train a model…: the training panel, the training job it runs, its curves, and the quiet
+TensorFlow import."""

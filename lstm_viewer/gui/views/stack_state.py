@@ -1,0 +1,151 @@
+"""The seed's lesson, checked live: a stack's state is a (c, h) pair per layer, and the top h is the output.
+
+In the TF1 original, ``outputs, state = dynamic_rnn(MultiRNNCell(cells), x)`` returns
+``state[k] = (c_k, h_k)`` for each layer k, and ``state[-1].h`` equals ``outputs[:, -1, :]``. The
+seed's two programs compute the two sides two ways, and so does this panel: ``outputs`` from the
+trace (each layer run over all 28 rows before the next, as ``dynamic_rnn``), the final ``state``
+by stepping the whole stack one row at a time (``Network.step_through_rows``, as
+``MultiRNNCell.call``). The difference shown is between those two computations, so it could fail.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PyQt6 import QtCore, QtWidgets
+from superqt.utils import qdebounced
+
+from ...core.network import Network, Trace
+from ..state.view_state import ViewState
+from ..widgets.run_text import Run, RunText, bold, small
+
+SHOWN_VALUES = 2        # the first values of each layer's c and h at the current row
+CHECK_DELAY_MS = 120    # the row-by-row stepping costs about a trace: not on every stroke of a drawing
+AGREES = 1e-4           # float32 rounding of two orders of the same sums stays far below this
+
+
+def largest_output_gap(network: Network, trace: Trace) -> float:
+    """max |state[-1].h − outputs[:, −1]|: the top layer's final h stepped row by row through the
+    whole stack, against the trace's last output computed layer by layer."""
+    _c_top, h_top = network.step_through_rows(trace.image)[-1]
+    return float(np.max(np.abs(h_top - trace.outputs[-1])))
+
+
+def largest_cell_gap(trace: Trace, row: int) -> float:
+    """max over layers and units of |h − o·tanh(c)| at ``row``: h really is the gated, squashed c."""
+    return max(float(np.max(np.abs(h[row] - gates[row, 3] * np.tanh(c[row]))))
+               for gates, c, h in zip(trace.gates, trace.c, trace.h, strict=True))
+
+
+def _number(value: float) -> str:
+    return "0" if value == 0.0 else f"{value:.1e}"
+
+
+def _first_values(values: np.ndarray) -> str:
+    shown = " ".join(f"{v:+.2f}".replace("-", "−") for v in values[:SHOWN_VALUES])
+    return f"{shown}{' …' if len(values) > SHOWN_VALUES else ''}"
+
+
+class StackStatePanel(QtWidgets.QFrame):
+    """The state's structure, its values at the current row, and two live equalities."""
+
+    def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("statePanel")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        title = QtWidgets.QLabel("<b>The state of the stack</b>")
+        self.structure = QtWidgets.QLabel()
+        self.structure.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        # No word wrap: a wrapping label makes every later text change re-lay out the whole
+        # column (height-for-width), which repaints the softmax plots: 2 ms per row for nothing.
+        self.structure.setWordWrap(False)
+        self.structure.setToolTip("outputs, state = dynamic_rnn(MultiRNNCell(cells), x): the state is a "
+                                  "tuple with one (c, h) pair per layer;\noutputs holds the top layer's "
+                                  "h at every row.")
+        # New numbers every row: plain runs, not a rich-text label (laid out anew per row, ~1 ms).
+        self.values = RunText(lines=3)
+        self.values.setObjectName("stateValuesText")
+        self.values.setToolTip("state[k] = (c, h) of each layer k after the current row: the first two "
+                               "of its values (the layer views show them all).")
+        # Runs that wrap within the column (a second panel column narrows it to ~220 px).
+        self.output_check = RunText(lines=1)
+        self.output_check.setObjectName("outputCheckLabel")
+        self.output_check.setToolTip(
+            "Two computations of the same vector, as the seed's two programs make them:\n"
+            "state[−1].h: the whole stack stepped one row at a time (MultiRNNCell.call);\n"
+            "outputs[:, −1]: each layer run over all 28 rows before the next (dynamic_rnn).\n"
+            "They agree up to float32 rounding: the output *is* the state's h.")
+        self.cell_check = RunText(lines=1)
+        self.cell_check.setObjectName("cellCheckLabel")
+        self.cell_check.setToolTip("h = o · tanh(c) after the current row, every layer and unit "
+                                   "(float32 rounding only).")
+        layout.addWidget(title)
+        layout.addWidget(self.structure)
+        layout.addWidget(self.values)
+        layout.addWidget(self.output_check)
+        layout.addWidget(self.cell_check)
+        layout.addStretch(1)
+        self.output_gap: float | None = None
+        self.cell_gap: float | None = None
+        self._layers = 0
+        self._check_later = qdebounced(self._check_output, timeout=CHECK_DELAY_MS)
+        state.events.network.connect(self._on_network)
+        state.events.trace.connect(self._on_trace)
+        state.events.row.connect(self._on_row)
+        if state.network is not None:
+            self._on_network()
+        self._on_trace()
+
+    def _on_network(self) -> None:
+        units = self.state.network.units
+        self._layers = len(units)
+        shown = range(len(units)) if len(units) <= 3 else (0, None, len(units) - 1)
+        names = ["…" if k is None else f"(c<sub>{k + 1}</sub>, h<sub>{k + 1}</sub>)" for k in shown]
+        # Two pairs a line: the panel does not wrap (see __init__), so keep lines short.
+        pairs = (",<br>" + "&nbsp;" * 9).join(", ".join(names[i:i + 2]) for i in range(0, len(names), 2))
+        rows = "".join(f"<tr><td>layer {k + 1}:&nbsp;</td><td>c<sub>{k + 1}</sub> (1, {u})&nbsp;&nbsp;"
+                       f"h<sub>{k + 1}</sub> (1, {u})</td></tr>" for k, u in enumerate(units))
+        self.structure.setText(
+            f"<tt>state = ({pairs})</tt><table cellspacing='0'>{rows}"
+            f"<tr><td>outputs:&nbsp;</td><td>(1, 28, {units[-1]}): h<sub>{len(units)}</sub> "
+            f"at every row</td></tr></table>")
+
+    def _on_trace(self) -> None:
+        self._on_row()
+        self.output_gap = None
+        self._show_output_check("–" if self.state.trace is None else "…")
+        if self.state.trace is not None:
+            self._check_later()
+
+    def _show_output_check(self, value: str, verdict: str = "") -> None:
+        runs = [Run("max |state[−1].h − outputs[:, −1]| = "), bold(value)]
+        self.output_check.set_lines([runs + ([bold(verdict)] if verdict else [])])
+
+    def check_output_now(self) -> None:
+        """Compute the output check at once (tests and scripts; the panel waits CHECK_DELAY_MS)."""
+        self._check_output()
+
+    def _check_output(self) -> None:
+        trace, network = self.state.trace, self.state.network
+        if trace is None or network is None or self.output_gap is not None:
+            return
+        self.output_gap = largest_output_gap(network, trace)
+        self._show_output_check(_number(self.output_gap),
+                                "" if self.output_gap < AGREES else "  — they differ!")
+
+    def _on_row(self) -> None:
+        row, trace = self.state.row, self.state.trace
+        if trace is None:
+            self.cell_gap = None
+            self.values.set_lines([[small("draw or pick a digit to see the state's values")]])
+            self.cell_check.set_lines([[Run("max |h − o·tanh(c)| = –")]])
+            return
+        self.values.set_lines([[small(f"state[{k}]  "), Run(f"c {_first_values(c[row])}   "
+                                                              f"h {_first_values(h[row])}")]
+                               for k, (c, h) in enumerate(zip(trace.c, trace.h, strict=True))])
+        self.cell_gap = largest_cell_gap(trace, row)
+        # The row is the current one (the tooltip says so): naming it here made a non-zero number,
+        # 6.0e-08, wrap to a second line in the 224-px prediction column.
+        self.cell_check.set_lines([[Run("max |h − o·tanh(c)| = "), bold(_number(self.cell_gap))]])

@@ -1,0 +1,641 @@
+"""The main window: composes the view state, the session, the job runner, the views and the menus.
+
+Data flows one way: an input (drawing, sample, image file) goes to the session, which traces it and
+writes ``state.image`` and ``state.trace``; every view subscribes to the state fields it shows.
+Moving through rows only writes ``state.row``: nothing is recomputed, views re-slice the trace.
+
+Layout: the layer views in the middle (they get the room), the stepper beneath them, and dockable
+panels around: input on the left, prediction on the right, training and the analysis panels
+docked or tabbed beside them. Geometry, panel layout, view options, the last model and the data
+folder are remembered (QSettings) when the window is given settings (``run_app`` does).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from ...core.errors import UserError
+from ...core.network import Network, Trace
+from ...core.readers import describe_briefly, describe_model, find_reader
+from ..input.canvas import DrawCanvas
+from ..input.digit_library import DigitLibrary
+from ..input.digit_picker import DigitPicker
+from ..input.drawing import DrawingInput
+from ..input.input_view import InputView
+from ..state.jobs import JobRunner
+from ..state.session import Session
+from ..state.view_state import ViewState
+from ..views.layers_panel import LayersPanel
+from ..views.prediction_header import PredictionHeader
+from ..views.softmax_view import SoftmaxView
+from ..views.stack_state import StackStatePanel
+from ..views.stepper import StepperBar
+from .dock_style import kept_icons_style
+from .menus import WindowActions
+from .one_repaint import OneRepaint
+from .panel_columns import PanelColumns
+
+SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see run_app)
+LAYOUT_VERSION = 4        # bump when the docks change, so an old saved layout is not applied
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """``MainWindow(network)`` builds the whole window without dialogs; ``state`` is what is shown."""
+
+    def __init__(self, network: Network, parent: QtWidgets.QWidget | None = None,
+                 settings: QtCore.QSettings | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.state = ViewState()
+        # Whatever a state change touches is painted in one pass (see one_repaint).
+        self.one_repaint = OneRepaint(self)   # held here: psygnal keeps only a weak reference
+        self.state.events.connect(self.one_repaint.hold)
+        self.jobs = JobRunner(self)
+        self.session = Session(self.state, self.jobs, self)
+        self.session.settings = settings
+        self.training_panel = None      # built on first use (File ▸ Train a model…)
+        self._build_views()
+        self.drawing = DrawingInput(self.canvas, self.session, self)
+        self.drawing.stepsChanged.connect(self._on_drawing_steps)
+        self.input_view.rowClicked.connect(self.session.toggle_row)
+        self.library = DigitLibrary(self.samples, self.session, self)
+        self.window_actions = WindowActions(self)
+        for name in ("openModelAction", "openDefaultModelAction", "inputScalingAction",
+                     "saveModelAction", "openImageAction", "exportPngAction",
+                     "exportTraceAction", "trainAction", "undoAction", "clearAction",
+                     "resetLayoutAction"):
+            setattr(self, name, getattr(self.window_actions, name))   # the automation surface
+        self._build_docks_menu()
+        self._build_explain_menu()
+        self._build_compare_menu()
+        self.session.message.connect(self._show_message)
+        self.session.failed.connect(self._show_failure)
+        self.model_info = QtWidgets.QLabel()
+        self.model_info.setObjectName("modelInfoLabel")
+        self.statusBar().addPermanentWidget(self.model_info)
+        self.session.modelInfoChanged.connect(self._update_title)
+        self.jobs.busyChanged.connect(self.busy.setVisible)
+        self.setAcceptDrops(True)
+        self.resize(1600, 1000)   # a smaller screen's window manager fits it
+        self._default_layout = self.saveState(LAYOUT_VERSION)
+        self._restore_settings()
+        self.session.set_network(network)
+        self.library.load_samples()
+        # Scored a moment later, so the first paint of the window has both cores to itself.
+        QtCore.QTimer.singleShot(300, self.library.score_all)
+        self.statusBar().showMessage("Draw a digit, or pick a real one from the samples.", 8000)
+
+    # --- layout -------------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        state = self.state
+        self.canvas = DrawCanvas()
+        self.clear_button = QtWidgets.QPushButton("Clear")
+        self.clear_button.setObjectName("clearButton")
+        self.clear_button.setToolTip("Clear the drawing (Delete)")
+        self.undo_button = QtWidgets.QPushButton("Undo stroke")
+        self.undo_button.setObjectName("undoButton")
+        self.undo_button.setToolTip("Remove the last stroke (Ctrl+Z)")
+        self.clear_button.clicked.connect(lambda: self.clearAction.trigger())
+        self.undo_button.clicked.connect(lambda: self.undoAction.trigger())
+        self.input_view = InputView(state)
+        self.samples = DigitPicker()
+        self.layers = LayersPanel(state)
+        self.header = PredictionHeader(state)
+        self.prediction_label, self.prediction_detail = self.header.label, self.header.detail
+        self.softmax = SoftmaxView(state)
+        self.stack_state = StackStatePanel(state)
+        self.stepper = StepperBar(state)
+
+        inputs = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(inputs)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(_heading("Draw a digit"))
+        column.addWidget(self.canvas, 5)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.clear_button)
+        buttons.addWidget(self.undo_button)
+        column.addLayout(buttons)
+        column.addWidget(self.input_view, 3)
+        column.addWidget(_heading("Or pick a real MNIST digit"))
+        column.addWidget(self.samples, 4)
+        inputs.setMinimumWidth(240)
+
+        prediction = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(prediction)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.header)
+        column.addWidget(self.softmax, 1)
+        column.addWidget(self.stack_state)
+        prediction.setMinimumWidth(250)
+
+        central = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(self.layers, 1)
+        layout.addWidget(self.stepper)
+        self.setCentralWidget(central)
+        self.setDockNestingEnabled(True)
+        self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.input_dock = self.add_panel("Input", "inputDock", inputs,
+                                         QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.prediction_dock = self.add_panel("Prediction", "predictionDock", prediction,
+                                              QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        # The analysis panels: a column of tabs right of the prediction, hidden until asked for
+        # (View ▸ Panels) or until a unit is selected; a hidden panel does no work.
+        # The analysis panels are built when first shown (launch pays for none of them; a hidden
+        # panel does no work). unit | state space share the column right of the prediction.
+        self._panels: dict[QtWidgets.QDockWidget, QtWidgets.QWidget] = {}
+        self._factories: dict[QtWidgets.QDockWidget, tuple] = {}
+        right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        left = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+        self.unit_dock = self._lazy_panel("Unit inspector", "unitDock", _unit_inspector, right)
+        self.splitDockWidget(self.prediction_dock, self.unit_dock, QtCore.Qt.Orientation.Horizontal)
+        # The state space, below the inspector's tabs: both can be seen at once (choosing a unit in
+        # its selectivity map opens the inspector without hiding it). Split before any tab is made:
+        # splitting a tabbed dock placed both off the window.
+        self.statespace_dock = self._lazy_panel("State space", "stateSpaceDock", _statespace_panel, right)
+        self.splitDockWidget(self.unit_dock, self.statespace_dock, QtCore.Qt.Orientation.Vertical)
+        # "Why this class" below the inspector, above the state space: clicking one of its bars opens
+        # that unit in the inspector, and both stay on screen.
+        self.why_dock = self._lazy_panel("Why this class", "whyClassDock", _why_class, right, scrolling=False)
+        self.splitDockWidget(self.unit_dock, self.why_dock, QtCore.Qt.Orientation.Vertical)
+        self.compare_dock = self._lazy_panel("Compare A/B", "compareDock", _compare_panel, right,
+                                             tab_with=self.unit_dock)
+        # Which rows and pixels matter, and the preprocessing: beside the input.
+        self.importance_dock = self._lazy_panel("Rows and pixels that matter", "importanceDock",
+                                                _importance_panel, left)
+        self.splitDockWidget(self.input_dock, self.importance_dock, QtCore.Qt.Orientation.Horizontal)
+        self.preprocess_dock = self._lazy_panel("Preprocessing", "preprocessDock", _preprocess_panel, left,
+                                                tab_with=self.importance_dock)
+        for name in ANALYSIS_PANELS:
+            # A hidden panel does no work (the state space is built when first shown).
+            getattr(self, name).hide()
+        self.columns = PanelColumns(self, ANALYSIS_PANELS)
+        self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        state.events.selection.connect(self._on_selection)
+        self.busy = QtWidgets.QProgressBar()
+        self.busy.setRange(0, 0)            # indeterminate: "working", no percentage
+        self.busy.setMaximumWidth(120)
+        self.busy.setVisible(False)
+        self.statusBar().addPermanentWidget(self.busy)
+
+    def add_panel(self, title: str, name: str, widget: QtWidgets.QWidget,
+                  area: QtCore.Qt.DockWidgetArea, tab_with: QtWidgets.QDockWidget | None = None
+                  ) -> QtWidgets.QDockWidget:
+        """Dock ``widget`` as a panel (tabbed with ``tab_with`` when given); listed in View ▸ Panels."""
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setStyle(kept_icons_style())   # its title's icons loaded once, not on every repaint
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        if tab_with is not None:
+            self.tabifyDockWidget(tab_with, dock)
+        if hasattr(self, "window_actions"):
+            self.window_actions.panels_menu.addAction(self._menu_action(dock))
+        return dock
+
+    def _build_docks_menu(self) -> None:
+        for dock in self.findChildren(QtWidgets.QDockWidget):
+            self.window_actions.panels_menu.addAction(self._menu_action(dock))
+
+    def _menu_action(self, dock: QtWidgets.QDockWidget) -> QtGui.QAction:
+        """The dock's View ▸ Panels entry. An analysis panel opens through ``show_panel``, in a column
+        that leaves the layers whole (Qt's own toggle would dock it wherever it last was, at any width)."""
+        if dock not in self.columns.panels:
+            return dock.toggleViewAction()
+        action = QtGui.QAction(dock.windowTitle(), dock)   # dies with its dock (a panel may be replaced)
+        action.setCheckable(True)
+        action.triggered.connect(lambda checked, d=dock: self.show_panel(d) if checked else d.close())
+        dock.visibilityChanged.connect(lambda _visible, d=dock, a=action: a.setChecked(not d.isHidden()))
+        return action
+
+    def _lazy_panel(self, title: str, name: str, factory, area: QtCore.Qt.DockWidgetArea,
+                    tab_with: QtWidgets.QDockWidget | None = None, scrolling: bool = True
+                    ) -> QtWidgets.QDockWidget:
+        """A dock whose panel ``factory(window)`` is built the first time the dock is shown."""
+        dock = self.add_panel(title, name, QtWidgets.QWidget(), area, tab_with)
+        self._factories[dock] = (factory, scrolling)
+        dock.visibilityChanged.connect(lambda visible, d=dock: visible and self.panel(d))
+        return dock
+
+    def panel(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QWidget:
+        """The analysis panel in ``dock``, built now if it was not yet."""
+        if dock not in self._panels:
+            factory, scrolling = self._factories.pop(dock)
+            widget = factory(self)
+            self._panels[dock] = widget
+            dock.setWidget(_scrolling(widget) if scrolling else widget)
+        return self._panels[dock]
+
+    @property
+    def unit_inspector(self):
+        return self.panel(self.unit_dock)
+
+    @property
+    def why_class(self):
+        return self.panel(self.why_dock)
+
+    @property
+    def compare_panel(self):
+        return self.panel(self.compare_dock)
+
+    @property
+    def importance(self):
+        return self.panel(self.importance_dock)
+
+    @property
+    def preprocess_panel(self):
+        return self.panel(self.preprocess_dock)
+
+    @property
+    def statespace(self):
+        return self.panel(self.statespace_dock)
+
+    def _on_drawing_steps(self, steps) -> None:
+        if self.preprocess_dock in self._panels:
+            self._panels[self.preprocess_dock].set_steps(steps)
+
+    def _on_selection(self, selection) -> None:
+        """A newly selected unit brings the inspector into view (it stays where the user put it)."""
+        if selection is not None and not self.unit_dock.isVisible():
+            self.show_panel(self.unit_dock)
+
+    def _show_test_digit(self, image28: np.ndarray, description: str) -> None:
+        """A digit picked in the state space (the cloud or a neighbour) becomes the input."""
+        self.session.show_input(image28)
+        self.statusBar().showMessage(f"Showing {description}.", 5000)
+
+    def show_panel(self, dock: QtWidgets.QDockWidget) -> None:
+        """Show a panel and bring its tab to the front, in a column that leaves the layers whole
+        (``panel_columns``)."""
+        self.columns.show(dock)
+
+    def _build_explain_menu(self) -> None:
+        """Explain: each analysis panel one key away."""
+        menu = self.menuBar().addMenu("E&xplain")
+        for text, key, dock, name in (("&Unit inspector", "U", self.unit_dock, "showUnitInspectorAction"),
+                                      ("&Why this class", "Y", self.why_dock, "showWhyClassAction"),
+                                      ("&Rows and pixels that matter", "W", self.importance_dock,
+                                       "showImportanceAction"),
+                                      ("&Preprocessing steps", "Shift+W", self.preprocess_dock,
+                                       "showPreprocessAction"),
+                                      ("&Compare A/B", "C", self.compare_dock, "showCompareAction"),
+                                      ("&State space", "S", self.statespace_dock, "showStateSpaceAction")):
+            action = QtGui.QAction(text, self)
+            action.setObjectName(name)
+            action.setShortcut(QtGui.QKeySequence(key))
+            action.triggered.connect(lambda _=False, d=dock: self.show_panel(d))
+            self.addAction(action)
+            menu.addAction(action)
+        menu.addSeparator()
+        self.restoreInputAction = QtGui.QAction("Restore the &original input", self)
+        self.restoreInputAction.setObjectName("restoreInputAction")
+        self.restoreInputAction.setShortcut(QtGui.QKeySequence("Ctrl+Shift+Z"))
+        self.restoreInputAction.setToolTip("Undo every what-if edit (rows blanked by clicking the input)")
+        self.restoreInputAction.triggered.connect(self.session.restore_original)
+        self.state.events.blanked_rows.connect(lambda rows: self.restoreInputAction.setEnabled(bool(rows)))
+        self.restoreInputAction.setEnabled(False)
+        self.addAction(self.restoreInputAction)
+        menu.addAction(self.restoreInputAction)
+
+    def _build_compare_menu(self) -> None:
+        menu = self.menuBar().addMenu("&Compare")
+        self.pinAction = QtGui.QAction("&Pin as A", self)
+        self.pinAction.setObjectName("pinAction")
+        self.pinAction.setShortcut(QtGui.QKeySequence("P"))
+        self.pinAction.setToolTip("Keep the digit shown now as A; whatever is shown next is B (P)")
+        self.pinAction.triggered.connect(self.pin)
+        self.unpinAction = QtGui.QAction("&Unpin", self)
+        self.unpinAction.setObjectName("unpinAction")
+        self.unpinAction.setShortcut(QtGui.QKeySequence("Shift+P"))
+        self.unpinAction.triggered.connect(lambda: setattr(self.state, "pinned", None))
+        for action in (self.pinAction, self.unpinAction):
+            self.addAction(action)
+            menu.addAction(action)
+        self.state.events.pinned.connect(lambda pinned: self.unpinAction.setEnabled(pinned is not None))
+        self.unpinAction.setEnabled(False)
+
+    def pin(self) -> None:
+        """Compare ▸ Pin as A: the trace shown now becomes A; the comparison panel opens."""
+        if self.state.trace is None:
+            self.statusBar().showMessage("Nothing to pin: draw or pick a digit first.", 4000)
+            return
+        self.state.pinned = self.state.trace
+        self.show_panel(self.compare_dock)
+        self.statusBar().showMessage("Pinned as A. Now draw or pick another digit: it is B.", 6000)
+
+    def reset_layout(self) -> None:
+        """Put every panel back where it was when the window opened for the first time."""
+        self.restoreState(self._default_layout, LAYOUT_VERSION)
+        if self.training_panel is not None:   # built after the default was taken: back to its tab
+            self.tabifyDockWidget(self.prediction_dock, self.training_dock)
+            self.prediction_dock.raise_()
+        self.resize(self._default_size())
+        self._keep_on_screen()
+        self._size_side_panels()
+
+    def _default_size(self) -> QtCore.QSize:
+        """The first window's 1600 × 1000, or as much of it as the screen has room for (a laptop's
+        1366 × 768), frame included: resetting the layout must not push the window past the screen."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        wanted = QtCore.QSize(1600, 1000)
+        if screen is None:
+            return wanted
+        frame = self.frameGeometry().size() - self.geometry().size()   # title bar and borders
+        return wanted.boundedTo(screen.availableGeometry().size() - frame)
+
+    def _keep_on_screen(self) -> None:
+        """Move the window back inside the screen's free area if a corner is outside it."""
+        screen = self.screen()
+        if screen is None:
+            return
+        room, frame = screen.availableGeometry(), self.frameGeometry()
+        x = max(room.left(), min(frame.left(), room.right() - frame.width() + 1))
+        y = max(room.top(), min(frame.top(), room.bottom() - frame.height() + 1))
+        if (x, y) != (frame.left(), frame.top()):
+            self.move(x, y)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        columns = getattr(self, "columns", None)   # (not yet while the window is being built)
+        if columns is not None:
+            columns.window_resized(event.oldSize().width(), event.size().width())
+
+    def _size_side_panels(self) -> None:
+        side = max(240, min(330, int(0.19 * self.width())))
+        self.resizeDocks([self.input_dock, self.prediction_dock], [side, side],
+                         QtCore.Qt.Orientation.Horizontal)
+
+    def show_training_panel(self) -> None:
+        """File ▸ Train a model…: the training panel, docked and tabbed with the prediction."""
+        if self.training_panel is None:
+            from ..training.panel import TrainingPanel  # its module imports the ml layer's config
+            self.training_panel = TrainingPanel(self.jobs)
+            self.training_panel.modelTrained.connect(self.session.adopt_trained)
+            if self.settings is not None:
+                self.training_panel.data_edit.setText(str(self.settings.value("data_folder", "") or ""))
+            self.training_dock = self.add_panel("Train a model", "trainingDock", self.training_panel,
+                                                QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
+                                                tab_with=self.prediction_dock)
+        self.training_dock.show()
+        self.training_dock.raise_()
+
+    # --- the automation surface (scripts and tests) -------------------------------------------
+    @property
+    def trace(self) -> Trace | None:
+        return self.state.trace
+
+    @property
+    def network(self) -> Network:
+        return self.state.network
+
+    @property
+    def image28(self) -> np.ndarray | None:
+        return self.state.image
+
+    @property
+    def unsaved(self) -> bool:
+        return self.session.unsaved
+
+    @property
+    def model_name(self) -> str:
+        return self.session.model_name
+
+    @property
+    def model_source(self) -> str | None:
+        return self.session.model_source
+
+    @property
+    def keras_model(self):
+        return self.session.keras_model
+
+    def set_network(self, network: Network, **kwargs) -> None:
+        self.session.set_network(network, **kwargs)
+
+    def show_input(self, image28: np.ndarray | None) -> None:
+        self.session.show_input(image28)
+
+    def show_trace(self, trace: Trace | None) -> None:
+        """Show an already computed trace in every view (the redraw the benchmark times)."""
+        self.session.show_trace(trace)
+
+    def load_model(self, path: str | Path, options=None) -> None:
+        self.session.load_model(path, options)
+
+    def open_image(self, path: str | Path) -> None:
+        self.session.open_image(path)
+
+    def save_model_as(self, path: str | Path) -> Path:
+        return self.session.save_model_as(path)
+
+    def finish_saving(self, timeout_ms: int = 60_000) -> bool:
+        return self.session.finish_saving(timeout_ms)
+
+    def export_trace(self, path: str | Path) -> Path:
+        return self.session.export_trace(path)
+
+    def export_png(self, path: str | Path) -> Path:
+        from ..state import file_ops
+        path = Path(file_ops.with_suffix(str(path), ".png"))
+        picture = self.grab()
+        file_ops.write_atomically(path, lambda tmp: _save_pixmap(picture, tmp))
+        return path
+
+    def show_first_sample(self) -> bool:
+        """Select the first sample (launch shows a traced digit); False when there are none."""
+        self.samples.select_first()
+        return self.trace is not None
+
+    # --- messages -----------------------------------------------------------------------------
+    def _show_message(self, text: str, timeout_ms: int) -> None:
+        if text:
+            self.statusBar().showMessage(text, timeout_ms)
+        else:
+            self.statusBar().clearMessage()
+
+    def _show_failure(self, title: str, text: str) -> None:
+        QtWidgets.QMessageBox.critical(self, title, text)
+
+    def _update_title(self) -> None:
+        star = " *" if self.session.unsaved else ""
+        info = describe_model(self.network)
+        # The application's name last: window systems append it to a title that does not end with it.
+        self.setWindowTitle(f"{self.session.model_name}{star} ({info}) — lstm-viewer")
+        self.model_info.setText(describe_briefly(self.network))
+        self.model_info.setToolTip(f"{info}\n\n{_model_tooltip(self.network, self.session.model_source)}")
+
+    # --- settings -----------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        settings = self.settings
+        if settings is None:
+            return
+        geometry = settings.value("geometry")
+        if isinstance(geometry, QtCore.QByteArray):
+            self.restoreGeometry(geometry)
+        layout = settings.value("layout")
+        if isinstance(layout, QtCore.QByteArray):
+            self.restoreState(layout, LAYOUT_VERSION)
+        self.state.show_gates = _as_bool(settings.value("show_gates", False))
+        self.state.rank_by_magnitude = _as_bool(settings.value("rank_by_magnitude", False))
+
+    def _save_settings(self) -> None:
+        settings = self.settings
+        if settings is None:
+            return
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("layout", self.saveState(LAYOUT_VERSION))
+        settings.setValue("show_gates", self.state.show_gates)
+        settings.setValue("rank_by_magnitude", self.state.rank_by_magnitude)
+        source = self.session.model_source
+        if source and not self.session.unsaved and Path(source).is_file():
+            settings.setValue("last_model", str(Path(source).resolve()))
+        if self.training_panel is not None:
+            settings.setValue("data_folder", self.training_panel.data_edit.text().strip())
+        settings.sync()
+
+    # --- events -------------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not urls:
+            return
+        name = urls[0]
+        try:   # by content, as File ▸ Open model… reads it (a few bytes; a TF1 checkpoint's folder too)
+            reader, _target = find_reader(name)
+        except UserError:
+            self.session.open_image(name)   # a picture, or the image reader says what it is not
+            return
+        self.session.load_model(name)
+        if reader.needs_tensorflow:
+            self.statusBar().showMessage(f"{Path(name).name} is a {reader.format}: reading it with "
+                                         f"Keras, which takes a few seconds…", 8000)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        self.jobs.resume()
+        first = not getattr(self, "_shown_once", False)
+        self._shown_once = True
+        super().showEvent(event)
+        if first and (self.settings is None or self.settings.value("layout") is None):
+            self._size_side_panels()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        """The one shutdown path: settle the user's model, then cancel every job and wait (bounded)."""
+        if not self.session.finish_saving():
+            QtWidgets.QMessageBox.information(
+                self, "Still saving", "The model is still being saved. Close again when it is done.")
+            event.ignore()
+            return
+        if not self._may_discard_model():
+            event.ignore()
+            return
+        self.stepper.play_button.setChecked(False)
+        self._save_settings()
+        self.hide()   # waiting for a stopping thread must not look like a frozen window
+        self.jobs.shutdown(SHUTDOWN_WAIT_MS)
+        super().closeEvent(event)
+
+    def _may_discard_model(self) -> bool:
+        """A model trained here and not saved is lost on close: ask first (Save / Discard / Cancel)."""
+        if not self.session.unsaved:
+            return True
+        buttons = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(
+            self, "Unsaved model",
+            f"{self.session.model_name} was trained here and is not saved. Save it first?",
+            buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        if answer == buttons.Save:
+            self.window_actions.ask_and_save_model(in_background=False)   # the window waits for it
+            return not self.session.unsaved    # the dialog was cancelled or saving failed: stay open
+        return answer == buttons.Discard
+
+
+def _model_tooltip(network: Network, source: str | None) -> str:
+    """The model information in full: where it came from and what the reader decided."""
+    meta = network.metadata
+    lines = [f"{meta.get('format', 'Keras model')}: {network.describe()}"]
+    if source:
+        lines.append(f"from {source}")
+    if "forget_bias" in meta:   # one number, or one per layer when the cells differ
+        value = meta["forget_bias"]
+        shown = ", ".join(f"{v:g}" for v in value) if isinstance(value, (tuple, list)) else f"{value:g}"
+        lines.append(f"forget_bias {shown} ({meta.get('forget_bias_from', '')}), added to the f "
+                     f"gate's bias: the TF1 cell computes f = σ(z_f + forget_bias)")
+    scaling = {"the file": "recorded in the file", "you": "set by you (Model ▸ Input scaling…)",
+               "not recorded": "not recorded in the file; Model ▸ Input scaling… to change"}
+    lines.append(f"input: {network.describe_scaling()}, "
+                 f"{scaling.get(meta.get('scaling_from'), 'as the model was trained')}")
+    head = meta.get("head")
+    if head in ("linear", "log_softmax"):
+        lines.append("the head gives logits; the app applies the softmax (the same probabilities)")
+    return "\n".join(lines)
+
+
+def _heading(text: str) -> QtWidgets.QLabel:
+    return QtWidgets.QLabel(f"<b>{text}</b>")
+
+
+# The analysis panels, each imported when first shown (their modules import the analyses).
+def _unit_inspector(window: MainWindow) -> QtWidgets.QWidget:
+    from ..panels.unit_inspector import UnitInspector
+    return UnitInspector(window.state, dialog_files=window.window_actions)
+
+
+def _why_class(window: MainWindow) -> QtWidgets.QWidget:
+    from ..panels.why_class import WhyClassPanel
+    return WhyClassPanel(window.state)
+
+
+def _compare_panel(window: MainWindow) -> QtWidgets.QWidget:
+    from ..panels.compare import ComparePanel
+    return ComparePanel(window.state)
+
+
+def _importance_panel(window: MainWindow) -> QtWidgets.QWidget:
+    from ..panels.importance import ImportancePanel
+    return ImportancePanel(window.state, window.jobs)
+
+
+def _preprocess_panel(window: MainWindow) -> QtWidgets.QWidget:
+    from ..panels.preprocessing import PreprocessPanel
+    panel = PreprocessPanel(window.state, window.jobs)
+    panel.set_steps(window.drawing.steps)   # the drawing made before the panel existed
+    return panel
+
+
+def _statespace_panel(window: MainWindow) -> QtWidgets.QWidget:
+    from ..statespace.panel import StateSpacePanel
+    return StateSpacePanel(window.state, window.jobs, window._show_test_digit)
+
+
+# The analysis panels' docks (MainWindow attributes): hidden at start, opened through ``PanelColumns``.
+ANALYSIS_PANELS = ("unit_dock", "why_dock", "compare_dock", "statespace_dock", "importance_dock",
+                   "preprocess_dock")
+
+
+def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
+    area = QtWidgets.QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    # Text wraps to the width; plots hold their minimum width (style.hold_layout_width), so a panel
+    # narrower than that scrolls sideways instead of cutting them off.
+    area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    area.setWidget(widget)
+    return area
+
+
+def _as_bool(value) -> bool:
+    return value in (True, "true", "1", 1)
+
+
+def _save_pixmap(picture: QtGui.QPixmap, path: Path) -> None:
+    if not picture.save(str(path), "PNG"):
+        raise OSError(f"Qt could not write {path}")

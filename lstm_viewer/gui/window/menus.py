@@ -1,0 +1,198 @@
+"""The window's menus and actions: each handler asks for a file name (or nothing) and hands the work
+to the session; outcomes come back as the session's signals, shown by the window."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6 import QtCore, QtGui, QtWidgets
+
+from ...core.assets import default_model_path
+from ...core.readers import dialog_filter
+from ..state.jobs import describe_error
+
+SAVE_MODEL_FILTER = "Keras models (*.keras);;All files (*)"
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+
+
+class WindowActions(QtCore.QObject):
+    """Builds the menu bar of ``window`` and holds its actions (objectNames are the automation surface)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.state = window.state
+        self.last_folder: str | None = None   # where the last file dialog was answered
+        bar = window.menuBar()
+
+        file_menu = bar.addMenu("&File")
+        self.openModelAction = self._add(file_menu, "&Open model…", "Ctrl+O", self._on_open_model,
+                                         "openModelAction", "Open an LSTM model: Keras (.keras, .h5), "
+                                         "a TensorFlow 1 checkpoint, PyTorch (.pt, .pth, .ckpt) or "
+                                         ".safetensors")
+        self.openDefaultModelAction = self._add(
+            file_menu, "Open the &default model", None, self.session.load_default_model,
+            "openDefaultModelAction", "Go back to the model shipped with lstm-viewer")
+        self.saveModelAction = self._add(file_menu, "&Save model as…", "Ctrl+S", self._on_save_model,
+                                         "saveModelAction", "Save the current model as a .keras file "
+                                         "(a PyTorch or TF1 model is converted exactly)")
+        file_menu.addSeparator()
+        self.openImageAction = self._add(file_menu, "Open &image…", "Ctrl+I", self._on_open_image,
+                                         "openImageAction", "Read a digit from an image file")
+        self.exportPngAction = self._add(file_menu, "&Export view as PNG…", "Ctrl+E", self._on_export_png,
+                                         "exportPngAction", "Save a picture of the window")
+        self.exportTraceAction = self._add(file_menu, "Export &trace as .npz…", "Ctrl+Shift+E",
+                                           self._on_export_trace, "exportTraceAction",
+                                           "Save image, h, c, gates and probs (as `inspect --out`)")
+        file_menu.addSeparator()
+        self.trainAction = self._add(file_menu, "&Train a model…", "Ctrl+T", window.show_training_panel,
+                                     "trainAction", "Train a new LSTM on MNIST")
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", "Ctrl+Q", window.close, "quitAction", "Close the window")
+
+        edit = bar.addMenu("&Edit")
+        self.undoAction = self._add(edit, "&Undo stroke", "Ctrl+Z", self._on_undo, "undoAction",
+                                    "Remove the last stroke")
+        self.clearAction = self._add(edit, "&Clear drawing", "Delete", self._on_clear, "clearAction",
+                                     "Clear the drawing")
+        self.clearAction.setShortcuts([QtGui.QKeySequence("Delete"), QtGui.QKeySequence("Backspace")])
+
+        model_menu = bar.addMenu("&Model")
+        self.inputScalingAction = self._add(
+            model_menu, "&Input scaling…", None, self._on_input_scaling, "inputScalingAction",
+            "What the first layer reads: [0, 1] or (x − mean) / std (remembered per file)")
+
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addActions([window.layers.gates_action, window.layers.order_action])
+        self.view_menu.addSeparator()
+        self.panels_menu = self.view_menu.addMenu("&Panels")
+        self.resetLayoutAction = self._add(self.view_menu, "&Reset layout", None, window.reset_layout,
+                                           "resetLayoutAction", "Put every panel back where it started")
+
+        step = bar.addMenu("&Step")
+        step.addActions(window.stepper.make_actions(window))
+
+        self.session.loadingChanged.connect(lambda busy: self.openModelAction.setEnabled(not busy))
+        self.session.loadingChanged.connect(lambda busy: self.openDefaultModelAction.setEnabled(not busy))
+        self.session.modelInfoChanged.connect(
+            lambda: self.inputScalingAction.setEnabled(self.session.can_set_input_scaling()))
+        self.session.savingChanged.connect(lambda busy: self.saveModelAction.setEnabled(not busy))
+
+    def _add(self, menu: QtWidgets.QMenu, text: str, shortcut: str | None, slot, name: str,
+             tip: str) -> QtGui.QAction:
+        action = QtGui.QAction(text, self.window)
+        action.setObjectName(name)
+        if shortcut:
+            action.setShortcut(QtGui.QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.window.addAction(action)
+        menu.addAction(action)
+        return action
+
+    # --- handlers -----------------------------------------------------------------------------
+    def _on_open_model(self) -> None:
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open model", self.folder(),
+                                                        dialog_filter())
+        name = self.answered(name)
+        if name:
+            self.session.load_model(name)
+
+    def _on_save_model(self) -> None:
+        self.ask_and_save_model(in_background=True)
+
+    def ask_and_save_model(self, in_background: bool) -> None:
+        """Save model as…: a file dialog, then the save (a trained model's in a job if asked)."""
+        if self.session.is_saving():
+            self.window.statusBar().showMessage("Still saving the model…", 4000)
+            return
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self.window, "Save model as", str(Path(self.folder()) / _keras_name(self.session.model_name)),
+            SAVE_MODEL_FILTER)
+        name = self.answered(name)
+        if not name:
+            return
+        if in_background and self.session.saves_in_background():
+            self.session.start_saving_model(name)
+        else:
+            self.report(lambda: self.session.save_model_as(name), "Saved the model as {}.")
+
+    def _on_input_scaling(self) -> None:
+        from .input_scaling_dialog import ask_input_scaling
+        network = self.state.network
+        answer = ask_input_scaling(self.window, network.input_scaling)
+        if answer is None:
+            return
+        scaling, = answer
+        try:
+            self.session.set_input_scaling(scaling)
+        except Exception as exc:
+            QtWidgets.QMessageBox.critical(self.window, "Input scaling", describe_error(exc))
+
+    def _on_open_image(self) -> None:
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a digit image", self.folder(),
+                                                        IMAGE_FILTER)
+        name = self.answered(name)
+        if name:
+            self.session.open_image(name)
+
+    def _on_export_png(self) -> None:
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export view as PNG", self.folder(),
+                                                        "PNG images (*.png)")
+        name = self.answered(name)
+        if name:
+            self.report(lambda: self.window.export_png(name), "Saved the view as {}.")
+
+    def _on_export_trace(self) -> None:
+        if self.state.trace is None:
+            self.window.statusBar().showMessage("Nothing to export: draw or pick a digit first.", 4000)
+            return
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export trace", self.folder(),
+                                                        "NumPy archives (*.npz)")
+        name = self.answered(name)
+        if name:
+            self.report(lambda: self.session.export_trace(name), "Saved the trace as {}.")
+
+    def _on_clear(self) -> None:
+        self.window.drawing.clear()
+        self.window.statusBar().showMessage("Cleared.", 2000)
+
+    def _on_undo(self) -> None:
+        if not self.window.drawing.undo():
+            self.window.statusBar().showMessage("Nothing to undo.", 2000)
+
+    # --- helpers ------------------------------------------------------------------------------
+    def folder(self) -> str:
+        """Where a file dialog opens: the folder of the last answered one; else the model's folder;
+        else the home folder. Never the shipped model's folder, inside the installed package."""
+        source = self.session.model_source
+        for candidate in (self.last_folder, str(Path(source).parent) if source else None):
+            if candidate and Path(candidate).is_dir() and not _is_package_folder(candidate):
+                return candidate
+        return str(Path.home())
+
+    def answered(self, name: str) -> str:
+        """Remember the folder of a dialog's answer (none for a cancelled dialog); returns ``name``."""
+        if name:
+            self.last_folder = str(Path(name).parent)
+        return name
+
+    def report(self, work, done: str) -> None:
+        """Run a quick file operation; success in the status bar, failure in a dialog."""
+        try:
+            path = work()
+        except Exception as exc:
+            QtWidgets.QMessageBox.critical(self.window, "lstm-viewer", describe_error(exc))
+        else:
+            self.window.statusBar().showMessage(done.format(path), 6000)
+
+
+def _keras_name(model_name: str) -> str:
+    """The Save dialog's proposed name: the model's, ending in .keras ('model.pth' -> 'model.keras')."""
+    stem = Path(model_name).stem if Path(model_name).suffix else model_name
+    return f"{stem or 'model'}.keras"
+
+
+def _is_package_folder(folder: str) -> bool:
+    return Path(folder).resolve() == default_model_path().resolve().parent
