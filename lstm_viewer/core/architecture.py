@@ -24,13 +24,11 @@ from typing import Any
 import numpy as np
 
 from .errors import UnknownLayout, UnsupportedModel, UserError
+from .i18n import N_, ntr, tr
 from .network import CLASSES, COLUMNS, ROWS, LstmWeights, Network
 
 #: One layer as both readers describe it: Keras class name and its config dict.
 LayerDescription = tuple[str, Mapping[str, Any]]
-
-WHAT_WE_SHOW = ("lstm-viewer shows stacks of LSTM layers (Dropout allowed between them) "
-                "with a Dense(10) head (softmax or logits)")
 
 #: Head activations that give the same ten probabilities once the app applies a softmax to logits.
 HEAD_ACTIVATIONS = ("softmax", "linear", "log_softmax")
@@ -80,12 +78,15 @@ def check_architecture(layers: Sequence[LayerDescription], input_shape: Sequence
     for position, (kind, config) in enumerate(layers):
         name = _name(config, position)
         if plan and plan[-1].kind == "dense":
-            raise UnsupportedModel(f"layer '{name}' ({kind}) comes after the head '{plan[-1].name}'; "
-                                   f"the Dense(10, softmax) head must be the last layer")
+            raise UnsupportedModel(tr("layer '{name}' ({kind}) comes after the head '{plan_name}'; "
+                                      "the Dense(10, softmax) head must be the last layer", name=name,
+                                      kind=kind, plan_name=plan[-1].name))
         _check_dtype(f"layer '{name}'", config.get("dtype"))
         if kind == "InputLayer":
             if position != 0:
-                raise UnsupportedModel(f"the input layer '{name}' is not the first layer; {WHAT_WE_SHOW}")
+                raise UnsupportedModel(tr("the input layer '{name}' is not the first layer; lstm-viewer "
+                                          "shows stacks of LSTM layers (Dropout allowed between them) with "
+                                          "a Dense(10) head (softmax or logits)", name=name))
             shape = config.get("batch_shape", config.get("batch_input_shape"))
             if shape is not None:
                 _check_input_shape(shape)
@@ -93,8 +94,9 @@ def check_architecture(layers: Sequence[LayerDescription], input_shape: Sequence
             continue  # the identity at inference, whatever its rate
         elif kind == "Rescaling":
             if plan or (lstm_positions and position > lstm_positions[0]):
-                raise UnsupportedModel(f"the Rescaling layer '{name}' is not in front of the first LSTM "
-                                       f"layer; lstm-viewer scales only the pixels the first layer reads")
+                raise UnsupportedModel(tr("the Rescaling layer '{name}' is not in front of the first LSTM "
+                                          "layer; lstm-viewer scales only the pixels the first layer reads",
+                                          name=name))
             plan.append(WeightedLayer("rescaling", position, name, COLUMNS, COLUMNS,
                                       scaling=_rescaling(name, config)))
         elif kind == "LSTM":
@@ -104,20 +106,25 @@ def check_architecture(layers: Sequence[LayerDescription], input_shape: Sequence
             plan.append(WeightedLayer("lstm", position, name, below[-1].units if below else COLUMNS, units))
         elif kind == "Dense":
             if not lstm_positions:
-                raise UnsupportedModel(f"has no LSTM layer; {WHAT_WE_SHOW}")
+                raise UnsupportedModel(tr("has no LSTM layer; lstm-viewer shows stacks of LSTM layers "
+                                          "(Dropout allowed between them) with a Dense(10) head (softmax or "
+                                          "logits)"))
             if position < lstm_positions[-1]:
-                raise UnsupportedModel(f"layer '{name}' (Dense) comes before the top LSTM layer; "
-                                       f"{WHAT_WE_SHOW}")
+                raise UnsupportedModel(tr("layer '{name}' (Dense) comes before the top LSTM layer; "
+                                          "lstm-viewer shows stacks of LSTM layers (Dropout allowed between "
+                                          "them) with a Dense(10) head (softmax or logits)", name=name))
             _check_head(name, config)
             plan.append(WeightedLayer("dense", position, name, plan[-1].units, CLASSES,
                                       activation=config.get("activation", "linear")))
         else:
             raise UnsupportedModel(_foreign_layer(name, kind))
     if not any(step.kind == "lstm" for step in plan):
-        raise UnsupportedModel(f"has no LSTM layer; {WHAT_WE_SHOW}")
+        raise UnsupportedModel(tr("has no LSTM layer; lstm-viewer shows stacks of LSTM layers (Dropout "
+                                  "allowed between them) with a Dense(10) head (softmax or logits)"))
     if plan[-1].kind != "dense":
-        raise UnsupportedModel(f"has no Dense(10, softmax) head after its top LSTM layer "
-                               f"'{plan[-1].name}'; {WHAT_WE_SHOW}")
+        raise UnsupportedModel(tr("has no Dense(10, softmax) head after its top LSTM layer '{plan_name}'; "
+                                  "lstm-viewer shows stacks of LSTM layers (Dropout allowed between them) "
+                                  "with a Dense(10) head (softmax or logits)", plan_name=plan[-1].name))
     return plan
 
 
@@ -129,29 +136,35 @@ def check_weights(layer: WeightedLayer, arrays: Sequence) -> list[np.ndarray]:
     """
     expected = layer.shapes
     if len(arrays) != len(expected):
-        raise UserError(f"layer '{layer.name}' has {len(arrays)} weight arrays, expected "
-                        f"{len(expected)} ({', '.join(layer.weight_names)}); the file is damaged")
+        # Not ntr: the English "1 weight arrays" is pinned by test_robustness (a count, not a noun phrase).
+        raise UserError(tr("layer '{name}' has {count} weight arrays, expected {expected} ({weight_names}); "
+                           "the file is damaged", name=layer.name, count=len(arrays), expected=len(expected),
+                           weight_names=", ".join(layer.weight_names)))
     values = []
     for array, shape, label in zip(arrays, expected, layer.weight_names, strict=True):
         dtype = np.dtype(getattr(array, "dtype", object))
         if dtype.kind != "f":
-            raise UserError(f"layer '{layer.name}' stores its {label} as {dtype} values, not "
-                            f"floating-point numbers; the file is damaged")
+            raise UserError(tr("layer '{name}' stores its {label} as {dtype} values, not floating-point "
+                               "numbers; the file is damaged", name=layer.name, label=label, dtype=dtype))
         if dtype.itemsize < 4:
-            raise UnsupportedModel(f"layer '{layer.name}' stores its {label} as {dtype} (half "
-                                   f"precision); lstm-viewer computes in float32 and would not "
-                                   f"reproduce the model's own numbers")
+            raise UnsupportedModel(tr("layer '{name}' stores its {label} as {dtype} (half precision); "
+                                      "lstm-viewer computes in float32 and would not reproduce the model's "
+                                      "own numbers", name=layer.name, label=label, dtype=dtype))
         if tuple(array.shape) != shape:
-            raise UserError(f"layer '{layer.name}' has a {label} of shape {tuple(array.shape)}, "
-                            f"expected {shape} for {layer.units} units reading {layer.inputs} "
-                            f"inputs; the file is damaged")
+            raise UserError(tr("layer '{name}' has a {label} of shape {shape}, expected {expected} for "
+                               "{units} units reading {inputs} inputs; the file is damaged", name=layer.name,
+                               label=label, shape=tuple(array.shape), expected=shape, units=layer.units,
+                               inputs=layer.inputs))
         with np.errstate(over="ignore"):  # a float64 beyond float32's range becomes inf: refused below
             values.append(np.asarray(array, dtype=np.float32))
     bad = sum(int(np.count_nonzero(~np.isfinite(v))) for v in values)
     if bad:
         total = sum(v.size for v in values)
-        raise UnsupportedModel(f"layer '{layer.name}' weights hold NaN/inf values ({bad} of {total} "
-                               f"numbers); such a model cannot give meaningful answers")
+        raise UnsupportedModel(ntr("layer '{name}' weights hold NaN/inf values ({bad} of {count} number); "
+                                   "such a model cannot give meaningful answers",
+                                   "layer '{name}' weights hold NaN/inf values ({bad} of {count} numbers); "
+                                   "such a model cannot give meaningful answers", total, name=layer.name,
+                                   bad=bad))
     return values
 
 
@@ -178,54 +191,69 @@ def functional_chain(config: Mapping) -> list[Mapping]:
     """
     entries = config.get("layers")
     if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
-        raise UserError("the model's description has no list of layers; the file is damaged")
+        raise UserError(tr("the model's description has no list of layers; the file is damaged"))
     inputs, outputs = _endpoints(config.get("input_layers")), _endpoints(config.get("output_layers"))
     if len(inputs) != 1 or len(outputs) != 1:
-        raise UnsupportedModel(f"has {len(inputs)} inputs and {len(outputs)} outputs; lstm-viewer shows "
-                               f"models with one input (the digit) and one output (ten probabilities)")
+        raise UnsupportedModel(ntr("has {count} input and {n_outputs} outputs; lstm-viewer shows models "
+                                   "with one input (the digit) and one output (ten probabilities)",
+                                   "has {count} inputs and {n_outputs} outputs; lstm-viewer shows models "
+                                   "with one input (the digit) and one output (ten probabilities)",
+                                   len(inputs), n_outputs=len(outputs)))
     previous = None
     for position, entry in enumerate(entries):
         name = _name(entry, position)
         nodes = entry.get("inbound_nodes", [])
         if not isinstance(nodes, list):
-            raise UnknownLayout(f"layer '{name}' lists its inputs in a form the direct reader does not know")
+            raise UnknownLayout(tr("layer '{name}' lists its inputs in a form the direct reader does not "
+                                   "know", name=name))
         if previous is None:
             if nodes or name != inputs[0]:
-                raise UnsupportedModel(f"the first layer '{name}' is not the model's input; "
-                                       f"lstm-viewer shows a single chain of layers")
+                raise UnsupportedModel(tr("the first layer '{name}' is not the model's input; "
+                                          "lstm-viewer shows a single chain of layers", name=name))
         elif len(nodes) != 1:
-            raise UnsupportedModel(f"layer '{name}' is used {len(nodes)} times; lstm-viewer shows a "
-                                   f"single chain of layers, each used once")
+            raise UnsupportedModel(ntr("layer '{name}' is used {count} time; lstm-viewer shows a single "
+                                       "chain of layers, each used once",
+                                       "layer '{name}' is used {count} times; lstm-viewer shows a single "
+                                       "chain of layers, each used once", len(nodes), name=name))
         else:
             _check_call(name, nodes[0], previous)
         previous = name
     if previous != outputs[0]:
-        raise UnsupportedModel(f"the model's output is '{outputs[0]}', not its last layer '{previous}'; "
-                               f"lstm-viewer shows a single chain of layers")
+        raise UnsupportedModel(tr("the model's output is '{output}', not its last layer '{previous}'; "
+                                  "lstm-viewer shows a single chain of layers", output=outputs[0],
+                                  previous=previous))
     return list(entries)
 
 
 def _check_call(name: str, node: Any, previous: str) -> None:
     """One call of a layer in a functional graph: on the previous layer's output, and nothing else."""
     if not isinstance(node, Mapping) or "args" not in node:
-        raise UnknownLayout(f"layer '{name}' lists its inputs in a form the direct reader does not know")
+        raise UnknownLayout(tr("layer '{name}' lists its inputs in a form the direct reader does not "
+                               "know", name=name))
     kwargs = node.get("kwargs") or {}
     if not isinstance(kwargs, Mapping):
-        raise UnknownLayout(f"layer '{name}' lists its inputs in a form the direct reader does not know")
+        raise UnknownLayout(tr("layer '{name}' lists its inputs in a form the direct reader does not "
+                               "know", name=name))
     sources = _tensor_sources(node.get("args")) + _tensor_sources(list(kwargs.values()))
     if kwargs.get("training") not in (None, False):
-        raise UnsupportedModel(f"layer '{name}' is called with training={kwargs['training']!r}, which "
-                               f"keeps it in training mode (dropout on) when predicting; "
-                               f"lstm-viewer computes inference")
+        raise UnsupportedModel(tr("layer '{name}' is called with training={training!r}, which keeps it in "
+                                  "training mode (dropout on) when predicting; lstm-viewer computes "
+                                  "inference", name=name, training=kwargs["training"]))
     extra = sorted(k for k, v in kwargs.items() if k not in ("training", "mask") or
                    (k == "mask" and v is not None))
     if extra:
-        raise UnsupportedModel(f"layer '{name}' is called with {', '.join(extra)}; lstm-viewer shows "
-                               f"a plain stack, each layer reading only the one below")
+        raise UnsupportedModel(tr("layer '{name}' is called with {extra}; lstm-viewer shows "
+                                  "a plain stack, each layer reading only the one below", name=name,
+                                  extra=", ".join(extra)))
     if sources != [(previous, 0, 0)]:
-        names = " and ".join(f"'{s[0]}'" for s in sources) or "nothing"
-        raise UnsupportedModel(f"layer '{name}' reads {names}, not just the layer before it "
-                               f"('{previous}'); lstm-viewer shows a single chain of layers")
+        if not sources:
+            raise UnsupportedModel(tr("layer '{name}' reads nothing, not just the layer before it "
+                                      "('{previous}'); lstm-viewer shows a single chain of layers",
+                                      name=name, previous=previous))
+        names = " and ".join(f"'{s[0]}'" for s in sources)
+        raise UnsupportedModel(tr("layer '{name}' reads {names}, not just the layer before it "
+                                  "('{previous}'); lstm-viewer shows a single chain of layers", name=name,
+                                  names=names, previous=previous))
 
 
 def _tensor_sources(value: Any) -> list[tuple]:
@@ -235,7 +263,7 @@ def _tensor_sources(value: Any) -> list[tuple]:
             history = (value.get("config") or {}).get("keras_history")
             if isinstance(history, (list, tuple)) and len(history) == 3:
                 return [tuple(history)]
-            raise UnknownLayout("a layer's input is described in a form the direct reader does not know")
+            raise UnknownLayout(tr("a layer's input is described in a form the direct reader does not know"))
         return [s for v in value.values() for s in _tensor_sources(v)]
     if isinstance(value, (list, tuple)):
         return [s for v in value for s in _tensor_sources(v)]
@@ -269,8 +297,9 @@ def _policy_name(dtype: Any) -> str | None:
 def _check_dtype(who: str, dtype: Any) -> None:
     policy = _policy_name(dtype)
     if policy not in (None, "float32"):
-        raise UnsupportedModel(f"{who} computes under the dtype policy '{policy}'; lstm-viewer computes "
-                               f"in float32 and would not reproduce the model's own numbers")
+        raise UnsupportedModel(tr("{who} computes under the dtype policy '{policy}'; lstm-viewer computes "
+                                  "in float32 and would not reproduce the model's own numbers", who=who,
+                                  policy=policy))
 
 
 def _check_input_shape(shape: Any) -> None:
@@ -278,14 +307,15 @@ def _check_input_shape(shape: Any) -> None:
           and shape[2] == COLUMNS)
     if not ok:
         shown = tuple(shape[1:]) if isinstance(shape, (list, tuple)) else shape
-        raise UnsupportedModel(f"the model reads inputs of shape {shown}; lstm-viewer feeds it "
-                               f"28 rows of 28 pixels, (28, 28)")
+        raise UnsupportedModel(tr("the model reads inputs of shape {shape}; lstm-viewer feeds it 28 rows of "
+                                  "28 pixels, (28, 28)", shape=shown))
 
 
 def _units(name: str, config: Mapping) -> int:
     units = config.get("units")
     if not isinstance(units, int) or isinstance(units, bool) or units < 1:
-        raise UnsupportedModel(f"layer '{name}' has units={units!r}, not a positive whole number")
+        raise UnsupportedModel(tr("layer '{name}' has units={units!r}, not a positive whole number",
+                                  name=name, units=units))
     return units
 
 
@@ -294,33 +324,33 @@ def _units(name: str, config: Mapping) -> int:
 # change nothing at inference, so they are not checked.
 _LSTM_RULES = [
     ("activation", "tanh", "tanh",
-     "layer '{name}' uses activation={value!r}; lstm-viewer computes the cell with tanh"),
+     N_("layer '{name}' uses activation={value!r}; lstm-viewer computes the cell with tanh")),
     ("recurrent_activation", "sigmoid", "sigmoid",
-     "layer '{name}' uses recurrent_activation={value!r}; lstm-viewer computes the gates with sigmoid"),
+     N_("layer '{name}' uses recurrent_activation={value!r}; lstm-viewer computes the gates with sigmoid")),
     ("use_bias", True, True,
-     "layer '{name}' has no bias (use_bias={value!r}); lstm-viewer needs LSTM layers with a bias"),
+     N_("layer '{name}' has no bias (use_bias={value!r}); lstm-viewer needs LSTM layers with a bias")),
     ("go_backwards", False, False,
-     "layer '{name}' reads its rows backwards (go_backwards={value!r}); lstm-viewer only shows "
-     "forward LSTMs"),
+     N_("layer '{name}' reads its rows backwards (go_backwards={value!r}); lstm-viewer only shows "
+        "forward LSTMs")),
     ("stateful", False, False,
-     "layer '{name}' is stateful (stateful={value!r}): it carries its state from one digit to the "
-     "next; lstm-viewer starts every digit from zero"),
+     N_("layer '{name}' is stateful (stateful={value!r}): it carries its state from one digit to the "
+        "next; lstm-viewer starts every digit from zero")),
     ("return_state", False, False,
-     "layer '{name}' also returns its states (return_state={value!r}); lstm-viewer needs each LSTM "
-     "to return only its outputs"),
+     N_("layer '{name}' also returns its states (return_state={value!r}); lstm-viewer needs each LSTM "
+        "to return only its outputs")),
     ("time_major", False, False,
-     "layer '{name}' reads time-major inputs (time_major={value!r}); lstm-viewer feeds digits "
-     "batch-major"),
+     N_("layer '{name}' reads time-major inputs (time_major={value!r}); lstm-viewer feeds digits "
+        "batch-major")),
     # Settings of other formats' cells (TF1 LSTMCell, PyTorch nn.LSTM), in the same words.
     ("peepholes", False, False,
-     "layer '{name}' has peephole connections (the gates also read c); lstm-viewer computes the "
-     "plain LSTM cell without them"),
+     N_("layer '{name}' has peephole connections (the gates also read c); lstm-viewer computes the "
+        "plain LSTM cell without them")),
     ("projection", None, None,
-     "layer '{name}' projects its output to {value} numbers (num_proj / proj_size); lstm-viewer "
-     "computes LSTM cells whose h is the full state"),
+     N_("layer '{name}' projects its output to {value} numbers (num_proj / proj_size); lstm-viewer "
+        "computes LSTM cells whose h is the full state")),
     ("cell_clip", None, None,
-     "layer '{name}' clips its cell state to ±{value} (cell_clip); lstm-viewer computes the cell "
-     "without clipping"),
+     N_("layer '{name}' clips its cell state to ±{value} (cell_clip); lstm-viewer computes the cell "
+        "without clipping")),
 ]
 
 
@@ -328,34 +358,38 @@ def _check_lstm(name: str, config: Mapping, is_top: bool) -> None:
     for key, default, wanted, sentence in _LSTM_RULES:
         value = config.get(key, default)
         if value != wanted:
-            raise UnsupportedModel(sentence.format(name=name, value=value))
+            raise UnsupportedModel(tr(sentence, name=name, value=value))
     sequences = config.get("return_sequences", False)
     if is_top and sequences != False:  # noqa: E712  (1 and True are the same to Keras)
-        raise UnsupportedModel(f"the top LSTM layer '{name}' returns every row "
-                               f"(return_sequences={sequences!r}); the Dense head must read only its "
-                               f"last row")
+        raise UnsupportedModel(tr("the top LSTM layer '{name}' returns every row "
+                                  "(return_sequences={sequences!r}); the Dense head must read only its "
+                                  "last row", name=name, sequences=sequences))
     if not is_top and sequences != True:  # noqa: E712  (1 and True are the same to Keras)
-        raise UnsupportedModel(f"layer '{name}' returns only its last row (return_sequences="
-                               f"{sequences!r}), but the LSTM above it reads all 28; every LSTM below "
-                               f"the top must return sequences")
+        raise UnsupportedModel(tr("layer '{name}' returns only its last row (return_sequences="
+                                  "{sequences!r}), but the LSTM above it reads all 28; every LSTM below "
+                                  "the top must return sequences", name=name, sequences=sequences))
 
 
 def _check_head(name: str, config: Mapping) -> None:
     units, activation = config.get("units"), config.get("activation", "linear")
     if units != CLASSES or isinstance(units, bool):
-        raise UnsupportedModel(f"the head '{name}' has {units!r} units; lstm-viewer needs "
-                               f"Dense(10, softmax), one unit per digit")
+        raise UnsupportedModel(tr("the head '{name}' has {units!r} units; lstm-viewer needs "
+                                  "Dense(10, softmax), one unit per digit", name=name, units=units))
     if activation not in HEAD_ACTIVATIONS:
-        raise UnsupportedModel(f"the head '{name}' uses activation={activation!r}; lstm-viewer needs "
-                               f"a head that gives probabilities (softmax) or logits (no activation)")
+        raise UnsupportedModel(tr("the head '{name}' uses activation={activation!r}; lstm-viewer needs "
+                                  "a head that gives probabilities (softmax) or logits (no activation)",
+                                  name=name, activation=activation))
     if config.get("use_bias", True) != True:  # noqa: E712  (1 and True are the same to Keras)
-        raise UnsupportedModel(f"the head '{name}' has no bias (use_bias={config.get('use_bias')!r}); "
-                               f"lstm-viewer needs a Dense(10, softmax) head with a bias")
+        raise UnsupportedModel(tr("the head '{name}' has no bias (use_bias={use_bias!r}); lstm-viewer needs "
+                                  "a Dense(10, softmax) head with a bias", name=name,
+                                  use_bias=config.get("use_bias")))
     if config.get("lora_rank"):
-        raise UnsupportedModel(f"the head '{name}' has LoRA weights (lora_rank={config['lora_rank']!r}); "
-                               f"lstm-viewer reads plain Dense weights only")
+        raise UnsupportedModel(tr("the head '{name}' has LoRA weights (lora_rank={lora_rank!r}); "
+                                  "lstm-viewer reads plain Dense weights only", name=name,
+                                  lora_rank=config["lora_rank"]))
     if config.get("quantization_config") is not None:
-        raise UnsupportedModel(f"the head '{name}' is quantized; lstm-viewer computes in float32")
+        raise UnsupportedModel(tr("the head '{name}' is quantized; lstm-viewer computes in float32",
+                                  name=name))
 
 
 def _rescaling(name: str, config: Mapping) -> tuple[float, float]:
@@ -363,13 +397,15 @@ def _rescaling(name: str, config: Mapping) -> tuple[float, float]:
     scale, offset = config.get("scale", 1.0), config.get("offset", 0.0)
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (scale, offset))
     if not numbers or not np.isfinite([scale, offset]).all() or scale == 0:
-        raise UnsupportedModel(f"the Rescaling layer '{name}' has scale={scale!r}, offset={offset!r}; "
-                               f"lstm-viewer scales every pixel by one finite, non-zero number")
+        raise UnsupportedModel(tr("the Rescaling layer '{name}' has scale={scale!r}, offset={offset!r}; "
+                                  "lstm-viewer scales every pixel by one finite, non-zero number", name=name,
+                                  scale=scale, offset=offset))
     return -float(offset) / float(scale), 1.0 / float(scale)
 
 
 def _foreign_layer(name: str, kind: str) -> str:
     if kind == "Bidirectional":
-        return (f"layer '{name}' is Bidirectional: it also reads the rows backwards; lstm-viewer only "
-                f"shows forward LSTMs")
-    return f"layer '{name}' is a {kind} layer; {WHAT_WE_SHOW}"
+        return tr("layer '{name}' is Bidirectional: it also reads the rows backwards; lstm-viewer only "
+                  "shows forward LSTMs", name=name)
+    return tr("layer '{name}' is a {kind} layer; lstm-viewer shows stacks of LSTM layers (Dropout allowed "
+              "between them) with a Dense(10) head (softmax or logits)", name=name, kind=kind)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import tr
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
@@ -27,14 +28,16 @@ def write_atomically(path: str | os.PathLike, write: Callable[[Path], None]) -> 
     try:
         tmp = _create_beside(path)
     except OSError as exc:
-        raise UserError(f"{path}: cannot write it ({describe_os_error(exc)})") from None
+        raise UserError(tr("{path}: cannot write it ({reason})", path=path,
+                           reason=describe_os_error(exc))) from None
     try:
         write(tmp)
         _flush_to_disk(tmp)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise UserError(f"{path}: cannot write it ({describe_os_error(exc)})") from None
+        raise UserError(tr("{path}: cannot write it ({reason})", path=path,
+                           reason=describe_os_error(exc))) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -51,21 +54,22 @@ def check_can_write(path: str | os.PathLike) -> Path:
     path = Path(path)
     check_folder(path)
     if not os.access(_folder(path), os.W_OK | os.X_OK):
-        raise UserError(f"{path}: cannot write in the folder {_folder(path)} (permission denied)")
+        raise UserError(tr("{path}: cannot write in the folder {folder} (permission denied)", path=path,
+                           folder=_folder(path)))
     try:
         _create_beside(path).unlink()
     except OSError as exc:
-        raise UserError(f"{path}: cannot write in the folder {_folder(path)} "
-                        f"({describe_os_error(exc)})") from None
+        raise UserError(tr("{path}: cannot write in the folder {folder} ({reason})", path=path,
+                           folder=_folder(path), reason=describe_os_error(exc))) from None
     return path
 
 
 def check_folder(path: Path) -> None:
     """The target's folder exists and the target is not a folder itself."""
     if path.is_dir():
-        raise UserError(f"{path}: is a folder; give a file name")
+        raise UserError(tr("{path}: is a folder; give a file name", path=path))
     if not _folder(path).is_dir():
-        raise UserError(f"{path}: the folder {_folder(path)} does not exist")
+        raise UserError(tr("{path}: the folder {folder} does not exist", path=path, folder=_folder(path)))
 
 
 def describe_os_error(exc: OSError) -> str:

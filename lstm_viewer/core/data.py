@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
+from .i18n import ntr, tr
 
 ENV_VAR = "LSTM_VIEWER_MNIST"
 _IMAGE_MAGIC, _LABEL_MAGIC = 2051, 2049
@@ -36,8 +37,8 @@ class Mnist:
 
 
 def how_to_supply() -> str:
-    return (f"pass --data PATH (a folder with the four MNIST IDX files, or mnist.npz) "
-            f"or set {ENV_VAR}=PATH")
+    return tr("pass --data PATH (a folder with the four MNIST IDX files, or mnist.npz) or set "
+              "{variable}=PATH", variable=ENV_VAR)
 
 
 def resolve_source(path: str | os.PathLike | None = None) -> Path | None:
@@ -62,11 +63,13 @@ def _load_splits(path: str | os.PathLike | None, splits) -> tuple[Path, dict[str
     """The source found for ``path`` and its ``splits`` ("train", "test"), checked."""
     source = resolve_source(path)
     if source is None:
-        raise UserError(f"no MNIST data given: {how_to_supply()}")
+        raise UserError(tr("no MNIST data given: {how_to_supply}", how_to_supply=how_to_supply()))
     if not source.exists():
-        raise UserError(f"MNIST data not found at {source}: {how_to_supply()}")
+        raise UserError(tr("MNIST data not found at {source}: {how_to_supply}", source=source,
+                           how_to_supply=how_to_supply()))
     if not source.is_dir() and not source.is_file():  # a pipe or a device would wait forever, or never end
-        raise UserError(f"{source}: not a regular file or folder; {how_to_supply()}")
+        raise UserError(tr("{source}: not a regular file or folder; {how_to_supply}", source=source,
+                           how_to_supply=how_to_supply()))
     return source, _load_idx_folder(source, splits) if source.is_dir() else _load_npz(source, splits)
 
 
@@ -76,17 +79,18 @@ def _load_npz(path: Path, splits) -> dict[str, np.ndarray]:
     try:
         loaded = np.load(path, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):  # a .npy: one array, no names
-            raise UserError(f"{path}: a single numpy array, not an MNIST npz (needs "
-                            f"{', '.join(_NPZ_KEYS)})")
+            raise UserError(tr("{path}: a single numpy array, not an MNIST npz (needs {keys})", path=path,
+                               keys=", ".join(_NPZ_KEYS)))
         with loaded as archive:
             if not all(k in archive.files for k in _NPZ_KEYS):
-                raise UserError(f"{path}: not an MNIST npz (needs {', '.join(_NPZ_KEYS)}; "
-                                f"it holds {', '.join(archive.files) or 'nothing'})")
+                raise UserError(tr("{path}: not an MNIST npz (needs {keys}; it holds {files})", path=path,
+                                   keys=", ".join(_NPZ_KEYS), files=", ".join(archive.files) or "nothing"))
             arrays = {k: archive[k] for k in keys}
     except UserError:
         raise
     except Exception as exc:  # not a zip, a damaged member, object arrays (allow_pickle=False)...
-        raise UserError(f"{path}: cannot read as an MNIST npz ({type(exc).__name__}: {exc})") from None
+        raise UserError(tr("{path}: cannot read as an MNIST npz ({error_type}: {exc})", path=path,
+                           error_type=type(exc).__name__, exc=exc)) from None
     checked = {}
     for split in splits:
         checked[f"x_{split}"], checked[f"y_{split}"] = _check_pair(
@@ -98,13 +102,17 @@ def _check_pair(path: Path, split: str, images: np.ndarray, labels: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     """One split's images and labels, checked and in the published form (uint8 pixels, uint8 digits)."""
     if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise UserError(f"{path}: {split} images have shape {images.shape}, expected (n, 28, 28)")
+        raise UserError(tr("{path}: {split} images have shape {shape}, expected (n, 28, 28)", path=path,
+                           split=split, shape=images.shape))
     if labels.ndim != 1:
-        raise UserError(f"{path}: {split} labels have shape {labels.shape}, expected (n,)")
+        raise UserError(tr("{path}: {split} labels have shape {shape}, expected (n,)", path=path, split=split,
+                           shape=labels.shape))
     if len(labels) != len(images):
-        raise UserError(f"{path}: {len(labels)} labels for {len(images)} images in the {split} set")
+        raise UserError(ntr("{path}: {count} label for {images} images in the {split} set",
+                            "{path}: {count} labels for {images} images in the {split} set", len(labels),
+                            path=path, images=len(images), split=split))
     if len(images) == 0:
-        raise UserError(f"{path}: the {split} set is empty")
+        raise UserError(tr("{path}: the {split} set is empty", path=path, split=split))
     return _as_pixels(path, split, images), _as_digits(path, split, labels)
 
 
@@ -119,16 +127,18 @@ def _as_pixels(path: Path, split: str, images: np.ndarray) -> np.ndarray:
     if images.dtype.kind in "iu":
         low, high = int(images.min()), int(images.max())
         if low < 0 or high > 255:
-            raise UserError(f"{path}: {split} images hold values {low}..{high}; pixels must be 0..255")
+            raise UserError(tr("{path}: {split} images hold values {low}..{high}; pixels must be 0..255",
+                               path=path, split=split, low=low, high=high))
         return images.astype(np.uint8)
     if images.dtype.kind != "f":
-        raise UserError(f"{path}: {split} images are {images.dtype} values, not pixel numbers")
+        raise UserError(tr("{path}: {split} images are {dtype} values, not pixel numbers", path=path,
+                           split=split, dtype=images.dtype))
     if not np.isfinite(images).all():
-        raise UserError(f"{path}: {split} images hold NaN or infinite values")
+        raise UserError(tr("{path}: {split} images hold NaN or infinite values", path=path, split=split))
     low, high = float(images.min()), float(images.max())
     if low < 0 or high > 255:
-        raise UserError(f"{path}: {split} images hold values {low:g}..{high:g}; float pixels must be "
-                        f"in [0, 1] or [0, 255]")
+        raise UserError(tr("{path}: {split} images hold values {low:g}..{high:g}; float pixels must be "
+                           "in [0, 1] or [0, 255]", path=path, split=split, low=low, high=high))
     scale = 255.0 if high <= 1.0 else 1.0
     return np.rint(images.astype(np.float64) * scale).astype(np.uint8)
 
@@ -138,11 +148,14 @@ def _as_digits(path: Path, split: str, labels: np.ndarray) -> np.ndarray:
     if labels.dtype.kind == "f" and np.isfinite(labels).all() and (labels == np.rint(labels)).all():
         labels = labels.astype(np.int64)
     if labels.dtype.kind not in "iu":
-        raise UserError(f"{path}: {split} labels are {labels.dtype} values, not the digits 0..9")
+        raise UserError(tr("{path}: {split} labels are {dtype} values, not the digits 0..9", path=path,
+                           split=split, dtype=labels.dtype))
     outside = labels[(labels < 0) | (labels > 9)]
     if outside.size:
-        raise UserError(f"{path}: {split} labels must be the digits 0..9; found {outside[0]} "
-                        f"({outside.size} labels outside)")
+        raise UserError(ntr("{path}: {split} labels must be the digits 0..9; found {outside} ({count} label "
+                            "outside)",
+                            "{path}: {split} labels must be the digits 0..9; found {outside} ({count} "
+                            "labels outside)", outside.size, path=path, split=split, outside=outside[0]))
     return labels.astype(np.uint8)
 
 
@@ -154,7 +167,8 @@ def _find_idx(folder: Path, stem: str) -> Path:
             candidate = folder / f"{stem}{sep}{kind}-ubyte{suffix}"
             if candidate.is_file():
                 return candidate
-    raise UserError(f"{folder}: no {stem}-{kind}-ubyte[.gz] file; {how_to_supply()}")
+    raise UserError(tr("{folder}: no {stem}-{kind}-ubyte[.gz] file; {how_to_supply}", folder=folder,
+                       stem=stem, kind=kind, how_to_supply=how_to_supply()))
 
 
 def read_idx(path: Path, expected_magic: int) -> np.ndarray:
@@ -164,22 +178,26 @@ def read_idx(path: Path, expected_magic: int) -> np.ndarray:
         with opener(path, "rb") as fh:
             raw = fh.read()
     except (OSError, EOFError) as exc:
-        raise UserError(f"{path}: cannot read ({exc})") from exc
+        raise UserError(tr("{path}: cannot read ({exc})", path=path, exc=exc)) from exc
     except zlib.error:  # a gzip file whose compressed data is damaged (its header was fine)
-        raise UserError(f"{path}: the compressed data is damaged; download the file again") from None
+        raise UserError(tr("{path}: the compressed data is damaged; download the file again",
+                           path=path)) from None
     if len(raw) < 8:
-        raise UserError(f"{path}: too short to be an IDX file")
+        raise UserError(tr("{path}: too short to be an IDX file", path=path))
     magic = int.from_bytes(raw[:4], "big")
     if magic != expected_magic:
-        raise UserError(f"{path}: magic number {magic}, expected {expected_magic} "
-                        f"({'images' if expected_magic == _IMAGE_MAGIC else 'labels'})")
+        if expected_magic == _IMAGE_MAGIC:
+            raise UserError(tr("{path}: magic number {magic}, expected {expected} (images)", path=path,
+                               magic=magic, expected=expected_magic))
+        raise UserError(tr("{path}: magic number {magic}, expected {expected} (labels)", path=path,
+                           magic=magic, expected=expected_magic))
     ndim = raw[3]
     header = 4 + 4 * ndim
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     expected = int(np.prod(dims))
     if len(raw) - header != expected:
-        raise UserError(f"{path}: holds {len(raw) - header} bytes of data, header says {expected} "
-                        f"(truncated or corrupt)")
+        raise UserError(tr("{path}: holds {size} bytes of data, header says {expected} (truncated or "
+                           "corrupt)", path=path, size=len(raw) - header, expected=expected))
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
 
 

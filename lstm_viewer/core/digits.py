@@ -20,6 +20,7 @@ import numpy as np
 from .assets import asset_path, samples_path
 from .data import load_test_set, resolve_source
 from .errors import UserError
+from .i18n import ntr, tr
 from .network import Network
 
 
@@ -51,9 +52,11 @@ def _shipped(path: Path, name: str, source: str) -> DigitSet:
             images, labels = archive["images"], archive["labels"]
             ids = archive["indices"] if "indices" in archive.files else np.arange(len(labels))
     except Exception as exc:   # a damaged asset: zipfile, numpy and OS errors alike
-        raise UserError(f"{path}: cannot read the shipped digits ({type(exc).__name__})") from None
+        raise UserError(tr("{path}: cannot read the shipped digits ({error_type})", path=path,
+                           error_type=type(exc).__name__)) from None
     if images.ndim != 3 or images.shape[1:] != (28, 28) or len(labels) != len(images):
-        raise UserError(f"{path}: shipped digits have shape {images.shape}, expected (n, 28, 28)")
+        raise UserError(tr("{path}: shipped digits have shape {shape}, expected (n, 28, 28)", path=path,
+                           shape=images.shape))
     return DigitSet(name, images.astype(np.uint8), labels.astype(int), ids.astype(int), source)
 
 
@@ -62,21 +65,24 @@ def load_samples(path: str | os.PathLike | None = None) -> DigitSet | None:
     path = samples_path() if path is None else Path(path)
     if not path.is_file():
         return None
-    return _shipped(path, "samples", f"the {path.name} digits shipped with the app")
+    return _shipped(path, "samples", tr("the {file} digits shipped with the app", file=path.name))
 
 
 def offline_test_digits() -> DigitSet:
     """The 1,000 MNIST test digits shipped with the app (100 of each class)."""
     digits = _shipped(asset_path("testdigits.npz"), "shipped test digits", "")
-    return digits.replace(source=f"{len(digits):,} MNIST test digits shipped with the app "
-                                 f"(100 of each class)")
+    return digits.replace(source=ntr("{count:,} MNIST test digit shipped with the app (100 of each class)",
+                                     "{count:,} MNIST test digits shipped with the app (100 of each class)",
+                                     len(digits)))
 
 
 def load_mnist_test_set(source: str | os.PathLike | None = None) -> DigitSet:
     """The full MNIST test set from ``source`` (a folder of IDX files or ``mnist.npz``)."""
     images, labels = load_test_set(source)
     return DigitSet("MNIST test set", images, labels.astype(int), np.arange(len(labels)),
-                    f"the MNIST test set ({len(images):,} digits, from {resolve_source(source)})")
+                    ntr("the MNIST test set ({count:,} digit, from {source})",
+                        "the MNIST test set ({count:,} digits, from {source})", len(images),
+                        source=resolve_source(source)))
 
 
 def default_test_digits(path: str | os.PathLike | None = None) -> DigitSet:
@@ -89,7 +95,8 @@ def default_test_digits(path: str | os.PathLike | None = None) -> DigitSet:
             return load_mnist_test_set(path)
         except UserError as exc:
             offline = offline_test_digits()
-            return offline.replace(source=f"{offline.source}; the MNIST data could not be read: {exc}")
+            return offline.replace(source=tr("{source}; the MNIST data could not be read: {reason}",
+                                             source=offline.source, reason=exc))
     return offline_test_digits()
 
 

@@ -5,6 +5,8 @@ never assembled from fragments, so a translator sees the whole sentence and may 
 forms go through ``ntr`` (languages differ in how many forms they have). The catalogue is gettext's
 (``lstm_viewer/locale/<lang>/LC_MESSAGES/lstm_viewer.mo``): gettext needs no Qt, so the core's error
 sentences, shown in the window, are translated by the same function as the window's own text.
+A table of sentences marks each with ``N_`` (found by the extractor, translated later by ``tr``).
+The msgids are found by ``pybabel extract -k tr -k ntr:1,2 -k N_``.
 
 ``install_translation("zh_CN")`` switches the language for the whole process; without it (or for a
 language with no catalogue) the English text is shown.
@@ -43,6 +45,12 @@ def tr(message: str, /, **values: object) -> str:
     """``message`` in the current language, its ``{placeholders}`` filled from ``values``."""
     text = _catalogue.gettext(message)
     return text.format(**values) if values else text
+
+
+def N_(message: str) -> str:  # noqa: N802  (gettext's conventional name, which extractors look for)
+    """Mark ``message`` for the catalogue without translating it now (gettext's convention): for tables
+    of sentences, each passed through ``tr`` where it is shown, in the language of that moment."""
+    return message
 
 
 def ntr(singular: str, plural: str, count: int, /, **values: object) -> str:

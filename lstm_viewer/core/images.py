@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 
 from .errors import UserError
+from .i18n import tr
 
 READ_PIXELS = 4_000_000  # larger pictures are shrunk while read (the digit ends up 20x20 anyway)
 ORIENTATION_TAG = 0x0112
@@ -65,34 +66,35 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
             with open(name, "rb") as file, Image.open(file) as img:
                 pixels, kind, bits = _read_pixels(img)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UserError(f"{name}: the image has more than {Image.MAX_IMAGE_PIXELS:,} pixels, "
-                        "too many to read safely") from None
+        raise UserError(tr("{name}: the image has more than {limit:,} pixels, too many to read safely",
+                           name=name, limit=Image.MAX_IMAGE_PIXELS)) from None
     except UnidentifiedImageError:
-        raise UserError(f"{name}: not a readable image (not a picture format Pillow knows)") from None
+        raise UserError(tr("{name}: not a readable image (not a picture format Pillow knows)",
+                           name=name)) from None
     except PermissionError:
-        raise UserError(f"{name}: cannot be read (permission denied)") from None
+        raise UserError(tr("{name}: cannot be read (permission denied)", name=name)) from None
     except MemoryError:
-        raise UserError(f"{name}: not enough memory to read this image") from None
+        raise UserError(tr("{name}: not enough memory to read this image", name=name)) from None
     except Exception as exc:  # Pillow's decoders raise many types on damaged data
-        raise UserError(f"{name}: not a readable image (damaged, truncated, or a variant Pillow "
-                        "cannot decode)") from exc
+        raise UserError(tr("{name}: not a readable image (damaged, truncated, or a variant Pillow "
+                           "cannot decode)", name=name)) from exc
     gray, alpha = _to_unit_range(pixels, kind, bits, name)
     if alpha is not None:
         gray = composite_alpha(gray, alpha)
     if gray.size == 0:
-        raise UserError(f"{name}: the image is empty")
+        raise UserError(tr("{name}: the image is empty", name=name))
     return np.ascontiguousarray(gray, dtype=np.float32)
 
 
 def _check_file(name: str) -> None:
     if not os.path.exists(name):
-        raise UserError(f"{name}: no such file")
+        raise UserError(tr("{name}: no such file", name=name))
     if os.path.isdir(name):
-        raise UserError(f"{name}: is a folder, not an image")
+        raise UserError(tr("{name}: is a folder, not an image", name=name))
     if not os.path.isfile(name):  # a pipe or a device: reading it could wait forever
-        raise UserError(f"{name}: is not a regular file (a pipe or a device?), not an image")
+        raise UserError(tr("{name}: is not a regular file (a pipe or a device?), not an image", name=name))
     if os.path.getsize(name) == 0:
-        raise UserError(f"{name}: the file is empty")
+        raise UserError(tr("{name}: the file is empty", name=name))
 
 
 def _read_pixels(img) -> tuple[np.ndarray, str, int | None]:
@@ -188,7 +190,7 @@ def _floats_to_unit(values: np.ndarray, name: str) -> np.ndarray:
     if values.size == 0:
         return values.astype(np.float32)
     if not np.isfinite(values).all():
-        raise UserError(f"{name}: the image has pixels that are not numbers (NaN or infinite)")
+        raise UserError(tr("{name}: the image has pixels that are not numbers (NaN or infinite)", name=name))
     low, high = values.min(), values.max()
     if low >= 0.0:
         for top in (1.0, 255.0, 65535.0):

@@ -34,6 +34,7 @@ from .architecture import (
 )
 from .assets import default_model_path  # noqa: F401  (re-exported for callers)
 from .errors import UnknownLayout, UnsupportedModel, UserError
+from .i18n import tr
 from .network import Network
 
 __all__ = ["read_keras_file", "UnknownLayout", "UnsupportedModel", "default_model_path"]
@@ -49,34 +50,34 @@ def read_keras_file(path: str | os.PathLike) -> Network:
     try:
         return _read(path)
     except UserError as exc:  # one prefix for every sentence: the file it is about
-        raise type(exc)(f"{path}: {exc}") from None
+        raise type(exc)(tr("{path}: {reason}", path=path, reason=exc)) from None
 
 
 def _read(path: Path) -> Network:
     if not path.exists():
-        raise UserError("no such model file")
+        raise UserError(tr("no such model file"))
     if path.is_dir():
-        raise UserError("is a folder, not a .keras model file")
+        raise UserError(tr("is a folder, not a .keras model file"))
     if not path.is_file():  # reading a pipe or a device would wait forever, or never end
-        raise UserError("is not a regular file (a pipe or a device?), not a .keras model file")
+        raise UserError(tr("is not a regular file (a pipe or a device?), not a .keras model file"))
     try:
         with open(path, "rb") as fh:
             if fh.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE:
-                raise UnknownLayout("a Keras 2 HDF5 model, not a .keras archive")
+                raise UnknownLayout(tr("a Keras 2 HDF5 model, not a .keras archive"))
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "config.json" not in names:
-                raise UserError("not a .keras model (no config.json inside)")
+                raise UserError(tr("not a .keras model (no config.json inside)"))
             if "model.weights.h5" not in names:
-                raise UnknownLayout("no model.weights.h5 inside")
+                raise UnknownLayout(tr("no model.weights.h5 inside"))
             config = _parse_config(_member(archive, "config.json", _MAX_CONFIG_BYTES))
             layers, input_shape, dtype = _describe(config)
             plan = check_architecture(layers, input_shape, dtype)
             weights = _member(archive, "model.weights.h5", _weights_size_limit(plan))
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):  # zipfile's ways to say "damaged"
-        raise UserError("not a .keras model file (not a zip archive, or truncated)") from None
+        raise UserError(tr("not a .keras model file (not a zip archive, or truncated)")) from None
     except OSError as exc:
-        raise UserError(f"cannot read the file ({exc.strerror or exc})") from None
+        raise UserError(tr("cannot read the file ({reason})", reason=exc.strerror or exc)) from None
     network = _network_from_weights(plan, _h5_groups(layers), weights)
     network.name = path.name
     keras_name = config["config"].get("name", "")
@@ -88,35 +89,35 @@ def _member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     """One file of the archive, refusing what Keras never writes (encrypted, huge, odd compression)."""
     info = archive.getinfo(name)
     if info.flag_bits & 0x1:
-        raise UserError(f"{name} inside is password-protected; Keras never writes such files")
+        raise UserError(tr("{name} inside is password-protected; Keras never writes such files", name=name))
     if info.compress_type not in _READABLE_COMPRESSION:
-        raise UserError(f"{name} inside is compressed with a method Python cannot read "
-                        f"(zip method {info.compress_type})")
+        raise UserError(tr("{name} inside is compressed with a method Python cannot read (zip method "
+                           "{method})", name=name, method=info.compress_type))
     if info.file_size > limit:
-        raise UserError(f"{name} inside is {info.file_size / 1e6:.0f} MB, far more than this model "
-                        f"needs; the file is damaged")
+        raise UserError(tr("{name} inside is {megabytes:.0f} MB, far more than this model needs; the file "
+                           "is damaged", name=name, megabytes=info.file_size / 1e6))
     try:
         return archive.read(name)
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
-        raise UserError(f"{name} inside is damaged ({exc})") from None
+        raise UserError(tr("{name} inside is damaged ({exc})", name=name, exc=exc)) from None
     except (RuntimeError, NotImplementedError) as exc:  # encryption or compression zipfile refuses
-        raise UserError(f"{name} inside cannot be unpacked ({exc})") from None
+        raise UserError(tr("{name} inside cannot be unpacked ({exc})", name=name, exc=exc)) from None
 
 
 def _parse_config(raw: bytes) -> dict:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UserError("config.json inside is not UTF-8 text; the file is damaged") from None
+        raise UserError(tr("config.json inside is not UTF-8 text; the file is damaged")) from None
     try:
         config = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UserError(f"config.json inside is not valid JSON (line {exc.lineno}); "
-                        f"the file is damaged") from None
+        raise UserError(tr("config.json inside is not valid JSON (line {lineno}); "
+                           "the file is damaged", lineno=exc.lineno)) from None
     except RecursionError:
-        raise UserError("config.json inside is nested too deeply to be a model description") from None
+        raise UserError(tr("config.json inside is nested too deeply to be a model description")) from None
     if not isinstance(config, dict) or not isinstance(config.get("config"), dict):
-        raise UserError("config.json inside does not describe a Keras model (no model config object)")
+        raise UserError(tr("config.json inside does not describe a Keras model (no model config object)"))
     return config
 
 
@@ -124,18 +125,19 @@ def _describe(config: dict) -> tuple[list[LayerDescription], Any, Any]:
     """The layers in order (as ``architecture`` wants them), the input shape and the dtype policy."""
     kind, inner = config.get("class_name"), config["config"]
     if kind not in ("Sequential", "Functional"):
-        raise UnknownLayout(f"a {kind!r} model; the direct reader knows Sequential and functional models")
+        raise UnknownLayout(tr("a {kind!r} model; the direct reader knows Sequential and functional models",
+                               kind=kind))
     entries = inner.get("layers")
     if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
-        raise UserError("config.json inside has no list of layers; the file is damaged")
+        raise UserError(tr("config.json inside has no list of layers; the file is damaged"))
     if kind == "Functional":
         entries = functional_chain(inner)
     layers = []
     for position, entry in enumerate(entries):
         layer_config = entry.get("config")
         if not isinstance(layer_config, Mapping) or not isinstance(entry.get("class_name"), str):
-            raise UserError(f"layer {position + 1} in config.json has no class name or config; "
-                            f"the file is damaged")
+            raise UserError(tr("layer {position} in config.json has no class name or config; "
+                               "the file is damaged", position=position + 1))
         layers.append((_class_name(entry), layer_config))
     return layers, inner.get("build_input_shape"), inner.get("dtype")
 
@@ -180,7 +182,8 @@ def _network_from_weights(plan: list[WeightedLayer], groups: list[str], weights:
     try:
         h5 = h5py.File(io.BytesIO(weights), "r")
     except Exception:  # h5py raises OSError for most, others for odd bytes
-        raise UserError("model.weights.h5 inside is not a readable HDF5 file; the file is damaged") from None
+        raise UserError(tr("model.weights.h5 inside is not a readable HDF5 file; the file is "
+                           "damaged")) from None
     try:
         with h5:
             arrays = [check_weights(step, _datasets(h5, step, groups[step.position]) if step.shapes else [])
@@ -188,7 +191,8 @@ def _network_from_weights(plan: list[WeightedLayer], groups: list[str], weights:
     except UserError:
         raise
     except Exception as exc:  # a damaged HDF5 chunk: OSError, or h5py's KeyError/ValueError
-        raise UserError(f"model.weights.h5 inside is damaged ({type(exc).__name__})") from None
+        raise UserError(tr("model.weights.h5 inside is damaged ({error_type})",
+                           error_type=type(exc).__name__)) from None
     return network_from_weights(plan, arrays)
 
 
@@ -199,11 +203,11 @@ def _datasets(h5, step: WeightedLayer, group: str) -> list:
     where = f"layers/{group}/cell/vars" if step.kind == "lstm" else f"layers/{group}/vars"
     node = h5.get(where)
     if not isinstance(node, h5py.Group):
-        raise UserError(f"the weights of layer '{step.name}' are missing from model.weights.h5 "
-                        f"(nothing at {where}); the file is damaged or was edited")
+        raise UserError(tr("the weights of layer '{name}' are missing from model.weights.h5 (nothing at "
+                           "{where}); the file is damaged or was edited", name=step.name, where=where))
     names = sorted(node.keys())
     expected = sorted(str(i) for i in range(len(names)))
     if names != expected or not all(isinstance(node[n], h5py.Dataset) for n in names):
-        raise UserError(f"the weights of layer '{step.name}' in model.weights.h5 are named {names}, "
-                        f"not 0, 1, ...; the file is damaged or was edited")
+        raise UserError(tr("the weights of layer '{name}' in model.weights.h5 are named {names}, not 0, 1, "
+                           "...; the file is damaged or was edited", name=step.name, names=names))
     return [node[str(i)] for i in range(len(names))]

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .i18n import tr
+
 ROWS = COLUMNS = 28
 CLASSES = 10
 GATE_NAMES = ("i", "f", "g", "o")
@@ -168,7 +170,7 @@ class Network:
     def describe_scaling(self) -> str:
         """What the first layer reads, in words: '[0, 1]' or '(x − 0.1307) / 0.3081'."""
         if self.input_scaling is None:
-            return "pixels in [0, 1]"
+            return tr("pixels in [0, 1]")
         mean, std = self.input_scaling
         return f"(x − {mean:g}) / {std:g}"
 

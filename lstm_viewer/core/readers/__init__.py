@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UnknownLayout, UserError
+from ..i18n import tr
 from ..network import Network
 
 
@@ -67,9 +68,10 @@ def find_reader(path: str | os.PathLike) -> tuple[Reader, Path]:
             target = reader.recognise(path)
             if target is not None:
                 return reader, target
-        raise UserError(f"{path}: no such model file or folder")
+        raise UserError(tr("{path}: no such model file or folder", path=path))
     if not (path.is_file() or path.is_dir()):   # reading a pipe or a device would wait forever
-        raise UserError(f"{path}: is not a regular file (a pipe or a device?), not a model file")
+        raise UserError(tr("{path}: is not a regular file (a pipe or a device?), not a model file",
+                           path=path))
     for reader in registry():
         target = reader.recognise(path)
         if target is not None:
@@ -80,12 +82,13 @@ def find_reader(path: str | os.PathLike) -> tuple[Reader, Path]:
         if path.is_file() and any(fnmatch.fnmatch(path.name.lower(), p) for p in reader.patterns):
             return reader, path
     if path.is_file() and _starts_with_picture(path):
-        raise UserError(f"{path}: this is a picture, not a model; open it with File ▸ Open image… "
-                        f"(or: lstm-viewer inspect {path.name})")
-    kinds = "a Keras .keras or .h5 file, a TensorFlow 1 checkpoint, a PyTorch file or .safetensors"
+        raise UserError(tr("{path}: this is a picture, not a model; open it with File ▸ Open image… (or: "
+                           "lstm-viewer inspect {file_name})", path=path, file_name=path.name))
     if path.is_dir():
-        raise UserError(f"{path}: this folder holds no model lstm-viewer can read ({kinds})")
-    raise UserError(f"{path}: not a model file lstm-viewer can read (it reads {kinds})")
+        raise UserError(tr("{path}: this folder holds no model lstm-viewer can read (a Keras .keras or .h5 "
+                           "file, a TensorFlow 1 checkpoint, a PyTorch file or .safetensors)", path=path))
+    raise UserError(tr("{path}: not a model file lstm-viewer can read (it reads a Keras .keras or .h5 file, "
+                       "a TensorFlow 1 checkpoint, a PyTorch file or .safetensors)", path=path))
 
 
 def read_model(path: str | os.PathLike, options: ReadOptions = ReadOptions()) -> Network:
@@ -96,19 +99,20 @@ def read_model(path: str | os.PathLike, options: ReadOptions = ReadOptions()) ->
     """
     reader, target = find_reader(path)
     if options.forget_bias is not None and reader.format != "TF1 checkpoint":
-        raise UserError(f"{path}: a forget_bias applies to TensorFlow 1 checkpoints only; this is a "
-                        f"{reader.format}, whose f bias already holds it")
+        raise UserError(tr("{path}: a forget_bias applies to TensorFlow 1 checkpoints only; this is a "
+                           "{format}, whose f bias already holds it", path=path, format=tr(reader.format)))
     try:
         network = reader.read(target, options)
     except UnknownLayout:
         raise
     except UserError as exc:
         text = str(exc)
-        prefix = f"{target}: "   # the Keras reader names the file itself
+        prefix = tr("{path}: {reason}", path=target, reason="")   # the Keras reader names the file itself
         if text.startswith(prefix):
             text = text[len(prefix):]
         text = one_line(text)
-        raise type(exc)(f"{target}: {reader.format}: {text}") from None
+        raise type(exc)(tr("{path}: {format}: {reason}", path=target, format=tr(reader.format),
+                           reason=text)) from None
     return finish(network, reader.format, options)
 
 
@@ -128,27 +132,29 @@ def describe_model(network: Network) -> str:
     """One line for the title and the model information, e.g.
     'PyTorch state_dict · 2 × 128 LSTM · input (x − 0.1307) / 0.3081'."""
     meta = network.metadata
-    parts = [meta.get("format", "Keras model"), network.describe()]
+    parts = [tr(meta.get("format", "Keras model")), network.describe()]
     parts += [str(d) for d in meta.get("details", ())]
     if network.input_scaling is not None:
-        parts.append(f"input {network.describe_scaling()}")
+        parts.append(tr("input {scaling}", scaling=network.describe_scaling()))
     elif meta.get("scaling_from") == "not recorded" and meta.get("format") not in (None, "Keras model"):
-        parts.append("input [0, 1] (the file records no scaling)")
+        parts.append(tr("input [0, 1] (the file records no scaling)"))
     return " · ".join(parts)
 
 
 def describe_briefly(network: Network) -> str:
     """The short form for the status bar: 'PyTorch state_dict · 2 × 128 LSTM · input [0, 1]'."""
     scaling = "[0, 1]" if network.input_scaling is None else network.describe_scaling()
-    return f"{network.metadata.get('format', 'Keras model')} · {network.describe()} · input {scaling}"
+    format_name = tr(network.metadata.get("format", "Keras model"))
+    return tr("{format} · {layers} · input {scaling}", format=format_name, layers=network.describe(),
+              scaling=scaling)
 
 
 def dialog_filter() -> str:
     """The Open model dialog's filter: every format together, then each on its own."""
     readers = registry()
     every = " ".join(p for r in readers for p in r.patterns)
-    each = ";;".join(f"{r.format} ({' '.join(r.patterns)})" for r in readers)
-    return f"Models ({every});;{each};;All files (*)"
+    each = ";;".join(f"{tr(r.format)} ({' '.join(r.patterns)})" for r in readers)
+    return tr("Models ({patterns})", patterns=every) + f";;{each};;" + tr("All files (*)")
 
 
 def one_line(text: str, limit: int = 1000) -> str:

@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import UnknownLayout
+from ..i18n import N_, tr
 from ..kerasfile import read_keras_file
 from . import Reader, ReadOptions
 from .torch_pickle import ZIP_ERRORS, open_regular
@@ -39,10 +40,10 @@ def _read_archive(path: Path, _options: ReadOptions):
 
 
 def _read_hdf5(path: Path, _options: ReadOptions):
-    raise UnknownLayout(f"{path}: a Keras 2 HDF5 model, which only Keras itself reads")
+    raise UnknownLayout(tr("{path}: a Keras 2 HDF5 model, which only Keras itself reads", path=path))
 
 
-READER = Reader(format="Keras model", patterns=("*.keras",), recognise=_is_keras_archive,
+READER = Reader(format=N_("Keras model"), patterns=("*.keras",), recognise=_is_keras_archive,
                 read=_read_archive)
-HDF5_READER = Reader(format="Keras 2 HDF5 model", patterns=("*.h5", "*.hdf5"), recognise=_is_hdf5,
+HDF5_READER = Reader(format=N_("Keras 2 HDF5 model"), patterns=("*.h5", "*.hdf5"), recognise=_is_hdf5,
                      read=_read_hdf5, needs_tensorflow=True)

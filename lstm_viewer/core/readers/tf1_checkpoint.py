@@ -20,6 +20,7 @@ import numpy as np
 
 from ..architecture import check_architecture, check_weights, network_from_weights
 from ..errors import UnsupportedModel, UserError
+from ..i18n import N_, tr
 from ..network import CLASSES, COLUMNS, Network
 from . import Reader, ReadOptions
 from .tf1_format import (
@@ -35,7 +36,7 @@ from .tf1_format import (
     tensor_node,
 )
 
-FORMAT = "TF1 checkpoint"
+FORMAT = N_("TF1 checkpoint")
 DEFAULT_OPTIONS = ReadOptions()  # read()'s: a frozen dataclass, so one instance serves every call
 DEFAULT_FORGET_BIAS = 1.0        # BasicLSTMCell's, LSTMCell's and LSTMBlockCell's default
 CUDNN_FORGET_BIAS = 0.0          # CudnnCompatibleLSTMCell's: cuDNN has no forget bias
@@ -256,8 +257,8 @@ def find_head(variables: dict[str, Variable], cells: list[Cell]) -> Head | None:
     heads = [m for m in matrices if m.shape == (top, CLASSES)]
     if len(heads) > 1:
         names = ", ".join(f"'{m.name}'" for m in heads)
-        raise UserError(f"several candidate heads: {names}; lstm-viewer cannot tell which one the model "
-                        f"uses")
+        raise UserError(tr("several candidate heads: {names}; lstm-viewer cannot tell which one the model "
+                           "uses", names=names))
     if heads:
         return Head([(heads[0], _head_bias(heads[0], outside, CLASSES))])
     hidden = [m for m in matrices if m.shape[0] == top]
@@ -267,8 +268,8 @@ def find_head(variables: dict[str, Variable], cells: list[Cell]) -> Head | None:
                     + [(m, None) for m in finals[:1]])
     if matrices:
         listed = ", ".join(f"'{m.name}' {m.shape}" for m in matrices[:5])
-        raise UserError(f"found no head: no matrix of shape ({top}, 10) reads the top LSTM layer's {top} "
-                        f"numbers (other matrices: {listed})")
+        raise UserError(tr("found no head: no matrix of shape ({top}, 10) reads the top LSTM layer's {top} "
+                           "numbers (other matrices: {listed})", top=top, listed=listed))
     return None
 
 
@@ -286,8 +287,8 @@ def _head_bias(kernel: Variable, outside: dict[str, Variable], size: int) -> Var
         if guess in outside and outside[guess].shape == (size,):
             return outside[guess]
     names = ", ".join(f"'{v.name}'" for v in vectors)
-    raise UserError(f"several candidate biases for the head '{name}': {names}; lstm-viewer cannot "
-                    f"tell which one the model uses")
+    raise UserError(tr("several candidate biases for the head '{name}': {names}; lstm-viewer cannot "
+                       "tell which one the model uses", name=name, names=names))
 
 
 # --- what the graph (.meta) says -------------------------------------------------------------------
@@ -385,9 +386,10 @@ def _forget_bias_add(node: Node, nodes: dict[str, Node], scopes: list[str], fact
         if scope is None or value is None:
             continue
         if scope in facts.forget_bias and facts.forget_bias[scope] != value:
-            raise UnsupportedModel(f"cell '{scope}' adds different forget biases at different steps "
-                                   f"({facts.forget_bias[scope]:g} and {value:g}); lstm-viewer computes "
-                                   f"one per cell")
+            raise UnsupportedModel(tr("cell '{scope}' adds different forget biases at different steps "
+                                      "({forget_bias:g} and {value:g}); lstm-viewer computes "
+                                      "one per cell", scope=scope, forget_bias=facts.forget_bias[scope],
+                                      value=value))
         facts.forget_bias[scope] = value
         facts.cell_kind.setdefault(scope, "BasicLSTMCell" if _last(node.name).startswith("Add")
                                    else "LSTMCell")
@@ -403,8 +405,8 @@ def _block_cell(node: Node, nodes: dict[str, Node], kernels: dict[str, str], sco
     if scope is None:
         return
     if node.op == "BlockLSTMV2":
-        raise UnsupportedModel(f"cell '{scope}' is computed by TensorFlow's BlockLSTMV2 op, whose "
-                               f"gate layout the direct reader does not convert")
+        raise UnsupportedModel(tr("cell '{scope}' is computed by TensorFlow's BlockLSTMV2 op, whose "
+                                  "gate layout the direct reader does not convert", scope=scope))
     facts.cell_kind[scope] = "LSTMBlockCell" if node.op == "LSTMBlockCell" else "LSTMBlockFusedCell"
     forget_bias = node.attr_float("forget_bias")
     facts.forget_bias[scope] = DEFAULT_FORGET_BIAS if forget_bias is None else forget_bias

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UnsupportedModel, UserError
+from ..i18n import ntr, tr
 
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48                 # 2 block handles padded to 40 bytes + the 8-byte magic
@@ -59,7 +60,7 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     result = shift = 0
     while True:
         if pos >= len(buf) or shift > 63:
-            raise FormatError("a number in the file runs past its end; the file is damaged")
+            raise FormatError(tr("a number in the file runs past its end; the file is damaged"))
         byte = buf[pos]
         pos += 1
         result |= (byte & 0x7F) << shift
@@ -90,20 +91,20 @@ def fields(buf: bytes) -> Iterator[tuple[int, int | bytes]]:
             else:
                 size, pos = _varint(buf, pos)
             if pos + size > end:
-                raise FormatError("a protobuf field runs past its message; the file is damaged")
+                raise FormatError(tr("a protobuf field runs past its message; the file is damaged"))
             value, pos = buf[pos:pos + size], pos + size
         elif wire == 5:
             if pos + 4 > end:
-                raise FormatError("a protobuf field runs past its message; the file is damaged")
+                raise FormatError(tr("a protobuf field runs past its message; the file is damaged"))
             value, pos = int.from_bytes(buf[pos:pos + 4], "little"), pos + 4
         elif wire == 1:
             if pos + 8 > end:
-                raise FormatError("a protobuf field runs past its message; the file is damaged")
+                raise FormatError(tr("a protobuf field runs past its message; the file is damaged"))
             value, pos = int.from_bytes(buf[pos:pos + 8], "little"), pos + 8
         else:  # groups (3, 4) are long deprecated and never written by TensorFlow
-            raise FormatError(f"a protobuf field has wire type {wire}; the file is damaged")
+            raise FormatError(tr("a protobuf field has wire type {wire}; the file is damaged", wire=wire))
         if number == 0:
-            raise FormatError("a protobuf field has number 0; the file is damaged")
+            raise FormatError(tr("a protobuf field has number 0; the file is damaged"))
         yield number, value
 
 
@@ -148,7 +149,7 @@ def number(fields_: dict[int, list], key: int, default: int = 0) -> int:
     """The last value of a varint (or fixed-width) field: an int, whatever a damaged file holds there."""
     value = fields_.get(key, [default])[-1]
     if not isinstance(value, int):
-        raise FormatError("a protobuf field that holds a number holds bytes; the file is damaged")
+        raise FormatError(tr("a protobuf field that holds a number holds bytes; the file is damaged"))
     return value
 
 
@@ -156,7 +157,7 @@ def submessage(fields_: dict[int, list], key: int, default: bytes = b"") -> byte
     """The last value of a length-delimited field (a string or a message): bytes."""
     value = fields_.get(key, [default])[-1]
     if not isinstance(value, bytes):
-        raise FormatError("a protobuf field that holds a message holds a number; the file is damaged")
+        raise FormatError(tr("a protobuf field that holds a message holds a number; the file is damaged"))
     return value
 
 
@@ -213,40 +214,42 @@ def _block(data: bytes, handle: bytes, name: str) -> bytes:
     size, _ = _varint(handle, pos)
     end = offset + size + BLOCK_TRAILER_SIZE
     if end > len(data) - FOOTER_SIZE:
-        raise FormatError(f"the index file '{name}' is cut short (a block runs past its end); the "
-                          f"file is damaged")
+        raise FormatError(tr("the index file '{name}' is cut short (a block runs past its end); the "
+                             "file is damaged", name=name))
     contents, compression = data[offset:offset + size], data[offset + size]
     if compression != 0:
-        raise UnsupportedModel(f"the index file '{name}' has compressed blocks (type {compression}); "
-                               f"TensorFlow writes them uncompressed and the direct reader reads "
-                               f"only those")
+        raise UnsupportedModel(tr("the index file '{name}' has compressed blocks (type {compression}); "
+                                  "TensorFlow writes them uncompressed and the direct reader reads "
+                                  "only those", name=name, compression=compression))
     stored = int.from_bytes(data[offset + size + 1:end], "little")
     if crc32c(data[offset:offset + size + 1]) != _unmask(stored):
-        raise FormatError(f"the index file '{name}' fails its checksum; the file is damaged")
+        raise FormatError(tr("the index file '{name}' fails its checksum; the file is damaged", name=name))
     return contents
 
 
 def _block_entries(block: bytes, name: str) -> Iterator[tuple[bytes, bytes]]:
     """``(key, value)`` of each entry of one block; keys are stored as (shared, unshared) prefixes."""
     if len(block) < 4:
-        raise FormatError(f"the index file '{name}' has a block too short to hold its restart points; "
-                          f"the file is damaged")
+        raise FormatError(tr("the index file '{name}' has a block too short to hold its restart points; "
+                             "the file is damaged", name=name))
     restarts = int.from_bytes(block[-4:], "little")
     limit = len(block) - 4 - 4 * restarts
     if limit < 0:
-        raise FormatError(f"the index file '{name}' has a block with {restarts} restart points in "
-                          f"{len(block)} bytes; the file is damaged")
+        raise FormatError(ntr("the index file '{name}' has a block with {count} restart point in {size} "
+                              "bytes; the file is damaged",
+                              "the index file '{name}' has a block with {count} restart points in {size} "
+                              "bytes; the file is damaged", restarts, name=name, size=len(block)))
     pos, key = 0, b""
     while pos < limit:
         shared, pos = _varint(block, pos)
         unshared, pos = _varint(block, pos)
         size, pos = _varint(block, pos)
         if shared > len(key) or pos + unshared + size > limit:
-            raise FormatError(f"the index file '{name}' has an entry running past its block; "
-                              f"the file is damaged")
+            raise FormatError(tr("the index file '{name}' has an entry running past its block; "
+                                 "the file is damaged", name=name))
         if shared + unshared > MAX_KEY_BYTES:   # each key copies the shared part: keep that bounded
-            raise FormatError(f"the index file '{name}' has a variable name of {shared + unshared} bytes; "
-                              f"the file is damaged")
+            raise FormatError(tr("the index file '{name}' has a variable name of {length} bytes; the file "
+                                 "is damaged", name=name, length=shared + unshared))
         key = key[:shared] + block[pos:pos + unshared]
         pos += unshared
         yield key, block[pos:pos + size]
@@ -260,23 +263,25 @@ def read_table(path: Path) -> dict[str, bytes]:
         with open_regular(path) as f:
             size = os.fstat(f.fileno()).st_size
             if size > MAX_INDEX_BYTES:
-                raise FormatError(f"the index file '{name}' is {size >> 20} MB, far more than a "
-                                  f"checkpoint's list of variables; the file is damaged")
+                raise FormatError(tr("the index file '{name}' is {size} MB, far more than a "
+                                     "checkpoint's list of variables; the file is damaged", name=name,
+                                     size=size >> 20))
             data = f.read(MAX_INDEX_BYTES + 1)
     except FileNotFoundError:
-        raise UserError(f"the index file '{name}' is missing") from None
+        raise UserError(tr("the index file '{name}' is missing", name=name)) from None
     except IsADirectoryError:
-        raise UserError(f"the index file '{name}' is a folder, not a file") from None
+        raise UserError(tr("the index file '{name}' is a folder, not a file", name=name)) from None
     except OSError as exc:
-        raise UserError(f"the index file '{name}' cannot be read ({exc.strerror or exc})") from None
+        raise UserError(tr("the index file '{name}' cannot be read ({reason})", name=name,
+                           reason=exc.strerror or exc)) from None
     except ValueError:   # a path the system refuses (a NUL in a 'checkpoint' file's path)
-        raise UserError(f"the index file's name {name!r} is not a valid path") from None
+        raise UserError(tr("the index file's name {name!r} is not a valid path", name=name)) from None
     if len(data) > MAX_INDEX_BYTES:
-        raise FormatError(f"the index file '{name}' is far more than a checkpoint's list of variables; "
-                          f"the file is damaged")
+        raise FormatError(tr("the index file '{name}' is far more than a checkpoint's list of variables; "
+                             "the file is damaged", name=name))
     if len(data) < FOOTER_SIZE or int.from_bytes(data[-8:], "little") != TABLE_MAGIC:
-        raise FormatError(f"the index file '{name}' does not end in a TensorFlow table's footer "
-                          f"(cut short, or not a checkpoint index)")
+        raise FormatError(tr("the index file '{name}' does not end in a TensorFlow table's footer "
+                             "(cut short, or not a checkpoint index)", name=name))
     footer = data[-FOOTER_SIZE:-8]
     pos = 0
     for _ in range(2):                   # skip the metaindex handle: TensorFlow stores nothing there
@@ -289,20 +294,20 @@ def read_table(path: Path) -> dict[str, bytes]:
         # and the work is bounded by the file's size, however many handles the index block holds.
         offset, _ = _varint(handle, 0)
         if offset < block_end:
-            raise FormatError(f"the index file '{name}' has blocks that overlap or repeat; the file is "
-                              f"damaged")
+            raise FormatError(tr("the index file '{name}' has blocks that overlap or repeat; the file is "
+                                 "damaged", name=name))
         block = _block(data, handle, name)
         block_end = offset + len(block) + BLOCK_TRAILER_SIZE
         for key, value in _block_entries(block, name):
             budget -= len(key) + len(value) + 64
             if budget < 0 or len(table) >= MAX_ENTRIES:
-                raise FormatError(f"the index file '{name}' lists far more variables than a checkpoint "
-                                  f"holds; the file is damaged")
+                raise FormatError(tr("the index file '{name}' lists far more variables than a checkpoint "
+                                     "holds; the file is damaged", name=name))
             try:
                 table[key.decode("utf-8")] = value
             except UnicodeDecodeError:
-                raise FormatError(f"the index file '{name}' has a variable name that is not text; "
-                                  f"the file is damaged") from None
+                raise FormatError(tr("the index file '{name}' has a variable name that is not text; "
+                                     "the file is damaged", name=name)) from None
     return table
 
 
@@ -343,12 +348,12 @@ def _shape(buf: bytes) -> tuple[int, ...]:
     for field_number, value in fields(buf):
         if field_number == 2:
             if not isinstance(value, bytes) or len(dims) >= MAX_DIMS:
-                raise FormatError("a variable of the checkpoint has a shape it cannot have; the file is "
-                                  "damaged")
+                raise FormatError(tr("a variable of the checkpoint has a shape it cannot have; the file is "
+                                     "damaged"))
             size = number(message(value), 1)
             dims.append(size - (1 << 64) if size >= 1 << 63 else size)   # int64: -1 is "unknown"
         elif field_number == 3 and value:
-            raise FormatError("a variable of the checkpoint has no known shape; the file is damaged")
+            raise FormatError(tr("a variable of the checkpoint has no known shape; the file is damaged"))
     return tuple(dims)
 
 
@@ -358,7 +363,8 @@ def _variable(name: str, buf: bytes) -> Variable:
     dtype = DTYPES.get(code, f"type {code}")
     shape = _shape(submessage(fields_, 2)) if 2 in fields_ else ()
     if any(d < 0 for d in shape):
-        raise FormatError(f"the variable '{name}' has a negative dimension {shape}; the file is damaged")
+        raise FormatError(tr("the variable '{name}' has a negative dimension {shape}; the file is damaged",
+                             name=name, shape=shape))
     return Variable(name, dtype, shape, shard=number(fields_, 3), offset=number(fields_, 4),
                     size=number(fields_, 5), sliced=7 in fields_)
 
@@ -368,16 +374,17 @@ def read_bundle(prefix: Path) -> Bundle:
     index = prefix.with_name(prefix.name + ".index")
     table = read_table(index)
     if "" not in table:
-        raise FormatError(f"the index file '{index.name}' has no bundle header; it is not a "
-                          f"TensorFlow 2-format checkpoint index")
+        raise FormatError(tr("the index file '{index}' has no bundle header; it is not a TensorFlow "
+                             "2-format checkpoint index", index=index.name))
     header = message(table.pop(""))
     num_shards = number(header, 1, 1)
     if number(header, 2) != 0:
-        raise UnsupportedModel("the checkpoint stores big-endian numbers; the direct reader reads "
-                               "little-endian checkpoints, as every common machine writes them")
+        raise UnsupportedModel(tr("the checkpoint stores big-endian numbers; the direct reader reads "
+                                  "little-endian checkpoints, as every common machine writes them"))
     if not 1 <= num_shards <= 100000:
-        raise FormatError(f"the index file '{index.name}' names {num_shards} data shards; the file "
-                          f"is damaged")
+        raise FormatError(ntr("the index file '{index}' names {count} data shard; the file is damaged",
+                              "the index file '{index}' names {count} data shards; the file is damaged",
+                              num_shards, index=index.name))
     bundle = Bundle(prefix, num_shards)
     for name, value in table.items():
         bundle.variables[name] = _variable(name, value)
@@ -388,44 +395,48 @@ def read_tensor(bundle: Bundle, variable: Variable) -> np.ndarray:
     """One variable's values, after checking its type, size and place in the data file."""
     name = variable.name
     if variable.dtype in HALF_PRECISION:
-        raise UnsupportedModel(f"the checkpoint stores '{name}' as half-precision (float16/bfloat16) "
-                               f"numbers; lstm-viewer computes in float32 and would not reproduce the "
-                               f"model's own numbers")
+        raise UnsupportedModel(tr("the checkpoint stores '{name}' as half-precision (float16/bfloat16) "
+                                  "numbers; lstm-viewer computes in float32 and would not reproduce the "
+                                  "model's own numbers", name=name))
     if variable.sliced:
-        raise UnsupportedModel(f"the checkpoint stores '{name}' in slices (a partitioned variable); "
-                               f"the direct reader reads whole variables only")
+        raise UnsupportedModel(tr("the checkpoint stores '{name}' in slices (a partitioned variable); "
+                                  "the direct reader reads whole variables only", name=name))
     if variable.dtype not in NUMPY_DTYPES:
-        raise UnsupportedModel(f"the checkpoint stores '{name}' as {variable.dtype} values, not "
-                               f"numbers lstm-viewer can read")
+        raise UnsupportedModel(tr("the checkpoint stores '{name}' as {dtype} values, not "
+                                  "numbers lstm-viewer can read", name=name, dtype=variable.dtype))
     dtype = np.dtype(NUMPY_DTYPES[variable.dtype])
     count = math.prod(variable.shape)      # exact: numpy's int64 product would wrap round
     if variable.size != count * dtype.itemsize:
-        raise FormatError(f"the checkpoint records {variable.size} bytes for '{name}', but its shape "
-                          f"{variable.shape} of {variable.dtype} needs {count * dtype.itemsize}; the "
-                          f"file is damaged")
+        raise FormatError(tr("the checkpoint records {size} bytes for '{name}', but its shape {shape} of "
+                             "{dtype} needs {needed}; the file is damaged", size=variable.size, name=name,
+                             shape=variable.shape, dtype=variable.dtype, needed=count * dtype.itemsize))
     if not 0 <= variable.shard < bundle.num_shards:
-        raise FormatError(f"the checkpoint puts '{name}' in data shard {variable.shard} of "
-                          f"{bundle.num_shards}; the file is damaged")
+        raise FormatError(tr("the checkpoint puts '{name}' in data shard {shard} of "
+                             "{num_shards}; the file is damaged", name=name, shard=variable.shard,
+                             num_shards=bundle.num_shards))
     path = bundle.data_path(variable.shard)
     try:
         with open_regular(path) as f:
             f.seek(0, 2)
             available = f.tell()
             if variable.offset + variable.size > available:
-                raise FormatError(f"the weights file '{path.name}' holds {available} bytes, but "
-                                  f"'{name}' should end at byte {variable.offset + variable.size}; "
-                                  f"the file is cut short or damaged")
+                raise FormatError(tr("the weights file '{file}' holds {available} bytes, but '{name}' "
+                                     "should end at byte {end}; the file is cut short or damaged",
+                                     file=path.name, available=available, name=name,
+                                     end=variable.offset + variable.size))
             f.seek(variable.offset)
             raw = f.read(variable.size)
         if len(raw) != variable.size:
-            raise FormatError(f"the weights file '{path.name}' ends inside '{name}'; the file is cut short")
+            raise FormatError(tr("the weights file '{file}' ends inside '{name}'; the file is cut short",
+                                 file=path.name, name=name))
     except FileNotFoundError:
-        raise UserError(f"the weights file '{path.name}' is missing: the checkpoint's index lists the "
-                        f"variables, but their values are in that file") from None
+        raise UserError(tr("the weights file '{file}' is missing: the checkpoint's index lists the "
+                           "variables, but their values are in that file", file=path.name)) from None
     except IsADirectoryError:
-        raise UserError(f"the weights file '{path.name}' is a folder, not a file") from None
+        raise UserError(tr("the weights file '{file}' is a folder, not a file", file=path.name)) from None
     except OSError as exc:
-        raise UserError(f"the weights file '{path.name}' cannot be read ({exc.strerror or exc})") from None
+        raise UserError(tr("the weights file '{file}' cannot be read ({reason})", file=path.name,
+                           reason=exc.strerror or exc)) from None
     return np.frombuffer(raw, dtype=dtype).reshape(variable.shape).astype(dtype.newbyteorder("="))
 
 

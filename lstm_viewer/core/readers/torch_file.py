@@ -25,6 +25,7 @@ import numpy as np
 
 from ..architecture import check_architecture, check_weights, network_from_weights
 from ..errors import UnsupportedModel, UserError
+from ..i18n import N_, tr
 from ..network import COLUMNS, Network
 from . import Reader, ReadOptions
 from .torch_pickle import (
@@ -41,7 +42,6 @@ from .torch_pickle import (
 # Where training checkpoints keep the model's weights, most likely first.
 CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model", "net", "network", "module", "model_state",
                    "state", "weights", "params")
-HEAD_RULE = "lstm-viewer reads one Linear(units, 10) after the LSTM"
 _RECURRENT_KEY = re.compile(r"^(?:(?P<module>.*)\.)?(?P<param>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
                             r"_l(?P<layer>[0-9]{1,6})(?P<reverse>_reverse)?$")
 _SAFETENSORS_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16",
@@ -91,8 +91,8 @@ def read_torch(path: Path, options: ReadOptions) -> Network:
     path = Path(path)
     with TorchFile(path) as torch_file:
         tensors, where = find_state_dict(torch_file.load())
-        details = [f"weights from the checkpoint's entry '{where}'"] if where else []
-        return network_from_state_dict(path, tensors, "PyTorch state_dict", details)
+        details = [tr("weights from the checkpoint's entry '{entry}'", entry=where)] if where else []
+        return network_from_state_dict(path, tensors, N_("PyTorch state_dict"), details)
 
 
 def read_safetensors(path: Path, options: ReadOptions) -> Network:
@@ -106,11 +106,12 @@ def read_safetensors(path: Path, options: ReadOptions) -> Network:
             tensors = {key: SafeTensor(handle, key, tuple(entry.get("shape", ())),
                                        _SAFETENSORS_DTYPES.get(entry.get("dtype"), str(entry.get("dtype"))))
                        for key, entry in header.items() if key != "__metadata__" and isinstance(entry, dict)}
-            return network_from_state_dict(path, tensors, "safetensors", [])
+            return network_from_state_dict(path, tensors, N_("safetensors"), [])
     except SafetensorError as exc:
-        raise UserError(f"is a damaged safetensors file ({brief(str(exc), 120)[1:-1]})") from None
+        raise UserError(tr("is a damaged safetensors file ({exc})", exc=brief(str(exc), 120)[1:-1])) from None
     except (OSError, ValueError, TypeError, OverflowError, MemoryError) as exc:  # mapping, a header it took
-        raise UserError(f"is a damaged safetensors file ({type(exc).__name__}: {brief(str(exc), 80)[1:-1]})"
+        raise UserError(tr("is a damaged safetensors file ({error_type}: {exc})",
+                           error_type=type(exc).__name__, exc=brief(str(exc), 80)[1:-1])
                         ) from None
 
 
@@ -132,19 +133,19 @@ def _safetensors_header(path: Path) -> dict:
         with open_regular(path) as f:
             length = int.from_bytes(f.read(8), "little")
             if length > _MAX_SAFETENSORS_HEADER:
-                raise UserError("has a safetensors header too large to be real; the file is damaged")
+                raise UserError(tr("has a safetensors header too large to be real; the file is damaged"))
             raw = f.read(length)
     except OSError as exc:
-        raise UserError(f"cannot be read ({exc.strerror or exc})") from None
+        raise UserError(tr("cannot be read ({reason})", reason=exc.strerror or exc)) from None
     if len(raw) < length:
-        raise UserError("ends inside its safetensors header; the file is damaged (cut short?)")
+        raise UserError(tr("ends inside its safetensors header; the file is damaged (cut short?)"))
     try:
         header = json.loads(raw)
     except (ValueError, RecursionError) as exc:   # not UTF-8, not JSON, nested too deeply
-        raise UserError(f"has a safetensors header that is not JSON ({brief(str(exc), 80)[1:-1]}); the file "
-                        f"is damaged") from None
+        raise UserError(tr("has a safetensors header that is not JSON ({exc}); the file "
+                           "is damaged", exc=brief(str(exc), 80)[1:-1])) from None
     if not isinstance(header, dict):
-        raise UserError("has a safetensors header that is not a JSON object; the file is damaged")
+        raise UserError(tr("has a safetensors header that is not a JSON object; the file is damaged"))
     return header
 
 
@@ -164,15 +165,15 @@ def find_state_dict(obj: Any) -> tuple[Mapping[str, TensorRef], str]:
     if _is_tensor_dict(obj):
         return obj, ""
     if not isinstance(obj, Mapping):
-        raise UserError(f"holds {brief(obj)}, not a state_dict (a dictionary of tensors); "
-                        f"lstm-viewer reads torch.save(model.state_dict(), 'model.pth')")
+        raise UserError(tr("holds {obj}, not a state_dict (a dictionary of tensors); "
+                           "lstm-viewer reads torch.save(model.state_dict(), 'model.pth')", obj=brief(obj)))
     candidates = list(_tensor_dicts(obj, "", depth=2, seen=set()))
     preferred = sorted(candidates, key=lambda c: (not _has_recurrent_keys(c[1]), _checkpoint_rank(c[0])))
     if not preferred:
         shown = ", ".join(brief(k, 40) for k in list(obj)[:8])
-        raise UserError(f"holds a dictionary ({shown}) with no state_dict of tensors in it; lstm-viewer "
-                        f"reads torch.save(model.state_dict(), 'model.pth') or a checkpoint with "
-                        f"'model_state_dict'")
+        raise UserError(tr("holds a dictionary ({shown}) with no state_dict of tensors in it; lstm-viewer "
+                           "reads torch.save(model.state_dict(), 'model.pth') or a checkpoint with "
+                           "'model_state_dict'", shown=shown))
     where, tensors = preferred[0]
     return tensors, where
 
@@ -302,29 +303,31 @@ def chain_recurrent(modules: list[Module]) -> list[Module]:
     """The recurrent modules in the order they read each other, told by their widths from 28 pixels."""
     recurrent = [m for m in modules if m.is_recurrent]
     if not recurrent:
-        raise UnsupportedModel(f"has no nn.LSTM weights (no 'weight_ih_l0'); its modules are "
-                               f"{_listing(modules)}; lstm-viewer shows stacks of nn.LSTM layers")
+        raise UnsupportedModel(tr("has no nn.LSTM weights (no 'weight_ih_l0'); its modules are {modules}; "
+                                  "lstm-viewer shows stacks of nn.LSTM layers", modules=_listing(modules)))
     for m in recurrent:
         _check_recurrent_complete(m)
     chain, width = [], COLUMNS
     while True:
         nexts = [m for m in recurrent if m not in chain and m.inputs() == width]
         if len(nexts) > 1:
-            raise UnsupportedModel(f"has recurrent modules {_listing(nexts)} that all read {width} inputs, "
-                                   f"so their order cannot be told from the file; lstm-viewer reads "
-                                   f"several nn.LSTM modules only when their widths chain them")
+            raise UnsupportedModel(tr("has recurrent modules {modules} that all read {width} inputs, so "
+                                      "their order cannot be told from the file; lstm-viewer reads several "
+                                      "nn.LSTM modules only when their widths chain them",
+                                      modules=_listing(nexts), width=width))
         if not nexts:
             break
         chain.append(nexts[0])
         width = nexts[0].outputs()
     left = [m for m in recurrent if m not in chain]
     if not chain:
-        raise UnsupportedModel(f"has no recurrent module reading 28 pixels per row: {_listing(recurrent)}; "
-                               f"lstm-viewer feeds the LSTM the digit's 28 rows of 28 pixels")
+        raise UnsupportedModel(tr("has no recurrent module reading 28 pixels per row: {modules}; "
+                                  "lstm-viewer feeds the LSTM the digit's 28 rows of 28 pixels",
+                                  modules=_listing(recurrent)))
     if left:
-        raise UnsupportedModel(f"has recurrent modules {_listing(left)} that do not follow "
-                               f"{_listing(chain)} by their widths; lstm-viewer shows one chain of nn.LSTM "
-                               f"layers")
+        raise UnsupportedModel(tr("has recurrent modules {modules} that do not follow {chain} by their "
+                                  "widths; lstm-viewer shows one chain of nn.LSTM layers",
+                                  modules=_listing(left), chain=_listing(chain)))
     return chain
 
 
@@ -333,14 +336,14 @@ def _check_recurrent_complete(m: Module) -> None:
         for param in ("weight_ih", "weight_hh"):
             tensor = m.get(param, k)
             if tensor is None or len(tensor.shape) != 2:
-                raise UserError(f"module {brief(m.name)} layer {k} has no 2-D {param}_l{k}; the file is "
-                                f"damaged")
+                raise UserError(tr("module {module} layer {k} has no 2-D {param}_l{k}; the file is damaged",
+                                   module=brief(m.name), k=k, param=param))
         if (m.get("bias_ih", k) is None) != (m.get("bias_hh", k) is None):
-            raise UserError(f"module {brief(m.name)} layer {k} has only one of bias_ih_l{k} and "
-                            f"bias_hh_l{k}; the file is damaged")
+            raise UserError(tr("module {module} layer {k} has only one of bias_ih_l{k} and bias_hh_l{k}; "
+                               "the file is damaged", module=brief(m.name), k=k))
     if m.layers() != list(range(len(m.layers()))):
-        raise UserError(f"module {brief(m.name)} has layers {m.layers()}, not 0 to {len(m.layers()) - 1}; "
-                        f"the file is damaged")
+        raise UserError(tr("module {module} has layers {layers}, not 0 to {n_layers}; the file is damaged",
+                           module=brief(m.name), layers=m.layers(), n_layers=len(m.layers()) - 1))
 
 
 def _listing(modules: list[Module]) -> str:
@@ -352,16 +355,21 @@ def find_head(modules: list[Module], top: Module) -> Module:
     """The one nn.Linear after the LSTM; anything more is a head lstm-viewer does not compute."""
     others = [m for m in modules if not m.is_recurrent]
     if not others:
-        raise UnsupportedModel(f"has no Linear head after its LSTM {brief(top.name)}; {HEAD_RULE}")
+        raise UnsupportedModel(tr("has no Linear head after its LSTM {top}; lstm-viewer reads one "
+                                  "Linear(units, 10) after the LSTM", top=brief(top.name)))
     if len(others) > 1:
-        raise UnsupportedModel(f"has a head with more than one layer: {_listing(others)}; {HEAD_RULE}")
+        raise UnsupportedModel(tr("has a head with more than one layer: {modules}; lstm-viewer reads one "
+                                  "Linear(units, 10) after the LSTM", modules=_listing(others)))
     head = others[0]
     if not head.is_linear():
-        raise UnsupportedModel(f"has a head {_listing([head])} that is not a Linear layer; {HEAD_RULE}")
+        raise UnsupportedModel(tr("has a head {modules} that is not a Linear layer; lstm-viewer reads one "
+                                  "Linear(units, 10) after the LSTM", modules=_listing([head])))
     reads = head.params["weight"].shape[1]
     if reads != top.outputs():
-        raise UnsupportedModel(f"has a Linear head {brief(head.name)} reading {reads} inputs, but its top "
-                               f"LSTM {brief(top.name)} gives {top.outputs()}; {HEAD_RULE}")
+        raise UnsupportedModel(tr("has a Linear head {head} reading {reads} inputs, but its top LSTM {top} "
+                                  "gives {outputs}; lstm-viewer reads one Linear(units, 10) after the LSTM",
+                                  head=brief(head.name), reads=reads, top=brief(top.name),
+                                  outputs=top.outputs()))
     return head
 
 
@@ -400,10 +408,10 @@ def check_float32(tensors: list[Any]) -> None:
         name = tensor.dtype_name
         if name in ("float16", "bfloat16"):
             label = "float16 (half precision)" if name == "float16" else "bfloat16"
-            raise UnsupportedModel(f"stores its weights as {label}; lstm-viewer computes in float32 and "
-                                   f"would not reproduce the model's own numbers")
+            raise UnsupportedModel(tr("stores its weights as {label}; lstm-viewer computes in float32 and "
+                                      "would not reproduce the model's own numbers", label=label))
         if name not in ("float32", "float64"):
-            raise UserError(f"stores its weights as {name}; lstm-viewer reads float32 weights")
+            raise UserError(tr("stores its weights as {name}; lstm-viewer reads float32 weights", name=name))
 
 
 def lstm_arrays(module: Module, k: int, units: int) -> list[np.ndarray]:
@@ -416,8 +424,9 @@ def lstm_arrays(module: Module, k: int, units: int) -> list[np.ndarray]:
     else:
         ih, hh = bias_ih.array(), bias_hh.array()
         if ih.shape != hh.shape:
-            raise UserError(f"module {brief(module.name)} layer {k} has biases of shapes {ih.shape} and "
-                            f"{hh.shape}; the file is damaged")
+            raise UserError(tr("module {module} layer {k} has biases of shapes {shape_ih} and {shape_hh}; "
+                               "the file is damaged", module=brief(module.name), k=k, shape_ih=ih.shape,
+                               shape_hh=hh.shape))
         bias = ih.astype(np.float32) + hh.astype(np.float32)
     return [kernel, recurrent, bias]
 
@@ -432,7 +441,8 @@ def network_from_state_dict(path: Path, tensors: Mapping[str, Any], fmt: str, de
     """Judge the state_dict's modules by the one architecture check, then build the network."""
     modules, prefix = modules_of(tensors)
     if prefix:
-        details = [*details, f"names under '{prefix}'" + (" (DataParallel)" if prefix == "module." else "")]
+        details = [*details, tr("names under '{prefix}' (DataParallel)", prefix=prefix) if prefix == "module."
+                   else tr("names under '{prefix}'", prefix=prefix)]
     chain = chain_recurrent(modules)
     head = find_head(modules, chain[-1])
     layers = describe_layers(chain, head)
@@ -450,13 +460,13 @@ def network_from_state_dict(path: Path, tensors: Mapping[str, Any], fmt: str, de
     # The input scaling (never in a state_dict) is described by the registry, with the user's choice.
     lstm_text = "nn.LSTM" if len(chain) == 1 else "nn.LSTM modules " + ", ".join(brief(m.name) for m in chain)
     network.metadata.update(source=str(path), format=fmt, input_scaling_recorded=False,
-                            details=[lstm_text, *details, "logits head (softmax applied here)"])
+                            details=[lstm_text, *details, tr("logits head (softmax applied here)")])
     return network
 
 
 READERS = (
-    Reader(format="PyTorch file", patterns=("*.pt", "*.pth", "*.ckpt", "*.bin"),
+    Reader(format=N_("PyTorch file"), patterns=("*.pt", "*.pth", "*.ckpt", "*.bin"),
            recognise=recognise_torch, read=read_torch),
-    Reader(format="safetensors", patterns=("*.safetensors",),
+    Reader(format=N_("safetensors"), patterns=("*.safetensors",),
            recognise=recognise_safetensors, read=read_safetensors),
 )

@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import UnsupportedModel, UserError
+from ..i18n import ntr, tr
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL_VERSION = 1001
@@ -47,7 +48,6 @@ MAX_PICKLE_MEMORY = 512 * 2**20      # what the objects a pickle builds may take
 MAX_CALL_ARGS = 8                    # torch's _rebuild_tensor_v2 takes 7
 MAX_DIMS = 64                        # torch's own limit on a tensor's dimensions
 MAX_KEY_CHARS = 256                  # a storage key is a small number, a location 'cpu' or 'cuda:0'
-SAVE_WEIGHTS = "save the weights instead: torch.save(model.state_dict(), 'model.pth')"
 
 
 @dataclass(frozen=True)
@@ -93,17 +93,18 @@ class StorageRef:
                 root, start = self.parent
                 self._flat = root.flat()[start:start + self.numel]
                 if self._flat.size != self.numel:
-                    raise UserError(f"storage '{self.key}' lies outside the storage it views; "
-                                    f"the file is damaged")
+                    raise UserError(tr("storage '{key}' lies outside the storage it views; "
+                                       "the file is damaged", key=self.key))
             else:
                 self._flat = self._read()
         return self._flat
 
     def _read(self) -> np.ndarray:
         if self.kind.numpy is None:
-            raise UnsupportedModel(f"stores tensors as {self.kind.name}, which lstm-viewer does not read")
+            raise UnsupportedModel(tr("stores tensors as {kind_name}, which lstm-viewer does not read",
+                                      kind_name=self.kind.name))
         if self.fetch is None:
-            raise UserError(f"storage '{self.key}' has no data in the file; the file is damaged")
+            raise UserError(tr("storage '{key}' has no data in the file; the file is damaged", key=self.key))
         nbytes = self.numel * self.kind.itemsize
         data = self.fetch(nbytes)  # checks that the file holds nbytes before reading them
         dtype = np.dtype(self.kind.numpy)
@@ -129,11 +130,12 @@ class TensorRef:
         """The tensor's numbers, copied out of its storage (little-endian, native)."""
         size = math.prod(self.shape)
         if math.prod(max(n, 1) for n in self.shape) * self.storage.kind.itemsize >= 2**62:
-            raise UserError(f"a tensor of shape {brief(self.shape)} is larger than any array can be; the "
-                            f"file is damaged")
+            raise UserError(tr("a tensor of shape {shape} is larger than any array can be; the "
+                               "file is damaged", shape=brief(self.shape)))
         if size > self.storage.numel or self._extent() > self.storage.numel:
-            raise UserError(f"a tensor of shape {self.shape} claims more numbers than its storage "
-                            f"holds ({self.storage.numel}); the file is damaged")
+            raise UserError(tr("a tensor of shape {shape} claims more numbers than its storage "
+                               "holds ({numel}); the file is damaged", shape=self.shape,
+                               numel=self.storage.numel))
         flat = self.storage.flat()
         if size == 0:
             return np.zeros(self.shape, dtype=flat.dtype.newbyteorder("="))
@@ -172,8 +174,8 @@ def brief(value: Any, limit: int = 60) -> str:
 def _whole_numbers(value: Any, what: str) -> tuple[int, ...]:
     if (not isinstance(value, (tuple, list)) or len(value) > MAX_DIMS
             or not all(type(v) is int and 0 <= v < 2**63 for v in value)):
-        raise UserError(f"a tensor's {what} {brief(value)} is not a list of whole numbers; the file is "
-                        f"damaged")
+        raise UserError(tr("a tensor's {what} {value} is not a list of whole numbers; the file is "
+                           "damaged", what=what, value=brief(value)))
     return tuple(value)
 
 
@@ -185,13 +187,14 @@ def _rebuild_tensor(storage, storage_offset, size, stride, requires_grad=None, b
                     metadata=None) -> TensorRef:
     """torch._utils._rebuild_tensor(_v2): requires_grad, hooks and metadata change no number."""
     if not isinstance(storage, StorageRef):
-        raise UserError("a tensor is built on something that is not a storage; the file is damaged")
+        raise UserError(tr("a tensor is built on something that is not a storage; the file is damaged"))
     if type(storage_offset) is not int or not 0 <= storage_offset < 2**63:
-        raise UserError(f"a tensor starts at {brief(storage_offset)} in its storage; the file is damaged")
+        raise UserError(tr("a tensor starts at {offset} in its storage; the file is damaged",
+                           offset=brief(storage_offset)))
     shape, stride = _whole_numbers(size, "shape"), _whole_numbers(stride, "stride")
     if len(shape) != len(stride):
-        raise UserError(f"a tensor's shape {brief(shape)} and stride {brief(stride)} differ in length; "
-                        f"the file is damaged")
+        raise UserError(tr("a tensor's shape {shape} and stride {stride} differ in length; "
+                           "the file is damaged", shape=brief(shape), stride=brief(stride)))
     return TensorRef(storage, storage_offset, shape, stride)
 
 
@@ -240,16 +243,18 @@ def forbidden_global(module: str, name: str) -> UnsupportedModel:
     full = brief(f"{module}.{name}", 80)[1:-1]
     root = module.split(".")[0]
     if root == "__torch__" or module.startswith("torch.jit"):
-        return UnsupportedModel(f"is a TorchScript archive, whose code lstm-viewer will not run; "
-                                f"{SAVE_WEIGHTS}")
+        return UnsupportedModel(tr("is a TorchScript archive, whose code lstm-viewer will not run; save the "
+                                   "weights instead: torch.save(model.state_dict(), 'model.pth')"))
     if module.startswith("torch.nn.") or module == "__main__":
-        return UnsupportedModel(f"is a whole pickled model (class {full}), which could run code when "
-                                f"opened; {SAVE_WEIGHTS}")
+        return UnsupportedModel(tr("is a whole pickled model (class {full}), which could run code when "
+                                   "opened; save the weights instead: torch.save(model.state_dict(), "
+                                   "'model.pth')", full=full))
     if name[:1].isupper() and root not in _SYSTEM_MODULES:  # a class of the training code or a library
-        return UnsupportedModel(f"contains an object of class {full}, which could run code when opened; "
-                                f"lstm-viewer refuses it and ran nothing; {SAVE_WEIGHTS}")
-    return UnsupportedModel(f"contains a pickle that would call {full}; lstm-viewer refuses it and ran "
-                            f"nothing (a state_dict of tensors needs no such call)")
+        return UnsupportedModel(tr("contains an object of class {full}, which could run code when opened; "
+                                   "lstm-viewer refuses it and ran nothing; save the weights instead: "
+                                   "torch.save(model.state_dict(), 'model.pth')", full=full))
+    return UnsupportedModel(tr("contains a pickle that would call {full}; lstm-viewer refuses it and ran "
+                               "nothing (a state_dict of tensors needs no such call)", full=full))
 
 
 def _ordered_dict(items=()) -> StateDict:
@@ -257,14 +262,14 @@ def _ordered_dict(items=()) -> StateDict:
     if isinstance(items, (list, tuple)) and all(
             isinstance(pair, (list, tuple)) and len(pair) == 2 and _plain_key(pair[0]) for pair in items):
         return StateDict(items)
-    raise UserError("the pickle builds an OrderedDict from something that is not pairs of names and "
-                    "values; the file is damaged")
+    raise UserError(tr("the pickle builds an OrderedDict from something that is not pairs of names and "
+                       "values; the file is damaged"))
 
 
 def _codecs_encode(text, encoding="latin1"):
     """How protocol 2 writes bytes; only the latin-1 round trip, nothing else of the codecs module."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise UserError("the pickle encodes bytes in a way PyTorch does not; the file is damaged")
+        raise UserError(tr("the pickle encodes bytes in a way PyTorch does not; the file is damaged"))
     return text.encode("latin1")
 
 
@@ -349,10 +354,11 @@ class SafeUnpickler(pickle._Unpickler):
     # --- calls: only our stand-ins, with few arguments ---
     def _call(self, func: Any, args: Any) -> Any:
         if id(func) not in _CALLABLE:
-            raise UserError(f"its pickle calls {brief(func)}, which is not a function; the file is damaged")
+            raise UserError(tr("its pickle calls {func}, which is not a function; the file is damaged",
+                               func=brief(func)))
         if not isinstance(args, (tuple, list)) or len(args) > MAX_CALL_ARGS:
-            raise UserError(f"its pickle calls {func.__name__} with {brief(args)} as arguments; the file "
-                            f"is damaged")
+            raise UserError(tr("its pickle calls {function} with {args} as arguments; the file is damaged",
+                               function=func.__name__, args=brief(args)))
         # A stand-in may copy what it is given (Python 2's OrderedDict of pairs, latin-1 text): that
         # is counted too, or a few bytes of references to one large object would copy it endlessly.
         self.left -= sum(len(a) * (1 if isinstance(a, (str, bytes)) else 128) for a in args
@@ -362,8 +368,9 @@ class SafeUnpickler(pickle._Unpickler):
         try:
             return func(*args)
         except TypeError:   # the wrong number of arguments: nothing was built
-            raise UserError(f"its pickle calls {func.__name__} with {len(args)} arguments; the file is "
-                            f"damaged") from None
+            raise UserError(ntr("its pickle calls {function} with {count} argument; the file is damaged",
+                                "its pickle calls {function} with {count} arguments; the file is damaged",
+                                len(args), function=func.__name__)) from None
 
     def load_reduce(self) -> None:
         args = self.stack.pop()
@@ -387,24 +394,24 @@ class SafeUnpickler(pickle._Unpickler):
     def _new(self, cls: Any, args: Any, kwargs: Any) -> Any:
         """cls.__new__(cls, *args): only our own harmless class, and without arguments to copy."""
         if cls is not Opaque:
-            raise UserError(f"its pickle creates an object of {brief(cls)}, which a dictionary of tensors "
-                            f"never holds; the file is damaged")
+            raise UserError(tr("its pickle creates an object of {cls}, which a dictionary of tensors "
+                               "never holds; the file is damaged", cls=brief(cls)))
         return Opaque()
 
     def load_build(self) -> None:
         """Setting an object's state: only the harmless stand-ins take it, and ignore it."""
         self.stack.pop()
         if not isinstance(self.stack[-1], (StateDict, Opaque)):
-            raise UserError(f"its pickle sets the state of {brief(self.stack[-1])}, which a dictionary of "
-                            f"tensors never needs; the file is damaged")
+            raise UserError(tr("its pickle sets the state of {stack}, which a dictionary of "
+                               "tensors never needs; the file is damaged", stack=brief(self.stack[-1])))
     dispatch[pickle.BUILD[0]] = load_build
 
     # --- dictionaries and sets: keys whose hash is cheap ---
     def _keys(self, keys) -> None:
         for key in keys:
             if not _plain_key(key):
-                raise UserError(f"its pickle uses {brief(key)} as a dictionary key, which a dictionary of "
-                                f"tensors never does; the file is damaged")
+                raise UserError(tr("its pickle uses {key} as a dictionary key, which a dictionary of "
+                                   "tensors never does; the file is damaged", key=brief(key)))
 
     def load_setitem(self) -> None:
         self._keys(self.stack[-2:-1])
@@ -433,11 +440,12 @@ class SafeUnpickler(pickle._Unpickler):
 
     def persistent_load(self, pid: Any) -> StorageRef:
         if not isinstance(pid, tuple) or len(pid) not in (5, 6) or _text(pid[0]) != "storage":
-            raise UserError(f"the pickle refers to an unknown object ({brief(pid)}); the file is damaged")
+            raise UserError(tr("the pickle refers to an unknown object ({pid}); the file is damaged",
+                               pid=brief(pid)))
         kind, key, location, numel = pid[1], _text(pid[2]), _text(pid[3]), pid[4]
         if (not isinstance(kind, StorageType) or type(numel) is not int or not 0 <= numel < 2**62
                 or key is None or location is None):
-            raise UserError("the pickle describes a storage it cannot have; the file is damaged")
+            raise UserError(tr("the pickle describes a storage it cannot have; the file is damaged"))
         storage = self.storages.get(key)
         if storage is None:
             storage = self.storages[key] = StorageRef(kind, key, location, numel)
@@ -450,7 +458,7 @@ class SafeUnpickler(pickle._Unpickler):
         """Legacy files may describe a storage as a slice of another: (view key, offset, size)."""
         if not (isinstance(view, tuple) and len(view) == 3 and type(view[1]) is int and type(view[2]) is int
                 and _text(view[0]) is not None and 0 <= view[1] < 2**62 and 0 <= view[2] < 2**62):
-            raise UserError("the pickle describes a storage view it cannot have; the file is damaged")
+            raise UserError(tr("the pickle describes a storage view it cannot have; the file is damaged"))
         key = _text(view[0])
         if key not in self.storages:
             piece = StorageRef(root.kind, key, root.location, view[2])
@@ -460,8 +468,8 @@ class SafeUnpickler(pickle._Unpickler):
 
 
 def _too_much() -> UserError:
-    return UserError("its pickle builds more objects than a dictionary of tensors ever needs; lstm-viewer "
-                     "stopped reading it (a damaged or hostile file)")
+    return UserError(tr("its pickle builds more objects than a dictionary of tensors ever needs; lstm-viewer "
+                        "stopped reading it (a damaged or hostile file)"))
 
 
 def _text(value: Any) -> str | None:
@@ -478,12 +486,13 @@ def unpickle(file: BinaryIO, storages: dict[str, StorageRef] | None = None) -> A
     except UserError:
         raise
     except RecursionError:
-        raise UserError("its pickle nests too deeply; the file is damaged") from None
+        raise UserError(tr("its pickle nests too deeply; the file is damaged")) from None
     except MemoryError:
-        raise UserError("its pickle claims more memory than there is; the file is damaged") from None
+        raise UserError(tr("its pickle claims more memory than there is; the file is damaged")) from None
     except Exception as exc:  # noqa: BLE001  (a damaged pickle can raise almost anything)
-        raise UserError(f"its pickle cannot be read ({type(exc).__name__}: {brief(str(exc), 80)[1:-1]}); "
-                        f"the file is damaged or not written by torch.save") from None
+        raise UserError(tr("its pickle cannot be read ({error_type}: {exc}); "
+                           "the file is damaged or not written by torch.save", error_type=type(exc).__name__,
+                           exc=brief(str(exc), 80)[1:-1])) from None
 
 
 # --- the two containers ------------------------------------------------------------------------
@@ -564,12 +573,12 @@ class TorchFile:
             self._file = open_regular(self.path)
             head = self._file.read(16)
         except OSError as exc:
-            raise UserError(f"cannot be read ({exc.strerror or exc})") from None
+            raise UserError(tr("cannot be read ({reason})", reason=exc.strerror or exc)) from None
         if head.startswith(b"PK"):
             return self._load_zip()
         if legacy_prefix_matches(head):
             return self._load_legacy()
-        raise UserError("is neither a torch.save zip nor torch's legacy format; the file is damaged")
+        raise UserError(tr("is neither a torch.save zip nor torch's legacy format; the file is damaged"))
 
     def _load_zip(self) -> Any:
         try:
@@ -577,23 +586,25 @@ class TorchFile:
             self._zip = zipfile.ZipFile(self._file)
             names = self._zip.namelist()
         except ZIP_ERRORS as exc:
-            raise UserError(f"is a damaged zip archive ({brief(str(exc), 80)[1:-1]})") from None
+            raise UserError(tr("is a damaged zip archive ({exc})", exc=brief(str(exc), 80)[1:-1])) from None
         if is_torchscript(names):
-            raise UnsupportedModel(f"is a TorchScript archive (torch.jit.save), whose code lstm-viewer "
-                                   f"will not run; {SAVE_WEIGHTS}")
+            raise UnsupportedModel(tr("is a TorchScript archive (torch.jit.save), whose code lstm-viewer "
+                                      "will not run; save the weights instead: "
+                                      "torch.save(model.state_dict(), 'model.pth')"))
         member = zip_pickle_member(names)
         if member is None:
-            raise UserError("is a zip archive without exactly one '<name>/data.pkl'; it is not a "
-                            "torch.save file")
+            raise UserError(tr("is a zip archive without exactly one '<name>/data.pkl'; it is not a "
+                               "torch.save file"))
         root = member[: -len("data.pkl")]
         big_endian = self._member_text(root + "byteorder", "little") == "big"
         if self._zip.getinfo(member).file_size > MAX_PICKLE_BYTES:
-            raise UserError("its data.pkl is too large to be a dictionary of tensors; the file is damaged")
+            raise UserError(tr("its data.pkl is too large to be a dictionary of tensors; the file is "
+                               "damaged"))
         try:
             data = self._zip.read(member)
         except ZIP_ERRORS as exc:
-            raise UserError(f"is a damaged zip archive: its data.pkl cannot be read "
-                            f"({brief(str(exc), 80)[1:-1]})") from None
+            raise UserError(tr("is a damaged zip archive: its data.pkl cannot be read "
+                               "({exc})", exc=brief(str(exc), 80)[1:-1])) from None
         storages: dict[str, StorageRef] = {}
         obj = unpickle(io.BytesIO(data), storages)
         for storage in storages.values():
@@ -610,28 +621,29 @@ class TorchFile:
             with self._zip.open(info) as member:
                 return member.read(16).decode("ascii", "replace").strip()
         except ZIP_ERRORS:
-            raise UserError("is a damaged zip archive: its byteorder cannot be read") from None
+            raise UserError(tr("is a damaged zip archive: its byteorder cannot be read")) from None
 
     def _zip_fetcher(self, name: str) -> Callable[[int], bytes]:
         def fetch(nbytes: int) -> bytes:
             try:
                 info = self._zip.getinfo(name)
             except KeyError:
-                raise UserError(f"has no data for its storage {brief(name, 80)}; the file is "
-                                f"damaged") from None
+                raise UserError(tr("has no data for its storage {name}; the file is "
+                                   "damaged", name=brief(name, 80))) from None
             # torch stores its members uncompressed; a compressed one may not inflate past deflate's limit.
             most = info.compress_size * (1 if info.compress_type == zipfile.ZIP_STORED else 1032)
             if min(info.file_size, most) < nbytes:
-                raise UserError(f"its storage {brief(name, 80)} claims {nbytes} bytes but holds "
-                                f"{info.file_size}; the file is damaged")
+                raise UserError(tr("its storage {name} claims {nbytes} bytes but holds {size}; the file is "
+                                   "damaged", name=brief(name, 80), nbytes=nbytes, size=info.file_size))
             try:
                 with self._zip.open(info) as member:
                     data = member.read(nbytes)
             except ZIP_ERRORS as exc:
-                raise UserError(f"is a damaged zip archive: its storage {brief(name, 80)} cannot be read "
-                                f"({brief(str(exc), 80)[1:-1]})") from None
+                raise UserError(tr("is a damaged zip archive: its storage {name} cannot be read "
+                                   "({exc})", name=brief(name, 80), exc=brief(str(exc), 80)[1:-1])) from None
             if len(data) != nbytes:
-                raise UserError(f"its storage {brief(name, 80)} ends early; the file is damaged")
+                raise UserError(tr("its storage {name} ends early; the file is damaged",
+                                   name=brief(name, 80)))
             return data
         return fetch
 
@@ -640,18 +652,18 @@ class TorchFile:
         size = os.fstat(self._file.fileno()).st_size
         f = _Bounded(self._file, size)
         if unpickle(f) != MAGIC_NUMBER:
-            raise UserError("does not start with torch's magic number; the file is damaged")
+            raise UserError(tr("does not start with torch's magic number; the file is damaged"))
         version = unpickle(f)
         if version != LEGACY_PROTOCOL_VERSION:
-            raise UserError(f"is torch's legacy format version {brief(version)}, not "
-                            f"{LEGACY_PROTOCOL_VERSION}")
+            raise UserError(tr("is torch's legacy format version {version}, not {expected}",
+                               version=brief(version), expected=LEGACY_PROTOCOL_VERSION))
         sys_info = unpickle(f)
         big_endian = isinstance(sys_info, dict) and sys_info.get("little_endian") is False
         storages: dict[str, StorageRef] = {}
         obj = unpickle(f, storages)
         keys = unpickle(f)
         if not isinstance(keys, list) or not all(_text(k) is not None for k in keys):
-            raise UserError("its list of storages is missing; the file is damaged")
+            raise UserError(tr("its list of storages is missing; the file is damaged"))
         self._locate_legacy_storages([_text(k) for k in keys], storages, big_endian, size)
         return obj
 
@@ -664,16 +676,17 @@ class TorchFile:
         for key in keys:
             storage = storages.get(key)
             if storage is None or storage.parent is not None or storage.fetch is not None:
-                raise UserError(f"lists a storage {brief(key)} its pickle never uses; the file is damaged")
+                raise UserError(tr("lists a storage {key} its pickle never uses; the file is damaged",
+                                   key=brief(key)))
             f.seek(position)
             count = f.read(8)
             if len(count) != 8:
-                raise UserError("ends inside its storages; the file is damaged (cut short?)")
+                raise UserError(tr("ends inside its storages; the file is damaged (cut short?)"))
             numel = int.from_bytes(count, order)
             start, nbytes = position + 8, numel * storage.kind.itemsize
             if start + nbytes > size or numel < storage.numel:
-                raise UserError(f"its storage {brief(key)} claims {nbytes} bytes beyond what the file holds; "
-                                f"the file is damaged")
+                raise UserError(tr("its storage {key} claims {nbytes} bytes beyond what the file holds; "
+                                   "the file is damaged", key=brief(key), nbytes=nbytes))
             storage.big_endian = big_endian
             storage.fetch = self._legacy_fetcher(start, nbytes)
             position = start + nbytes
@@ -681,13 +694,15 @@ class TorchFile:
     def _legacy_fetcher(self, start: int, available: int) -> Callable[[int], bytes]:
         def fetch(nbytes: int) -> bytes:
             if nbytes > available:
-                raise UserError(f"a storage claims {nbytes} bytes but holds {available}; the file is damaged")
+                raise UserError(tr("a storage claims {nbytes} bytes but holds {available}; the file is "
+                                   "damaged",
+                                   nbytes=nbytes, available=available))
             try:
                 self._file.seek(start)
                 data = self._file.read(nbytes)
             except OSError as exc:
-                raise UserError(f"cannot be read ({exc.strerror or exc})") from None
+                raise UserError(tr("cannot be read ({reason})", reason=exc.strerror or exc)) from None
             if len(data) != nbytes:
-                raise UserError("ends inside its storages; the file is damaged (cut short?)")
+                raise UserError(tr("ends inside its storages; the file is damaged (cut short?)"))
             return data
         return fetch
