@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core.blas import blas_threads
 from ..core.errors import UserError
+from ..core.i18n import tr
 from ..core.network import CLASSES, COLUMNS, ROWS, LstmWeights, Network, Trace, cell_step
 from .unit import check_trace_of
 
@@ -212,26 +213,28 @@ def _clean_trace(network: Network, image: np.ndarray, trace: Trace | None) -> Tr
 def _checked_image(image: np.ndarray) -> np.ndarray:
     image = np.asarray(image, dtype=np.float32)
     if image.shape != (ROWS, COLUMNS):
-        raise UserError(f"Expected a 28 × 28 image, got shape {image.shape}.")
+        raise UserError(tr("Expected a 28 × 28 image, got shape {shape}.", shape=image.shape))
     if not np.isfinite(image).all():
-        raise UserError("The image has pixels that are not numbers (NaN or infinite).")
+        raise UserError(tr("The image has pixels that are not numbers (NaN or infinite)."))
     return image
 
 
 def _checked_band(band: int) -> int:
     if isinstance(band, bool) or not isinstance(band, numbers.Integral) or not 1 <= band <= ROWS:
-        raise UserError(f"The occlusion band must be a whole number of rows from 1 to {ROWS}, "
-                        f"not {band!r}.")
+        raise UserError(tr("The occlusion band must be a whole number of rows from 1 to {rows}, not "
+                           "{band!r}.", rows=ROWS, band=band))
     return int(band)
 
 
 def _checked_baseline(baseline: float) -> np.float32:
     if not isinstance(baseline, numbers.Real) or not np.isfinite(baseline):
-        raise UserError(f"The occlusion baseline must be a pixel value such as 0.0, not {baseline!r}.")
+        raise UserError(tr("The occlusion baseline must be a pixel value such as 0.0, not {baseline!r}.",
+                           baseline=baseline))
     return np.float32(baseline)
 
 
 def _checked_class(cls: int) -> int:
     if isinstance(cls, bool) or not isinstance(cls, numbers.Integral) or not 0 <= cls < CLASSES:
-        raise UserError(f"The class must be a digit from 0 to {CLASSES - 1}, not {cls!r}.")
+        raise UserError(tr("The class must be a digit from 0 to {last}, not {cls!r}.", last=CLASSES - 1,
+                           cls=cls))
     return int(cls)

@@ -7,6 +7,7 @@ from ..core.data import Mnist, how_to_supply, resolve_source
 from ..core.data import load_mnist as load_mnist_files
 from ..core.data import load_test_set as load_test_files
 from ..core.errors import UserError
+from ..core.i18n import tr
 
 
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
@@ -17,8 +18,9 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
         from keras.datasets import mnist  # imported here: TensorFlow only when really needed
         (x_train, y_train), (x_test, y_test) = mnist.load_data()
     except Exception as exc:  # no network, broken cache, ...
-        raise UserError(f"MNIST could not be downloaded ({type(exc).__name__}); "
-                        f"{how_to_supply()}") from None
+        raise UserError(tr("MNIST could not be downloaded ({error_type}); "
+                           "{how_to_supply}", error_type=type(exc).__name__,
+                           how_to_supply=how_to_supply())) from None
     return Mnist(x_train, y_train, x_test, y_test, source="keras.datasets.mnist")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..core.architecture import check_architecture, check_weights, functional_chain, network_from_weights
 from ..core.errors import UnsupportedModel, UserError
+from ..core.i18n import tr
 from ..core.network import Network
 
 # TensorFlow's C++ start-up lines (CUDA probing, oneDNN notices) are not the user's business.
@@ -21,17 +22,18 @@ def load_keras_model(path: str | os.PathLike):
     """``keras.saving.load_model`` with its many exception types turned into one ``UserError``."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: no such model file")
+        raise UserError(tr("{path}: no such model file", path=path))
     try:
         import keras
     except ImportError:
-        raise UserError(f"{path}: reading this file needs Keras (TensorFlow), which is not "
-                        f"installed") from None
+        raise UserError(tr("{path}: reading this file needs Keras (TensorFlow), which is not "
+                           "installed", path=path)) from None
     try:
         return keras.saving.load_model(path, compile=False)
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise UserError(f"{path}: Keras cannot load it ({type(exc).__name__}: {first_line})") from None
+        raise UserError(tr("{path}: Keras cannot load it ({error_type}: {message})", path=path,
+                           error_type=type(exc).__name__, message=first_line)) from None
 
 
 def network_from_keras_model(model, name: str = "model", source: str | None = None) -> Network:
@@ -41,17 +43,18 @@ def network_from_keras_model(model, name: str = "model", source: str | None = No
     """
     try:
         if not getattr(model, "built", True):
-            raise UserError("the model has no weights yet (it was never built, called or trained)")
+            raise UserError(tr("the model has no weights yet (it was never built, called or trained)"))
         layers = _layers_in_order(model)
         plan = check_architecture([(_class_name(type(layer)), _config(layer)) for layer in layers],
                                   _input_shape(model), getattr(model, "dtype_policy", None))
         arrays = [check_weights(step, layers[step.position].get_weights()) for step in plan]
         return network_from_weights(plan, arrays, name=name)
     except UserError as exc:
-        raise type(exc)(f"{source or name}: {exc}") from None
+        raise type(exc)(tr("{path}: {reason}", path=source or name, reason=exc)) from None
     except Exception as exc:  # Keras' own objects misbehaving: still one sentence, no traceback
-        raise UserError(f"{source or name}: cannot read the layers of this Keras model "
-                        f"({type(exc).__name__}: {exc})") from None
+        raise UserError(tr("{source}: cannot read the layers of this Keras model "
+                           "({error_type}: {exc})", source=source or name, error_type=type(exc).__name__,
+                           exc=exc)) from None
 
 
 def load_network_via_keras(path: str | os.PathLike) -> Network:
@@ -70,11 +73,11 @@ def _layers_in_order(model) -> list:
         chain = [entry.get("name") for entry in functional_chain(model.get_config())]
         layers = list(model.layers)
         if chain != [layer.name for layer in layers]:
-            raise UnsupportedModel("its layers do not form a single chain; lstm-viewer shows stacks of "
-                                   "LSTM layers with a Dense(10, softmax) head")
+            raise UnsupportedModel(tr("its layers do not form a single chain; lstm-viewer shows stacks of "
+                                      "LSTM layers with a Dense(10, softmax) head"))
         return layers
-    raise UnsupportedModel(f"is a custom Keras model class ({kind}); lstm-viewer reads Sequential and "
-                           f"functional models, whose arithmetic is their layers'")
+    raise UnsupportedModel(tr("is a custom Keras model class ({kind}); lstm-viewer reads Sequential and "
+                              "functional models, whose arithmetic is their layers'", kind=kind))
 
 
 def _class_name(cls: type) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 from ..core.atomic import write_atomically
 from ..core.data import Mnist
 from ..core.errors import UserError
+from ..core.i18n import N_, tr
 
 
 @dataclass
@@ -39,20 +40,20 @@ class TrainConfig:
 
     def validate(self) -> None:
         checks = [
-            (1 <= self.layers <= 16, "layers must be between 1 and 16"),
-            (1 <= self.units <= 4096, "units must be between 1 and 4096"),
-            (0.0 < self.keep_prob <= 1.0, "keep_prob must be in (0, 1]"),
-            (self.epochs >= 1, "epochs must be at least 1"),
-            (self.batch_size >= 1, "batch size must be at least 1"),
-            (0.0 < self.lr < 1.0 and math.isfinite(self.lr), "learning rate must be in (0, 1)"),
-            (self.limit is None or self.limit >= 1, "limit must be at least 1"),
-            (0 <= self.seed < 2**32, f"seed must be between 0 and {2**32 - 1}, got {self.seed}"),
-            (0 <= self.shift <= 4, "shift must be between 0 and 4 pixels"),
-            (self.schedule in ("constant", "cosine"), "schedule must be 'constant' or 'cosine'"),
+            (1 <= self.layers <= 16, N_("layers must be between 1 and 16")),
+            (1 <= self.units <= 4096, N_("units must be between 1 and 4096")),
+            (0.0 < self.keep_prob <= 1.0, N_("keep_prob must be in (0, 1]")),
+            (self.epochs >= 1, N_("epochs must be at least 1")),
+            (self.batch_size >= 1, N_("batch size must be at least 1")),
+            (0.0 < self.lr < 1.0 and math.isfinite(self.lr), N_("learning rate must be in (0, 1)")),
+            (self.limit is None or self.limit >= 1, N_("limit must be at least 1")),
+            (0 <= self.seed < 2**32, N_("seed must be between 0 and {maximum}, got {seed}")),
+            (0 <= self.shift <= 4, N_("shift must be between 0 and 4 pixels")),
+            (self.schedule in ("constant", "cosine"), N_("schedule must be 'constant' or 'cosine'")),
         ]
         for ok, message in checks:
             if not ok:
-                raise UserError(message)
+                raise UserError(tr(message, maximum=2**32 - 1, seed=self.seed))
 
 
 @dataclass
@@ -88,7 +89,7 @@ class TrainResult:
     history: list[Progress]
 
 
-OUT_OF_MEMORY = "out of memory: try fewer units, layers or a smaller batch size"
+OUT_OF_MEMORY = N_("out of memory: try fewer units, layers or a smaller batch size")  # shown through tr
 
 
 class TrainingError(UserError):
@@ -139,7 +140,9 @@ def train(config: TrainConfig, data: Mnist,
     if config.limit is not None:
         x_train, y_train = x_train[:config.limit], y_train[:config.limit]
     if len(x_train) == 0 or len(data.x_test) == 0:
-        raise UserError(f"{data.source}: the {'training' if len(x_train) == 0 else 'test'} set is empty")
+        if len(x_train) == 0:
+            raise UserError(tr("{source}: the training set is empty", source=data.source))
+        raise UserError(tr("{source}: the test set is empty", source=data.source))
     x_test, y_test = as_inputs(data.x_test), data.y_test.astype(np.int64)
     batches = math.ceil(len(x_train) / config.batch_size)
     model = build_model(config)
@@ -166,10 +169,10 @@ def train(config: TrainConfig, data: Mnist,
         # numpy's MemoryError, or TensorFlow's ResourceExhaustedError (not imported by name here)
         if isinstance(exc, MemoryError) or "ResourceExhausted" in type(exc).__name__ \
                 or "OOM" in type(exc).__name__:
-            raise TrainingError(OUT_OF_MEMORY) from exc
+            raise TrainingError(tr(OUT_OF_MEMORY)) from exc
         raise
     if tracker.diverged:
-        raise TrainingError("training diverged (the loss became NaN): try a smaller learning rate")
+        raise TrainingError(tr("training diverged (the loss became NaN): try a smaller learning rate"))
     return TrainResult(model=model, cancelled=tracker.cancelled, seconds=tracker.elapsed(),
                        test_accuracy=tracker.test_accuracy, history=tracker.history)
 
@@ -248,7 +251,7 @@ def save_model(model, path: str | os.PathLike) -> Path:
     ``path`` is replaced only by a complete new one, and a failure leaves no temporary file."""
     path = Path(path)
     if path.suffix != ".keras":
-        raise UserError(f"{path}: model files must end in .keras")
+        raise UserError(tr("{path}: model files must end in .keras", path=path))
 
     def write(tmp: Path) -> None:
         try:
@@ -256,8 +259,9 @@ def save_model(model, path: str | os.PathLike) -> Path:
         except OSError:
             raise  # the disk: write_atomically says it in plain words
         except Exception as exc:
-            raise UserError(f"{path}: Keras could not save the model ({type(exc).__name__}: "
-                            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''})") from None
+            raise UserError(tr("{path}: Keras could not save the model ({error_type}: "
+                               "{value})", path=path, error_type=type(exc).__name__,
+                               value=str(exc).strip().splitlines()[0] if str(exc).strip() else "")) from None
     return write_atomically(path, write)
 
 

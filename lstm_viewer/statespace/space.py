@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.errors import UserError
+from ..core.i18n import ntr, tr
 from ..core.network import CLASSES, COLUMNS, ROWS, Network, Trace
 from . import cache as disk
 from . import storage
@@ -62,8 +63,8 @@ class StateSpace:
         units, n = list(network.units), len(images)
         k = min(components, *units)   # one number of axes for every layer: the narrowest bounds it
         if k < 2:
-            raise UserError(f"the state space needs at least 2 components; got {components} "
-                            f"for layers of {units} units")
+            raise UserError(tr("the state space needs at least 2 components; got {components} "
+                               "for layers of {units} units", components=components, units=units))
         key = disk.cache_key(network, images, labels, k)
         shape = (storage.size(units, n),)
         expected = _summary_layout(units, n, k)
@@ -253,20 +254,23 @@ def _summarise(states: list[np.ndarray], axes: list[Axes], labels: np.ndarray) -
 def _check_digits(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Bad digits are the user's data: one plain sentence. Returns the labels as int64."""
     if not isinstance(images, np.ndarray) or images.ndim != 3 or images.shape[1:] != (ROWS, COLUMNS):
-        raise UserError(f"the state space needs digits of shape (n, 28, 28); got "
-                        f"{getattr(images, 'shape', type(images).__name__)}")
+        raise UserError(tr("the state space needs digits of shape (n, 28, 28); got {shape}",
+                           shape=getattr(images, "shape", type(images).__name__)))
     if len(images) < 2:
-        raise UserError(f"the state space needs at least 2 digits; got {len(images)}")
+        raise UserError(tr("the state space needs at least 2 digits; got {count}", count=len(images)))
     if images.dtype != np.uint8:
         if images.dtype.kind != "f" or not (np.all(np.isfinite(images)) and images.min() >= 0
                                             and images.max() <= 1):
-            raise UserError("the state space needs digits as uint8 (0-255) or floats in [0, 1]")
+            raise UserError(tr("the state space needs digits as uint8 (0-255) or floats in [0, 1]"))
     labels = np.asarray(labels)
     if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
-        raise UserError(f"the state space needs one integer label per digit; got {labels.shape} "
-                        f"{labels.dtype} labels for {len(images)} digits")
+        raise UserError(ntr("the state space needs one integer label per digit; got {shape} {dtype} labels "
+                            "for {count} digit",
+                            "the state space needs one integer label per digit; got {shape} {dtype} labels "
+                            "for {count} digits", len(images), shape=labels.shape, dtype=labels.dtype))
     if labels.size and (labels.min() < 0 or labels.max() >= CLASSES):
-        raise UserError(f"labels must be digits 0-9; found {labels.min()}..{labels.max()}")
+        raise UserError(tr("labels must be digits 0-9; found {min}..{max}", min=labels.min(),
+                           max=labels.max()))
     return labels.astype(np.int64)
 
 
@@ -275,8 +279,10 @@ def _allocate(shape: tuple[int, ...], n: int) -> np.ndarray:
         return np.empty(shape, dtype=storage.DTYPE)
     except MemoryError:
         size = np.prod(shape) * 2 / 1e6
-        raise UserError(f"not enough memory for the state space ({size:.0f} MB for "
-                        f"{n} digits); use fewer digits") from None
+        raise UserError(ntr("not enough memory for the state space ({size:.0f} MB for {count} digit); use "
+                            "fewer digits",
+                            "not enough memory for the state space ({size:.0f} MB for {count} digits); use "
+                            "fewer digits", n, size=size)) from None
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
