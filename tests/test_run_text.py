@@ -2,6 +2,7 @@
 every line, and a link is clicked where it is drawn."""
 from __future__ import annotations
 
+import pytest
 from PyQt6 import QtCore, QtWidgets
 from PyQt6.QtTest import QTest
 
@@ -79,18 +80,43 @@ def test_text_widths_are_the_shaped_widths(qtbot, monkeypatch):
     assert kerning.width("AV.To") == metrics.horizontalAdvance("AV.To")
 
 
-def test_a_run_breaks_at_its_last_space_that_fits(qtbot):
-    """The break is found by a binary search over the spaces: the same as trying every one."""
+def _line_breaks(text: str) -> list[int]:
+    finder = QtCore.QTextBoundaryFinder(QtCore.QTextBoundaryFinder.BoundaryType.Line, text)
+    positions, position = [], finder.toNextBoundary()
+    while 0 < position < len(text):
+        positions.append(position)
+        position = finder.toNextBoundary()
+    return positions
+
+
+@pytest.mark.parametrize("sample", [
+    "Class 7 after row 28: logit = +8.123 (top 12 units) +1.234 (the other 244) -0.321 (bias)",
+    "第 7 类在第 28 行之后：logit = +8.123（前 12 个单元）+1.234（其余 244 个）−0.321（偏置）",
+])
+def test_a_run_breaks_at_its_last_line_break_that_fits(qtbot, sample):
+    """The break is found by a binary search over the script's line breaks (spaces in English,
+    between characters in Chinese): the same as trying every one."""
     text = RunText(lines=1)
     qtbot.addWidget(text)
     metrics = text._widths["normal"].metrics
-    sample = "Class 7 after row 28: logit = +8.123 (top 12 units) +1.234 (the other 244) -0.321 (bias)"
     for room in range(0, 700, 7):
         head, tail = text._split("normal", sample, room)
         assert head + tail == sample
-        fitting = [k for k, char in enumerate(sample)
-                   if char == " " and k and metrics.horizontalAdvance(sample[:k]) <= room]
+        fitting = [len(sample[:k].rstrip(" ")) for k in _line_breaks(sample)
+                   if metrics.horizontalAdvance(sample[:k].rstrip(" ")) <= room]
         assert len(head) == (fitting[-1] if fitting else 0), room
+
+
+def test_a_chinese_sentence_wraps_within_the_width(qtbot):
+    """Chinese has no spaces: before, such a sentence never wrapped and ran off the panel."""
+    text = RunText(lines=1)
+    qtbot.addWidget(text)
+    text.resize(200, text.height())
+    sentence = "遗忘门决定细胞状态中保留多少旧的记忆，输入门决定写入多少新的内容，输出门决定显示多少。"
+    text.set_lines([[Run(sentence)]])
+    lines_high = text.height() // text.fontMetrics().lineSpacing()
+    assert lines_high >= 3   # wrapped onto several lines at 200 px
+    assert text.text() == sentence   # nothing lost
 
 
 def test_the_same_lines_again_are_not_drawn_again(qtbot):

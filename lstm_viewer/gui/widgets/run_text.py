@@ -189,9 +189,10 @@ class RunText(QtWidgets.QWidget):
     def _layout(self, lines: list[list[Run]]) -> tuple[list[tuple[Run, str, float, float, float]], int]:
         """Where each piece of each run goes: (run, text, x, y, width), and the height used.
 
-        A run that does not fit breaks at its last space that does, the rest continuing on the next
-        line, indented; one with no such space moves to the next line whole (or, already at the
-        start of a line, is drawn as it is)."""
+        A run that does not fit breaks at its last line-break opportunity that does (a space in
+        English, between characters in Chinese), the rest continuing on the next line, indented; one
+        with no such break moves to the next line whole (or, already at the start of a line, is drawn
+        as it is)."""
         right = self.width() - 2.0
         left, indent = 2.0, 2.0 + WRAP_INDENT
         placed = []
@@ -219,20 +220,22 @@ class RunText(QtWidgets.QWidget):
         return placed, int(y + 4)
 
     def _split(self, style: str, text: str, room: float) -> tuple[str, str]:
-        """The longest head of ``text`` ending before a space that fits in ``room``, and the rest."""
-        # A longer head is never narrower: binary search over the spaces, a few shapings instead of
-        # one per space ("why this class"'s summary wraps every row: 16 per row before).
-        spaces = [k for k, char in enumerate(text) if char == " " and k]
+        """The longest head of ``text`` ending at a line-break opportunity that fits in ``room``, and
+        the rest. Opportunities are the script's own (``QTextBoundaryFinder``): after a space in
+        English, between two characters in Chinese, which has no spaces to break at."""
+        # A longer head is never narrower: binary search over the breaks, a few shapings instead of
+        # one per break ("why this class"'s summary wraps every row: 16 per row before).
+        breaks = _line_breaks(text)
         metrics = self._widths[style].metrics
-        low, high = 0, len(spaces)        # spaces[:low] fit; spaces[high:] do not
+        low, high = 0, len(breaks)        # breaks[:low] fit; breaks[high:] do not
         while low < high:
             middle = (low + high) // 2
-            if metrics.horizontalAdvance(text[:spaces[middle]]) <= room:
+            if metrics.horizontalAdvance(text[:breaks[middle]].rstrip(" ")) <= room:
                 low = middle + 1
             else:
                 high = middle
-        best = spaces[low - 1] if low else 0
-        return text[:best], text[best:]
+        best = len(text[:breaks[low - 1]].rstrip(" ")) if low else 0
+        return text[:best], text[best:]   # the spaces at the break start the rest (dropped there)
 
     def link_at(self, point: QtCore.QPointF) -> str | None:
         for rect, target in (self._shown.links if self._shown is not None else []):
@@ -249,6 +252,17 @@ class RunText(QtWidgets.QWidget):
         target = self.link_at(event.position())
         if target is not None and event.button() == QtCore.Qt.MouseButton.LeftButton:
             self.linkActivated.emit(target)
+
+
+def _line_breaks(text: str) -> list[int]:
+    """Where a line may break inside ``text`` (0 < position < len), as the script's rules say."""
+    finder = QtCore.QTextBoundaryFinder(QtCore.QTextBoundaryFinder.BoundaryType.Line, text)
+    breaks = []
+    position = finder.toNextBoundary()
+    while 0 < position < len(text):
+        breaks.append(position)
+        position = finder.toNextBoundary()
+    return breaks
 
 
 def _bytes(drawn: _Drawn) -> int:
