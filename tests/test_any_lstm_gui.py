@@ -8,7 +8,7 @@ import pytest
 
 from gui_support import blotch_digit, close_window, open_window, random_network
 from lstm_viewer.core.network import LstmWeights, Network
-from lstm_viewer.gui.window.main_window import ANALYSIS_PANELS
+from lstm_viewer.gui.panels import PANELS
 
 WAIT_MS = 60_000   # jobs on a busy machine: a limit, not a timing assertion
 SCALING = (0.1307, 0.3081)
@@ -57,8 +57,11 @@ def test_every_panel_opens_on_layers_of_other_widths_with_scaled_input(window, q
     window.show_input(blotch_digit(2))
     a, b = window.state.pinned, window.trace
     window.state.selection = (0, 11)   # the last unit of the wider layer
-    for name in ANALYSIS_PANELS:
-        dock = getattr(window, name)
+    # Every panel in the table, in the order they were opened before there was a table.
+    order = ("unitDock", "whyClassDock", "compareDock", "stateSpaceDock", "importanceDock", "preprocessDock")
+    assert sorted(order) == sorted(spec.object_name for spec in PANELS)
+    for name in order:
+        dock = window.dock(name)
         window.show_panel(dock)
         qtbot.waitUntil(dock.isVisible, timeout=5000)
         panel = window.panel(dock)

@@ -1,1 +1,115 @@
-"""The analysis panels, each docked and built when first shown; ``PANELS`` is their one table."""
+"""The analysis panels, each docked and built when first shown; ``PANELS`` is their one table.
+
+From ``PANELS`` the window builds the docks and places them, the Explain menu (one key per panel),
+the panel columns (widths, heights, shared tabs: ``window.panel_columns``) and the screenshot tool's
+``--panels`` names. Adding a panel is one module with a ``build_panel(context)`` function and one
+``PanelSpec`` here (README: "Adding a panel").
+
+A panel is given a ``PanelContext``: the view state and a few named callables and signals, never the
+window. Its module is imported when the panel is first shown (the modules import the analyses, and
+launching the window pays for none of them).
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PyQt6 import QtCore, QtWidgets
+
+    from ...core.preprocess import PreprocessSteps
+    from ..state.jobs import JobRunner
+    from ..state.view_state import ViewState
+
+DEFAULT_WIDTH = 440   # a panel's column width unless its spec says otherwise
+
+
+@dataclass(frozen=True)
+class PanelContext:
+    """What a panel may use: the view state, the job runner and narrow callables, never the window."""
+
+    state: ViewState
+    jobs: JobRunner
+    show_digit: Callable[[np.ndarray, str], None]
+    """A digit picked in a panel becomes the input: ``show_digit(image28, "test digit 12 (a 7)")``."""
+    ask_save_path: Callable[[str, str, str], tuple[str, str]]
+    """``ask_save_path(title, suggested_name, filters)`` -> (path or "", chosen filter): a save
+    dialog opening in the folder the last file dialog was answered in (and remembering this one)."""
+    drawing_steps: Callable[[], PreprocessSteps | None]
+    """The drawing's latest preprocessing steps (None: the input shown is not the drawing)."""
+    drawing_steps_changed: QtCore.pyqtBoundSignal
+    """Emitted with the drawing's new steps (or None)."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a panel's dock first stands: ``beside`` another dock (a column of its own, further from
+    the layers' edge), ``below`` one (sharing its column; several below the same dock stand in table
+    order), or in a ``tab`` with one. Placed in that order: every split before any tab."""
+
+    how: Literal["beside", "below", "tab"]
+    dock: str   # the other dock's objectName
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    key: str                  # its short name (the screenshot tool's --panels)
+    title: str                # the dock's title and its View ▸ Panels entry
+    object_name: str          # the dock's objectName: saved layouts find it by this (never change it)
+    module: str               # the module with ``build_panel(context) -> QWidget``, relative to here
+    area: Literal["left", "right"]   # the side of the layers it docks on
+    placement: Placement
+    menu_text: str            # its Explain menu entry (with its & accelerator)
+    shortcut: str
+    action_name: str          # the Explain action's objectName (the automation surface)
+    help_text: str            # the Explain action's status tip and tooltip
+    preferred_width: int = DEFAULT_WIDTH   # its column's width when it opens one
+    height_share: float | None = None      # its share of the window's height when below another
+    shares_tab_with: str | None = None     # opened while this one stands below the same dock: a tab
+    scrolling: bool = True                 # wrapped in a scroll area (plots keep their least width)
+
+    def build(self, context: PanelContext) -> QtWidgets.QWidget:
+        """The panel, built now (its module imported now)."""
+        return importlib.import_module(self.module, __name__).build_panel(context)
+
+
+RIGHT_OF_PREDICTION = Placement("beside", "predictionDock")
+
+# In the Explain menu's order.
+PANELS: tuple[PanelSpec, ...] = (
+    PanelSpec("unit", "Unit inspector", "unitDock", ".unit_inspector", "right", RIGHT_OF_PREDICTION,
+              "&Unit inspector", "U", "showUnitInspectorAction",
+              "What the selected unit does with this digit, row by row"),
+    # Below the inspector, above the state space: clicking one of its bars opens that unit in the
+    # inspector, and both stay on screen.
+    PanelSpec("why", "Why this class", "whyClassDock", ".why_class", "right", Placement("below", "unitDock"),
+              "&Why this class", "Y", "showWhyClassAction",
+              "Which units of the top layer pushed the answer toward its class",
+              height_share=0.4, shares_tab_with="stateSpaceDock", scrolling=False),
+    # Which rows and pixels matter, and the preprocessing: beside the input.
+    PanelSpec("importance", "Rows and pixels that matter", "importanceDock", ".importance", "left",
+              Placement("beside", "inputDock"), "&Rows and pixels that matter", "W", "showImportanceAction",
+              "Which rows and pixels the answer depends on", preferred_width=380),
+    PanelSpec("preprocess", "Preprocessing", "preprocessDock", ".preprocessing", "left",
+              Placement("tab", "importanceDock"), "&Preprocessing steps", "Shift+W", "showPreprocessAction",
+              "How a drawing becomes the 28 × 28 input", preferred_width=380),
+    PanelSpec("compare", "Compare A/B", "compareDock", ".compare", "right", Placement("tab", "unitDock"),
+              "&Compare A/B", "C", "showCompareAction", "The pinned digit A beside the one shown, B"),
+    # Below the inspector: both can be seen at once (choosing a unit in its selectivity map opens
+    # the inspector without hiding it). The cloud, neighbours and map need more than half the column.
+    PanelSpec("statespace", "State space", "stateSpaceDock", "..statespace.panel", "right",
+              Placement("below", "unitDock"), "&State space", "S", "showStateSpaceAction",
+              "Where this digit's hidden state stands among the test set's", preferred_width=540,
+              height_share=0.6, shares_tab_with="whyClassDock"),
+)
+
+
+def panel_spec(object_name: str) -> PanelSpec:
+    """The spec of the panel whose dock is named ``object_name``."""
+    for spec in PANELS:
+        if spec.object_name == object_name:
+            return spec
+    raise KeyError(object_name)

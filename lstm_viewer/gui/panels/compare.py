@@ -8,6 +8,8 @@ layer (each at its own width: a model's layers may differ in width).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtWidgets
@@ -19,6 +21,9 @@ from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.refresh_when_shown import RefreshWhenShown
 from ..widgets.steady_label import steady
+
+if TYPE_CHECKING:
+    from . import PanelContext
 
 # Minimum heights in pixels of the grid's rows: the inputs and predictions, the distances, each layer.
 INPUTS_HEIGHT, DISTANCE_HEIGHT, LAYER_HEIGHT = 120, 150, 140
@@ -95,6 +100,7 @@ class ComparePanel(RefreshWhenShown):
         self.distance_plot.addLegend(offset=(2, 2), colCount=len(units), labelTextSize="8pt")
         self.distance_curves = [self.distance_plot.plot([], [], name=f"layer {k + 1}",
                                                         pen=pg.mkPen(LAYER_COLOURS[k % 6], width=2))
+
                                 for k in range(len(units))]
         self.distance_row = style.row_marker(self.distance_plot, vertical=True)
         self.heats = {"h": [], "c": []}
@@ -181,3 +187,7 @@ def _same_model(a, b) -> bool:
     (scaled or the picture itself)."""
     return ([h.shape for h in a.h] == [h.shape for h in b.h]
             and (a.x is a.image) == (b.x is b.image))
+
+
+def build_panel(context: PanelContext) -> ComparePanel:
+    return ComparePanel(context.state)

@@ -9,6 +9,8 @@ while drawing), never on the GUI thread, and not at all while the panel is hidde
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
@@ -21,6 +23,9 @@ from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.numbers import plain_p
 from ..widgets.steady_label import steady
+
+if TYPE_CHECKING:
+    from . import PanelContext
 
 SETTLE_MS = 150   # recompute this long after the input stops changing (live drawing: ~30 traces/s)
 
@@ -90,6 +95,7 @@ class ImportancePanel(QtWidgets.QWidget):
         self.bar_plot.addLine(x=0, pen=pg.mkPen(style.MUTED))
         self.bars = pg.BarGraphItem(x0=np.zeros(28), y=np.arange(28) + 0.5, height=0.8, width=np.zeros(28),
                                     brush=style.ACCENT, pen=pg.mkPen(None))
+
         self.bar_plot.addItem(self.bars)
         self.bar_plot.setXRange(-0.2, 1.0)
         grid = self.plots.ci.layout
@@ -208,3 +214,7 @@ class ImportancePanel(QtWidgets.QWidget):
         else:
             self.summary.setText(f"Class {cls}: p = {plain_p(p)} after row 28; no single blank "
                                  f"{'row' if band == 1 else 'band'} lowers it.")
+
+
+def build_panel(context: PanelContext) -> ImportancePanel:
+    return ImportancePanel(context.state, context.jobs)

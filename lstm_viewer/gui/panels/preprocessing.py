@@ -9,6 +9,8 @@ shift, computed as one batch: a row-by-row reader is not shift invariant.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
@@ -22,6 +24,9 @@ from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.refresh_when_shown import RefreshWhenShown
 from ..widgets.steady_label import steady
+
+if TYPE_CHECKING:
+    from . import PanelContext
 
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf")
@@ -103,6 +108,7 @@ class PreprocessPanel(RefreshWhenShown):
         self.shift_plot.addLegend(offset=(2, 2), colCount=5, labelTextSize="8pt")
         self.shift_curves = [self.shift_plot.plot([], [], name=str(k),
                                                   pen=pg.mkPen(CLASS_COLOURS[k], width=2))
+
                              for k in range(10)]
         self.shift_line = self.shift_plot.addLine(
             x=0, pen=pg.mkPen(style.ACCENT, style=QtCore.Qt.PenStyle.DashLine))
@@ -194,3 +200,10 @@ class PreprocessPanel(RefreshWhenShown):
                 curve.setData(SHIFTS, probs[:, k])
 
         self.runner.run(work, key="shift curve", on_done=done)
+
+
+def build_panel(context: PanelContext) -> PreprocessPanel:
+    panel = PreprocessPanel(context.state, context.jobs)
+    panel.set_steps(context.drawing_steps())   # the drawing made before the panel existed
+    context.drawing_steps_changed.connect(panel.set_steps)
+    return panel

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -27,6 +29,9 @@ from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.refresh_when_shown import RefreshWhenShown
 from ..widgets.run_text import Run, RunText, bold, link, small
+
+if TYPE_CHECKING:
+    from . import PanelContext
 
 GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
 CURVE_NAMES = ("i", "f", "g", "o", "c", "h")   # the story's gates, then c and h
@@ -60,11 +65,12 @@ class UnitInspector(RefreshWhenShown):
     """The selected unit's gates, state and memory at the current row, with the numbers filled in."""
 
     def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None, *,
-                 dialog_files=None) -> None:
+                 ask_save_path: AskSavePath | None = None) -> None:
+
         super().__init__(parent)
         self.state = state
-        # The window's file-dialog folders (WindowActions: folder() and answered(name)), when given.
-        self._dialog_files = dialog_files
+        # The window's save dialog (opening in the folder last answered), when given.
+        self._ask_save_path = ask_save_path or _ask_save_path_here(self)
         self.setObjectName("unitInspector")
         self.story: UnitStory | None = None
         self._story_of = None       # (trace, network, selection) the story was computed for
@@ -421,12 +427,8 @@ class UnitInspector(RefreshWhenShown):
 
     def _on_export(self) -> None:
         suggested = f"unit-{self.story.layer + 1}-{self.story.unit}.npz"
-        if self._dialog_files is not None:
-            suggested = str(Path(self._dialog_files.folder()) / suggested)
-        name, chosen = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export the unit's story", suggested, "NumPy archives (*.npz);;CSV tables (*.csv)")
-        if self._dialog_files is not None:
-            self._dialog_files.answered(name)
+        name, chosen = self._ask_save_path("Export the unit's story", suggested,
+                                           "NumPy archives (*.npz);;CSV tables (*.csv)")
         if not name:
             return
         if "csv" in chosen and not name.lower().endswith(".csv"):
@@ -477,3 +479,16 @@ _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 def _subscript(number: int) -> str:
     return str(number).translate(_SUBSCRIPTS)
+
+
+AskSavePath = Callable[[str, str, str], tuple[str, str]]
+
+
+def _ask_save_path_here(parent: QtWidgets.QWidget) -> AskSavePath:
+    """A plain save dialog, in the current folder (a panel built without a window)."""
+    return lambda title, suggested, filters: QtWidgets.QFileDialog.getSaveFileName(
+        parent, title, suggested, filters)
+
+
+def build_panel(context: PanelContext) -> UnitInspector:
+    return UnitInspector(context.state, ask_save_path=context.ask_save_path)

@@ -6,6 +6,8 @@ the runner-up or any chosen class. Clicking a unit's bar selects it (the unit in
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
@@ -18,6 +20,9 @@ from ..widgets.help_note import help_note
 from ..widgets.numbers import plain_p
 from ..widgets.refresh_when_shown import RefreshWhenShown
 from ..widgets.run_text import Run, RunText, bold
+
+if TYPE_CHECKING:
+    from . import PanelContext
 
 SHOWN = 12   # units with the largest |share|; the others are one "rest" bar
 RESTS_IN_SCALE = 2.0   # the rest bar sets the scale up to this many times the largest other bar
@@ -75,6 +80,7 @@ class WhyClassPanel(RefreshWhenShown):
         # inspector), so a clicked bar stays found.
         self.bars = SignedBarsItem(SHOWN + 2, 0.75, [style.ACCENT, style.H_COLOUR, style.MUTED,
                                                      SELECTED_UP, SELECTED_DOWN])
+
         self.plot.addItem(self.bars)
         self.plot.setXRange(-0.6, SHOWN + 1.6, padding=0)
         self.plot.disableAutoRange()
@@ -188,3 +194,7 @@ def _bar_extremes(h_top: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> tu
     rest = np.where(np.abs(rest) <= RESTS_IN_SCALE * largest, rest, np.sign(rest) * largest)
     bars = np.concatenate([named, rest[:, None], np.zeros((len(shown), 1))], axis=1)
     return bars.min(axis=1).reshape(rows, classes), bars.max(axis=1).reshape(rows, classes)
+
+
+def build_panel(context: PanelContext) -> WhyClassPanel:
+    return WhyClassPanel(context.state)

@@ -16,6 +16,7 @@ catches up when shown.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt6 import QtCore, QtWidgets
@@ -31,6 +32,9 @@ from .build import Eta, Prepared, Progress, describe_seconds, prepare, row_views
 from .cloud import CLASS_COLOURS, CloudView
 from .neighbours import NeighbourStrip, as_unit_image, thumbnail
 from .selectivity import SelectivityView
+
+if TYPE_CHECKING:
+    from ..panels import PanelContext
 
 NEIGHBOURS = 8
 SETTLE_MS = 120    # look for neighbours this long after the input stops changing (live drawing)
@@ -64,6 +68,7 @@ class StateSpacePanel(RefreshWhenShown):
 
     def __init__(self, state: ViewState, runner: JobRunner, show_input: ShowInput,
                  digits: Digits | None = None, parent: QtWidgets.QWidget | None = None) -> None:
+
         super().__init__(parent)
         self.setObjectName("stateSpacePanel")
         self.state, self.runner, self.show_input = state, runner, show_input
@@ -521,3 +526,7 @@ def _legend_html() -> str:
                         for k, colour in enumerate(CLASS_COLOURS))
     return (f"{swatches} &nbsp; <b>×</b> read wrongly &nbsp; <b>●─</b> this digit "
             f"&nbsp; <b>○</b> nearest")
+
+
+def build_panel(context: PanelContext) -> StateSpacePanel:
+    return StateSpacePanel(context.state, context.jobs, context.show_digit)

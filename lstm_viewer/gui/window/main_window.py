@@ -6,8 +6,10 @@ Moving through rows only writes ``state.row``: nothing is recomputed, views re-s
 
 Layout: the layer views in the middle (they get the room), the stepper beneath them, and dockable
 panels around: input on the left, prediction on the right, training and the analysis panels
-docked or tabbed beside them. Geometry, panel layout, view options, the last model and the data
-folder are remembered (QSettings) when the window is given settings (``run_app`` does).
+docked or tabbed beside them (the analysis panels' docks, Explain menu and columns are built from
+the one table ``panels.PANELS``; each panel gets a ``PanelContext``, never the window).
+Geometry, panel layout, view options, the last model and the data folder are remembered
+(QSettings) when the window is given settings (``run_app`` does).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from ..input.digit_library import DigitLibrary
 from ..input.digit_picker import DigitPicker
 from ..input.drawing import DrawingInput
 from ..input.input_view import InputView
+from ..panels import PANELS, PanelContext, PanelSpec, panel_spec
 from ..state.jobs import JobRunner
 from ..state.session import Session
 from ..state.view_state import ViewState
@@ -33,7 +36,7 @@ from ..views.softmax_view import SoftmaxView
 from ..views.stack_state import StackStatePanel
 from ..views.stepper import StepperBar
 from .dock_style import kept_icons_style
-from .menus import WindowActions
+from .menus import ACTION_NAMES, WindowActions
 from .one_repaint import OneRepaint
 from .panel_columns import PanelColumns
 
@@ -41,8 +44,34 @@ SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see r
 LAYOUT_VERSION = 4        # bump when the docks change, so an old saved layout is not applied
 
 
+class _MenuAction:
+    """A window attribute that is the menus' action of the same name (``window.openModelAction``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        assert name in ACTION_NAMES, name
+        self.name = name
+
+    def __get__(self, window: MainWindow | None, owner: type) -> QtGui.QAction:
+        if window is None:
+            return self
+        return window.window_actions.actions[self.name]
+
+
 class MainWindow(QtWidgets.QMainWindow):
     """``MainWindow(network)`` builds the whole window without dialogs; ``state`` is what is shown."""
+
+    # The menus' actions that scripts and tests trigger (menus.ACTION_NAMES).
+    openModelAction = _MenuAction()
+    openDefaultModelAction = _MenuAction()
+    saveModelAction = _MenuAction()
+    openImageAction = _MenuAction()
+    exportPngAction = _MenuAction()
+    exportTraceAction = _MenuAction()
+    trainAction = _MenuAction()
+    undoAction = _MenuAction()
+    clearAction = _MenuAction()
+    inputScalingAction = _MenuAction()
+    resetLayoutAction = _MenuAction()
 
     def __init__(self, network: Network, parent: QtWidgets.QWidget | None = None,
                  settings: QtCore.QSettings | None = None) -> None:
@@ -58,15 +87,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.training_panel = None      # built on first use (File ▸ Train a model…)
         self._build_views()
         self.drawing = DrawingInput(self.canvas, self.session, self)
-        self.drawing.stepsChanged.connect(self._on_drawing_steps)
         self.input_view.rowClicked.connect(self.session.toggle_row)
         self.library = DigitLibrary(self.samples, self.session, self)
         self.window_actions = WindowActions(self)
-        for name in ("openModelAction", "openDefaultModelAction", "inputScalingAction",
-                     "saveModelAction", "openImageAction", "exportPngAction",
-                     "exportTraceAction", "trainAction", "undoAction", "clearAction",
-                     "resetLayoutAction"):
-            setattr(self, name, getattr(self.window_actions, name))   # the automation surface
         self._build_docks_menu()
         self._build_explain_menu()
         self._build_compare_menu()
@@ -143,37 +166,17 @@ class MainWindow(QtWidgets.QMainWindow):
                                          QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.prediction_dock = self.add_panel("Prediction", "predictionDock", prediction,
                                               QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        # The analysis panels: a column of tabs right of the prediction, hidden until asked for
-        # (View ▸ Panels) or until a unit is selected; a hidden panel does no work.
-        # The analysis panels are built when first shown (launch pays for none of them; a hidden
-        # panel does no work). unit | state space share the column right of the prediction.
-        self._panels: dict[QtWidgets.QDockWidget, QtWidgets.QWidget] = {}
-        self._factories: dict[QtWidgets.QDockWidget, tuple] = {}
-        right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
-        left = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
-        self.unit_dock = self._lazy_panel("Unit inspector", "unitDock", _unit_inspector, right)
-        self.splitDockWidget(self.prediction_dock, self.unit_dock, QtCore.Qt.Orientation.Horizontal)
-        # The state space, below the inspector's tabs: both can be seen at once (choosing a unit in
-        # its selectivity map opens the inspector without hiding it). Split before any tab is made:
-        # splitting a tabbed dock placed both off the window.
-        self.statespace_dock = self._lazy_panel("State space", "stateSpaceDock", _statespace_panel, right)
-        self.splitDockWidget(self.unit_dock, self.statespace_dock, QtCore.Qt.Orientation.Vertical)
-        # "Why this class" below the inspector, above the state space: clicking one of its bars opens
-        # that unit in the inspector, and both stay on screen.
-        self.why_dock = self._lazy_panel("Why this class", "whyClassDock", _why_class, right, scrolling=False)
-        self.splitDockWidget(self.unit_dock, self.why_dock, QtCore.Qt.Orientation.Vertical)
-        self.compare_dock = self._lazy_panel("Compare A/B", "compareDock", _compare_panel, right,
-                                             tab_with=self.unit_dock)
-        # Which rows and pixels matter, and the preprocessing: beside the input.
-        self.importance_dock = self._lazy_panel("Rows and pixels that matter", "importanceDock",
-                                                _importance_panel, left)
-        self.splitDockWidget(self.input_dock, self.importance_dock, QtCore.Qt.Orientation.Horizontal)
-        self.preprocess_dock = self._lazy_panel("Preprocessing", "preprocessDock", _preprocess_panel, left,
-                                                tab_with=self.importance_dock)
-        for name in ANALYSIS_PANELS:
-            # A hidden panel does no work (the state space is built when first shown).
-            getattr(self, name).hide()
-        self.columns = PanelColumns(self, ANALYSIS_PANELS)
+        # The analysis panels (panels.PANELS), built when first shown (launch pays for none of them;
+        # a hidden panel does no work), hidden until asked for (Explain, View ▸ Panels) or until a
+        # unit is selected; opened through ``PanelColumns``.
+        self._docks: dict[str, QtWidgets.QDockWidget] = {"inputDock": self.input_dock,
+                                                         "predictionDock": self.prediction_dock}
+        self._panels: dict[str, QtWidgets.QWidget] = {}
+        for spec in _placing_order(PANELS):
+            self._dock_panel(spec)
+        for spec in PANELS:
+            self.dock(spec.object_name).hide()
+        self.columns = PanelColumns(self, PANELS, self.dock)
         self.layers.hovered.connect(lambda text: self.statusBar().showMessage(text, 4000))
         state.events.selection.connect(self._on_selection)
         self.busy = QtWidgets.QProgressBar()
@@ -196,18 +199,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(area, dock)
         if tab_with is not None:
             self.tabifyDockWidget(tab_with, dock)
-        if hasattr(self, "window_actions"):
-            self.window_actions.panels_menu.addAction(self._menu_action(dock))
         return dock
 
     def _build_docks_menu(self) -> None:
-        for dock in self.findChildren(QtWidgets.QDockWidget):
+        """View ▸ Panels: the input, the prediction, then the analysis panels in the table's order."""
+        for dock in [self.input_dock, self.prediction_dock, *(self.dock(s.object_name) for s in PANELS)]:
             self.window_actions.panels_menu.addAction(self._menu_action(dock))
 
     def _menu_action(self, dock: QtWidgets.QDockWidget) -> QtGui.QAction:
         """The dock's View ▸ Panels entry. An analysis panel opens through ``show_panel``, in a column
         that leaves the layers whole (Qt's own toggle would dock it wherever it last was, at any width)."""
-        if dock not in self.columns.panels:
+        if dock.objectName() not in self._panel_names:
             return dock.toggleViewAction()
         action = QtGui.QAction(dock.windowTitle(), dock)   # dies with its dock (a panel may be replaced)
         action.setCheckable(True)
@@ -215,82 +217,115 @@ class MainWindow(QtWidgets.QMainWindow):
         dock.visibilityChanged.connect(lambda _visible, d=dock, a=action: a.setChecked(not d.isHidden()))
         return action
 
-    def _lazy_panel(self, title: str, name: str, factory, area: QtCore.Qt.DockWidgetArea,
-                    tab_with: QtWidgets.QDockWidget | None = None, scrolling: bool = True
-                    ) -> QtWidgets.QDockWidget:
-        """A dock whose panel ``factory(window)`` is built the first time the dock is shown."""
-        dock = self.add_panel(title, name, QtWidgets.QWidget(), area, tab_with)
-        self._factories[dock] = (factory, scrolling)
-        dock.visibilityChanged.connect(lambda visible, d=dock: visible and self.panel(d))
-        return dock
+    _panel_names = frozenset(spec.object_name for spec in PANELS)
 
-    def panel(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QWidget:
-        """The analysis panel in ``dock``, built now if it was not yet."""
-        if dock not in self._panels:
-            factory, scrolling = self._factories.pop(dock)
-            widget = factory(self)
-            self._panels[dock] = widget
-            dock.setWidget(_scrolling(widget) if scrolling else widget)
-        return self._panels[dock]
+    def _dock_panel(self, spec: PanelSpec) -> None:
+        """The dock of ``spec``'s panel, placed as its spec says; the panel is built when first shown."""
+        area = (QtCore.Qt.DockWidgetArea.LeftDockWidgetArea if spec.area == "left"
+                else QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        how, other = spec.placement.how, self.dock(spec.placement.dock)
+        dock = self.add_panel(spec.title, spec.object_name, QtWidgets.QWidget(), area,
+                              tab_with=other if how == "tab" else None)
+        if how != "tab":
+            self.splitDockWidget(other, dock, QtCore.Qt.Orientation.Horizontal if how == "beside"
+                                 else QtCore.Qt.Orientation.Vertical)
+        self._docks[spec.object_name] = dock
+        dock.visibilityChanged.connect(lambda visible, name=spec.object_name: visible and self.panel(name))
+
+    def dock(self, object_name: str) -> QtWidgets.QDockWidget:
+        """The dock named ``object_name`` (an analysis panel's, "inputDock" or "predictionDock")."""
+        return self._docks[object_name]
+
+    def panel(self, which: str | QtWidgets.QDockWidget) -> QtWidgets.QWidget:
+        """The analysis panel in the dock named ``which`` (or in the dock ``which``), built now if it
+        was not yet."""
+        name = which if isinstance(which, str) else which.objectName()
+        if name not in self._panels:
+            spec = panel_spec(name)
+            widget = spec.build(self._panel_context())
+            self._panels[name] = widget
+            self.dock(name).setWidget(_scrolling(widget) if spec.scrolling else widget)
+        return self._panels[name]
+
+    def _panel_context(self) -> PanelContext:
+        return PanelContext(state=self.state, jobs=self.jobs, show_digit=self._show_digit,
+                            ask_save_path=self.window_actions.ask_save_path,
+                            drawing_steps=lambda: self.drawing.steps,
+                            drawing_steps_changed=self.drawing.stepsChanged)
+
+    # The panels and their docks, as scripts and tests know them.
+    @property
+    def unit_dock(self) -> QtWidgets.QDockWidget:
+        return self.dock("unitDock")
+
+    @property
+    def why_dock(self) -> QtWidgets.QDockWidget:
+        return self.dock("whyClassDock")
+
+    @property
+    def compare_dock(self) -> QtWidgets.QDockWidget:
+        return self.dock("compareDock")
+
+    @property
+    def importance_dock(self) -> QtWidgets.QDockWidget:
+        return self.dock("importanceDock")
+
+    @property
+    def preprocess_dock(self) -> QtWidgets.QDockWidget:
+        return self.dock("preprocessDock")
+
+    @property
+    def statespace_dock(self) -> QtWidgets.QDockWidget:
+        return self.dock("stateSpaceDock")
 
     @property
     def unit_inspector(self):
-        return self.panel(self.unit_dock)
+        return self.panel("unitDock")
 
     @property
     def why_class(self):
-        return self.panel(self.why_dock)
+        return self.panel("whyClassDock")
 
     @property
     def compare_panel(self):
-        return self.panel(self.compare_dock)
+        return self.panel("compareDock")
 
     @property
     def importance(self):
-        return self.panel(self.importance_dock)
+        return self.panel("importanceDock")
 
     @property
     def preprocess_panel(self):
-        return self.panel(self.preprocess_dock)
+        return self.panel("preprocessDock")
 
     @property
     def statespace(self):
-        return self.panel(self.statespace_dock)
-
-    def _on_drawing_steps(self, steps) -> None:
-        if self.preprocess_dock in self._panels:
-            self._panels[self.preprocess_dock].set_steps(steps)
+        return self.panel("stateSpaceDock")
 
     def _on_selection(self, selection) -> None:
         """A newly selected unit brings the inspector into view (it stays where the user put it)."""
         if selection is not None and not self.unit_dock.isVisible():
             self.show_panel(self.unit_dock)
 
-    def _show_test_digit(self, image28: np.ndarray, description: str) -> None:
-        """A digit picked in the state space (the cloud or a neighbour) becomes the input."""
+    def _show_digit(self, image28: np.ndarray, description: str) -> None:
+        """A digit picked in a panel (the state space's cloud or a neighbour) becomes the input."""
         self.session.show_input(image28)
         self.statusBar().showMessage(f"Showing {description}.", 5000)
 
-    def show_panel(self, dock: QtWidgets.QDockWidget) -> None:
-        """Show a panel and bring its tab to the front, in a column that leaves the layers whole
-        (``panel_columns``)."""
-        self.columns.show(dock)
+    def show_panel(self, which: str | QtWidgets.QDockWidget) -> None:
+        """Show a panel (its dock, or the dock's objectName) and bring its tab to the front, in a
+        column that leaves the layers whole (``panel_columns``)."""
+        self.columns.show(self.dock(which) if isinstance(which, str) else which)
 
     def _build_explain_menu(self) -> None:
         """Explain: each analysis panel one key away."""
         menu = self.menuBar().addMenu("E&xplain")
-        for text, key, dock, name in (("&Unit inspector", "U", self.unit_dock, "showUnitInspectorAction"),
-                                      ("&Why this class", "Y", self.why_dock, "showWhyClassAction"),
-                                      ("&Rows and pixels that matter", "W", self.importance_dock,
-                                       "showImportanceAction"),
-                                      ("&Preprocessing steps", "Shift+W", self.preprocess_dock,
-                                       "showPreprocessAction"),
-                                      ("&Compare A/B", "C", self.compare_dock, "showCompareAction"),
-                                      ("&State space", "S", self.statespace_dock, "showStateSpaceAction")):
-            action = QtGui.QAction(text, self)
-            action.setObjectName(name)
-            action.setShortcut(QtGui.QKeySequence(key))
-            action.triggered.connect(lambda _=False, d=dock: self.show_panel(d))
+        for spec in PANELS:
+            action = QtGui.QAction(spec.menu_text, self)
+            action.setObjectName(spec.action_name)
+            action.setShortcut(QtGui.QKeySequence(spec.shortcut))
+            action.setStatusTip(spec.help_text)
+            action.triggered.connect(lambda _=False, name=spec.object_name: self.show_panel(name))
             self.addAction(action)
             menu.addAction(action)
         menu.addSeparator()
@@ -327,7 +362,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage("Nothing to pin: draw or pick a digit first.", 4000)
             return
         self.state.pinned = self.state.trace
-        self.show_panel(self.compare_dock)
+        self.show_panel("compareDock")
         self.statusBar().showMessage("Pinned as A. Now draw or pick another digit: it is B.", 6000)
 
     def reset_layout(self) -> None:
@@ -383,6 +418,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.training_dock = self.add_panel("Train a model", "trainingDock", self.training_panel,
                                                 QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
                                                 tab_with=self.prediction_dock)
+            self.window_actions.panels_menu.addAction(self._menu_action(self.training_dock))
         self.training_dock.show()
         self.training_dock.raise_()
 
@@ -583,42 +619,14 @@ def _heading(text: str) -> QtWidgets.QLabel:
     return QtWidgets.QLabel(f"<b>{text}</b>")
 
 
-# The analysis panels, each imported when first shown (their modules import the analyses).
-def _unit_inspector(window: MainWindow) -> QtWidgets.QWidget:
-    from ..panels.unit_inspector import UnitInspector
-    return UnitInspector(window.state, dialog_files=window.window_actions)
-
-
-def _why_class(window: MainWindow) -> QtWidgets.QWidget:
-    from ..panels.why_class import WhyClassPanel
-    return WhyClassPanel(window.state)
-
-
-def _compare_panel(window: MainWindow) -> QtWidgets.QWidget:
-    from ..panels.compare import ComparePanel
-    return ComparePanel(window.state)
-
-
-def _importance_panel(window: MainWindow) -> QtWidgets.QWidget:
-    from ..panels.importance import ImportancePanel
-    return ImportancePanel(window.state, window.jobs)
-
-
-def _preprocess_panel(window: MainWindow) -> QtWidgets.QWidget:
-    from ..panels.preprocessing import PreprocessPanel
-    panel = PreprocessPanel(window.state, window.jobs)
-    panel.set_steps(window.drawing.steps)   # the drawing made before the panel existed
-    return panel
-
-
-def _statespace_panel(window: MainWindow) -> QtWidgets.QWidget:
-    from ..statespace.panel import StateSpacePanel
-    return StateSpacePanel(window.state, window.jobs, window._show_test_digit)
-
-
-# The analysis panels' docks (MainWindow attributes): hidden at start, opened through ``PanelColumns``.
-ANALYSIS_PANELS = ("unit_dock", "why_dock", "compare_dock", "statespace_dock", "importance_dock",
-                   "preprocess_dock")
+def _placing_order(specs: tuple[PanelSpec, ...]) -> list[PanelSpec]:
+    """The order the docks are placed in: columns beside a dock first, then the docks below another
+    (several below the same dock: the last in the table first, so they stand in the table's order
+    beneath it), then tabs: splitting a tabbed dock placed both off the window."""
+    beside = [s for s in specs if s.placement.how == "beside"]
+    below = [s for s in reversed(specs) if s.placement.how == "below"]
+    tabs = [s for s in specs if s.placement.how == "tab"]
+    return beside + below + tabs
 
 
 def _scrolling(widget: QtWidgets.QWidget) -> QtWidgets.QScrollArea:

@@ -1,5 +1,8 @@
 """The window's menus and actions: each handler asks for a file name (or nothing) and hands the work
-to the session; outcomes come back as the session's signals, shown by the window."""
+to the session; outcomes come back as the session's signals, shown by the window.
+
+The actions scripts and tests trigger by name are ``ACTION_NAMES``: ``WindowActions.actions`` holds
+them, and the window shows each as an attribute of its own (``window.openModelAction``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,6 +14,10 @@ from ...core.readers import dialog_filter
 from ..state.jobs import describe_error
 
 SAVE_MODEL_FILTER = "Keras models (*.keras);;All files (*)"
+# The actions of the automation surface (their objectNames, and the window's attributes of these names).
+ACTION_NAMES = ("openModelAction", "openDefaultModelAction", "saveModelAction", "openImageAction",
+                "exportPngAction", "exportTraceAction", "trainAction", "undoAction", "clearAction",
+                "inputScalingAction", "resetLayoutAction")
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
 
@@ -23,6 +30,7 @@ class WindowActions(QtCore.QObject):
         self.session = window.session
         self.state = window.state
         self.last_folder: str | None = None   # where the last file dialog was answered
+        self.actions: dict[str, QtGui.QAction] = {}   # by objectName: every action made here
         bar = window.menuBar()
 
         file_menu = bar.addMenu("&File")
@@ -89,6 +97,7 @@ class WindowActions(QtCore.QObject):
         action.triggered.connect(slot)
         self.window.addAction(action)
         menu.addAction(action)
+        self.actions[name] = action
         return action
 
     # --- handlers -----------------------------------------------------------------------------
@@ -171,6 +180,13 @@ class WindowActions(QtCore.QObject):
             if candidate and Path(candidate).is_dir() and not _is_package_folder(candidate):
                 return candidate
         return str(Path.home())
+
+    def ask_save_path(self, title: str, suggested_name: str, filters: str) -> tuple[str, str]:
+        """A save dialog opening in ``folder()`` with ``suggested_name``: (the answer or "", the filter
+        chosen); the answer's folder is remembered."""
+        name, chosen = QtWidgets.QFileDialog.getSaveFileName(
+            self.window, title, str(Path(self.folder()) / suggested_name), filters)
+        return self.answered(name), chosen
 
     def answered(self, name: str) -> str:
         """Remember the folder of a dialog's answer (none for a cancelled dialog); returns ``name``."""

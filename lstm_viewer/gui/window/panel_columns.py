@@ -14,17 +14,17 @@ and lost their colour bars), and a closed column's width goes to the column left
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 
 from PyQt6 import QtCore, QtWidgets, sip
 
-PREFERRED_WIDTHS = {"importanceDock": 380, "preprocessDock": 380, "stateSpaceDock": 540}
-DEFAULT_WIDTH = 440
-# The state space and "why this class" open below the unit inspector (both on screen): the state
-# space's cloud, neighbours and map need more than the half Qt would give it; the class bars less.
-HEIGHT_SHARES = {"stateSpaceDock": 0.6, "whyClassDock": 0.4}
-# Below the inspector there is room for one of them: the second to open joins the first as a tab
+from ..panels import PanelSpec
+
+# Each panel's preferred width, height share and tab partner are in its PanelSpec (panels.PANELS):
+# the state space and "why this class" open below the unit inspector (both on screen), the state
+# space's cloud, neighbours and map with more than the half Qt would give it, the class bars less;
+# below the inspector there is room for one of them: the second to open joins the first as a tab
 # (stacked three high, the inspector kept a quarter of a 1000-pixel window).
-SHARE_A_TAB = {"stateSpaceDock": "whyClassDock", "whyClassDock": "stateSpaceDock"}
 LEAST_WIDTH = 300   # narrower than this a panel is not worth a column of its own: it becomes a tab
 
 LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
@@ -32,12 +32,14 @@ HORIZONTAL = QtCore.Qt.Orientation.Horizontal
 
 
 class PanelColumns:
-    """Opens the window's analysis panels (the docks named ``names``, attributes of the window: read
-    each time, so a dock replaced later is the one handled) in columns that leave the layers whole."""
+    """Opens the window's analysis panels (``specs``; each dock found by ``dock(object_name)``, looked
+    up each time, so a dock replaced later is the one handled) in columns that leave the layers whole."""
 
-    def __init__(self, window: QtWidgets.QMainWindow, names: tuple[str, ...]) -> None:
+    def __init__(self, window: QtWidgets.QMainWindow, specs: tuple[PanelSpec, ...],
+                 dock: Callable[[str], QtWidgets.QDockWidget]) -> None:
         self.window = window
-        self.names = names
+        self._specs = {spec.object_name: spec for spec in specs}
+        self._dock = dock
         self._base_widths: dict[QtWidgets.QDockWidget, int] = {}   # input / prediction, before a panel
         self._watched: weakref.WeakSet[QtWidgets.QDockWidget] = weakref.WeakSet()
         self._given: weakref.WeakKeyDictionary[QtWidgets.QDockWidget, int] = weakref.WeakKeyDictionary()
@@ -51,7 +53,7 @@ class PanelColumns:
 
     @property
     def panels(self) -> list[QtWidgets.QDockWidget]:
-        return [getattr(self.window, name) for name in self.names]
+        return [self._dock(name) for name in self._specs]
 
     def _watch(self) -> None:
         for dock in self.panels:
@@ -145,14 +147,15 @@ class PanelColumns:
 
     # --- helpers ------------------------------------------------------------------------------
     def _give_height(self, dock: QtWidgets.QDockWidget) -> None:
-        share = HEIGHT_SHARES.get(dock.objectName())
+        share = self._specs[dock.objectName()].height_share
         if share is not None:   # above or below another panel: its own share of the column's height
             self.window.resizeDocks([dock], [int(share * self.window.height())],
                                     QtCore.Qt.Orientation.Vertical)
 
     def _tab_partner(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QDockWidget | None:
-        """The open, docked panel that ``dock`` shares a tab with (SHARE_A_TAB), if any, on its side."""
-        name = SHARE_A_TAB.get(dock.objectName())
+        """The open, docked panel that ``dock`` shares a tab with (``shares_tab_with``), if any, on its
+        side."""
+        name = self._specs[dock.objectName()].shares_tab_with
         partner = next((p for p in self.panels if p.objectName() == name), None)
         if partner is None or not _in_a_column(partner) \
                 or self.window.dockWidgetArea(partner) != self.window.dockWidgetArea(dock):
@@ -177,10 +180,9 @@ class PanelColumns:
         across = self._open_across(dock)
         return across[0] if across else None
 
-    @staticmethod
-    def _column_width(dock: QtWidgets.QDockWidget, spare: int) -> int:
+    def _column_width(self, dock: QtWidgets.QDockWidget, spare: int) -> int:
         """The panel's preferred width, as far as ``spare`` allows, and never under LEAST_WIDTH."""
-        return max(LEAST_WIDTH, min(PREFERRED_WIDTHS.get(dock.objectName(), DEFAULT_WIDTH), spare))
+        return max(LEAST_WIDTH, min(self._specs[dock.objectName()].preferred_width, spare))
 
     def _spare(self, beside: QtWidgets.QDockWidget | None) -> int:
         """The width left for one more analysis column with the input and the layers at their least, and
@@ -200,7 +202,7 @@ class PanelColumns:
 
     def _on_docked_again(self, dock: QtWidgets.QDockWidget) -> None:
         """A floating panel docked again gets a column width that fits, as when it first opened, and
-        joins its SHARE_A_TAB partner as a tab if that one is open on the same side."""
+        joins its ``shares_tab_with`` partner as a tab if that one is open on the same side."""
         def fit() -> None:
             if sip.isdeleted(self.window) or not _in_a_column(dock):
                 return

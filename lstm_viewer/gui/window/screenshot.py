@@ -22,6 +22,8 @@ import shutil
 import subprocess
 import sys
 
+from ..panels import PANELS as ALL_PANELS
+
 # Digits as strokes in 0..1 paper coordinates, drawn the way a person draws them.
 DIGITS = {
     "3": [[(0.3, 0.2), (0.55, 0.12), (0.7, 0.25), (0.6, 0.45), (0.45, 0.5), (0.62, 0.55),
@@ -31,9 +33,8 @@ DIGITS = {
     "2": [[(0.28, 0.3), (0.45, 0.14), (0.68, 0.2), (0.68, 0.42), (0.3, 0.85), (0.75, 0.85)]],
     "1": [[(0.58, 0.14), (0.52, 0.5), (0.45, 0.86)]],
 }
-# --panels names: the window's docks.
-PANELS = {"unit": "unit_dock", "why": "why_dock", "compare": "compare_dock", "importance": "importance_dock",
-          "preprocess": "preprocess_dock", "statespace": "statespace_dock"}
+# --panels names: the panels' keys (panels.PANELS), each naming its dock.
+PANELS = {spec.key: spec.object_name for spec in ALL_PANELS}
 
 
 def draw_stroke(canvas, points) -> None:
@@ -112,9 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             draw_stroke(window.canvas, points)
         window.state.show_gates = args.gates
         window.state.row = args.row - 1
-        docks = [getattr(window, PANELS[name]) for name in args.panels]
-        for dock in docks:
-            window.show_panel(dock)
+        for name in args.panels:
+            window.show_panel(PANELS[name])
         if args.select:
             layer, unit = args.select
             window.state.selection = (layer - 1, unit)
