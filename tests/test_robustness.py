@@ -251,7 +251,7 @@ DAMAGE = {
     "missing layer weights": (dict(weights=lambda h5: h5.__delitem__("layers/dense")),
                               ["missing from model.weights.h5"]),
     "a dense without its bias": (dict(weights=lambda h5: h5.__delitem__("layers/dense/vars/1")),
-                                 ["1 weight arrays, expected 2"]),
+                                 ["1 weight array, expected 2"]),
     "an extra weight array": (
         dict(weights=lambda h5: h5.create_dataset("layers/dense/vars/2", data=np.zeros(3))),
         ["3 weight arrays, expected 2"]),

@@ -26,16 +26,17 @@ MOVE_GAP_MS = 60   # pyqtgraph's scene drops mouse moves closer together than it
 @pytest.fixture(scope="module")
 def digits():
     shipped = offline_test_digits()
-    return shipped._replace(images=shipped.images[::4], labels=shipped.labels[::4],
-                            source="250 of the shipped test digits")
+    return shipped.replace(images=shipped.images[::4], labels=shipped.labels[::4], ids=shipped.ids[::4],
+                           source="250 of the shipped test digits")
 
 
 @pytest.fixture(scope="module")
 def many_digits():
     """6,000 digits: a build that lasts long enough to be cancelled or superseded part-way."""
     shipped = offline_test_digits()
-    return shipped._replace(images=np.concatenate([shipped.images] * 6),
-                            labels=np.concatenate([shipped.labels] * 6), source="6,000 digits")
+    return shipped.replace(images=np.concatenate([shipped.images] * 6),
+                           labels=np.concatenate([shipped.labels] * 6),
+                           ids=np.concatenate([shipped.ids] * 6), source="6,000 digits")
 
 
 class Loads:
@@ -55,14 +56,8 @@ def open_window(network, digits, shown: bool = True):
     loads = Loads(window)
     # The window's own panel (built when first shown) would read the full test set; this one reads
     # the test's few hundred digits.
-    window.removeDockWidget(window.statespace_dock)
-    window.statespace_dock.setParent(None)
-    window.statespace_dock.deleteLater()
     panel = StateSpacePanel(window.state, window.jobs, loads, digits=digits)
-    dock = window.add_panel("State space", "stateSpaceDock", panel, Qt.DockWidgetArea.RightDockWidgetArea,
-                            tab_with=window.unit_dock)   # (offscreen, the screen is 800 px wide: one tab)
-    window.statespace_dock = dock
-    dock.hide()
+    dock = window.put_panel("stateSpaceDock", panel)
     window.resize(1600, 1000)
     window.show()
     QtWidgets.QApplication.processEvents()

@@ -136,10 +136,11 @@ def check_weights(layer: WeightedLayer, arrays: Sequence) -> list[np.ndarray]:
     """
     expected = layer.shapes
     if len(arrays) != len(expected):
-        # Not ntr: the English "1 weight arrays" is pinned by test_robustness (a count, not a noun phrase).
-        raise UserError(tr("layer '{name}' has {count} weight arrays, expected {expected} ({weight_names}); "
-                           "the file is damaged", name=layer.name, count=len(arrays), expected=len(expected),
-                           weight_names=", ".join(layer.weight_names)))
+        raise UserError(ntr("layer '{name}' has {count} weight array, expected {expected} ({weight_names}); "
+                            "the file is damaged",
+                            "layer '{name}' has {count} weight arrays, expected {expected} ({weight_names}); "
+                            "the file is damaged", len(arrays), name=layer.name, expected=len(expected),
+                            weight_names=", ".join(layer.weight_names)))
     values = []
     for array, shape, label in zip(arrays, expected, layer.weight_names, strict=True):
         dtype = np.dtype(getattr(array, "dtype", object))

@@ -247,6 +247,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.dock(name).setWidget(_scrolling(widget) if spec.scrolling else widget)
         return self._panels[name]
 
+    def put_panel(self, name: str, widget: QtWidgets.QWidget) -> QtWidgets.QDockWidget:
+        """Use ``widget`` as the analysis panel of the dock ``name`` instead of building one (a script
+        or a test giving the state space a smaller digit set); its dock as placed by the table."""
+        spec = panel_spec(name)
+        self._panels[name] = widget
+        self.dock(name).setWidget(_scrolling(widget) if spec.scrolling else widget)
+        return self.dock(name)
+
     def _panel_context(self) -> PanelContext:
         return PanelContext(state=self.state, jobs=self.jobs, show_digit=self._show_digit,
                             ask_save_path=self.window_actions.ask_save_path,
