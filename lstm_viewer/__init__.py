@@ -61,4 +61,11 @@ def load_network(path: str | os.PathLike | None = None, *, forget_bias: float | 
         return finish(load_network_via_keras(path), "Keras model", options)
 
 
-__all__ = ["Network", "Trace", "load_network", "__version__"]
+def load_history(path: str | os.PathLike):
+    """The training history kept in a ``.keras`` file (``core.history.TrainingHistory``: ``steps``,
+    ``epochs``, ``loss``, ``accuracy``, ``network(i)``); ``UserError`` when the file has none."""
+    from .core.history import load_history as read
+    return read(path)
+
+
+__all__ = ["Network", "Trace", "load_history", "load_network", "__version__"]

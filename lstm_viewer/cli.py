@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0, help="random seed (0)")
     train.add_argument("--data", help="MNIST folder (IDX files) or mnist.npz")
     train.add_argument("--out", required=True, help="where to save the .keras model")
+    train.add_argument("--history", type=int, default=40, metavar="N",
+                       help="snapshots of the weights to keep in the model file while training, dense "
+                            "early (40; 0 for none): lstm-viewer history, and the app's timeline")
+
+    history = commands.add_parser("history", help="the training history kept in a .keras file")
+    history.add_argument("model", metavar="MODEL", help="a .keras file saved by lstm-viewer train")
+    history.add_argument("--json", action="store_true", help="one JSON object per snapshot")
 
     evaluate = commands.add_parser("evaluate", help="test-set accuracy and confusion matrix")
     _add_model_options(evaluate, "sub_model")
@@ -145,13 +152,14 @@ def _load(args):
 
 def cmd_train(args) -> int:
     from .core.atomic import check_can_write
+    from .core.cancel import check_event
     from .ml.datasets import load_mnist
     from .ml.progressbar import TextProgress, format_seconds
     from .ml.training import TrainConfig, save_model, train
 
     config = TrainConfig(layers=args.layers, units=args.units, keep_prob=args.keep_prob,
                          epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, limit=args.limit,
-                         seed=args.seed, shift=args.shift, schedule=args.schedule)
+                         seed=args.seed, shift=args.shift, schedule=args.schedule, history=args.history)
     config.validate()
     out = Path(args.out)
     if out.suffix != ".keras":
@@ -164,14 +172,30 @@ def cmd_train(args) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C: stop after this batch
     try:
-        result = train(config, data, on_progress=TextProgress(), should_stop=stop.is_set)
+        result = train(config, data, on_progress=TextProgress(), check=check_event(stop))
     finally:
         signal.signal(signal.SIGINT, previous)
     if result.cancelled:
         raise UserError("training cancelled; nothing saved")
-    save_model(result.model, out)
+    save_model(result.model, out, history=result.snapshots)
     print(f"test accuracy {result.test_accuracy:.4f}  wall time {format_seconds(result.seconds)} "
           f"({result.seconds:.1f} s); saved {out}")
+    return 0
+
+
+def cmd_history(args) -> int:
+    from .core.history import load_history
+    history = load_history(args.model)
+    rows = history.table()
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    print(f"{args.model}: {len(rows)} snapshots of {history.network(-1).describe()}")
+    print(f"{'snapshot':>8} {'step':>7} {'epoch':>7} {'loss':>9} {'accuracy':>9}")
+    for row in rows:
+        loss = "–" if row["loss"] is None else f"{row['loss']:.4f}"
+        print(f"{row['snapshot']:>8} {row['step']:>7} {row['epoch']:>7.3f} {loss:>9} {row['accuracy']:>9.3f}")
     return 0
 
 
@@ -264,7 +288,7 @@ def cmd_convert(args) -> int:
     network = load_network(args.source, forget_bias=args.source_forget_bias,
                            normalize=args.source_normalize)
     print(f"read {args.source}: {describe_model(network)}", file=sys.stderr)
-    from .ml.keras_bridge import save_network_as_keras
+    from .ml.training import save_network_as_keras
     save_network_as_keras(network, out)
     print(f"saved {out}")
     return 0
@@ -287,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler = {"train": cmd_train, "evaluate": cmd_evaluate, "inspect": cmd_inspect,
-                   "convert": cmd_convert, None: cmd_window}[args.command]
+                   "convert": cmd_convert, "history": cmd_history, None: cmd_window}[args.command]
         return handler(args)
     except UserError as exc:
         print(f"lstm-viewer: error: {exc}", file=sys.stderr)

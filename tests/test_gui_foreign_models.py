@@ -72,7 +72,7 @@ def test_input_scaling_applies_to_every_view_and_is_remembered_per_file(window, 
 
 def test_a_file_that_records_its_scaling_keeps_it(window, qtbot, tmp_path):
     pytest.importorskip("keras")
-    from lstm_viewer.ml.keras_bridge import save_network_as_keras
+    from lstm_viewer.ml.training import save_network_as_keras
     path = save_network_as_keras(random_network().with_input_scaling((0.5, 0.25)), tmp_path / "s.keras")
     open_and_wait(qtbot, window, path)
     assert window.network.input_scaling == pytest.approx((0.5, 0.25))

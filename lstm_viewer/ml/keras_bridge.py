@@ -148,9 +148,3 @@ def keras_model_from_network(network: Network):
         layer.set_weights([weights.kernel, weights.recurrent_kernel, weights.bias])
     model.layers[-1].set_weights([network.dense_kernel, network.dense_bias])
     return model
-
-
-def save_network_as_keras(network: Network, path: str | os.PathLike) -> Path:
-    """Write ``network`` as a standard ``.keras`` file, atomically (``ml.training.save_model``)."""
-    from .training import save_model
-    return save_model(keras_model_from_network(network), path)

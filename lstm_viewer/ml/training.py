@@ -20,9 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from ..core.atomic import write_atomically
+from ..core.cancel import Cancelled
 from ..core.data import Mnist
 from ..core.errors import UserError
+from ..core.history import TrainingHistory, add_history
 from ..core.i18n import N_, tr
+from .snapshots import DEFAULT_SNAPSHOTS, SnapshotRecorder, snapshot_schedule
 
 
 @dataclass
@@ -37,6 +40,7 @@ class TrainConfig:
     seed: int = 0
     shift: int = 0               # augmentation: random shifts of up to this many pixels
     schedule: str = "constant"   # or "cosine": decay the learning rate to 0 over all batches
+    history: int = DEFAULT_SNAPSHOTS   # snapshots of the weights to keep while training (0: none)
 
     def validate(self) -> None:
         checks = [
@@ -50,6 +54,7 @@ class TrainConfig:
             (0 <= self.seed < 2**32, N_("seed must be between 0 and {maximum}, got {seed}")),
             (0 <= self.shift <= 4, N_("shift must be between 0 and 4 pixels")),
             (self.schedule in ("constant", "cosine"), N_("schedule must be 'constant' or 'cosine'")),
+            (0 <= self.history <= 1000, N_("history must be between 0 and 1000 snapshots")),
         ]
         for ok, message in checks:
             if not ok:
@@ -86,7 +91,8 @@ class TrainResult:
     cancelled: bool
     test_accuracy: float | None
     seconds: float
-    history: list[Progress]
+    history: list[Progress]            # one entry per finished epoch
+    snapshots: TrainingHistory | None = None   # the weights along the way (config.history of them)
 
 
 OUT_OF_MEMORY = N_("out of memory: try fewer units, layers or a smaller batch size")  # shown through tr
@@ -128,8 +134,9 @@ def as_inputs(images: np.ndarray) -> np.ndarray:
 
 def train(config: TrainConfig, data: Mnist,
           on_progress: Callable[[Progress], None] | None = None,
-          should_stop: Callable[[], bool] | None = None) -> TrainResult:
-    """Train a new model. Reports through ``on_progress``; stops within one batch once ``should_stop()``.
+          check: Callable[[], None] | None = None) -> TrainResult:
+    """Train a new model. Reports through ``on_progress``; ``check()`` is called after every batch,
+    and once it raises ``Cancelled`` training stops within one batch and returns ``cancelled=True``.
 
     Raises ``TrainingError`` when the loss becomes NaN or memory runs out.
     """
@@ -147,7 +154,11 @@ def train(config: TrainConfig, data: Mnist,
     batches = math.ceil(len(x_train) / config.batch_size)
     model = build_model(config)
     _compile(model, config, batches)
-    tracker = _Tracker(config, batches, on_progress, should_stop)
+    tracker = _Tracker(config, batches, on_progress, check)
+    if config.history:
+        from .keras_bridge import network_from_keras_model
+        tracker.recorder = SnapshotRecorder(snapshot_schedule(batches, config.epochs, config.history),
+                                            batches, lambda: network_from_keras_model(model))
     callback = _keras_callback(tracker)
     rng = np.random.default_rng(config.seed)
     try:
@@ -173,19 +184,25 @@ def train(config: TrainConfig, data: Mnist,
         raise
     if tracker.diverged:
         raise TrainingError(tr("training diverged (the loss became NaN): try a smaller learning rate"))
+    snapshots = None
+    if tracker.recorder is not None and not tracker.cancelled:
+        # Each snapshot's accuracy on the probe set: part of the recording's cost, so inside the time.
+        snapshots = tracker.recorder.history(data.x_test, data.y_test, check=check)
     return TrainResult(model=model, cancelled=tracker.cancelled, seconds=tracker.elapsed(),
-                       test_accuracy=tracker.test_accuracy, history=tracker.history)
+                       test_accuracy=tracker.test_accuracy, history=tracker.history, snapshots=snapshots)
 
 
 class _Tracker:
     """Turns Keras' batch and epoch events into ``Progress`` reports, and decides when to stop."""
 
-    def __init__(self, config: TrainConfig, batches: int, on_progress, should_stop):
+    def __init__(self, config: TrainConfig, batches: int, on_progress, check):
         self.config, self.batches = config, batches
-        self.on_progress, self.should_stop = on_progress, should_stop
+        self.on_progress, self.check = on_progress, check
         self.cancelled = self.diverged = False
         self.test_accuracy: float | None = None
         self.history: list[Progress] = []   # one entry per finished epoch
+        self.recorder: SnapshotRecorder | None = None
+        self._epoch_mean = 0.0   # Keras logs the mean loss of the epoch so far; a batch's own is derived
         self.epoch = 1
         self._start = time.perf_counter()
 
@@ -195,19 +212,34 @@ class _Tracker:
     def batch_end(self, batch: int, logs: dict) -> bool:
         """Report one batch; True when training must stop (cancelled, or the loss is NaN)."""
         loss = float(logs.get("loss", float("nan")))
+        if self.recorder is not None:
+            own = (batch + 1) * loss - batch * self._epoch_mean if batch else loss
+            self._epoch_mean = loss
+            self.recorder.batch_end((self.epoch - 1) * self.batches + batch + 1, own)
         self._report(Progress(self.epoch, self.config.epochs, batch + 1, self.batches, loss,
                               float(logs.get("accuracy", float("nan"))), self.elapsed()))
         if not math.isfinite(loss):
             self.diverged = True
-        elif self.should_stop is not None and self.should_stop():
+        elif self._asked_to_stop():
             self.cancelled = True
         return self.diverged or self.cancelled
 
     def test_batch_end(self) -> bool:
         """True when the end-of-epoch test pass should stop: Keras runs it even after stop_training."""
-        if not (self.cancelled or self.diverged) and self.should_stop is not None and self.should_stop():
+        if not (self.cancelled or self.diverged) and self._asked_to_stop():
             self.cancelled = True
         return self.cancelled or self.diverged
+
+    def _asked_to_stop(self) -> bool:
+        """Training stops cooperatively (Keras' ``stop_training``): a ``Cancelled`` from ``check``
+        becomes a flag here, never an exception through Keras' loop."""
+        if self.check is None:
+            return False
+        try:
+            self.check()
+        except Cancelled:
+            return True
+        return False
 
     def epoch_end(self, epoch: int, logs: dict) -> None:
         if "val_accuracy" not in logs or self.cancelled or self.diverged:
@@ -246,9 +278,10 @@ def _keras_callback(tracker: _Tracker):
     return Forward()
 
 
-def save_model(model, path: str | os.PathLike) -> Path:
+def save_model(model, path: str | os.PathLike, history: TrainingHistory | None = None) -> Path:
     """Save as ``.keras`` without optimizer state, atomically (``core.atomic``): an existing file at
-    ``path`` is replaced only by a complete new one, and a failure leaves no temporary file."""
+    ``path`` is replaced only by a complete new one, and a failure leaves no temporary file. A
+    training ``history`` goes into the same file (one extra member Keras ignores)."""
     path = Path(path)
     if path.suffix != ".keras":
         raise UserError(tr("{path}: model files must end in .keras", path=path))
@@ -262,6 +295,11 @@ def save_model(model, path: str | os.PathLike) -> Path:
             raise UserError(tr("{path}: Keras could not save the model ({error_type}: "
                                "{value})", path=path, error_type=type(exc).__name__,
                                value=str(exc).strip().splitlines()[0] if str(exc).strip() else "")) from None
+    if history is not None:
+        def write_with_history(tmp: Path) -> None:
+            write(tmp)
+            add_history(tmp, history)
+        return write_atomically(path, write_with_history)
     return write_atomically(path, write)
 
 
@@ -275,3 +313,10 @@ def _without_optimizer(model):
 
 def config_dict(config: TrainConfig) -> dict:
     return asdict(config)
+
+
+def save_network_as_keras(network, path: str | os.PathLike) -> Path:
+    """Write ``network`` as a standard ``.keras`` file, atomically (see ``save_model``): what
+    ``convert`` and Save model as… write for a model that came from another format."""
+    from .keras_bridge import keras_model_from_network
+    return save_model(keras_model_from_network(network), path)

@@ -3,7 +3,8 @@
 It owns everything that changes what is being looked at — opening, saving and training models,
 reading image files, scoring digit sets — and runs the slow parts through the one job runner.
 It shows no dialogs: outcomes go out as signals (``message`` for the status bar, ``failed`` for
-an error a person must read), so the window decides how to show them and scripts can listen.
+an error a person must read, as the exception: the window says it with ``jobs.describe_error``),
+so the window decides how to show them and scripts can listen.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class Session(QtCore.QObject):
     """Opening, saving, training and scoring; writes the model and the input into ``state``."""
 
     message = QtCore.pyqtSignal(str, int)        # status-bar text and how long to show it (ms)
-    failed = QtCore.pyqtSignal(str, str)         # title, one sentence: an error to show in a dialog
+    failed = QtCore.pyqtSignal(str, object)      # title, the exception: an error to show in a dialog
     modelInfoChanged = QtCore.pyqtSignal()       # name, source or unsaved mark changed (the title)
     loadingChanged = QtCore.pyqtSignal(bool)     # a model is being opened (Open is disabled meanwhile)
     savingChanged = QtCore.pyqtSignal(bool)      # a trained model is being saved in the background
@@ -119,10 +120,10 @@ class Session(QtCore.QObject):
             return None
         return (mean, std) if std > 0 else None
 
-    def _on_model_failed(self, text: str) -> None:
+    def _on_model_failed(self, error: BaseException) -> None:
         self.loadingChanged.emit(False)
         self.message.emit("The model could not be opened; the current model stays.", 6000)
-        self.failed.emit("Could not open the model", text)
+        self.failed.emit("Could not open the model", error)
 
     def adopt_trained(self, network: Network, keras_model, description: str) -> None:
         """A model trained in the app becomes the active one (unsaved until saved)."""
@@ -193,7 +194,7 @@ class Session(QtCore.QObject):
                 on_shown(path)
 
         self.runner.run(read, key="open image", on_done=shown,
-                        on_error=lambda text: self.failed.emit("Could not read the image", text))
+                        on_error=lambda error: self.failed.emit("Could not read the image", error))
 
     # --- saving -------------------------------------------------------------------------------
     def save_model_as(self, path: str | Path) -> Path:
@@ -278,11 +279,11 @@ class Session(QtCore.QObject):
         self.runner.run(lambda ctx: _predict_all(network, digits, ctx), key=f"score {id(digits)}",
                         on_done=lambda predicted: on_scored(digits, predicted)
                         if network is self.state.network else None,
-                        on_error=lambda text: self.failed.emit("Digits", text))
+                        on_error=lambda error: self.failed.emit("Digits", error))
 
     def load_test_set(self, source: Path, on_loaded: Callable[[object], None],
                       on_scored: Callable[[object, np.ndarray], None],
-                      on_error: Callable[[str], None]) -> None:
+                      on_error: Callable[[BaseException], None]) -> None:
         """Read the MNIST test set and score it, in a job."""
         from .digit_sets import load_test_set
         network = self.state.network
@@ -313,17 +314,16 @@ class _Save:
         self.model, self.path = model, path
         self.job = None
         self.finished = threading.Event()
-        self.error: str | None = None
+        self.error: BaseException | None = None
 
     def run(self, _ctx) -> None:
-        from .jobs import describe_error
         try:
             if isinstance(self.model, Network):
                 _save_converted(self.model, self.path)
             else:
                 _save_keras(self.model, self.path)
         except BaseException as exc:   # every way out must leave an outcome for the GUI thread
-            self.error = describe_error(exc)
+            self.error = exc
         self.finished.set()
 
 
@@ -369,7 +369,7 @@ def _save_keras(model, path: Path) -> None:
 
 
 def _save_converted(network: Network, path: Path) -> None:
-    from ...ml.keras_bridge import save_network_as_keras  # imports TensorFlow
+    from ...ml.training import save_network_as_keras  # imports TensorFlow
     save_network_as_keras(network, path)
 
 
