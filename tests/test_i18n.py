@@ -3,34 +3,14 @@ by language, English when there is none."""
 from __future__ import annotations
 
 import ast
-import struct
 from pathlib import Path
 
 import pytest
+from i18n_support import write_mo
 
 from lstm_viewer.core import i18n
 from lstm_viewer.core.errors import UserError
 from lstm_viewer.core.i18n import install_translation, ntr, tr
-
-
-def write_mo(path, messages: dict, plural_forms: str) -> None:
-    """A gettext .mo file (the GNU format: a header, two tables of (length, offset), the strings)."""
-    header = f"Content-Type: text/plain; charset=UTF-8\nPlural-Forms: {plural_forms}\n"
-    entries = sorted({"": header, **messages}.items())
-    ids = [k.encode() for k, _ in entries]
-    strs = [v.encode() for _, v in entries]
-    start = 7 * 4 + 16 * len(entries)
-    ids_blob, strs_blob, id_table, str_table = b"", b"", [], []
-    for raw in ids:
-        id_table.append((len(raw), start + len(ids_blob)))
-        ids_blob += raw + b"\0"
-    for raw in strs:
-        str_table.append((len(raw), start + len(ids_blob) + len(strs_blob)))
-        strs_blob += raw + b"\0"
-    data = struct.pack("<7I", 0x950412DE, 0, len(entries), 28, 28 + 8 * len(entries), 0, 0)
-    data += b"".join(struct.pack("<2I", *e) for e in id_table + str_table) + ids_blob + strs_blob
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 @pytest.fixture
@@ -72,6 +52,12 @@ DEFERRED = {
     ("lstm_viewer/core/readers/__init__.py", "meta.get('format', 'Keras model')"),
     ("lstm_viewer/core/readers/__init__.py",
      "network.metadata.get('format', 'Keras model')"),
+    ("lstm_viewer/gui/window/main_window.py", "spec.title"),                # PANELS' N_-marked texts
+    ("lstm_viewer/gui/window/main_window.py", "spec.menu_text"),
+    ("lstm_viewer/gui/window/main_window.py", "spec.help_text"),
+    ("lstm_viewer/gui/window/main_window.py", "reader.format"),             # Reader(format=N_(…))
+    ("lstm_viewer/gui/window/main_window.py", "meta.get('format', 'Keras model')"),
+    ("lstm_viewer/gui/window/main_window.py", "how"),                       # the input scaling's N_ table
 }
 
 

@@ -1,6 +1,7 @@
 """The desktop app (PyQt6 + pyqtgraph). Importing this imports Qt but never TensorFlow.
 
 ``from lstm_viewer.gui import MainWindow``; ``MainWindow(network)`` builds the window without dialogs.
+``install_language(app, "zh_CN")`` before building it shows the window in that language.
 """
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ def __getattr__(name: str):
     if name == "MainWindow":
         from .window.main_window import MainWindow
         return MainWindow
+    if name == "install_language":
+        from .window.language import install_language
+        return install_language
     raise AttributeError(name)
 
 
-__all__ = ["MainWindow"]
+__all__ = ["MainWindow", "install_language"]

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from ...core.i18n import N_
+
 if TYPE_CHECKING:
     import numpy as np
     from PyQt6 import QtCore, QtWidgets
@@ -56,6 +58,9 @@ class Placement:
 
 @dataclass(frozen=True)
 class PanelSpec:
+    """One analysis panel. Its texts (title, menu_text, help_text) are marked with ``N_`` and shown
+    through ``tr``, in the language of the moment."""
+
     key: str                  # its short name (the screenshot tool's --panels)
     title: str                # the dock's title and its View ▸ Panels entry
     object_name: str          # the dock's objectName: saved layouts find it by this (never change it)
@@ -80,29 +85,30 @@ RIGHT_OF_PREDICTION = Placement("beside", "predictionDock")
 
 # In the Explain menu's order.
 PANELS: tuple[PanelSpec, ...] = (
-    PanelSpec("unit", "Unit inspector", "unitDock", ".unit_inspector", "right", RIGHT_OF_PREDICTION,
-              "&Unit inspector", "U", "showUnitInspectorAction",
-              "What the selected unit does with this digit, row by row"),
+    PanelSpec("unit", N_("Unit inspector"), "unitDock", ".unit_inspector", "right", RIGHT_OF_PREDICTION,
+              N_("&Unit inspector"), "U", "showUnitInspectorAction",
+              N_("What the selected unit does with this digit, row by row")),
     # Below the inspector, above the state space: clicking one of its bars opens that unit in the
     # inspector, and both stay on screen.
-    PanelSpec("why", "Why this class", "whyClassDock", ".why_class", "right", Placement("below", "unitDock"),
-              "&Why this class", "Y", "showWhyClassAction",
-              "Which units of the top layer pushed the answer toward its class",
+    PanelSpec("why", N_("Why this class"), "whyClassDock", ".why_class", "right",
+              Placement("below", "unitDock"), N_("&Why this class"), "Y", "showWhyClassAction",
+              N_("Which units of the top layer pushed the answer toward its class"),
               height_share=0.4, shares_tab_with="stateSpaceDock", scrolling=False),
     # Which rows and pixels matter, and the preprocessing: beside the input.
-    PanelSpec("importance", "Rows and pixels that matter", "importanceDock", ".importance", "left",
-              Placement("beside", "inputDock"), "&Rows and pixels that matter", "W", "showImportanceAction",
-              "Which rows and pixels the answer depends on", preferred_width=380),
-    PanelSpec("preprocess", "Preprocessing", "preprocessDock", ".preprocessing", "left",
-              Placement("tab", "importanceDock"), "&Preprocessing steps", "Shift+W", "showPreprocessAction",
-              "How a drawing becomes the 28 × 28 input", preferred_width=380),
-    PanelSpec("compare", "Compare A/B", "compareDock", ".compare", "right", Placement("tab", "unitDock"),
-              "&Compare A/B", "C", "showCompareAction", "The pinned digit A beside the one shown, B"),
+    PanelSpec("importance", N_("Rows and pixels that matter"), "importanceDock", ".importance", "left",
+              Placement("beside", "inputDock"), N_("&Rows and pixels that matter"), "W",
+              "showImportanceAction", N_("Which rows and pixels the answer depends on"), preferred_width=380),
+    PanelSpec("preprocess", N_("Preprocessing"), "preprocessDock", ".preprocessing", "left",
+              Placement("tab", "importanceDock"), N_("&Preprocessing steps"), "Shift+W",
+              "showPreprocessAction",
+              N_("How a drawing becomes the 28 × 28 input"), preferred_width=380),
+    PanelSpec("compare", N_("Compare A/B"), "compareDock", ".compare", "right", Placement("tab", "unitDock"),
+              N_("&Compare A/B"), "C", "showCompareAction", N_("The pinned digit A beside the one shown, B")),
     # Below the inspector: both can be seen at once (choosing a unit in its selectivity map opens
     # the inspector without hiding it). The cloud, neighbours and map need more than half the column.
-    PanelSpec("statespace", "State space", "stateSpaceDock", "..statespace.panel", "right",
-              Placement("below", "unitDock"), "&State space", "S", "showStateSpaceAction",
-              "Where this digit's hidden state stands among the test set's", preferred_width=540,
+    PanelSpec("statespace", N_("State space"), "stateSpaceDock", "..statespace.panel", "right",
+              Placement("below", "unitDock"), N_("&State space"), "S", "showStateSpaceAction",
+              N_("Where this digit's hidden state stands among the test set's"), preferred_width=540,
               height_share=0.6, shares_tab_with="whyClassDock"),
 )
 

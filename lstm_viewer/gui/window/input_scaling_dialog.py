@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from PyQt6 import QtWidgets
 
+from ...core.i18n import tr
+
 MNIST_NORMALIZE = (0.1307, 0.3081)
 
 
@@ -17,29 +19,29 @@ class InputScalingDialog(QtWidgets.QDialog):
     def __init__(self, current: tuple[float, float] | None, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("inputScalingDialog")
-        self.setWindowTitle("Input scaling")
+        self.setWindowTitle(tr("Input scaling"))
         layout = QtWidgets.QVBoxLayout(self)
-        note = QtWidgets.QLabel(
+        note = QtWidgets.QLabel(tr(
             "What does the first LSTM layer read? A model file stores weights, not how its training "
             "images were scaled: choose what the model was trained on. Every view, the unit "
             "inspector's input terms, occlusion, saliency and the state space then use the scaled "
-            "pixels; the input view keeps showing the picture.")
+            "pixels; the input view keeps showing the picture."))
         note.setWordWrap(True)
         layout.addWidget(note)
-        self.plain = QtWidgets.QRadioButton("Pixels in [0, 1]  (transforms.ToTensor(); the seed, Keras)")
+        self.plain = QtWidgets.QRadioButton(tr("Pixels in [0, 1]  (transforms.ToTensor(); the seed, Keras)"))
         self.plain.setObjectName("plainScalingButton")
-        self.mnist = QtWidgets.QRadioButton("(x − 0.1307) / 0.3081  (transforms.Normalize((0.1307,), "
-                                            "(0.3081,)), as pytorch/examples' MNIST)")
+        self.mnist = QtWidgets.QRadioButton(tr("(x − 0.1307) / 0.3081  (transforms.Normalize((0.1307,), "
+                                               "(0.3081,)), as pytorch/examples' MNIST)"))
         self.mnist.setObjectName("mnistScalingButton")
-        self.other = QtWidgets.QRadioButton("(x − mean) / std:")
+        self.other = QtWidgets.QRadioButton(tr("(x − mean) / std:"))
         self.other.setObjectName("otherScalingButton")
         self.mean = _number_box(-10.0, 10.0, 0.5, "meanSpinBox")
         self.std = _number_box(1e-4, 100.0, 0.5, "stdSpinBox")
         other_row = QtWidgets.QHBoxLayout()
         other_row.addWidget(self.other)
-        other_row.addWidget(QtWidgets.QLabel("mean"))
+        other_row.addWidget(QtWidgets.QLabel(tr("mean")))
         other_row.addWidget(self.mean)
-        other_row.addWidget(QtWidgets.QLabel("std"))
+        other_row.addWidget(QtWidgets.QLabel(tr("std")))
         other_row.addWidget(self.std)
         other_row.addStretch(1)
         for button in (self.plain, self.mnist):

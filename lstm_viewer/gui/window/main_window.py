@@ -19,6 +19,7 @@ import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ...core.errors import UserError
+from ...core.i18n import N_, tr
 from ...core.network import Network, Trace
 from ...core.readers import describe_briefly, describe_model, find_reader
 from ..input.canvas import DrawCanvas
@@ -27,7 +28,7 @@ from ..input.digit_picker import DigitPicker
 from ..input.drawing import DrawingInput
 from ..input.input_view import InputView
 from ..panels import PANELS, PanelContext, PanelSpec, panel_spec
-from ..state.jobs import JobRunner
+from ..state.jobs import JobRunner, describe_error
 from ..state.session import Session
 from ..state.view_state import ViewState
 from ..views.layers_panel import LayersPanel
@@ -108,18 +109,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.library.load_samples()
         # Scored a moment later, so the first paint of the window has both cores to itself.
         QtCore.QTimer.singleShot(300, self.library.score_all)
-        self.statusBar().showMessage("Draw a digit, or pick a real one from the samples.", 8000)
+        self.statusBar().showMessage(tr("Draw a digit, or pick a real one from the samples."), 8000)
 
     # --- layout -------------------------------------------------------------------------------
     def _build_views(self) -> None:
         state = self.state
         self.canvas = DrawCanvas()
-        self.clear_button = QtWidgets.QPushButton("Clear")
+        self.clear_button = QtWidgets.QPushButton(tr("Clear"))
         self.clear_button.setObjectName("clearButton")
-        self.clear_button.setToolTip("Clear the drawing (Delete)")
-        self.undo_button = QtWidgets.QPushButton("Undo stroke")
+        self.clear_button.setToolTip(tr("Clear the drawing (Delete)"))
+        self.undo_button = QtWidgets.QPushButton(tr("Undo stroke"))
         self.undo_button.setObjectName("undoButton")
-        self.undo_button.setToolTip("Remove the last stroke (Ctrl+Z)")
+        self.undo_button.setToolTip(tr("Remove the last stroke (Ctrl+Z)"))
         self.clear_button.clicked.connect(lambda: self.clearAction.trigger())
         self.undo_button.clicked.connect(lambda: self.undoAction.trigger())
         self.input_view = InputView(state)
@@ -134,14 +135,14 @@ class MainWindow(QtWidgets.QMainWindow):
         inputs = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(inputs)
         column.setContentsMargins(4, 4, 4, 4)
-        column.addWidget(_heading("Draw a digit"))
+        column.addWidget(_heading(tr("Draw a digit")))
         column.addWidget(self.canvas, 5)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.undo_button)
         column.addLayout(buttons)
         column.addWidget(self.input_view, 3)
-        column.addWidget(_heading("Or pick a real MNIST digit"))
+        column.addWidget(_heading(tr("Or pick a real MNIST digit")))
         column.addWidget(self.samples, 4)
         inputs.setMinimumWidth(240)
 
@@ -162,9 +163,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setDockNestingEnabled(True)
         self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(QtCore.Qt.Corner.BottomRightCorner, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        self.input_dock = self.add_panel("Input", "inputDock", inputs,
+        self.input_dock = self.add_panel(tr("Input"), "inputDock", inputs,
                                          QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.prediction_dock = self.add_panel("Prediction", "predictionDock", prediction,
+        self.prediction_dock = self.add_panel(tr("Prediction"), "predictionDock", prediction,
                                               QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         # The analysis panels (panels.PANELS), built when first shown (launch pays for none of them;
         # a hidden panel does no work), hidden until asked for (Explain, View ▸ Panels) or until a
@@ -224,7 +225,7 @@ class MainWindow(QtWidgets.QMainWindow):
         area = (QtCore.Qt.DockWidgetArea.LeftDockWidgetArea if spec.area == "left"
                 else QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         how, other = spec.placement.how, self.dock(spec.placement.dock)
-        dock = self.add_panel(spec.title, spec.object_name, QtWidgets.QWidget(), area,
+        dock = self.add_panel(tr(spec.title), spec.object_name, QtWidgets.QWidget(), area,
                               tab_with=other if how == "tab" else None)
         if how != "tab":
             self.splitDockWidget(other, dock, QtCore.Qt.Orientation.Horizontal if how == "beside"
@@ -327,20 +328,20 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _build_explain_menu(self) -> None:
         """Explain: each analysis panel one key away."""
-        menu = self.menuBar().addMenu("E&xplain")
+        menu = self.menuBar().addMenu(tr("E&xplain"))
         for spec in PANELS:
-            action = QtGui.QAction(spec.menu_text, self)
+            action = QtGui.QAction(tr(spec.menu_text), self)
             action.setObjectName(spec.action_name)
             action.setShortcut(QtGui.QKeySequence(spec.shortcut))
-            action.setStatusTip(spec.help_text)
+            action.setStatusTip(tr(spec.help_text))
             action.triggered.connect(lambda _=False, name=spec.object_name: self.show_panel(name))
             self.addAction(action)
             menu.addAction(action)
         menu.addSeparator()
-        self.restoreInputAction = QtGui.QAction("Restore the &original input", self)
+        self.restoreInputAction = QtGui.QAction(tr("Restore the &original input"), self)
         self.restoreInputAction.setObjectName("restoreInputAction")
         self.restoreInputAction.setShortcut(QtGui.QKeySequence("Ctrl+Shift+Z"))
-        self.restoreInputAction.setToolTip("Undo every what-if edit (rows blanked by clicking the input)")
+        self.restoreInputAction.setToolTip(tr("Undo every what-if edit (rows blanked by clicking the input)"))
         self.restoreInputAction.triggered.connect(self.session.restore_original)
         self.state.events.blanked_rows.connect(lambda rows: self.restoreInputAction.setEnabled(bool(rows)))
         self.restoreInputAction.setEnabled(False)
@@ -348,13 +349,13 @@ class MainWindow(QtWidgets.QMainWindow):
         menu.addAction(self.restoreInputAction)
 
     def _build_compare_menu(self) -> None:
-        menu = self.menuBar().addMenu("&Compare")
-        self.pinAction = QtGui.QAction("&Pin as A", self)
+        menu = self.menuBar().addMenu(tr("&Compare"))
+        self.pinAction = QtGui.QAction(tr("&Pin as A"), self)
         self.pinAction.setObjectName("pinAction")
         self.pinAction.setShortcut(QtGui.QKeySequence("P"))
-        self.pinAction.setToolTip("Keep the digit shown now as A; whatever is shown next is B (P)")
+        self.pinAction.setToolTip(tr("Keep the digit shown now as A; whatever is shown next is B (P)"))
         self.pinAction.triggered.connect(self.pin)
-        self.unpinAction = QtGui.QAction("&Unpin", self)
+        self.unpinAction = QtGui.QAction(tr("&Unpin"), self)
         self.unpinAction.setObjectName("unpinAction")
         self.unpinAction.setShortcut(QtGui.QKeySequence("Shift+P"))
         self.unpinAction.triggered.connect(lambda: setattr(self.state, "pinned", None))
@@ -367,11 +368,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def pin(self) -> None:
         """Compare ▸ Pin as A: the trace shown now becomes A; the comparison panel opens."""
         if self.state.trace is None:
-            self.statusBar().showMessage("Nothing to pin: draw or pick a digit first.", 4000)
+            self.statusBar().showMessage(tr("Nothing to pin: draw or pick a digit first."), 4000)
             return
         self.state.pinned = self.state.trace
         self.show_panel("compareDock")
-        self.statusBar().showMessage("Pinned as A. Now draw or pick another digit: it is B.", 6000)
+        self.statusBar().showMessage(tr("Pinned as A. Now draw or pick another digit: it is B."), 6000)
 
     def reset_layout(self) -> None:
         """Put every panel back where it was when the window opened for the first time."""
@@ -423,7 +424,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.training_panel.modelTrained.connect(self.session.adopt_trained)
             if self.settings is not None:
                 self.training_panel.data_edit.setText(str(self.settings.value("data_folder", "") or ""))
-            self.training_dock = self.add_panel("Train a model", "trainingDock", self.training_panel,
+            self.training_dock = self.add_panel(tr("Train a model"), "trainingDock", self.training_panel,
                                                 QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
                                                 tab_with=self.prediction_dock)
             self.window_actions.panels_menu.addAction(self._menu_action(self.training_dock))
@@ -503,8 +504,8 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.statusBar().clearMessage()
 
-    def _show_failure(self, title: str, text: str) -> None:
-        QtWidgets.QMessageBox.critical(self, title, text)
+    def _show_failure(self, title: str, error: BaseException) -> None:
+        QtWidgets.QMessageBox.critical(self, title, describe_error(error))
 
     def _update_title(self) -> None:
         star = " *" if self.session.unsaved else ""
@@ -560,8 +561,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.session.load_model(name)
         if reader.needs_tensorflow:
-            self.statusBar().showMessage(f"{Path(name).name} is a {reader.format}: reading it with "
-                                         f"Keras, which takes a few seconds…", 8000)
+            self.statusBar().showMessage(tr("{name} is a {format}: reading it with Keras, which takes a few "
+                                            "seconds…", name=Path(name).name, format=tr(reader.format)), 8000)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         self.jobs.resume()
@@ -575,7 +576,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """The one shutdown path: settle the user's model, then cancel every job and wait (bounded)."""
         if not self.session.finish_saving():
             QtWidgets.QMessageBox.information(
-                self, "Still saving", "The model is still being saved. Close again when it is done.")
+                self, tr("Still saving"), tr("The model is still being saved. Close again when it is done."))
             event.ignore()
             return
         if not self._may_discard_model():
@@ -593,8 +594,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return True
         buttons = QtWidgets.QMessageBox.StandardButton
         answer = QtWidgets.QMessageBox.question(
-            self, "Unsaved model",
-            f"{self.session.model_name} was trained here and is not saved. Save it first?",
+            self, tr("Unsaved model"),
+            tr("{name} was trained here and is not saved. Save it first?", name=self.session.model_name),
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         if answer == buttons.Save:
             self.window_actions.ask_and_save_model(in_background=False)   # the window waits for it
@@ -605,21 +606,24 @@ class MainWindow(QtWidgets.QMainWindow):
 def _model_tooltip(network: Network, source: str | None) -> str:
     """The model information in full: where it came from and what the reader decided."""
     meta = network.metadata
-    lines = [f"{meta.get('format', 'Keras model')}: {network.describe()}"]
+    lines = [tr("{format}: {layers}", format=tr(meta.get('format', 'Keras model')),
+                layers=network.describe())]
     if source:
-        lines.append(f"from {source}")
+        lines.append(tr("from {source}", source=source))
     if "forget_bias" in meta:   # one number, or one per layer when the cells differ
         value = meta["forget_bias"]
         shown = ", ".join(f"{v:g}" for v in value) if isinstance(value, (tuple, list)) else f"{value:g}"
-        lines.append(f"forget_bias {shown} ({meta.get('forget_bias_from', '')}), added to the f "
-                     f"gate's bias: the TF1 cell computes f = σ(z_f + forget_bias)")
-    scaling = {"the file": "recorded in the file", "you": "set by you (Model ▸ Input scaling…)",
-               "not recorded": "not recorded in the file; Model ▸ Input scaling… to change"}
-    lines.append(f"input: {network.describe_scaling()}, "
-                 f"{scaling.get(meta.get('scaling_from'), 'as the model was trained')}")
+        lines.append(tr("forget_bias {value} ({source}), added to the f gate's bias: the TF1 cell computes "
+                        "f = σ(z_f + forget_bias)", value=shown, source=meta.get('forget_bias_from', '')))
+    scaling = {"the file": N_("input: {scaling}, recorded in the file"),
+               "you": N_("input: {scaling}, set by you (Model ▸ Input scaling…)"),
+               "not recorded": N_("input: {scaling}, not recorded in the file; Model ▸ Input scaling… to "
+                                  "change")}
+    how = scaling.get(meta.get('scaling_from'), N_("input: {scaling}, as the model was trained"))
+    lines.append(tr(how, scaling=network.describe_scaling()))
     head = meta.get("head")
     if head in ("linear", "log_softmax"):
-        lines.append("the head gives logits; the app applies the softmax (the same probabilities)")
+        lines.append(tr("the head gives logits; the app applies the softmax (the same probabilities)"))
     return "\n".join(lines)
 
 

@@ -10,15 +10,22 @@ from pathlib import Path
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ...core.assets import default_model_path
+from ...core.i18n import tr
 from ...core.readers import dialog_filter
 from ..state.jobs import describe_error
 
-SAVE_MODEL_FILTER = "Keras models (*.keras);;All files (*)"
+
+def save_model_filter() -> str:
+    return tr("Keras models ({patterns})", patterns="*.keras") + ";;" + tr("All files (*)")
 # The actions of the automation surface (their objectNames, and the window's attributes of these names).
 ACTION_NAMES = ("openModelAction", "openDefaultModelAction", "saveModelAction", "openImageAction",
                 "exportPngAction", "exportTraceAction", "trainAction", "undoAction", "clearAction",
                 "inputScalingAction", "resetLayoutAction")
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+IMAGE_PATTERNS = "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp"
+
+
+def image_filter() -> str:
+    return tr("Images ({patterns})", patterns=IMAGE_PATTERNS) + ";;" + tr("All files (*)")
 
 
 class WindowActions(QtCore.QObject):
@@ -33,51 +40,53 @@ class WindowActions(QtCore.QObject):
         self.actions: dict[str, QtGui.QAction] = {}   # by objectName: every action made here
         bar = window.menuBar()
 
-        file_menu = bar.addMenu("&File")
-        self.openModelAction = self._add(file_menu, "&Open model…", "Ctrl+O", self._on_open_model,
-                                         "openModelAction", "Open an LSTM model: Keras (.keras, .h5), "
-                                         "a TensorFlow 1 checkpoint, PyTorch (.pt, .pth, .ckpt) or "
-                                         ".safetensors")
+        file_menu = bar.addMenu(tr("&File"))
+        self.openModelAction = self._add(file_menu, tr("&Open model…"), "Ctrl+O", self._on_open_model,
+                                         "openModelAction", tr("Open an LSTM model: Keras (.keras, .h5), "
+                                                               "a TensorFlow 1 checkpoint, PyTorch (.pt, "
+                                                               ".pth, .ckpt) or .safetensors"))
         self.openDefaultModelAction = self._add(
-            file_menu, "Open the &default model", None, self.session.load_default_model,
-            "openDefaultModelAction", "Go back to the model shipped with lstm-viewer")
-        self.saveModelAction = self._add(file_menu, "&Save model as…", "Ctrl+S", self._on_save_model,
-                                         "saveModelAction", "Save the current model as a .keras file "
-                                         "(a PyTorch or TF1 model is converted exactly)")
+            file_menu, tr("Open the &default model"), None, self.session.load_default_model,
+            "openDefaultModelAction", tr("Go back to the model shipped with lstm-viewer"))
+        self.saveModelAction = self._add(file_menu, tr("&Save model as…"), "Ctrl+S", self._on_save_model,
+                                         "saveModelAction", tr("Save the current model as a .keras file "
+                                                               "(a PyTorch or TF1 model is converted "
+                                                               "exactly)"))
         file_menu.addSeparator()
-        self.openImageAction = self._add(file_menu, "Open &image…", "Ctrl+I", self._on_open_image,
-                                         "openImageAction", "Read a digit from an image file")
-        self.exportPngAction = self._add(file_menu, "&Export view as PNG…", "Ctrl+E", self._on_export_png,
-                                         "exportPngAction", "Save a picture of the window")
-        self.exportTraceAction = self._add(file_menu, "Export &trace as .npz…", "Ctrl+Shift+E",
+        self.openImageAction = self._add(file_menu, tr("Open &image…"), "Ctrl+I", self._on_open_image,
+                                         "openImageAction", tr("Read a digit from an image file"))
+        self.exportPngAction = self._add(file_menu, tr("&Export view as PNG…"), "Ctrl+E",
+                                         self._on_export_png, "exportPngAction",
+                                         tr("Save a picture of the window"))
+        self.exportTraceAction = self._add(file_menu, tr("Export &trace as .npz…"), "Ctrl+Shift+E",
                                            self._on_export_trace, "exportTraceAction",
-                                           "Save image, h, c, gates and probs (as `inspect --out`)")
+                                           tr("Save image, h, c, gates and probs (as `inspect --out`)"))
         file_menu.addSeparator()
-        self.trainAction = self._add(file_menu, "&Train a model…", "Ctrl+T", window.show_training_panel,
-                                     "trainAction", "Train a new LSTM on MNIST")
+        self.trainAction = self._add(file_menu, tr("&Train a model…"), "Ctrl+T", window.show_training_panel,
+                                     "trainAction", tr("Train a new LSTM on MNIST"))
         file_menu.addSeparator()
-        self._add(file_menu, "&Quit", "Ctrl+Q", window.close, "quitAction", "Close the window")
+        self._add(file_menu, tr("&Quit"), "Ctrl+Q", window.close, "quitAction", tr("Close the window"))
 
-        edit = bar.addMenu("&Edit")
-        self.undoAction = self._add(edit, "&Undo stroke", "Ctrl+Z", self._on_undo, "undoAction",
-                                    "Remove the last stroke")
-        self.clearAction = self._add(edit, "&Clear drawing", "Delete", self._on_clear, "clearAction",
-                                     "Clear the drawing")
+        edit = bar.addMenu(tr("&Edit"))
+        self.undoAction = self._add(edit, tr("&Undo stroke"), "Ctrl+Z", self._on_undo, "undoAction",
+                                    tr("Remove the last stroke"))
+        self.clearAction = self._add(edit, tr("&Clear drawing"), "Delete", self._on_clear, "clearAction",
+                                     tr("Clear the drawing"))
         self.clearAction.setShortcuts([QtGui.QKeySequence("Delete"), QtGui.QKeySequence("Backspace")])
 
-        model_menu = bar.addMenu("&Model")
+        model_menu = bar.addMenu(tr("&Model"))
         self.inputScalingAction = self._add(
-            model_menu, "&Input scaling…", None, self._on_input_scaling, "inputScalingAction",
-            "What the first layer reads: [0, 1] or (x − mean) / std (remembered per file)")
+            model_menu, tr("&Input scaling…"), None, self._on_input_scaling, "inputScalingAction",
+            tr("What the first layer reads: [0, 1] or (x − mean) / std (remembered per file)"))
 
-        self.view_menu = bar.addMenu("&View")
+        self.view_menu = bar.addMenu(tr("&View"))
         self.view_menu.addActions([window.layers.gates_action, window.layers.order_action])
         self.view_menu.addSeparator()
-        self.panels_menu = self.view_menu.addMenu("&Panels")
-        self.resetLayoutAction = self._add(self.view_menu, "&Reset layout", None, window.reset_layout,
-                                           "resetLayoutAction", "Put every panel back where it started")
+        self.panels_menu = self.view_menu.addMenu(tr("&Panels"))
+        self.resetLayoutAction = self._add(self.view_menu, tr("&Reset layout"), None, window.reset_layout,
+                                           "resetLayoutAction", tr("Put every panel back where it started"))
 
-        step = bar.addMenu("&Step")
+        step = bar.addMenu(tr("&Step"))
         step.addActions(window.stepper.make_actions(window))
 
         self.session.loadingChanged.connect(lambda busy: self.openModelAction.setEnabled(not busy))
@@ -102,7 +111,7 @@ class WindowActions(QtCore.QObject):
 
     # --- handlers -----------------------------------------------------------------------------
     def _on_open_model(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open model", self.folder(),
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, tr("Open model"), self.folder(),
                                                         dialog_filter())
         name = self.answered(name)
         if name:
@@ -114,18 +123,19 @@ class WindowActions(QtCore.QObject):
     def ask_and_save_model(self, in_background: bool) -> None:
         """Save model as…: a file dialog, then the save (a trained model's in a job if asked)."""
         if self.session.is_saving():
-            self.window.statusBar().showMessage("Still saving the model…", 4000)
+            self.window.statusBar().showMessage(tr("Still saving the model…"), 4000)
             return
         name, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self.window, "Save model as", str(Path(self.folder()) / _keras_name(self.session.model_name)),
-            SAVE_MODEL_FILTER)
+            self.window, tr("Save model as"),
+            str(Path(self.folder()) / _keras_name(self.session.model_name)), save_model_filter())
         name = self.answered(name)
         if not name:
             return
         if in_background and self.session.saves_in_background():
             self.session.start_saving_model(name)
         else:
-            self.report(lambda: self.session.save_model_as(name), "Saved the model as {}.")
+            self.report(lambda: self.session.save_model_as(name),
+                        lambda path: tr("Saved the model as {path}.", path=path))
 
     def _on_input_scaling(self) -> None:
         from .input_scaling_dialog import ask_input_scaling
@@ -137,39 +147,41 @@ class WindowActions(QtCore.QObject):
         try:
             self.session.set_input_scaling(scaling)
         except Exception as exc:
-            QtWidgets.QMessageBox.critical(self.window, "Input scaling", describe_error(exc))
+            QtWidgets.QMessageBox.critical(self.window, tr("Input scaling"), describe_error(exc))
 
     def _on_open_image(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a digit image", self.folder(),
-                                                        IMAGE_FILTER)
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, tr("Open a digit image"), self.folder(),
+                                                        image_filter())
         name = self.answered(name)
         if name:
             self.session.open_image(name)
 
     def _on_export_png(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export view as PNG", self.folder(),
-                                                        "PNG images (*.png)")
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, tr("Export view as PNG"), self.folder(),
+                                                        tr("PNG images ({patterns})", patterns="*.png"))
         name = self.answered(name)
         if name:
-            self.report(lambda: self.window.export_png(name), "Saved the view as {}.")
+            self.report(lambda: self.window.export_png(name),
+                        lambda path: tr("Saved the view as {path}.", path=path))
 
     def _on_export_trace(self) -> None:
         if self.state.trace is None:
-            self.window.statusBar().showMessage("Nothing to export: draw or pick a digit first.", 4000)
+            self.window.statusBar().showMessage(tr("Nothing to export: draw or pick a digit first."), 4000)
             return
-        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export trace", self.folder(),
-                                                        "NumPy archives (*.npz)")
+        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, tr("Export trace"), self.folder(),
+                                                        tr("NumPy archives ({patterns})", patterns="*.npz"))
         name = self.answered(name)
         if name:
-            self.report(lambda: self.session.export_trace(name), "Saved the trace as {}.")
+            self.report(lambda: self.session.export_trace(name),
+                        lambda path: tr("Saved the trace as {path}.", path=path))
 
     def _on_clear(self) -> None:
         self.window.drawing.clear()
-        self.window.statusBar().showMessage("Cleared.", 2000)
+        self.window.statusBar().showMessage(tr("Cleared."), 2000)
 
     def _on_undo(self) -> None:
         if not self.window.drawing.undo():
-            self.window.statusBar().showMessage("Nothing to undo.", 2000)
+            self.window.statusBar().showMessage(tr("Nothing to undo."), 2000)
 
     # --- helpers ------------------------------------------------------------------------------
     def folder(self) -> str:
@@ -194,14 +206,15 @@ class WindowActions(QtCore.QObject):
             self.last_folder = str(Path(name).parent)
         return name
 
-    def report(self, work, done: str) -> None:
-        """Run a quick file operation; success in the status bar, failure in a dialog."""
+    def report(self, work, done) -> None:
+        """Run a quick file operation; success in the status bar (``done(path)``, the sentence), failure in
+        a dialog."""
         try:
             path = work()
         except Exception as exc:
             QtWidgets.QMessageBox.critical(self.window, "lstm-viewer", describe_error(exc))
         else:
-            self.window.statusBar().showMessage(done.format(path), 6000)
+            self.window.statusBar().showMessage(done(path), 6000)
 
 
 def _keras_name(model_name: str) -> str:
