@@ -106,3 +106,17 @@ def test_the_history_command_prints_the_table(trained, tmp_path, capsys):
     assert main(["history", str(plain)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "has no training history" in err
+
+
+def test_the_shipped_history_opens_without_tensorflow():
+    import subprocess
+    import sys
+    code = ("import sys; from lstm_viewer import load_history; "
+            "from lstm_viewer.core.assets import history_model_path; "
+            "h = load_history(history_model_path()); "
+            "print(len(h), h.network(0).describe(), round(h.accuracy[0], 3), round(h.accuracy[-1], 3), "
+            "[m for m in ('tensorflow', 'keras', 'PyQt6') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, *rest = out.stdout.split()
+    assert int(count) >= 20 and " ".join(rest).startswith("2 × 64 LSTM")
+    assert out.stdout.strip().endswith("[]")

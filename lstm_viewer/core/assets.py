@@ -27,6 +27,11 @@ def default_model_path() -> Path:
     return asset_path("default.keras")
 
 
+def history_model_path() -> Path:
+    """The small model shipped with its training history (2 × 64, 29 snapshots)."""
+    return asset_path("history-2x64.keras")
+
+
 def samples_path() -> Path:
     """The 200 MNIST test digits shipped in ``assets/``."""
     return asset_path("samples.npz")

@@ -109,6 +109,8 @@ class TrainingHistory:
 def load_history(path: str | os.PathLike) -> TrainingHistory:
     """The training history kept in a ``.keras`` file; ``UserError`` when it has none."""
     path = Path(path)
+    if not path.is_file():
+        raise UserError(tr("{path}: no such model file", path=path))
     try:
         with zipfile.ZipFile(path) as archive:
             if MEMBER not in archive.namelist():
