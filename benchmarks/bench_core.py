@@ -110,7 +110,7 @@ def bench_training(digits: int, rounds: int, layers: int, units: int) -> dict:
     validation = (as_inputs(small.x_test), small.y_test.astype(np.int64))
 
     def ours():
-        train(config, small, on_progress=lambda p: None, should_stop=lambda: False)
+        train(config, small, on_progress=lambda p: None, check=lambda: None)
 
     def plain():
         model = build_model(config)

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from lstm_viewer.cli import main
+from lstm_viewer.core.cancel import Cancelled
 from lstm_viewer.core.data import Mnist
 from lstm_viewer.ml.training import TrainConfig, TrainingError, train
 
@@ -56,8 +57,12 @@ def test_failed_train_leaves_existing_file_untouched(tmp_path, capsys):
 
 def test_cancel_stops_within_one_batch(mnist):
     seen = []
+
+    def check():
+        if len(seen) >= 3:
+            raise Cancelled()
     result = train(TrainConfig(layers=1, units=8, epochs=2, limit=2000, batch_size=50), mnist,
-                   on_progress=seen.append, should_stop=lambda: len(seen) >= 3)
+                   on_progress=seen.append, check=check)
     assert result.cancelled
     assert [p.batch for p in seen] == [1, 2, 3]
 
@@ -157,11 +162,12 @@ def test_cancel_during_the_test_pass_skips_the_rest_of_it(mnist):
     """Keras runs the end-of-epoch test pass even after stop_training; cancel must cut it short."""
     seen, asked = [], []
 
-    def should_stop():
+    def check():
         asked.append(len(seen))
-        return len(asked) >= 3  # asked after training batches 1 and 2, then in the test pass
+        if len(asked) >= 3:  # asked after training batches 1 and 2, then in the test pass
+            raise Cancelled()
     result = train(TrainConfig(layers=1, units=8, epochs=3, limit=200, batch_size=100), mnist,
-                   on_progress=seen.append, should_stop=should_stop)
+                   on_progress=seen.append, check=check)
     assert result.cancelled and result.test_accuracy is None
     assert [p.test_accuracy for p in seen] == [None, None]
     assert len(asked) == 3  # the first of the ten test batches stopped the pass

@@ -10,8 +10,9 @@ import threading
 
 import pytest
 
+from lstm_viewer.core.cancel import Cancelled
 from lstm_viewer.core.errors import UserError
-from lstm_viewer.gui.state.jobs import Cancelled, JobRunner, describe_error
+from lstm_viewer.gui.state.jobs import JobRunner, describe_error
 from lstm_viewer.ml.training import OUT_OF_MEMORY
 
 WAIT_MS = 30_000                # waitUntil's limit: generous, the machine may be busy
@@ -82,15 +83,15 @@ def test_a_generator_job_yields_progress_and_stops_at_the_next_yield_when_cancel
 
 
 def test_a_job_that_checks_stops_with_aborted_and_no_result(qtbot, runner):
-    """A job polling ``should_stop`` (or calling ``check``) ends as aborted, never as returned,
-    and its thread is counted until it has really ended."""
+    """A job calling ``check`` ends as aborted, never as returned, and its thread is counted until
+    it has really ended."""
     started = threading.Event()
 
     def poll(context):
         started.set()
-        while not context.should_stop():
+        while True:
+            context.check()          # raises Cancelled once the job is cancelled
             started.wait(0.005)
-        context.check()          # raises Cancelled
         return "never"
 
     done, cancelled = Recorder(), Recorder()
@@ -152,9 +153,12 @@ def test_shutdown_is_bounded_and_says_when_a_job_did_not_stop(qtbot, runner):
 
 def test_shutdown_cancels_jobs_that_check_and_waits_for_them(qtbot, runner):
     def poll(context):
-        while not context.should_stop():
-            threading.Event().wait(0.005)
-        return "stopped politely"   # a cancelled job reports ``aborted``, not this
+        try:
+            while True:
+                context.check()
+                threading.Event().wait(0.005)
+        except Cancelled:
+            return "stopped politely"   # a cancelled job reports ``aborted``, not this
 
     cancelled = Recorder()
     jobs = [runner.run(poll, key=f"job {k}", on_cancelled=cancelled) for k in range(3)]
@@ -191,7 +195,8 @@ def test_errors_come_back_as_one_line(qtbot, runner, capsys, error, expected):
     errors, done = Recorder(), Recorder()
     runner.run(fail, on_error=errors, on_done=done)
     qtbot.waitUntil(lambda: bool(errors), timeout=WAIT_MS)
-    assert errors == [(expected,)] and done == [] and "\n" not in errors[0][0]
+    # The exception itself travels; it becomes a sentence where it is shown.
+    assert errors == [(error,)] and done == [] and "\n" not in describe_error(errors[0][0])
     assert describe_error(error) == expected
     # A bug's traceback goes to stderr for a report; the user's own mistakes need none.
     assert ("Traceback" in capsys.readouterr().err) == (not isinstance(error, UserError))

@@ -331,7 +331,7 @@ def test_the_second_build_loads_from_the_cache_without_computing(network, digits
 
     second_progress = Counter()
     second = StateSpace.build(network, *digits, progress=second_progress,
-                              should_stop=lambda: pytest.fail("a cached build asks nothing"))
+                              check=lambda: pytest.fail("a cached build asks nothing"))
     assert second.from_cache and second_progress.calls == []
     _same(first, second)
     # Memory-mapped, read-only: a loaded space costs memory only for the rows looked at.
@@ -411,13 +411,21 @@ def test_an_unwritable_cache_folder_only_means_no_cache(network, digits, tmp_pat
 
 # --- cancelling --------------------------------------------------------------------------------
 
+def _stop_when(condition):
+    """A ``check`` that raises ``Cancelled`` once ``condition()`` is true."""
+    def check():
+        if condition():
+            raise Cancelled()
+    return check
+
+
 def test_cancel_stops_within_one_batch_and_caches_nothing(network, private_cache):
     images = np.tile(offline_test_digits().images, (3, 1, 1))        # 3,000 digits: 12 chunks
     labels = np.tile(offline_test_digits().labels, 3)
     progress = Counter()
     with pytest.raises(Cancelled):
         StateSpace.build(network, images, labels, progress=progress,
-                         should_stop=lambda: bool(progress.calls), threads=2)
+                         check=_stop_when(lambda: bool(progress.calls)), threads=2)
     # Stop is asked after the first chunk; only the chunks already running then (one per thread) may
     # still report (two can finish in the same wait), and no chunk is started after it: 2 of 12 at most.
     assert 1 <= len(progress.calls) <= 2
@@ -428,7 +436,7 @@ def test_cancel_stops_within_one_batch_and_caches_nothing(network, private_cache
 def test_stop_asked_before_anything_runs(network, digits):
     progress = Counter()
     with pytest.raises(Cancelled):
-        StateSpace.build(network, *digits, progress=progress, should_stop=lambda: True)
+        StateSpace.build(network, *digits, progress=progress, check=_stop_when(lambda: True))
     assert progress.calls == []
 
 

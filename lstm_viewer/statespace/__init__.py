@@ -13,8 +13,8 @@ threaded pass), ``storage`` (h as 16-bit codes), ``cache`` (the user's cache fol
 """
 from __future__ import annotations
 
+from ..core.cancel import Cancelled
 from ..core.digits import DigitSet, default_test_digits, offline_test_digits
-from .batched import Cancelled
 from .cache import cache_dir
 from .space import StateSpace
 

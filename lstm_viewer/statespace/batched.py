@@ -36,10 +36,6 @@ from .pca import Moments
 CHUNK = 256   # digits per task: large enough for efficient products, small enough to stay lean
 
 
-class Cancelled(Exception):
-    """The pass stopped because ``should_stop()`` returned true."""
-
-
 @dataclass
 class PassResult:
     predictions: np.ndarray      # (n,) the final argmax
@@ -57,14 +53,14 @@ class _Layer:
 def hidden_states(network: Network, images: np.ndarray, out: Sequence[np.ndarray], *,
                   chunk: int = CHUNK, threads: int | None = None,
                   progress: Callable[[int, int], None] | None = None,
-                  should_stop: Callable[[], bool] | None = None,
+                  check: Callable[[], None] | None = None,
                   background: bool = False) -> PassResult:
     """Fill ``out[k]`` (28, n, units of layer k) with every digit's h; ``images`` (n, 28, 28)
     uint8 or in [0, 1], the picture (the network's input scaling is applied here).
 
-    ``progress(done, total)`` (digits) is called from this thread after each chunk. ``should_stop()``
-    is asked before each new chunk starts; once true, the chunks already running (one per thread)
-    finish and ``Cancelled`` is raised: the pass stops within one batch.
+    ``progress(done, total)`` (digits) is called from this thread after each chunk. ``check()``
+    is called before each new chunk starts; once it raises (``core.cancel.Cancelled``), the chunks
+    already running (one per thread) finish and its exception goes on: the pass stops within one batch.
     ``background``: the worker threads run at a lower priority (``core.priority``):
     the pass takes both cores, and the window's thread, drawing or stepping meanwhile, must still get
     one at once (a stroke drawn during a build lost its shape: mouse moves were merged while it waited).
@@ -88,9 +84,12 @@ def hidden_states(network: Network, images: np.ndarray, out: Sequence[np.ndarray
         submitted = 0
         while merged < len(chunks):
             while submitted < len(chunks) and len(running) < threads:
-                if should_stop is not None and should_stop():
-                    wait(running)
-                    raise Cancelled("the state-space build was cancelled")
+                if check is not None:
+                    try:
+                        check()
+                    except BaseException:
+                        wait(running)
+                        raise
                 digits = chunks[submitted]
                 start = int(first_ink[digits].min())
                 future = pool.submit(_run_chunk, network, layers, images, digits, start, blank, out)

@@ -46,15 +46,15 @@ class StateSpace:
     @classmethod
     def build(cls, network: Network, images: np.ndarray, labels: np.ndarray,
               progress: Callable[[int, int], None] | None = None,
-              should_stop: Callable[[], bool] | None = None, cache: bool = True,
+              check: Callable[[], None] | None = None, cache: bool = True,
               components: int = COMPONENTS, *, threads: int | None = None,
               background: bool = False) -> StateSpace:
         """Run every digit through ``network`` and fit each layer's principal axes.
 
         ``images`` (n, 28, 28): uint8 as MNIST publishes them, or floats in [0, 1]; ``labels`` (n,)
         the true digits. ``progress(done, total)`` is called (in this thread) as digits are done.
-        ``should_stop()`` is asked between chunks; once it returns true the build stops within one
-        batch and raises ``statespace.Cancelled`` (nothing is cached). With ``cache`` the user's
+        ``check()`` is called between chunks; once it raises (``core.cancel.Cancelled``) the build
+        stops within one batch and the exception goes on (nothing is cached). With ``cache`` the user's
         cache folder is looked at first (no progress is reported then) and written afterwards.
         May run in a worker thread; it starts its own threads to use every core. With
         ``background`` those threads run at a lower priority (an app's window thread comes first).
@@ -75,7 +75,7 @@ class StateSpace:
         states = _allocate(shape, n)
         per_layer = storage.layer_views(states, units, n)
         result = hidden_states(network, images, per_layer, threads=threads, progress=progress,
-                               should_stop=should_stop, background=background)
+                               check=check, background=background)
         arrays = _summarise(per_layer, [principal_axes(m, k) for m in result.moments], labels)
         arrays["predictions"] = result.predictions
         if cache and disk.save(key, states, arrays):

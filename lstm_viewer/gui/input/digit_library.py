@@ -70,6 +70,6 @@ class DigitLibrary(QtCore.QObject):
         self.panel.load_button.setEnabled(False)
         self.session.load_test_set(source, self.panel.add_set, self._on_scored, self._on_error)
 
-    def _on_error(self, message: str) -> None:
+    def _on_error(self, error: BaseException) -> None:
         self.panel.load_button.setEnabled(True)
-        self.session.failed.emit("Digits", message)
+        self.session.failed.emit("Digits", error)

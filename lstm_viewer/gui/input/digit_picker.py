@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from ..state.digit_sets import DigitSet
 
@@ -172,9 +173,8 @@ class DigitPicker(QtWidgets.QWidget):
         rows = np.flatnonzero(self.model.visible == k)
         if rows.size:
             selection = self.view.selectionModel()
-            selection.blockSignals(True)   # same digit, new labels: don't re-trace it
-            self.view.setCurrentIndex(self.model.index(int(rows[0])))
-            selection.blockSignals(False)
+            with signals_blocked(selection):   # same digit, new labels: don't re-trace it
+                self.view.setCurrentIndex(self.model.index(int(rows[0])))
 
     def _on_source_changed(self, *_args) -> None:
         digits = self._digits()

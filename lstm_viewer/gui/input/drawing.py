@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6 import QtCore
+from superqt.utils import qthrottled
 
 from ...core.preprocess import PreprocessSteps, preprocess_steps
 from ..state.session import Session
@@ -28,10 +29,9 @@ class DrawingInput(QtCore.QObject):
         self._bands: np.ndarray | None = None
         self._ours: np.ndarray | None = None     # the input this drawing produced last
         self.steps: PreprocessSteps | None = None
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.retrace)
-        canvas.changed.connect(self._on_changed)
+        # While drawing, re-trace at most once per LIVE_INTERVAL_MS (the latest drawing).
+        self._retrace_soon = qthrottled(self.retrace, timeout=LIVE_INTERVAL_MS, leading=False, parent=self)
+        canvas.changed.connect(self._retrace_soon)
         canvas.strokeFinished.connect(self.retrace)   # a stroke's final shape at once
         self.state.events.image.connect(self._on_image)
         self.state.events.row.connect(self._show_band)
@@ -40,7 +40,7 @@ class DrawingInput(QtCore.QObject):
 
     def retrace(self) -> None:
         """Preprocess the drawing and make it the input (nothing drawn: nothing shown)."""
-        self._timer.stop()
+        self._retrace_soon.cancel()
         if self.canvas.is_empty():
             self._bands, self._ours, self.steps = None, None, None
             self.session.show_input(None)
@@ -63,10 +63,6 @@ class DrawingInput(QtCore.QObject):
         self.retrace()
         return True
 
-    def _on_changed(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start(LIVE_INTERVAL_MS)
-
     def _on_options(self, *_args) -> None:
         if not self.canvas.is_empty() and self._ours is not None:
             self.retrace()
@@ -76,7 +72,7 @@ class DrawingInput(QtCore.QObject):
             return   # ours (perhaps with what-if edits), or nothing
         # Another input replaced the drawing (the session keeps the array it is given, so
         # identity tells): a pending re-trace must not bring the drawing back.
-        self._timer.stop()
+        self._retrace_soon.cancel()
         self._bands, self._ours, self.steps = None, None, None
         if not self.canvas.is_empty():
             self.canvas.clear(emit=False)

@@ -12,9 +12,11 @@ point at every ``yield``. What this adds, each measured to matter here:
 - ``shutdown``: cancel every job, drop their results, wait (bounded). The window's ``closeEvent``
   is the only caller; nothing here hooks ``aboutToQuit`` or ``atexit``.
 
-A job function takes one argument, its ``JobContext`` (``report(obj)``, ``should_stop()``,
-``check()``), or is a generator function whose yields are its progress. Signals reach their
-receivers on the GUI thread (the runner lives there), so callbacks may touch widgets.
+A job function takes one argument, its ``JobContext`` (``report(obj)``, ``check()``: the core's one
+cancel idiom, raising ``core.cancel.Cancelled``), or is a generator function whose yields are its
+progress. Signals reach their receivers on the GUI thread (the runner lives there), so callbacks may
+touch widgets. A failed job hands ``on_error`` its exception; where it is shown, ``describe_error``
+makes it a sentence.
 """
 from __future__ import annotations
 
@@ -26,16 +28,14 @@ from typing import Any
 
 from PyQt6 import QtCore
 
+from ...core.cancel import Cancelled
 from ...core.errors import UserError
 from ...ml.training import OUT_OF_MEMORY  # cheap: TensorFlow is imported inside functions only
 
 
-class Cancelled(Exception):
-    """Raised inside a job (``JobContext.check``) to stop at once; reported as ``aborted``."""
-
-
 def describe_error(exc: BaseException) -> str:
-    """One sentence in plain words: our own messages as they are; a bug said as a bug.
+    """One sentence in plain words, made where an error is shown (a dialog, a status line): our own
+    messages as they are (already translated when raised); a bug said as a bug.
 
     A bug's type and text mean nothing to a learner ("AttributeError: …"): the sentence says what
     happened to their work, and the details go to stderr (``Job.run`` prints the traceback).
@@ -49,16 +49,13 @@ def describe_error(exc: BaseException) -> str:
 
 
 class JobContext:
-    """What a running job may do: report progress and ask whether it should stop."""
+    """What a running job may do: report progress, and stop at its abort points (``check``)."""
 
     def __init__(self, job: Job) -> None:
         self._job = job
 
     def report(self, item: Any) -> None:
         self._job.yielded.emit(item)
-
-    def should_stop(self) -> bool:
-        return self._job.is_cancelled()
 
     def check(self) -> None:
         """Raise ``Cancelled`` when the job was cancelled (an abort point)."""
@@ -72,7 +69,7 @@ class Job(QtCore.QObject):
     started = QtCore.pyqtSignal()
     yielded = QtCore.pyqtSignal(object)     # progress, as the job reports it
     returned = QtCore.pyqtSignal(object)    # the job's result
-    errored = QtCore.pyqtSignal(str)        # a one-line message for the user
+    errored = QtCore.pyqtSignal(object)     # the exception (describe_error says it where shown)
     aborted = QtCore.pyqtSignal()           # cancelled before it finished
     ended = QtCore.pyqtSignal()             # after any of the three (the thread then quits)
 
@@ -124,7 +121,7 @@ class Job(QtCore.QObject):
         except BaseException as exc:  # sent to the GUI thread, never lost with the thread
             if not isinstance(exc, UserError):
                 traceback.print_exc()   # unexpected: keep the details for a bug report
-            self.errored.emit(describe_error(exc))
+            self.errored.emit(exc)
         else:
             # A job that ignored a late cancel still counts as cancelled: the user asked.
             self.aborted.emit() if self.is_cancelled() else self.returned.emit(result)
@@ -143,7 +140,7 @@ class JobRunner(QtCore.QObject):
 
     def run(self, function: Callable, *, key: str | None = None,
             on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[str], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None,
             on_progress: Callable[[Any], None] | None = None,
             on_cancelled: Callable[[], None] | None = None,
             cancellable: bool = True) -> Job | None:

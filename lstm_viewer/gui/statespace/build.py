@@ -10,7 +10,7 @@ digits over every row (a tenth of a second; the full clouds cost far more, see b
 computed once in the space's own caches, the row on screen first. Reading every state once costs
 seconds for 10,000 digits (float16 to float32 is the slow part), so a launch from the cache does not
 wait for it: the row shown is ready after one step. ``Eta`` turns progress into "about 20 s left".
-No Qt here beyond the job's own ``Cancelled``.
+No Qt here: the job's ``check`` raises the core's ``Cancelled`` (``core.cancel``).
 """
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...core.network import CLASSES, ROWS, Network
-from ...statespace import Cancelled as PassCancelled
 from ...statespace import Digits, StateSpace, default_digits
-from ..state.jobs import Cancelled, JobContext
+from ..state.jobs import JobContext
 
 SAMPLE = 1000     # digits whose states fix the frames and colour ranges
 MARGIN = 0.08     # of the sample's extent, added on each side: the full set reaches a little further
@@ -82,12 +81,9 @@ def prepare(network: Network, digits: Digits | None, ctx: JobContext) -> Prepare
         digits = default_digits()
     ctx.check()
     ctx.report(Progress("states", 0, len(digits.images)))
-    try:
-        space = StateSpace.build(network, digits.images, digits.labels,
-                                 progress=lambda done, total: ctx.report(Progress("states", done, total)),
-                                 should_stop=ctx.should_stop, background=True)
-    except PassCancelled:
-        raise Cancelled() from None
+    space = StateSpace.build(network, digits.images, digits.labels,
+                             progress=lambda done, total: ctx.report(Progress("states", done, total)),
+                             check=ctx.check, background=True)
     frames, limits = [], []
     for layer in range(space.layers):
         ctx.check()

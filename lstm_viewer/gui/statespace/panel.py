@@ -19,11 +19,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtWidgets
+from superqt.utils import qdebounced, signals_blocked
 
 from ...core.network import ROWS, Trace
 from ...statespace import Digits
-from ..state.jobs import JobRunner
+from ..state.jobs import JobRunner, describe_error
 from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.refresh_when_shown import RefreshWhenShown
@@ -89,9 +90,8 @@ class StateSpacePanel(RefreshWhenShown):
         self.shown_neighbours: tuple[np.ndarray, np.ndarray] | None = None   # (indices, distances)
         self.hovered_index: int | None = None
         self._build_widgets()
-        self._settle = QtCore.QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.timeout.connect(self._find_neighbours)
+        # Neighbours are looked for once the input has settled for SETTLE_MS.
+        self._settle = qdebounced(self._find_neighbours, timeout=SETTLE_MS, parent=self)
         state.events.network.connect(self._on_network)
         state.events.trace.connect(self._on_trace)
         state.events.row.connect(self._on_row)
@@ -234,7 +234,7 @@ class StateSpacePanel(RefreshWhenShown):
 
         self.runner.run(work, key="statespace", on_done=self._on_built,
                         on_progress=lambda item, n=network: self._on_progress(n, item),
-                        on_error=lambda text, n=network: self._on_failed(n, text),
+                        on_error=lambda error, n=network: self._on_failed(n, error),
                         on_cancelled=lambda n=network: self._on_cancelled(n))
         self._show_status()
 
@@ -267,10 +267,10 @@ class StateSpacePanel(RefreshWhenShown):
         self._show_hover(None)
         self.changed()
 
-    def _on_failed(self, network, text: str) -> None:
+    def _on_failed(self, network, error: BaseException) -> None:
         if network is self.state.network:
             self.status = "failed"
-            self._failure = text
+            self._failure = error
             self._show_status()
 
     def _on_cancelled(self, network) -> None:
@@ -300,7 +300,8 @@ class StateSpacePanel(RefreshWhenShown):
         elif self.status == "cancelled":
             text = "Stopped. The cloud needs every test digit's state: Build runs them again."
         elif self.status == "failed":
-            text = f"Could not build the state space: {getattr(self, '_failure', '')}"
+            failure = getattr(self, "_failure", None)
+            text = f"Could not build the state space: {describe_error(failure) if failure else ''}"
         elif self.status == "ready" and self.prepared is not None \
                 and (self.layer(), self.state.row) not in self._views:
             text = (f"Waiting for row {self.state.row + 1}: projecting every test digit's state onto "
@@ -403,9 +404,9 @@ class StateSpacePanel(RefreshWhenShown):
                              f"PC1 ({explained[0]:.0%} of variance)", f"PC2 ({explained[1]:.0%} of variance)")
         self._neighbours_for, self._neighbours = None, {}
         if trace is None:
-            self._settle.stop()
+            self._settle.cancel()
         else:
-            self._settle.start(SETTLE_MS)
+            self._settle()
 
     def _find_neighbours(self) -> None:
         """All 28 rows' nearest test digits for the current trace and layer, the current row first."""
@@ -427,6 +428,11 @@ class StateSpacePanel(RefreshWhenShown):
 
         self.runner.run(work, key="statespace neighbours",
                         on_progress=lambda found, k=key: self._on_neighbours_found(k, found))
+
+    def neighbours_found(self, row: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The nearest test digits found for ``row`` of the digit shown (indices, distances), or None
+        while they are still to be found."""
+        return self._neighbours.get(row)
 
     def _on_neighbours_found(self, key, found) -> None:
         if not _same(key, self._neighbours_for) or self.prepared is None:
@@ -474,12 +480,11 @@ class StateSpacePanel(RefreshWhenShown):
         layers = 0 if network is None else len(network.units)
         if self.layer_combo.count() == layers:
             return
-        self.layer_combo.blockSignals(True)
-        self.layer_combo.clear()
-        for k in range(layers):
-            self.layer_combo.addItem(f"{k + 1} (top)" if k == layers - 1 and layers > 1 else f"{k + 1}")
-        self.layer_combo.setCurrentIndex(layers - 1)   # the top layer: the one the answer is read from
-        self.layer_combo.blockSignals(False)
+        with signals_blocked(self.layer_combo):
+            self.layer_combo.clear()
+            for k in range(layers):
+                self.layer_combo.addItem(f"{k + 1} (top)" if k == layers - 1 and layers > 1 else f"{k + 1}")
+            self.layer_combo.setCurrentIndex(layers - 1)   # the top layer: the one the answer is read from
 
     # --- pointer and clicks -------------------------------------------------------------------
     def _on_hovered(self, index: int) -> None:

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ...core.cancel import Cancelled
 from ...core.data import ENV_VAR
 from ...core.errors import UserError
 from ...ml.progressbar import format_seconds
 from ...ml.training import TrainConfig
-from ..state.jobs import Cancelled, JobContext
+from ..state.jobs import JobContext
 from .tf_import import TF_LIBRARIES, quiet_import
 
 GUI_HOW_TO_SUPPLY = (f"choose the folder with the four MNIST IDX files (or an mnist.npz) in "
@@ -38,12 +39,6 @@ def training_job(config: TrainConfig, data_path: str | None) -> Callable[[JobCon
         from ...ml import training
         from ...ml.datasets import load_mnist
 
-        def check() -> bool:
-            # Raising (rather than returning True) also skips the test-set pass Keras would
-            # still run after ``stop_training``: cancel is then really within one batch.
-            context.check()
-            return False
-
         source = resolve_source(data_path)
         if source is None:   # the Keras cache/download imports TensorFlow: do it the quiet way
             report("Importing TensorFlow…")
@@ -53,12 +48,14 @@ def training_job(config: TrainConfig, data_path: str | None) -> Callable[[JobCon
             data = load_mnist(source)
         except UserError as exc:   # the loader's advice names CLI flags; say it the panel's way
             raise UserError(str(exc).replace(how_to_supply(), GUI_HOW_TO_SUPPLY)) from None
-        check()
+        context.check()
         report("Importing TensorFlow…")
         quiet_import(("tensorflow", "keras"), TF_LIBRARIES)
-        check()
+        context.check()
         report("Building the model (the first batch takes a few seconds)…")
-        result = training.train(config, data, report, check)
+        # ``train`` catches the Cancelled of ``check`` in its Keras callback and stops within one
+        # batch (the end-of-epoch test pass too), returning ``cancelled=True``.
+        result = training.train(config, data, report, context.check)
         if result.cancelled:
             raise Cancelled()
         from ...ml.keras_bridge import network_from_keras_model

@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from PyQt6 import QtCore, QtWidgets
+from superqt.utils import qthrottled, signals_blocked
 
 from ...core.data import ENV_VAR
 from ...ml.progressbar import format_seconds
@@ -48,9 +49,8 @@ class TrainingPanel(QtWidgets.QWidget):
         self._applying_preset = False
         self._build_fields()
         self._build_controls()
-        self._redraw_timer = QtCore.QTimer(self)
-        self._redraw_timer.setInterval(REDRAW_MS)
-        self._redraw_timer.timeout.connect(self._on_redraw)
+        # Curves and progress bar drawn at most once per REDRAW_MS, the last batch included.
+        self._redraw_soon = qthrottled(self._on_redraw, timeout=REDRAW_MS, leading=False, parent=self)
         self.preset_combo.setCurrentText("Quick")
         self._on_preset_chosen("Quick")
 
@@ -206,9 +206,8 @@ class TrainingPanel(QtWidgets.QWidget):
 
     def _on_field_edited(self, *_args) -> None:
         if not self._applying_preset and self.preset_combo.currentText() != "Custom":
-            self.preset_combo.blockSignals(True)   # edited by hand: no longer a preset
-            self.preset_combo.setCurrentText("Custom")
-            self.preset_combo.blockSignals(False)
+            with signals_blocked(self.preset_combo):   # edited by hand: no longer a preset
+                self.preset_combo.setCurrentText("Custom")
 
     def _on_browse(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Folder with the MNIST files",
@@ -230,8 +229,7 @@ class TrainingPanel(QtWidgets.QWidget):
         else:
             self.curves.add_batch(item)
         self._latest = item
-        if not self._redraw_timer.isActive():
-            self._redraw_timer.start()
+        self._redraw_soon()
 
     def _on_redraw(self) -> None:
         self.curves.redraw()
@@ -253,9 +251,10 @@ class TrainingPanel(QtWidgets.QWidget):
                           f"(Save model as… keeps it).")
         self.modelTrained.emit(result.network, result.keras_model, result.description)
 
-    def _on_errored(self, message: str) -> None:
+    def _on_errored(self, error: BaseException) -> None:
         self._end_run("Stopped")
-        self._show_status(f"Training stopped: {message}. The current model stays in use.", error=True)
+        self._show_status(f"Training stopped: {describe_error(error)}. The current model stays in use.",
+                          error=True)
 
     def _on_cancelled(self) -> None:
         self._end_run("Cancelled")
@@ -264,7 +263,7 @@ class TrainingPanel(QtWidgets.QWidget):
     # --- helpers ------------------------------------------------------------------------------
     def _end_run(self, text: str) -> None:
         self._worker = None
-        self._redraw_timer.stop()
+        self._redraw_soon.cancel()
         self._on_redraw()    # the last batches, drawn once more
         if self.progress_bar.maximum() == 0:
             self.progress_bar.setRange(0, 1000)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from ..state.view_state import ViewState
 from .layer_view import LayerView
@@ -160,6 +161,5 @@ class LayersPanel(QtWidgets.QWidget):
 
 def _set_checked(action: QtGui.QAction, checked: bool) -> None:
     """Follow the state without echoing the change back to it."""
-    action.blockSignals(True)
-    action.setChecked(checked)
-    action.blockSignals(False)
+    with signals_blocked(action):
+        action.setChecked(checked)

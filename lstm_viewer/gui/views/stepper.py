@@ -6,6 +6,7 @@ write it there; the slider and its label follow it (the slider blocks its own si
 from __future__ import annotations
 
 from PyQt6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from ..state.view_state import ViewState
 
@@ -113,9 +114,8 @@ class StepperBar(QtWidgets.QWidget):
 
     # --- handlers -----------------------------------------------------------------------------
     def _on_row(self, row: int) -> None:
-        self.slider.blockSignals(True)
-        self.slider.setValue(row)
-        self.slider.blockSignals(False)
+        with signals_blocked(self.slider):
+            self.slider.setValue(row)
         self.row_label.setText(f"row {row + 1} of {ROWS}")
 
     def _on_play_toggled(self, playing: bool) -> None:
