@@ -266,8 +266,8 @@ def test_hovering_a_heatmap_names_unit_row_and_value(window, qtbot, monkeypatch)
 
 def test_run_app_opens_the_window_with_a_traced_sample(qapp, tmp_path, no_hard_exit):
     from gui_support import write_keras_file
+    from lstm_viewer.core.digits import load_samples
     from lstm_viewer.gui.app import run_app
-    from lstm_viewer.gui.state.digit_sets import load_samples
     if load_samples() is None:
         pytest.skip("assets/samples.npz not there")
     model = write_keras_file(tmp_path / "m.keras", random_network())
@@ -286,7 +286,7 @@ def test_run_app_opens_the_window_with_a_traced_sample(qapp, tmp_path, no_hard_e
 
 
 def test_clicking_the_selected_sample_again_shows_it_after_drawing(window, qtbot):
-    from lstm_viewer.gui.state.digit_sets import DigitSet
+    from lstm_viewer.core.digits import DigitSet
     images = np.zeros((2, 28, 28), np.uint8)
     images[0, 5:23, 12:16] = 255
     images[1, 8:20, 6:22] = 255
@@ -435,7 +435,7 @@ class _Steps:
         self.checks, self.stop_at = 0, stop_at
 
     def check(self) -> None:
-        from lstm_viewer.gui.state.jobs import Cancelled
+        from lstm_viewer.core.cancel import Cancelled
         self.checks += 1
         if self.stop_at is not None and self.checks > self.stop_at:
             raise Cancelled()
@@ -446,8 +446,8 @@ def test_scoring_a_digit_set_on_every_core_gives_the_networks_answers():
     order, for a set that is not a whole number of steps; a cancel starts no new step."""
     from dataclasses import replace
 
-    from lstm_viewer.gui.state.digit_sets import DigitSet
-    from lstm_viewer.gui.state.jobs import Cancelled
+    from lstm_viewer.core.cancel import Cancelled
+    from lstm_viewer.core.digits import DigitSet
     from lstm_viewer.gui.state.session import SCORE_STEP, _predict_all
     network = random_network([16, 16], seed=3)
     rng = np.random.default_rng(7)
@@ -468,9 +468,9 @@ def test_a_cancelled_scoring_job_does_not_wait_for_its_running_steps(monkeypatch
     outlasted the wait). The step here blocks until the test lets it go."""
     import threading
 
-    from lstm_viewer.gui.state import digit_sets
-    from lstm_viewer.gui.state.digit_sets import DigitSet
-    from lstm_viewer.gui.state.jobs import Cancelled
+    from lstm_viewer.core import digits as digit_sets
+    from lstm_viewer.core.cancel import Cancelled
+    from lstm_viewer.core.digits import DigitSet
     from lstm_viewer.gui.state.session import SCORE_STEP, _predict_all
     release, started, finished = threading.Event(), threading.Event(), threading.Event()
 

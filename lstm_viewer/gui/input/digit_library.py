@@ -1,13 +1,13 @@
 """The digit picker's controller: fills the picker (``digit_picker``, the widget) with a ``DigitSet``
-(``state.digit_sets``, the data), keeps its "model says" column current for the active model, and loads
+(``core.digits``, the data), keeps its "model says" column current for the active model, and loads
 the full MNIST test set on request (all through the session's jobs); a chosen digit becomes the input."""
 from __future__ import annotations
 
 import numpy as np
 from PyQt6 import QtCore
 
+from ...core import digits as digit_sets
 from ...core.errors import UserError
-from ..state import digit_sets
 from ..state.session import Session
 from .digit_picker import DigitPicker
 

@@ -1,7 +1,7 @@
 """The digit picker (the widget): a grid of real MNIST digits with their true labels, filterable to the
 model's mistakes.
 
-One feature in three modules: this widget shows a ``DigitSet`` (``state.digit_sets``, the data, no Qt) and
+One feature in three modules: this widget shows a ``DigitSet`` (``core.digits``, the data, no Qt) and
 says which digit was chosen; ``digit_library`` (the controller) fills it, rescores it for each model
 and turns a choice into the session's input."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
-from ..state.digit_sets import DigitSet
+from ...core.digits import DigitSet
 
 ICON = 34
 _WRONG = QtGui.QColor("#c92a2a")

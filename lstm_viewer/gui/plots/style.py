@@ -21,6 +21,9 @@ C_COLOUR = "#e8590c"      # cell state c in curves
 H_COLOUR = "#1c7ed6"      # hidden state h in curves
 BLANK = "#e9ecef"         # where rows after the current one would be: visibly "not read yet"
 SETTLED = "#2b8a3e"
+# Ten distinct colours (matplotlib's tab10), digit k in CLASS_COLOURS[k]: one table for every panel.
+CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 # Diverging (ColorBrewer RdBu reversed): negative blue, zero near-white, positive red.
 DIVERGING = pg.ColorMap(

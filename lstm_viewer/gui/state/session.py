@@ -285,7 +285,7 @@ class Session(QtCore.QObject):
                       on_scored: Callable[[object, np.ndarray], None],
                       on_error: Callable[[BaseException], None]) -> None:
         """Read the MNIST test set and score it, in a job."""
-        from .digit_sets import load_test_set
+        from ...core.digits import load_mnist_test_set as load_test_set
         network = self.state.network
         self.message.emit(f"Loading the MNIST test set from {source}…", 0)
 
@@ -328,11 +328,11 @@ class _Save:
 
 
 def _predict_all(network: Network, digits, context: JobContext) -> np.ndarray:
-    """``digit_sets.predict_all`` in steps, ending within CANCEL_POLL_S of a cancel: 3 × 256 reads
+    """``core.digits.predict_all`` in steps, ending within CANCEL_POLL_S of a cancel: 3 × 256 reads
     only ~150 digits a second on a core whatever the batch, and closing the window (or a newer model)
     must not wait for 10,000 of them, nor for the steps running. Steps run on every core, below the
     window's thread (``core.priority``): the full test set took over a minute on one."""
-    from .digit_sets import predict_all
+    from ...core.digits import predict_all
     answers = np.empty(len(digits), dtype=int)
     starts = list(range(0, len(digits), SCORE_STEP))
 

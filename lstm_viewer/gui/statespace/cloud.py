@@ -18,9 +18,6 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ..plots import style
 
-# Ten distinct colours (matplotlib's tab10), digit k in CLASS_COLOURS[k].
-CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 PATH_COLOUR = "#111111"
 PICK_PIXELS = 6          # a point this close to the pointer (in screen pixels) is under it
 
@@ -51,8 +48,8 @@ class CloudPoints(pg.GraphicsObject):
 
     def set_digits(self, labels: np.ndarray, misread: np.ndarray) -> None:
         """The classes (colours) and which digits the network gets wrong (crosses)."""
-        table = np.array([_argb(QtGui.QColor(c)) for c in CLASS_COLOURS], np.uint32)
-        dark = np.array([_argb(QtGui.QColor(c).darker(160)) for c in CLASS_COLOURS], np.uint32)
+        table = np.array([_argb(QtGui.QColor(c)) for c in style.CLASS_COLOURS], np.uint32)
+        dark = np.array([_argb(QtGui.QColor(c).darker(160)) for c in style.CLASS_COLOURS], np.uint32)
         labels = np.asarray(labels, np.intp)
         self._misread = np.asarray(misread, bool)
         self._colours = np.where(self._misread, dark[labels], table[labels])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
-from .cloud import CLASS_COLOURS
+from ..plots import style
 
 THUMB = 44          # pixels
 ICONS_KEPT = 512    # thumbnails kept for reuse (about 8 kB each)
@@ -108,7 +108,7 @@ class NeighbourStrip(QtWidgets.QWidget):
             if self._shown[k] is None or self._shown[k][0] != index:
                 button.setIcon(self._icon(images, index))
                 palette = button.palette()
-                palette.setColor(QtGui.QPalette.ColorRole.ButtonText, QtGui.QColor(CLASS_COLOURS[label]))
+                palette.setColor(QtGui.QPalette.ColorRole.ButtonText, QtGui.QColor(style.CLASS_COLOURS[label]))
                 button.setPalette(palette)
             button.setText(text)
             button.setToolTip(f"Test digit {index:,}: a {label}"

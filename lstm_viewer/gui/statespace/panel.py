@@ -24,13 +24,14 @@ from superqt.utils import qdebounced, signals_blocked
 
 from ...core.network import ROWS, Trace
 from ...statespace import Digits
+from ..plots import style
 from ..state.jobs import JobRunner, describe_error
 from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.refresh_when_shown import RefreshWhenShown
 from ..widgets.steady_label import steady
 from .build import Eta, Prepared, Progress, describe_seconds, prepare, row_views, union
-from .cloud import CLASS_COLOURS, CloudView
+from .cloud import CloudView
 from .neighbours import NeighbourStrip, as_unit_image, thumbnail
 from .selectivity import SelectivityView
 
@@ -528,7 +529,7 @@ def _same(a: tuple[Trace | None, int] | None, b: tuple[Trace | None, int] | None
 
 def _legend_html() -> str:
     swatches = " ".join(f"<span style='color:{colour}'>■</span>&nbsp;{k}"
-                        for k, colour in enumerate(CLASS_COLOURS))
+                        for k, colour in enumerate(style.CLASS_COLOURS))
     return (f"{swatches} &nbsp; <b>×</b> read wrongly &nbsp; <b>●─</b> this digit "
             f"&nbsp; <b>○</b> nearest")
 
