@@ -58,6 +58,16 @@ DEFERRED = {
     ("lstm_viewer/gui/window/main_window.py", "reader.format"),             # Reader(format=N_(…))
     ("lstm_viewer/gui/window/main_window.py", "meta.get('format', 'Keras model')"),
     ("lstm_viewer/gui/window/main_window.py", "how"),                       # the input scaling's N_ table
+    # The panels' help notes (HELP = N_("""…""")) and their N_ tables of names and titles.
+    ("lstm_viewer/gui/panels/compare.py", "HELP"),
+    ("lstm_viewer/gui/panels/importance.py", "HELP"),
+    ("lstm_viewer/gui/panels/preprocessing.py", "HELP"),
+    ("lstm_viewer/gui/panels/preprocessing.py", "CENTRING_NAMES[key]"),
+    ("lstm_viewer/gui/panels/preprocessing.py", "title"),                   # STAGE_TITLES
+    ("lstm_viewer/gui/panels/preprocessing.py", "t"),
+    ("lstm_viewer/gui/panels/unit_inspector.py", "HELP"),
+    ("lstm_viewer/gui/panels/unit_inspector.py", "GATE_WORDS[name]"),
+    ("lstm_viewer/gui/panels/why_class.py", "HELP"),
 }
 
 

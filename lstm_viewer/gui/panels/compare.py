@@ -14,6 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtWidgets
 
+from ...core.i18n import N_, tr
 from ..plots import style
 from ..plots.heatmap import heatmap
 from ..plots.light_items import steady_plot
@@ -29,13 +30,13 @@ if TYPE_CHECKING:
 INPUTS_HEIGHT, DISTANCE_HEIGHT, LAYER_HEIGHT = 120, 150, 140
 LAYER_COLOURS = ("#1c7ed6", "#e8590c", "#2b8a3e", "#9c36b5", "#f08c00", "#495057")
 
-HELP = """<p>Pin a digit as <b>A</b> (Compare ▸ Pin as A, or P), then draw or pick another: that is
+HELP = N_("""<p>Pin a digit as <b>A</b> (Compare ▸ Pin as A, or P), then draw or pick another: that is
 <b>B</b>. Both are read by the same network; here you see where inside it the two readings differ.
 Each heatmap is B minus A for one layer (Δh = h_B − h_A, Δc = c_B − c_A), rows read so far × units:
 white where the two states agree,
 red where B's is larger, blue where A's is. The curves give, for each layer, the distance between the
 two h vectors after each row: they stay at 0 while both digits' rows are alike (often the blank rows at
-the top) and rise where the readings part. Unpin to go back to one digit.</p>"""
+the top) and rise where the readings part. Unpin to go back to one digit.</p>""")
 
 
 class ComparePanel(RefreshWhenShown):
@@ -55,13 +56,13 @@ class ComparePanel(RefreshWhenShown):
         self.summary.setObjectName("compareSummary")
         self.summary.setWordWrap(True)
         top.addWidget(steady(self.summary, lines=3), 1)
-        self.unpin_button = QtWidgets.QPushButton("Unpin A")
+        self.unpin_button = QtWidgets.QPushButton(tr("Unpin A"))
         self.unpin_button.setObjectName("unpinButton")
-        self.unpin_button.setToolTip("Stop comparing: back to one digit (Compare ▸ Unpin)")
+        self.unpin_button.setToolTip(tr("Stop comparing: back to one digit (Compare ▸ Unpin)"))
         self.unpin_button.clicked.connect(lambda: setattr(state, "pinned", None))
         top.addWidget(self.unpin_button)
         layout.addLayout(top)
-        layout.addWidget(help_note("What am I looking at?", HELP))
+        layout.addWidget(help_note(tr("What am I looking at?"), tr(HELP)))
         self.plots = pg.GraphicsLayoutWidget()
         style.tune_view(self.plots)
         layout.addWidget(self.plots, 1)
@@ -76,7 +77,7 @@ class ComparePanel(RefreshWhenShown):
         ci = self.plots.ci
         self.inputs, self.predictions = [], []
         # Short titles: the panel must fit a 440-pixel column (a wider grid is cut off on the right).
-        for col, name in enumerate(("A (pinned)", "B (now)")):
+        for col, (letter, name) in enumerate((("A", tr("A (pinned)")), ("B", tr("B (now)")))):
             plot = steady_plot(ci, row=0, col=col)
             plot.setTitle(name, size="9pt")
             plot.invertY(True)
@@ -88,17 +89,17 @@ class ComparePanel(RefreshWhenShown):
             self.inputs.append(image)
             # B's prediction also spans the colour bars' columns (empty in this row).
             pred = steady_plot(ci, row=0, col=2 + col, colspan=1 + 2 * col)
-            style.rows_plot(pred, f"prediction, {name[0]}", "class")
+            style.rows_plot(pred, tr("prediction, {which}", which=letter), tr("class"))
             pred.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in range(10)]])
             heat = heatmap(pred, style.SEQUENTIAL, (0.0, 1.0))
             pred.setRange(xRange=(0, 10), yRange=(0, 28), padding=0)
             self.predictions.append(heat)
         self.distance_plot = steady_plot(ci, row=1, col=0, colspan=6)
-        self.distance_plot.setTitle("‖h_B(t) − h_A(t)‖: where the readings part", size="9pt")
-        self.distance_plot.setLabel("bottom", "row")
+        self.distance_plot.setTitle(tr("‖h_B(t) − h_A(t)‖: where the readings part"), size="9pt")
+        self.distance_plot.setLabel("bottom", tr("row"))
         self.distance_plot.setMouseEnabled(False, False)
         self.distance_plot.addLegend(offset=(2, 2), colCount=len(units), labelTextSize="8pt")
-        self.distance_curves = [self.distance_plot.plot([], [], name=f"layer {k + 1}",
+        self.distance_curves = [self.distance_plot.plot([], [], name=tr("layer {layer}", layer=k + 1),
                                                         pen=pg.mkPen(LAYER_COLOURS[k % 6], width=2))
 
                                 for k in range(len(units))]
@@ -107,7 +108,7 @@ class ComparePanel(RefreshWhenShown):
         for k, u in enumerate(units):
             for col, name in enumerate(("h", "c")):
                 plot = steady_plot(ci, row=2 + k, col=2 * col, colspan=2)
-                style.rows_plot(plot, f"layer {k + 1} · Δ{name}", "unit")
+                style.rows_plot(plot, tr("layer {layer} · Δ{name}", layer=k + 1, name=name), tr("unit"))
                 image = heatmap(plot, style.DIVERGING, (-1.0, 1.0))
                 plot.setRange(xRange=(0, u), yRange=(0, 28), padding=0)
                 self.heats[name].append(image)
@@ -140,14 +141,14 @@ class ComparePanel(RefreshWhenShown):
         self.unpin_button.setEnabled(a is not None)
         if a is None or b is None or state.network is None:
             self.diffs, self.distances = {}, None
-            self.summary.setText("Nothing pinned yet. Compare ▸ Pin as A (P) keeps the digit shown now; "
-                                 "then draw or pick another to compare with it." if a is None else
-                                 "A is pinned. Draw or pick a digit: it is B.")
+            self.summary.setText(tr("Nothing pinned yet. Compare ▸ Pin as A (P) keeps the digit shown now; "
+                                    "then draw or pick another to compare with it.") if a is None else
+                                 tr("A is pinned. Draw or pick a digit: it is B."))
             self.plots.setVisible(False)
             return
         units = state.network.units
         if not _same_model(a, b):
-            self.summary.setText("A was read by another model; pin again to compare.")
+            self.summary.setText(tr("A was read by another model; pin again to compare."))
             self.plots.setVisible(False)
             return
         if self._built_for != tuple(units):
@@ -172,14 +173,15 @@ class ComparePanel(RefreshWhenShown):
         parted = np.flatnonzero(self.distances.max(axis=0) > 1e-6)
         if parted.size == 0:
             # Every distance is zero: "largest in layer 1" would only name the first of equal zeros.
-            where = ("The two readings are the same at every row: B is the same input as A. "
-                     "Draw or pick another digit to compare.")
+            where = tr("The two readings are the same at every row: B is the same input as A. "
+                       "Draw or pick another digit to compare.")
         else:
-            where = (f"The readings part from row {parted[0] + 1}; the largest distance after the last "
-                     f"row is in layer {int(np.argmax(self.distances[:, -1])) + 1}.")
-        self.summary.setText(
-            f"A reads as <b>{a.prediction}</b> (p = {a.probs[-1, a.prediction]:.2f}), B as "
-            f"<b>{b.prediction}</b> (p = {b.probs[-1, b.prediction]:.2f}). {where}")
+            where = tr("The readings part from row {row}; the largest distance after the last row is in "
+                       "layer {layer}.", row=parted[0] + 1, layer=int(np.argmax(self.distances[:, -1])) + 1)
+        # Rich text: the two classes in bold (the tags kept in the sentence); the second sentence whole.
+        self.summary.setText(tr("A reads as <b>{a}</b> (p = {p_a}), B as <b>{b}</b> (p = {p_b}). {where}",
+                                a=a.prediction, p_a=f"{a.probs[-1, a.prediction]:.2f}", b=b.prediction,
+                                p_b=f"{b.probs[-1, b.prediction]:.2f}", where=where))
 
 
 def _same_model(a, b) -> bool:

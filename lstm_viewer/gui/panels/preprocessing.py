@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
+from superqt.utils import signals_blocked
 
+from ...core.i18n import N_, ntr, tr
 from ...core.preprocess import CENTRINGS, MAX_SHIFT, PreprocessSteps, place, shifted_batch
 from ..plots import style
 from ..plots.heatmap import heatmap
@@ -28,25 +30,23 @@ from ..widgets.steady_label import steady
 if TYPE_CHECKING:
     from . import PanelContext
 
-CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                 "#7f7f7f", "#bcbd22", "#17becf")
-CENTRING_NAMES = {"mass": "centre of mass (MNIST)", "box": "bounding box", "none": "none (whole canvas)"}
-CENTRING_WORDS = {"mass": "centred by its centre of mass (MNIST's way)",
-                  "box": "centred by its bounding box",
-                  "none": "not centred (the whole canvas scaled to 28 × 28)"}
+# The combo's names, by key (the combo's data; the text shown is translated).
+CENTRING_NAMES = {"mass": N_("centre of mass (MNIST)"), "box": N_("bounding box"),
+                  "none": N_("none (whole canvas)")}
+
 # The steps' titles: "none" has no crop, and fits the whole canvas to 28 × 28, not to 20 × 20.
-STAGE_TITLES = {"mass": ("drawing", "crop to the ink", "fit 20 × 20", "28 × 28 input"),
-                "none": ("drawing", "no crop: the canvas", "fit 28 × 28", "28 × 28 input")}
+STAGE_TITLES = {"mass": (N_("drawing"), N_("crop to the ink"), N_("fit 20 × 20"), N_("28 × 28 input")),
+                "none": (N_("drawing"), N_("no crop: the canvas"), N_("fit 28 × 28"), N_("28 × 28 input"))}
 SHIFTS = np.arange(-MAX_SHIFT, MAX_SHIFT + 1)
 
-HELP = """<p>MNIST's digits were made in a fixed way: each was cropped to its ink, scaled to fit a
+HELP = N_("""<p>MNIST's digits were made in a fixed way: each was cropped to its ink, scaled to fit a
 20 × 20 box (keeping its shape), and placed in a 28 × 28 field so that its <b>centre of mass</b> is at
 the centre. Your drawing goes through the same steps, shown left to right, so that it looks like what
 the network was trained on.</p>
 <p>Try the other ways: <i>bounding box</i> centres the box instead of the mass; <i>none</i> scales the
 whole canvas, so a small drawing stays small and off-centre. The <b>shift</b> moves the result up or
 down. The plot shows, for each shift, the final probability of each class: an LSTM that reads row by
-row sees a shifted digit as a different sequence, and its answer can change.</p>"""
+row sees a shifted digit as a different sequence, and its answer can change.</p>""")
 
 
 class PreprocessPanel(RefreshWhenShown):
@@ -61,23 +61,23 @@ class PreprocessPanel(RefreshWhenShown):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         controls = QtWidgets.QHBoxLayout()
-        controls.addWidget(QtWidgets.QLabel("Centring"))
+        controls.addWidget(QtWidgets.QLabel(tr("Centring")))
         self.centring_combo = QtWidgets.QComboBox()
         self.centring_combo.setObjectName("centringCombo")
         for key in CENTRINGS:
-            self.centring_combo.addItem(CENTRING_NAMES[key], key)
-        self.centring_combo.setToolTip("How the drawing is placed in the 28 × 28 field")
+            self.centring_combo.addItem(tr(CENTRING_NAMES[key]), key)
+        self.centring_combo.setToolTip(tr("How the drawing is placed in the 28 × 28 field"))
         controls.addWidget(self.centring_combo)
-        controls.addWidget(QtWidgets.QLabel("shift"))
+        controls.addWidget(QtWidgets.QLabel(tr("shift")))
         self.shift_spin = QtWidgets.QSpinBox()
         self.shift_spin.setObjectName("shiftSpin")
         self.shift_spin.setRange(-MAX_SHIFT, MAX_SHIFT)
-        self.shift_spin.setSuffix(" rows")
-        self.shift_spin.setToolTip("Move the 28 × 28 input down (+) or up (−) after centring")
+        self.shift_spin.setSuffix(tr(" rows"))   # its leading space a translator may drop
+        self.shift_spin.setToolTip(tr("Move the 28 × 28 input down (+) or up (−) after centring"))
         controls.addWidget(self.shift_spin)
         controls.addStretch(1)
         layout.addLayout(controls)
-        layout.addWidget(help_note("What am I looking at?", HELP))
+        layout.addWidget(help_note(tr("What am I looking at?"), tr(HELP)))
         self.note = QtWidgets.QLabel()
         self.note.setObjectName("preprocessNote")
         self.note.setWordWrap(True)
@@ -90,7 +90,7 @@ class PreprocessPanel(RefreshWhenShown):
         self.stage_images = []
         for col, title in enumerate(STAGE_TITLES["mass"]):
             plot = without_si_prefixes(self.plots.addPlot(row=0, col=col, enableMenu=False))
-            plot.setTitle(title, size="9pt")
+            plot.setTitle(tr(title), size="9pt")
             plot.invertY(True)
             plot.setAspectLocked(True)
             plot.setMouseEnabled(False, False)
@@ -101,13 +101,13 @@ class PreprocessPanel(RefreshWhenShown):
         self.centre_mark = pg.ScatterPlotItem(size=9, symbol="+", pen=pg.mkPen(style.ACCENT, width=2))
         self.stage_images[3][0].addItem(self.centre_mark)
         self.shift_plot = without_si_prefixes(self.plots.addPlot(row=1, col=0, colspan=4, enableMenu=False))
-        self.shift_plot.setTitle("final probability of each class against the vertical shift", size="9pt")
-        self.shift_plot.setLabel("bottom", "shift (rows; + is down)")
+        self.shift_plot.setTitle(tr("final probability of each class against the vertical shift"), size="9pt")
+        self.shift_plot.setLabel("bottom", tr("shift (rows; + is down)"))
         self.shift_plot.setMouseEnabled(False, False)
         self.shift_plot.setYRange(0, 1.02, padding=0)
         self.shift_plot.addLegend(offset=(2, 2), colCount=5, labelTextSize="8pt")
         self.shift_curves = [self.shift_plot.plot([], [], name=str(k),
-                                                  pen=pg.mkPen(CLASS_COLOURS[k], width=2))
+                                                  pen=pg.mkPen(style.CLASS_COLOURS[k], width=2))
 
                              for k in range(10)]
         self.shift_line = self.shift_plot.addLine(
@@ -131,9 +131,8 @@ class PreprocessPanel(RefreshWhenShown):
     def _follow_options(self, *_args) -> None:
         for widget, value in ((self.centring_combo, self.centring_combo.findData(self.state.centring)),
                               (self.shift_spin, self.state.shift)):
-            widget.blockSignals(True)
-            widget.setCurrentIndex(value) if widget is self.centring_combo else widget.setValue(value)
-            widget.blockSignals(False)
+            with signals_blocked(widget):
+                widget.setCurrentIndex(value) if widget is self.centring_combo else widget.setValue(value)
         self.shift_line.setPos(self.state.shift)
 
     def unshifted_input(self) -> np.ndarray | None:
@@ -150,7 +149,7 @@ class PreprocessPanel(RefreshWhenShown):
         self._stale = False
         steps, trace = self.steps, self.state.trace
         drawing = steps is not None and trace is not None   # the drawing clears steps when replaced
-        titles = STAGE_TITLES["none" if drawing and steps.centring == "none" else "mass"]
+        titles = [tr(t) for t in STAGE_TITLES["none" if drawing and steps.centring == "none" else "mass"]]
         for k, (plot, image) in enumerate(self.stage_images):
             if plot.titleLabel.text != titles[k]:
                 plot.setTitle(titles[k], size="9pt")
@@ -169,16 +168,18 @@ class PreprocessPanel(RefreshWhenShown):
         else:
             self.centre_mark.setData([], [])
         if trace is None:
-            self.note.setText("Draw a digit to see the steps it goes through.")
+            self.note.setText(tr("Draw a digit to see the steps it goes through."))
         elif drawing:
-            where = ("" if steps.centre_of_mass is None else
-                     f" Its centre of mass is at row {steps.centre_of_mass[0] + steps.shift + 1:.1f}, "
-                     f"column {steps.centre_of_mass[1] + 1:.1f} (the cross).")
-            self.note.setText(f"Your drawing, {CENTRING_WORDS[steps.centring]}, shifted "
-                              f"{steps.shift:+d} rows.{where}")
+            # Two whole sentences, the second only when there is ink (a space between them).
+            sentences = [_placed(steps.centring, steps.shift)]
+            if steps.centre_of_mass is not None:
+                sentences.append(tr("Its centre of mass is at row {row:.1f}, column {column:.1f} "
+                                    "(the cross).", row=steps.centre_of_mass[0] + steps.shift + 1,
+                                    column=steps.centre_of_mass[1] + 1))
+            self.note.setText(" ".join(sentences))
         else:
-            self.note.setText("This input did not come from the drawing: only its 28 × 28 image is shown "
-                              "(the centring applies to drawings). The shift plot still applies.")
+            self.note.setText(tr("This input did not come from the drawing: only its 28 × 28 image is shown "
+                                 "(the centring applies to drawings). The shift plot still applies."))
         self._compute_curve()
 
     def _compute_curve(self) -> None:
@@ -200,6 +201,20 @@ class PreprocessPanel(RefreshWhenShown):
                 curve.setData(SHIFTS, probs[:, k])
 
         self.runner.run(work, key="shift curve", on_done=done)
+
+
+def _placed(centring: str, shift: int) -> str:
+    """How the drawing was placed: one whole sentence per centring, its form by the rows shifted."""
+    if centring == "mass":
+        return ntr("Your drawing, centred by its centre of mass (MNIST's way), shifted {count:+d} rows.",
+                   "Your drawing, centred by its centre of mass (MNIST's way), shifted {count:+d} rows.",
+                   shift)
+    if centring == "box":
+        return ntr("Your drawing, centred by its bounding box, shifted {count:+d} rows.",
+                   "Your drawing, centred by its bounding box, shifted {count:+d} rows.", shift)
+    return ntr("Your drawing, not centred (the whole canvas scaled to 28 × 28), shifted {count:+d} rows.",
+               "Your drawing, not centred (the whole canvas scaled to 28 × 28), shifted {count:+d} rows.",
+               shift)
 
 
 def build_panel(context: PanelContext) -> PreprocessPanel:

@@ -20,6 +20,7 @@ from PyQt6 import QtCore, QtWidgets
 
 from ...analysis import logit_contributions, unit_story
 from ...analysis.unit import UnitStory, class_contributions
+from ...core.i18n import N_, tr
 from ...core.network import GATE_NAMES
 from ..plots import style
 from ..plots.heatmap import heatmap
@@ -28,12 +29,12 @@ from ..state import file_ops
 from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.refresh_when_shown import RefreshWhenShown
-from ..widgets.run_text import Run, RunText, bold, link, small
+from ..widgets.run_text import Run, RunText, bold, link, sentence_runs, small
 
 if TYPE_CHECKING:
     from . import PanelContext
 
-GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
+GATE_WORDS = {"i": N_("input gate"), "f": N_("forget gate"), "g": N_("candidate"), "o": N_("output gate")}
 CURVE_NAMES = ("i", "f", "g", "o", "c", "h")   # the story's gates, then c and h
 CURVE_COLOURS = {"i": "#2f9e44", "f": "#1971c2", "g": "#9c36b5", "o": "#f08c00",
                  "c": style.C_COLOUR, "h": style.H_COLOUR}
@@ -43,7 +44,7 @@ EXPORT_ABOUT = ("layer is the model's index, from 0 (unit_story's argument); lay
                 "i, f, g, o; pre: each gate's input, recurrent and bias terms (their sum is z).")
 PRERENDER_PAUSE_MS = 300   # the other rows' equations are drawn after this pause on one unit
 
-HELP = """<p>One LSTM unit is one number of the layer's state: its own <b>c</b> (cell, the memory) and
+HELP = N_("""<p>One LSTM unit is one number of the layer's state: its own <b>c</b> (cell, the memory) and
 <b>h</b> (hidden, what it shows the next layer and itself at the next row). At every row t it reads
 x<sub>t</sub> (the 28 pixels of row t for layer 1, scaled as the model reads them if it scales its
 input; the h of the layer below otherwise) and its own
@@ -58,7 +59,7 @@ written at each earlier row and is still there; the triangle shows R for every p
 retention along the cell path only: h also feeds back through the gates.</p>
 <p>For a unit of the top layer, the last plot shows its share h·W of each class's logit (before the
 softmax) at the current row: orange pushes that class up, blue pushes it down, as in "why this class";
-the dashed outline marks the class on top at this row.</p>"""
+the dashed outline marks the class on top at this row.</p>""")
 
 
 class UnitInspector(RefreshWhenShown):
@@ -87,25 +88,25 @@ class UnitInspector(RefreshWhenShown):
         layout.addWidget(self.title)
         top = QtWidgets.QHBoxLayout()
         top.addStretch(1)
-        self.copy_button = QtWidgets.QPushButton("Copy as text")
+        self.copy_button = QtWidgets.QPushButton(tr("Copy as text"))
         self.copy_button.setObjectName("copyUnitButton")
-        self.copy_button.setToolTip("Put the equations with their numbers on the clipboard")
-        self.export_button = QtWidgets.QPushButton("Export…")
+        self.copy_button.setToolTip(tr("Put the equations with their numbers on the clipboard"))
+        self.export_button = QtWidgets.QPushButton(tr("Export…"))
         self.export_button.setObjectName("exportUnitButton")
-        self.export_button.setToolTip("Save this unit's story over all 28 rows as .npz or .csv")
+        self.export_button.setToolTip(tr("Save this unit's story over all 28 rows as .npz or .csv"))
         top.addWidget(self.copy_button)
         top.addWidget(self.export_button)
         layout.addLayout(top)
-        layout.addWidget(help_note("What am I looking at?", HELP))
+        layout.addWidget(help_note(tr("What am I looking at?"), tr(HELP)))
 
         # Plain runs painted directly: as rich text in a QLabel the equations took longer to lay out
         # each row than everything else in a step together (see run_text).
         self.equations = RunText(lines=20)
         self.equations.setObjectName("unitEquations")
-        self.equations.setToolTip("The cell at the current row, each number this unit's own. Under each "
-                                  "gate z: its three largest inputs and recurrent inputs by "
-                                  "|weight × value|, written (weight×value). Click a unit (u…) to "
-                                  "follow it.")
+        self.equations.setToolTip(tr("The cell at the current row, each number this unit's own. Under each "
+                                     "gate z: its three largest inputs and recurrent inputs by "
+                                     "|weight × value|, written (weight×value). Click a unit (u…) to "
+                                     "follow it."))
         self.equations.linkActivated.connect(self._on_link)
         self.equations.keptCleared.connect(self._draw_ahead_again)
         layout.addWidget(self.equations)
@@ -128,9 +129,9 @@ class UnitInspector(RefreshWhenShown):
     def _build_plots(self) -> None:
         ci = self.plots.ci
         self.curve_plot = steady_plot(ci, row=0, col=0)
-        self.curve_plot.setTitle("over the rows: gates, c and h", size="9pt")
+        self.curve_plot.setTitle(tr("over the rows: gates, c and h"), size="9pt")
         self.curve_plot.setMouseEnabled(False, False)
-        self.curve_plot.setLabel("bottom", "row")
+        self.curve_plot.setLabel("bottom", tr("row"))
         legend = self.curve_plot.addLegend(offset=(2, 2), colCount=6, labelTextSize="8pt")
         pens = [pg.mkPen(CURVE_COLOURS[name], width=2.5 if name in ("c", "h") else 1.2)
                 for name in CURVE_NAMES]
@@ -151,10 +152,10 @@ class UnitInspector(RefreshWhenShown):
         self.memory_plot = steady_plot(ci, row=1, col=0)
         # Two-line titles: a title's width is its plot's minimum (one line of this was wider than the
         # panel at 1600 px, and the plots ran off its right edge).
-        self.memory_plot.setTitle("memory: what c<sub>t</sub> holds from each row s<br>"
-                                  "(the bars sum to c<sub>t</sub>)", size="9pt")
+        self.memory_plot.setTitle(tr("memory: what c<sub>t</sub> holds from each row s<br>"
+                                     "(the bars sum to c<sub>t</sub>)"), size="9pt")
         self.memory_plot.setMouseEnabled(False, False)
-        self.memory_plot.setLabel("bottom", "row s written")
+        self.memory_plot.setLabel("bottom", tr("row s written"))
         self.memory_bars = SignedBarsItem(28, 0.8, [style.C_COLOUR], first=1.0)
         self.memory_plot.addItem(self.memory_bars)
         self.memory_plot.addLine(y=0, pen=pg.mkPen(style.MUTED))
@@ -162,11 +163,11 @@ class UnitInspector(RefreshWhenShown):
         self.memory_plot.disableAutoRange()
 
         self.retention_plot = steady_plot(ci, row=2, col=0)
-        self.retention_plot.setTitle("retention R[s, t] (cell path)", size="9pt")
+        self.retention_plot.setTitle(tr("retention R[s, t] (cell path)"), size="9pt")
         self.retention_plot.setMouseEnabled(False, False)
         self.retention_plot.invertY(True)
-        self.retention_plot.setLabel("bottom", "t (now)")
-        self.retention_plot.setLabel("left", "s (written)")
+        self.retention_plot.setLabel("bottom", tr("t (now)"))
+        self.retention_plot.setLabel("left", tr("s (written)"))
         self.retention_image = heatmap(self.retention_plot, style.SEQUENTIAL, (0.0, 1.0))
         self.retention_image.setImage(np.zeros((28, 28), np.float32), autoLevels=False)
         self.retention_row = QtWidgets.QGraphicsRectItem(0, 0, 1, 28)
@@ -179,8 +180,8 @@ class UnitInspector(RefreshWhenShown):
         self.logit_plot = steady_plot(ci, row=3, col=0)
         # One title for every unit: a title that changed between top-layer and other units laid out
         # its HTML and the whole column again (about 1 ms on a change of layer).
-        self.logit_plot.setTitle("its share of each class's logit at this row<br>"
-                                 "(top-layer units; outlined: the class on top)", size="9pt")
+        self.logit_plot.setTitle(tr("its share of each class's logit at this row<br>"
+                                    "(top-layer units; outlined: the class on top)"), size="9pt")
         self.logit_plot.setMouseEnabled(False, False)
         self.logit_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(10)]])
         # Coloured as in "why this class": orange pushes a class up, blue pushes it down.
@@ -192,8 +193,8 @@ class UnitInspector(RefreshWhenShown):
         self.top_class_mark.hide()
         self.logit_plot.addItem(self.top_class_mark)
         self.logit_plot.setXRange(-0.6, 9.6, padding=0)
-        self.lower_layer_note = pg.TextItem("a lower layer's h reaches the answer\n"
-                                            "only through the layers above",
+        self.lower_layer_note = pg.TextItem(tr("a lower layer's h reaches the answer\n"
+                                               "only through the layers above"),
                                             color=style.MUTED, anchor=(0.5, 0.5))
         self.lower_layer_note.setPos(4.5, 0.0)
         self.lower_layer_note.hide()
@@ -219,9 +220,9 @@ class UnitInspector(RefreshWhenShown):
             self.story = None
             self._story_of = None
             self._prerender_timer.stop()
-            self.title.set_lines([[bold("No unit selected."),
-                                   Run(" Click a cell of any heatmap (c, h or a gate) to follow that unit; "
-                                       "[ and ] step through the units, Esc clears.")]])
+            self.title.set_lines([sentence_runs(
+                tr("{none} Click a cell of any heatmap (c, h or a gate) to follow that unit; [ and ] step "
+                   "through the units, Esc clears."), none=bold(tr("No unit selected.")))])
             self.equations.set_lines([])
             self._clear_plots()
             self.copy_button.setEnabled(False)
@@ -282,10 +283,10 @@ class UnitInspector(RefreshWhenShown):
     def _show_row(self) -> None:
         story, t = self.story, self.state.row
         layers = len(self.state.network.units)
-        self.title.set_lines([[bold(f"Layer {story.layer + 1}, unit {story.unit}"),
-                               Run(f" at row {t + 1} of 28"
-                                   + (" · top layer: its h feeds the softmax"
-                                      if story.layer == layers - 1 else ""))]])
+        unit = bold(tr("Layer {layer}, unit {unit}", layer=story.layer + 1, unit=story.unit))
+        sentence = (tr("{unit} at row {row} of 28 · top layer: its h feeds the softmax")
+                    if story.layer == layers - 1 else tr("{unit} at row {row} of 28"))
+        self.title.set_lines([sentence_runs(sentence, unit=unit, row=t + 1)])
         self.curve_row.setPos(t + 1)
         memory = story.memory(t)
         self.memory_bars.set_bars(memory)
@@ -306,6 +307,11 @@ class UnitInspector(RefreshWhenShown):
         """True while rows' equations are still to be drawn ahead (idle work after choosing a unit)."""
         return self._prerender_timer.isActive()
 
+    def rows_drawn(self) -> list[int]:
+        """The rows whose equations for the unit shown are drawn and kept (shown again without
+        drawing anew)."""
+        return [t for t in range(28) if self.equations.is_kept((self._story_serial, t))]
+
     def _prerender_next_row(self) -> None:
         """Draw the equations of one row not drawn yet (nearest the current row first)."""
         if self.story is None or not self.isVisible():
@@ -322,24 +328,27 @@ class UnitInspector(RefreshWhenShown):
     def _equation_lines(self, t: int) -> list[list[Run]]:
         """The cell at row t: each gate's three terms, its largest inputs, then c and h."""
         story = self.story
-        source = f"layer {story.layer}" if story.layer else _pixels_read(self.state.network)
+        source = tr("layer {layer}", layer=story.layer) if story.layer else _pixels_read(self.state.network)
         lines = []
         for k, name in enumerate(GATE_NAMES):
             x, r, b = story.pre[t, k]
             squash = "tanh" if name == "g" else "σ"
-            lines.append([bold(name), small(f" ({GATE_WORDS[name]})"), Run(f" = {squash}(z) ="),
+            # Each small run a whole phrase of its own (a gate's name, a term's name): the formulas
+            # around them are not translated.
+            lines.append([bold(name), small(" (" + tr(GATE_WORDS[name]) + ")"), Run(f" = {squash}(z) ="),
                           bold(f" {story.gates[t, k]:.3f}")])
-            lines.append([Run(f"    z = {x:+.3f}"), small(" input"), Run(f" {r:+.3f}"), small(" recurrent"),
-                          Run(f" {b:+.3f}"), small(" bias"), Run(f" = {x + r + b:+.3f}")])
+            lines.append([Run(f"    z = {x:+.3f}"), small(" " + tr("input")), Run(f" {r:+.3f}"),
+                          small(" " + tr("recurrent")), Run(f" {b:+.3f}"), small(" " + tr("bias")),
+                          Run(f" = {x + r + b:+.3f}")])
             inputs = [self._contribution(c, story.layer - 1, pixel=story.layer == 0)
                       for c in story.top_inputs(t, k, TOP_K)]
-            lines.append([small(f"    from {source}:")] + _joined(inputs))
+            lines.append([small("    " + tr("from {source}:", source=source))] + _joined(inputs))
             if t > 0:
                 recurrent = [self._contribution(c, story.layer, pixel=False)
                              for c in story.top_recurrent(t, k, TOP_K)]
             else:
-                recurrent = [[small(" none at row 1")]]
-            lines.append([small("    recurrent:")] + _joined(recurrent))
+                recurrent = [[small(" " + tr("none at row 1"))]]
+            lines.append([small("    " + tr("recurrent:"))] + _joined(recurrent))
         i, f, g, o = story.gates[t]
         now, before = _subscript(t + 1), _subscript(t)
         lines.append([Run(f"c{now} = f·c{before} + i·g ="), Run(f" {f:.3f}·({story.c_prev[t]:+.3f})"),
@@ -349,9 +358,10 @@ class UnitInspector(RefreshWhenShown):
         share = self._top_class_share(t)
         if share is not None:
             label, weight, part, logit = share
-            lines.append([Run(f"adds h·W = {story.h[t]:+.3f}·({weight:+.3f}) ="), bold(f" {part:+.4f}"),
-                          Run(f" to class {label}'s logit"),
-                          small(f" ({logit:+.3f} in all; on top at this row)")])
+            lines.append(sentence_runs(
+                tr("adds h·W = {h}·({weight}) = {share} to class {label}'s logit {total}"),
+                h=f"{story.h[t]:+.3f}", weight=f"{weight:+.3f}", share=bold(f"{part:+.4f}"), label=label,
+                total=small(tr("({logit} in all; on top at this row)", logit=f"{logit:+.3f}"))))
         return lines
 
     def _top_class_share(self, t: int) -> tuple[int, float, float, float] | None:
@@ -370,7 +380,7 @@ class UnitInspector(RefreshWhenShown):
         """One input's share, weight × value: a pixel by its column, a unit as a link to follow it."""
         numbers = small(f" ({c.weight:+.2f}×{c.value:+.2f})")
         if pixel:
-            return [small(f" column {c.index + 1}"), numbers]
+            return [small(" " + tr("column {column}", column=c.index + 1)), numbers]
         return [small(" "), link(f"u{c.index}", f"unit:{layer}:{c.index}"), numbers]
 
     def as_text(self) -> str:
@@ -378,12 +388,14 @@ class UnitInspector(RefreshWhenShown):
         if self.story is None:
             return ""
         story, t = self.story, self.state.row
-        lines = [f"layer {story.layer + 1}, unit {story.unit}, row {t + 1} of 28"]
+        lines = [tr("layer {layer}, unit {unit}, row {row} of 28", layer=story.layer + 1, unit=story.unit,
+                    row=t + 1)]
         for k, name in enumerate(GATE_NAMES):
             x, r, b = story.pre[t, k]
             squash = "tanh" if name == "g" else "sigmoid"
-            lines.append(f"{name} = {squash}({x:+.6f} input {r:+.6f} recurrent {b:+.6f} bias "
-                         f"= {x + r + b:+.6f}) = {story.gates[t, k]:.6f}")
+            lines.append(tr("{gate} = {squash}({x} input {r} recurrent {b} bias = {z}) = {value}", gate=name,
+                            squash=squash, x=f"{x:+.6f}", r=f"{r:+.6f}", b=f"{b:+.6f}", z=f"{x + r + b:+.6f}",
+                            value=f"{story.gates[t, k]:.6f}"))
         i, f, g, o = story.gates[t]
         lines.append(f"c = f*c_prev + i*g = {f:.6f}*({story.c_prev[t]:+.6f}) + {i:.6f}*({g:+.6f}) "
                      f"= {story.c[t]:+.6f}")
@@ -391,8 +403,9 @@ class UnitInspector(RefreshWhenShown):
         share = self._top_class_share(t)
         if share is not None:
             label, weight, part, logit = share
-            lines.append(f"share of class {label}'s logit (on top at this row) = h*W = "
-                         f"{story.h[t]:+.6f}*({weight:+.6f}) = {part:+.6f} of {logit:+.6f}")
+            lines.append(tr("share of class {label}'s logit (on top at this row) = h*W = {h}*({weight}) = "
+                            "{share} of {logit}", label=label, h=f"{story.h[t]:+.6f}",
+                            weight=f"{weight:+.6f}", share=f"{part:+.6f}", logit=f"{logit:+.6f}"))
         return "\n".join(lines)
 
     def copy_as_text(self) -> None:
@@ -427,8 +440,9 @@ class UnitInspector(RefreshWhenShown):
 
     def _on_export(self) -> None:
         suggested = f"unit-{self.story.layer + 1}-{self.story.unit}.npz"
-        name, chosen = self._ask_save_path("Export the unit's story", suggested,
-                                           "NumPy archives (*.npz);;CSV tables (*.csv)")
+        name, chosen = self._ask_save_path(tr("Export the unit's story"), suggested,
+                                           tr("NumPy archives ({patterns})", patterns="*.npz") + ";;"
+                                           + tr("CSV tables ({patterns})", patterns="*.csv"))
         if not name:
             return
         if "csv" in chosen and not name.lower().endswith(".csv"):
@@ -437,7 +451,7 @@ class UnitInspector(RefreshWhenShown):
             self.export(name)
         except Exception as exc:   # a full disk, a read-only folder: say so, keep everything
             from ..state.jobs import describe_error
-            QtWidgets.QMessageBox.critical(self, "Could not export", describe_error(exc))
+            QtWidgets.QMessageBox.critical(self, tr("Could not export"), describe_error(exc))
 
     def _on_link(self, link: str) -> None:
         _kind, layer, unit = link.split(":")
@@ -461,8 +475,8 @@ def _pixels_read(network) -> str:
     """What the first layer's input term multiplies: the row's pixels, or those scaled (the values
     written beside the weights are then the scaled ones, as the model reads them)."""
     if network.input_scaling is None:
-        return "pixels of the row"
-    return f"pixels of the row as {network.describe_scaling()}"
+        return tr("pixels of the row")
+    return tr("pixels of the row as {scaling}", scaling=network.describe_scaling())
 
 
 def _joined(items: list[list[Run]]) -> list[Run]:

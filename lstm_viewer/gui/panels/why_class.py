@@ -13,13 +13,14 @@ import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
 from ...analysis.unit import class_contributions
+from ...core.i18n import N_, ntr, tr
 from ..plots import style
 from ..plots.light_items import SignedBarsItem, steady_axes, without_si_prefixes
 from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.numbers import plain_p
 from ..widgets.refresh_when_shown import RefreshWhenShown
-from ..widgets.run_text import Run, RunText, bold
+from ..widgets.run_text import Run, RunText, bold, sentence_runs
 
 if TYPE_CHECKING:
     from . import PanelContext
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 SHOWN = 12   # units with the largest |share|; the others are one "rest" bar
 RESTS_IN_SCALE = 2.0   # the rest bar sets the scale up to this many times the largest other bar
 
-HELP = """<p>The network's answer comes from the dense layer: each class's <b>logit</b> (its score
+HELP = N_("""<p>The network's answer comes from the dense layer: each class's <b>logit</b> (its score
 before the softmax) is Σ<sub>u</sub> h<sub>u</sub>·W<sub>u,class</sub> + bias, a sum over the top
 layer's units of h (their value after this row) times a weight. Each bar is one unit's share
 h<sub>u</sub>·W<sub>u,class</sub>: orange pushes this class up, blue pushes it down. The grey bars are
@@ -35,7 +36,7 @@ the other units' shares added together, and the bias. Together they are exactly 
 of the ten logits gives the probabilities. The scale fits the named units and the bias: when the other
 units together reach beyond it (a logit is usually spread over many units), their bar is drawn broken
 with its value written on it. Click a unit's bar to follow it in the unit inspector (its
-bar turns darker).</p>"""
+bar turns darker).</p>""")
 
 
 SELECTED_UP, SELECTED_DOWN = "#a13c00", "#0b4a85"   # ACCENT and H_COLOUR, darker
@@ -53,15 +54,16 @@ class WhyClassPanel(RefreshWhenShown):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QtWidgets.QHBoxLayout()
-        top.addWidget(QtWidgets.QLabel("Explain class"))
+        top.addWidget(QtWidgets.QLabel(tr("Explain class")))
         self.choice = QtWidgets.QComboBox()
         self.choice.setObjectName("whyClassCombo")
-        self.choice.addItems(["top class", "runner-up"] + [str(k) for k in range(10)])
-        self.choice.setToolTip("Which class's logit to split into the units' shares")
+        # Read by index (currentIndex), never by the text shown.
+        self.choice.addItems([tr("top class"), tr("runner-up")] + [str(k) for k in range(10)])
+        self.choice.setToolTip(tr("Which class's logit to split into the units' shares"))
         top.addWidget(self.choice)
         top.addStretch(1)
         layout.addLayout(top)
-        layout.addWidget(help_note("What am I looking at?", HELP))
+        layout.addWidget(help_note(tr("What am I looking at?"), tr(HELP)))
         # New text every row: plain runs (a rich-text label was laid out anew each row, ~1 ms).
         self.summary = RunText(lines=3)
         self.summary.setObjectName("whyClassSummary")
@@ -70,7 +72,7 @@ class WhyClassPanel(RefreshWhenShown):
         style.tune_view(self.plot_widget)
         self.plot = without_si_prefixes(self.plot_widget.getPlotItem())
         self.plot.setMouseEnabled(False, False)
-        self.plot.setLabel("left", "share of the logit")
+        self.plot.setLabel("left", tr("share of the logit"))
         style.steady_y_axis(self.plot, 48)
         # The units' names are drawn by the bars item beside each bar: as axis ticks they would
         # re-lay out the axis every row (the ranking changes with the row).
@@ -112,7 +114,7 @@ class WhyClassPanel(RefreshWhenShown):
         label = self.chosen_class()
         if label is None:
             self.shares = None
-            self.summary.set_lines([[Run("Draw or pick a digit to see which units make its answer.")]])
+            self.summary.set_lines([[Run(tr("Draw or pick a digit to see which units make its answer."))]])
             self.bars.set_bars(None)
             return
         row = self.state.row
@@ -127,16 +129,23 @@ class WhyClassPanel(RefreshWhenShown):
         if selection is not None and selection[0] == top:
             colours[:len(self.units_shown)][self.units_shown == selection[1]] += 3
         others = len(shares.shares) - len(self.units_shown)
-        labels = [f"u{u}" for u in self.units_shown] + ["rest", "bias"]
+        labels = [f"u{u}" for u in self.units_shown] + [tr("rest"), tr("bias")]
         self._hold_range(label)
         self.bars.set_bars(heights, colours, labels)
         p = float(self.state.trace.probs[row, label])
-        self.summary.set_lines([[
-            Run("Class "), bold(str(label)),
-            Run(f" after row {row + 1}: logit = {shares.shares[self.units_shown].sum():+.3f} "
-                f"(top {len(self.units_shown)} units) {rest:+.3f} (the other {others}) "
-                f"{shares.bias:+.3f} (bias) = "),
-            bold(f"{shares.logit:+.3f}"), Run(f" → p = {plain_p(p)}")]])
+        # One sentence, its form chosen by the other units' count (ntr fills {count}; the other
+        # placeholders are kept for sentence_runs, which fills them with runs: class and logit in bold).
+        sentence = ntr("Class {label} after row {row}: logit = {top} (top {shown} units) {rest} (the other "
+                       "{count}) {bias} (bias) = {logit} → p = {p}",
+                       "Class {label} after row {row}: logit = {top} (top {shown} units) {rest} (the other "
+                       "{count}) {bias} (bias) = {logit} → p = {p}", others,
+                       label="{label}", row="{row}", top="{top}", shown="{shown}", rest="{rest}",
+                       bias="{bias}", logit="{logit}", p="{p}")
+        self.summary.set_lines([sentence_runs(
+            sentence, label=bold(str(label)), row=row + 1,
+            top=f"{shares.shares[self.units_shown].sum():+.3f}", shown=len(self.units_shown),
+            rest=f"{rest:+.3f}", bias=f"{shares.bias:+.3f}",
+            logit=bold(f"{shares.logit:+.3f}"), p=plain_p(p))])
 
     def _hold_range(self, label: int) -> None:
         """A y range for this row's bars of the class shown, in steps of 1-2-5, kept while the bars fit it

@@ -11,6 +11,7 @@ one emits ``linkActivated(target)``.
 """
 from __future__ import annotations
 
+import string
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 
 from .text_widths import TextWidths
 
-STYLES = ("normal", "bold", "small", "link")
 WRAP_INDENT = 14.0   # pixels: a wrapped line continues indented under its start
 
 
@@ -40,6 +40,21 @@ def small(text: str) -> Run:
 
 def link(text: str, target: str) -> Run:
     return Run(text, "link", target)
+
+
+def sentence_runs(sentence: str, style: str = "normal", **parts: Run | object) -> list[Run]:
+    """The runs of one whole (translated) sentence: its words in ``style``, each ``{name}`` replaced
+    by ``parts[name]``, a run in its own style (a bold number, a link) or a value formatted with the
+    placeholder's spec in ``style``. So ``tr("{unit} at row {row} of 28")`` stays one sentence for the
+    translator, who may reorder its placeholders, while its parts keep their styles."""
+    runs = []
+    for literal, name, spec, _conversion in string.Formatter().parse(sentence):
+        if literal:
+            runs.append(Run(literal, style))
+        if name is not None:
+            part = parts[name]
+            runs.append(part if isinstance(part, Run) else Run(format(part, spec or ""), style))
+    return runs
 
 
 @dataclass
@@ -110,6 +125,37 @@ class RunText(QtWidgets.QWidget):
         if self._shown is None:
             return ""
         return "\n".join("".join(run.text for run in line) for line in self._shown.lines)
+
+    def links(self) -> list[tuple[QtCore.QRectF, str]]:
+        """Where each link of the text shown is drawn, and its target: (rect, target), in order."""
+        return list(self._shown.links) if self._shown is not None else []
+
+    def pixmap(self) -> QtGui.QPixmap | None:
+        """The drawing shown (None before any text): the same object until the text, the width or
+        the palette changes."""
+        return self._shown.pixmap if self._shown is not None else None
+
+    def laid_out(self) -> tuple[list[tuple[Run, str, float, float, float]], int]:
+        """The text shown as laid out at this width: each piece's (run, text, x, y, width), and the
+        height used."""
+        return self._layout(self._shown.lines if self._shown is not None else [])
+
+    def line_break(self, text: str, room: float, style: str = "normal") -> tuple[str, str]:
+        """``text`` (in ``style``) split at its last line break that fits in ``room`` pixels: the head
+        that fits and the rest."""
+        return self._split(style, text, room)
+
+    def line_height(self) -> int:
+        """One line's height in pixels (the tallest of the styles)."""
+        return self._line_height
+
+    def base_height(self) -> int:
+        """The widget's height when its text needs no more than the lines it was made for."""
+        return self._base_height
+
+    def kept_bytes(self) -> int:
+        """The size of the drawings kept for showing again, in bytes."""
+        return self._kept_bytes
 
     def sizeHint(self) -> QtCore.QSize:
         return QtCore.QSize(360, self.height())
