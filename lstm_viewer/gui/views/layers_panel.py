@@ -67,7 +67,6 @@ class LayersPanel(QtWidgets.QWidget):
             action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(slot)
             self.addAction(action)
-        self.selection_actions = self.actions()
         if state.network is not None:
             self._on_network()
 

@@ -45,7 +45,7 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         self.current_text = StaticTextItem(style.ACCENT, anchor=(1, 0))
         self.current_text.setPos(9.6, 1.22)
         self.current_plot.addItem(self.current_text, ignoreBounds=True)
-        self.final_plot, self.final_bars = _bars(self.ci, "final, after row 28")
+        _, self.final_bars = _bars(self.ci, "final, after row 28")
 
         self.time_plot = steady_plot(self.ci)
         style.rows_plot(self.time_plot, "prediction over time", "class")

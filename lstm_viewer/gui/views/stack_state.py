@@ -89,7 +89,6 @@ class StackStatePanel(QtWidgets.QFrame):
         layout.addStretch(1)
         self.output_gap: float | None = None
         self.cell_gap: float | None = None
-        self._layers = 0
         self._check_later = qdebounced(self._check_output, timeout=CHECK_DELAY_MS)
         state.events.network.connect(self._on_network)
         state.events.trace.connect(self._on_trace)
@@ -100,7 +99,6 @@ class StackStatePanel(QtWidgets.QFrame):
 
     def _on_network(self) -> None:
         units = self.state.network.units
-        self._layers = len(units)
         shown = range(len(units)) if len(units) <= 3 else (0, None, len(units) - 1)
         names = ["…" if k is None else f"(c<sub>{k + 1}</sub>, h<sub>{k + 1}</sub>)" for k in shown]
         # Two pairs a line: the panel does not wrap (see __init__), so keep lines short.
