@@ -216,9 +216,9 @@ def test_band_on_the_canvas_follows_the_row(window, qtbot):
     stroke(canvas, [(0.5, 0.2), (0.5, 0.8)])       # a vertical bar from 20% to 80% of the paper
     first, last = np.flatnonzero(window.trace.image.any(axis=1))[[0, -1]]
     window.state.row = int(first)
-    top = canvas._band[0]        # no public reader: the band is only painted
+    top = canvas.band()[0]
     window.state.row = int(last)
-    bottom = canvas._band[1]
+    bottom = canvas.band()[1]
     assert top == pytest.approx(0.2, abs=0.06) and bottom == pytest.approx(0.8, abs=0.06)
 
 

@@ -36,5 +36,5 @@ def test_a_row_step_paints_every_changed_view_in_one_window_pass(qtbot):
     QtWidgets.QApplication.processEvents()
     assert all(counter.count >= 1 for counter in paints), "every changed view is painted"
     assert requests.count == 1, "in one pass of the window"
-    assert not one._holding
+    assert not one.is_holding()
     close_window(window)

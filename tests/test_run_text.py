@@ -3,7 +3,7 @@ every line, and a link is clicked where it is drawn."""
 from __future__ import annotations
 
 import pytest
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 from PyQt6.QtTest import QTest
 
 from lstm_viewer.gui.widgets.run_text import Run, RunText, link, small
@@ -17,10 +17,10 @@ def test_long_runs_wrap_within_the_width_and_the_widget_grows(qtbot):
     long = "from pixels of the row: column 5 (+0.12×+0.98), column 6 (-0.10×+0.50), column 7 (+0.01×+1.00)"
     lines = [[small(long)], [Run("c₁₄ = f·c₁₃ + i·g = 0.499·(-0.129) + 0.429·(+0.495) ="), Run(" +0.1479")]]
     text.set_lines(lines)
-    placed, height = text._layout(text._shown.lines)
+    placed, height = text.laid_out()
     assert all(x + width <= text.width() - 2.0 + 1e-6 for _run, _text, x, _y, width in placed
                if " " in _text)   # every piece that could break fits
-    assert height > 2 * text._line_height   # it wrapped
+    assert height > 2 * text.line_height()   # it wrapped
     assert text.height() >= height          # and the widget grew to hold every line
     drawn = "".join(piece for _run, piece, *_ in placed).replace(" ", "")
     assert drawn == "".join(run.text for line in lines for run in line).replace(" ", "")   # nothing lost
@@ -35,7 +35,7 @@ def test_a_wrapped_link_is_clicked_where_it_is_drawn(qtbot):
     text.linkActivated.connect(clicked.append)
     text.set_lines([[small("recurrent:"), small(" "), link("u24", "unit:2:24"), small(" (+0.10×+0.53),"),
                      small(" "), link("u218", "unit:2:218"), small(" (-0.07×-0.80)")]])
-    rects = {target: rect for rect, target in text._shown.links}
+    rects = {target: rect for rect, target in text.links()}
     assert set(rects) == {"unit:2:24", "unit:2:218"}
     assert rects["unit:2:218"].top() > rects["unit:2:24"].top()   # on a later line
     QTest.mouseClick(text, QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier,
@@ -51,17 +51,15 @@ def test_a_wider_panel_gives_back_the_height_a_narrow_one_needed(qtbot):
     text.show()
     text.set_lines([[small("from pixels of the row: column 5 (+0.12×+0.98), column 6 (-0.10×+0.50)")]])
     tall = text.height()
-    assert tall > text._base_height
+    assert tall > text.base_height()
     text.resize(900, text.height())
     QtWidgets.QApplication.processEvents()
-    assert text.height() == text._base_height   # one line fits now: back to the base height
+    assert text.height() == text.base_height()   # one line fits now: back to the base height
 
 
 def test_text_widths_are_the_shaped_widths(qtbot, monkeypatch):
     """Numbers are summed from their characters' widths and labels measured once: both must be
     exactly what shaping the whole run gives, or the runs would overlap or leave gaps."""
-    from PyQt6 import QtGui
-
     from lstm_viewer.gui.widgets import text_widths
     font = QtWidgets.QApplication.font()
     metrics = QtGui.QFontMetricsF(font)
@@ -70,7 +68,7 @@ def test_text_widths_are_the_shaped_widths(qtbot, monkeypatch):
             "c₆ = f·c₅ + i·g = 0.748·(+0.058) =", " recurrent"]
     for run in runs:
         assert widths.width(run) == metrics.horizontalAdvance(run), run
-    assert " recurrent" in widths._remembered and "-1.000" not in widths._remembered
+    assert widths.is_remembered(" recurrent") and not widths.is_remembered("-1.000")
 
     # A font that kerns a pair of the "numeric" characters gets no shortcut.
     if metrics.horizontalAdvance("AV") == metrics.horizontalAdvance("A") + metrics.horizontalAdvance("V"):
@@ -98,9 +96,9 @@ def test_a_run_breaks_at_its_last_line_break_that_fits(qtbot, sample):
     between characters in Chinese): the same as trying every one."""
     text = RunText(lines=1)
     qtbot.addWidget(text)
-    metrics = text._widths["normal"].metrics
+    metrics = QtGui.QFontMetricsF(text.font())   # the normal style's
     for room in range(0, 700, 7):
-        head, tail = text._split("normal", sample, room)
+        head, tail = text.line_break(sample, room)
         assert head + tail == sample
         fitting = [len(sample[:k].rstrip(" ")) for k in _line_breaks(sample)
                    if metrics.horizontalAdvance(sample[:k].rstrip(" ")) <= room]
@@ -126,17 +124,16 @@ def test_the_same_lines_again_are_not_drawn_again(qtbot):
     qtbot.addWidget(text)
     text.resize(300, text.height())
     text.set_lines([[Run("max |h − o·tanh(c)| = "), Run("0")]])
-    drawn = text._shown
+    drawn = text.pixmap()
     text.set_lines([[Run("max |h − o·tanh(c)| = 0")]])   # the same text, runs merged alike
-    assert text._shown is drawn
+    assert text.pixmap() is drawn
     text.set_lines([[Run("max |h − o·tanh(c)| = 6.0e-08")]])
-    assert text._shown is not drawn and text.text() == "max |h − o·tanh(c)| = 6.0e-08"
+    assert text.pixmap() is not drawn and text.text() == "max |h − o·tanh(c)| = 6.0e-08"
 
 
 def test_a_new_palette_draws_the_text_again(qtbot):
     """The colours are drawn into the kept pixmaps: after a light/dark switch the same text must not
     keep the old colours (nor a pixmap kept for another row)."""
-    from PyQt6 import QtGui
     text = RunText(lines=1)
     qtbot.addWidget(text)
     text.resize(300, text.height())
@@ -144,13 +141,13 @@ def test_a_new_palette_draws_the_text_again(qtbot):
     text.set_lines(lines)
     text.show_kept("row 1", lambda: [[Run("row one")]])
     text.set_lines(lines)
-    before = text._shown.pixmap.toImage()
+    before = text.pixmap().toImage()
     palette = text.palette()
     palette.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor("#ff0000"))
     text.setPalette(palette)
     assert not text.is_kept("row 1")
     text.set_lines(lines)
-    after = text._shown.pixmap.toImage()
+    after = text.pixmap().toImage()
     assert after != before
     colours = {after.pixelColor(x, y).name() for x in range(after.width()) for y in range(after.height())
                if after.pixelColor(x, y).alpha() == 255}
@@ -170,6 +167,6 @@ def test_kept_text_stays_within_its_byte_limit_least_recent_first(qtbot, monkeyp
     text.show_kept(2, lambda: [[Run("row 2")]])       # shown again: now the most recent
     text.show_kept(5, lambda: [[Run("row 5")]])
     assert [text.is_kept(key) for key in range(6)] == [False, False, True, False, True, True]
-    assert text._kept_bytes == 3 * one
+    assert text.kept_bytes() == 3 * one
     text.resize(220, text.height())                   # a new width forgets what was kept
-    assert not any(text.is_kept(key) for key in range(6)) and text._kept_bytes == 0
+    assert not any(text.is_kept(key) for key in range(6)) and text.kept_bytes() == 0

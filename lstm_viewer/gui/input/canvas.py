@@ -66,6 +66,10 @@ class DrawCanvas(QtWidgets.QWidget):
             self._band = band
             self.update()
 
+    def band(self) -> tuple[float, float] | None:
+        """The paper band marked for the current input row (top, bottom in 0..1), or None."""
+        return self._band
+
     def to_array(self, size: int = RENDER_SIZE) -> np.ndarray:
         """The drawing as a (size, size) uint8 array, black ink on white paper."""
         image = QtGui.QImage(size, size, QtGui.QImage.Format.Format_Grayscale8)

@@ -52,6 +52,10 @@ class TextWidths:
             remembered.move_to_end(text)
         return width
 
+    def is_remembered(self, text: str) -> bool:
+        """Whether ``text``'s width was measured whole and kept (numbers are summed, never kept)."""
+        return text in self._remembered
+
     def _numbers_kern(self) -> bool:
         """Whether the font shapes pairs of NUMERIC characters other than side by side.
 

@@ -27,6 +27,10 @@ class OneRepaint(QtCore.QObject):
         self._holding = False
         window.installEventFilter(self)
 
+    def is_holding(self) -> bool:
+        """True while the window's update requests are held back (until the release paints them)."""
+        return self._holding
+
     def hold(self, *_args) -> None:
         if self._holding:
             return
