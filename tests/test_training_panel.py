@@ -86,7 +86,7 @@ def test_presets_fill_the_fields_and_editing_makes_it_custom(qtbot):
     panel.preset_combo.setCurrentText("Quick")
     config = panel.config()
     assert (config.layers, config.units, config.epochs, config.limit) == (1, 64, 1, 10_000)
-    assert PRESETS["Quick"]["samples"] == 10_000
+    assert PRESETS["quick"]["samples"] == 10_000
     panel.unitsSpin.setValue(32)
     assert panel.preset_combo.currentText() == "Custom"
     for name in ("layersSpin", "unitsSpin", "epochsSpin", "samplesSpin", "keepProbSpin", "batchSpin",
@@ -152,7 +152,7 @@ def test_short_training_swaps_a_working_model_into_the_window(qtbot, mnist_path,
     assert panel.busy, "training ended before the window was tried: make it longer"
     wait_until_idle(qtbot, panel)
     assert len(trained.calls) == 1, panel.status_label.text()
-    network, keras_model, description = trained.calls[0]
+    network, keras_model, description, _history = trained.calls[0]
     assert network.units == [16] and "1 × 16" in description and "test accuracy" in description
     assert window.network is network and window.keras_model is keras_model and window.unsaved
     assert window.trace is not None and window.trace is not old_trace
@@ -192,7 +192,8 @@ def test_cancel_stops_within_one_batch_and_no_model_comes(qtbot, panel, runner, 
     with qtbot.waitSignal(job.aborted, timeout=TRAIN_TIMEOUT_MS):
         panel.cancel_button.click()     # sets the job's stop flag before it returns
         at_cancel = len(batches)
-    qtbot.wait(50)   # progress already queued before ``aborted`` has been delivered by now
+    # The panel has taken in everything queued before ``aborted``: it shows the run cancelled.
+    qtbot.waitUntil(lambda: not panel.busy and "Cancelled" in panel.status_label.text())
     assert len(batches) - at_cancel <= 1, "more than one batch after Cancel"
     assert batches[-1].batch < batches[-1].batches
     assert trained.calls == [] and not panel.busy

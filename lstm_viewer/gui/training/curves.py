@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
+from ...core.i18n import tr
 from ...ml.training import Progress
 from ..plots import style
 from ..plots.light_items import without_si_prefixes
@@ -20,17 +21,17 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("trainCurves")
         self.setMinimumHeight(220)
-        self.setToolTip("Keras reports the loss and accuracy as running means over the epoch so far;\n"
-                        "the dots are the accuracy on the 10,000 test digits after each epoch")
+        self.setToolTip(tr("Keras reports the loss and accuracy as running means over the epoch so far;\n"
+                           "the dots are the accuracy on the 10,000 test digits after each epoch"))
         self.loss_plot = without_si_prefixes(self.addPlot(row=0, col=0))
         self.accuracy_plot = without_si_prefixes(self.addPlot(row=1, col=0))
         self.accuracy_plot.setXLink(self.loss_plot)
-        for plot, title in ((self.loss_plot, "loss"), (self.accuracy_plot, "accuracy")):
+        for plot, title in ((self.loss_plot, tr("loss")), (self.accuracy_plot, tr("accuracy"))):
             plot.setTitle(title, size="9pt")
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.showGrid(x=True, y=True, alpha=0.2)
-        self.accuracy_plot.setLabel("bottom", "epochs")
+        self.accuracy_plot.setLabel("bottom", tr("epochs"))
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
         self.accuracy_plot.enableAutoRange(y=False)
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen(style.C_COLOUR, width=1.5))

@@ -14,13 +14,16 @@ from typing import Any
 from ...core.cancel import Cancelled
 from ...core.data import ENV_VAR
 from ...core.errors import UserError
+from ...core.i18n import ntr, tr
 from ...ml.progressbar import format_seconds
 from ...ml.training import TrainConfig
 from ..state.jobs import JobContext
 from .tf_import import TF_LIBRARIES, quiet_import
 
-GUI_HOW_TO_SUPPLY = (f"choose the folder with the four MNIST IDX files (or an mnist.npz) in "
-                     f"“MNIST data”, or set {ENV_VAR}")
+
+def gui_how_to_supply() -> str:
+    return tr("choose the folder with the four MNIST IDX files (or an mnist.npz) in “MNIST data”, or set "
+              "{variable}", variable=ENV_VAR)
 
 
 @dataclass
@@ -28,6 +31,7 @@ class TrainedModel:
     network: Any            # lstm_viewer.network.Network
     keras_model: Any        # keras.Model, for Save model as…
     description: str
+    history: Any = None     # lstm_viewer.core.history.TrainingHistory: the snapshots kept (or None)
 
 
 def training_job(config: TrainConfig, data_path: str | None) -> Callable[[JobContext], TrainedModel]:
@@ -41,18 +45,18 @@ def training_job(config: TrainConfig, data_path: str | None) -> Callable[[JobCon
 
         source = resolve_source(data_path)
         if source is None:   # the Keras cache/download imports TensorFlow: do it the quiet way
-            report("Importing TensorFlow…")
+            report(tr("Importing TensorFlow…"))
             quiet_import(("tensorflow", "keras"), TF_LIBRARIES)
-        report("Loading MNIST…")
+        report(tr("Loading MNIST…"))
         try:
             data = load_mnist(source)
         except UserError as exc:   # the loader's advice names CLI flags; say it the panel's way
-            raise UserError(str(exc).replace(how_to_supply(), GUI_HOW_TO_SUPPLY)) from None
+            raise UserError(str(exc).replace(how_to_supply(), gui_how_to_supply())) from None
         context.check()
-        report("Importing TensorFlow…")
+        report(tr("Importing TensorFlow…"))
         quiet_import(("tensorflow", "keras"), TF_LIBRARIES)
         context.check()
-        report("Building the model (the first batch takes a few seconds)…")
+        report(tr("Building the model (the first batch takes a few seconds)…"))
         # ``train`` catches the Cancelled of ``check`` in its Keras callback and stops within one
         # batch (the end-of-epoch test pass too), returning ``cancelled=True``.
         result = training.train(config, data, report, context.check)
@@ -65,10 +69,17 @@ def training_job(config: TrainConfig, data_path: str | None) -> Callable[[JobCon
         network.metadata.update(training=training.config_dict(config),
                                 test_accuracy=result.test_accuracy)
         digits = config.limit or len(data.x_train)
-        accuracy = "" if result.test_accuracy is None else f": test accuracy {result.test_accuracy:.1%}"
-        description = (f"{network.describe()} trained on {digits:,} digits for {config.epochs} "
-                       f"epoch{'s' if config.epochs > 1 else ''}{accuracy} "
-                       f"({format_seconds(result.seconds)})")
-        return TrainedModel(network, result.model, description)
+        values = dict(model=network.describe(), digits=digits, time=format_seconds(result.seconds))
+        if result.test_accuracy is None:
+            description = ntr("{model} trained on {digits:,} digits for {count} epoch ({time})",
+                              "{model} trained on {digits:,} digits for {count} epochs ({time})",
+                              config.epochs, **values)
+        else:
+            description = ntr("{model} trained on {digits:,} digits for {count} epoch: test accuracy "
+                              "{accuracy:.1%} ({time})",
+                              "{model} trained on {digits:,} digits for {count} epochs: test accuracy "
+                              "{accuracy:.1%} ({time})", config.epochs, accuracy=result.test_accuracy,
+                              **values)
+        return TrainedModel(network, result.model, description, result.snapshots)
 
     return job

@@ -17,6 +17,7 @@ from PyQt6 import QtCore, QtWidgets
 from superqt.utils import qthrottled, signals_blocked
 
 from ...core.data import ENV_VAR
+from ...core.i18n import N_, tr
 from ...ml.progressbar import format_seconds
 from ...ml.training import Progress, TrainConfig
 from ..plots import style
@@ -24,20 +25,24 @@ from ..state.jobs import Job, JobRunner, describe_error
 from .curves import TrainingCurves
 from .job import TrainedModel, training_job
 
+# By key (the combo's data); the names shown are PRESET_NAMES', translated.
 PRESETS: dict[str, dict[str, Any]] = {
     # Well under a minute on 2 cores; batch 32 at lr 0.01 measured 91% on the test set (batch 64 at
     # 0.003: 74%), enough to read most drawings.
-    "Quick": dict(layers=1, units=64, keep_prob=1.0, epochs=1, batch_size=32, lr=1e-2, samples=10_000),
+    "quick": dict(layers=1, units=64, keep_prob=1.0, epochs=1, batch_size=32, lr=1e-2, samples=10_000),
     # The original network: 3 stacked LSTMs of 256 units, as the CLI trains it by default.
-    "Seed": dict(layers=3, units=256, keep_prob=1.0, epochs=1, batch_size=64, lr=1e-3, samples=60_000),
+    "seed": dict(layers=3, units=256, keep_prob=1.0, epochs=1, batch_size=64, lr=1e-3, samples=60_000),
 }
+CUSTOM = "custom"   # the fields edited by hand
+PRESET_NAMES = {"quick": N_("Quick"), "seed": N_("Seed"), CUSTOM: N_("Custom")}
 REDRAW_MS = 100   # curves and progress bar at most 10 times a second, however fast batches come
 
 
 class TrainingPanel(QtWidgets.QWidget):
     """Fields, Start/Cancel, progress and curves. Emits ``modelTrained`` when a run succeeds."""
 
-    modelTrained = QtCore.pyqtSignal(object, object, str)   # network, keras model, description
+    # network, keras model, description, its training history (or None)
+    modelTrained = QtCore.pyqtSignal(object, object, str, object)
     busyChanged = QtCore.pyqtSignal(bool)
 
     def __init__(self, runner: JobRunner, parent: QtWidgets.QWidget | None = None) -> None:
@@ -51,18 +56,19 @@ class TrainingPanel(QtWidgets.QWidget):
         self._build_controls()
         # Curves and progress bar drawn at most once per REDRAW_MS, the last batch included.
         self._redraw_soon = qthrottled(self._on_redraw, timeout=REDRAW_MS, leading=False, parent=self)
-        self.preset_combo.setCurrentText("Quick")
-        self._on_preset_chosen("Quick")
+        self.preset_combo.setCurrentIndex(self.preset_combo.findData("quick"))
+        self._on_preset_chosen()
 
     # --- layout -------------------------------------------------------------------------------
     def _build_fields(self) -> None:
         form = QtWidgets.QFormLayout()
         self.preset_combo = QtWidgets.QComboBox(objectName="presetCombo")
-        self.preset_combo.addItems([*PRESETS, "Custom"])
-        self.preset_combo.setToolTip("Quick: 1 × 64 units, 1 epoch on 10,000 digits (under a minute).\n"
-                                     "Seed: 3 × 256 units on all 60,000 digits, as in the original.")
-        self.preset_combo.currentTextChanged.connect(self._on_preset_chosen)
-        form.addRow("Preset", self.preset_combo)
+        for key in (*PRESETS, CUSTOM):
+            self.preset_combo.addItem(tr(PRESET_NAMES[key]), key)
+        self.preset_combo.setToolTip(tr("Quick: 1 × 64 units, 1 epoch on 10,000 digits (under a minute).\n"
+                                        "Seed: 3 × 256 units on all 60,000 digits, as in the original."))
+        self.preset_combo.currentIndexChanged.connect(self._on_preset_chosen)
+        form.addRow(tr("Preset"), self.preset_combo)
 
         def spin(name: str, low: float, high: float, tip: str, decimals: int = 0,
                  step: float = 1) -> QtWidgets.QAbstractSpinBox:
@@ -76,61 +82,62 @@ class TrainingPanel(QtWidgets.QWidget):
             box.valueChanged.connect(self._on_field_edited)
             return box
 
-        self.layersSpin = spin("layersSpin", 1, 16, "How many LSTM layers are stacked (the seed has 3)")
-        self.unitsSpin = spin("unitsSpin", 1, 4096, "Units (the size of c and h) in every layer", step=16)
-        self.keepProbSpin = spin("keepProbSpin", 0.05, 1.0, "Dropout after each layer: the chance a "
-                                 "unit's output is kept while training (1 = no dropout)", 2, 0.05)
-        self.epochsSpin = spin("epochsSpin", 1, 100, "Passes over the training digits")
-        self.batchSpin = spin("batchSpin", 1, 4096, "Digits per training step", step=16)
-        self.lrSpin = spin("lrSpin", 0.00001, 0.5, "Adam's learning rate; lower it if the loss "
-                           "becomes NaN", 5, 0.0005)
-        self.samplesSpin = spin("samplesSpin", 100, 60_000, "How many of the 60,000 training digits "
-                                "to learn from (fewer is faster)", step=1000)
+        self.layersSpin = spin("layersSpin", 1, 16, tr("How many LSTM layers are stacked (the seed has 3)"))
+        self.unitsSpin = spin("unitsSpin", 1, 4096, tr("Units (the size of c and h) in every layer"), step=16)
+        self.keepProbSpin = spin("keepProbSpin", 0.05, 1.0, tr("Dropout after each layer: the chance a "
+                                 "unit's output is kept while training (1 = no dropout)"), 2, 0.05)
+        self.epochsSpin = spin("epochsSpin", 1, 100, tr("Passes over the training digits"))
+        self.batchSpin = spin("batchSpin", 1, 4096, tr("Digits per training step"), step=16)
+        self.lrSpin = spin("lrSpin", 0.00001, 0.5, tr("Adam's learning rate; lower it if the loss "
+                           "becomes NaN"), 5, 0.0005)
+        self.samplesSpin = spin("samplesSpin", 100, 60_000, tr("How many of the 60,000 training digits "
+                                "to learn from (fewer is faster)"), step=1000)
         self.samplesSpin.setGroupSeparatorShown(True)
-        for label, box in (("Layers", self.layersSpin), ("Units per layer", self.unitsSpin),
-                           ("Keep prob", self.keepProbSpin), ("Epochs", self.epochsSpin),
-                           ("Batch size", self.batchSpin), ("Learning rate", self.lrSpin),
-                           ("Training digits", self.samplesSpin)):
+        for label, box in ((tr("Layers"), self.layersSpin), (tr("Units per layer"), self.unitsSpin),
+                           (tr("Keep prob"), self.keepProbSpin), (tr("Epochs"), self.epochsSpin),
+                           (tr("Batch size"), self.batchSpin), (tr("Learning rate"), self.lrSpin),
+                           (tr("Training digits"), self.samplesSpin)):
             form.addRow(label, box)
 
         self.data_edit = QtWidgets.QLineEdit(os.environ.get(ENV_VAR, ""), objectName="dataEdit")
-        self.data_edit.setPlaceholderText("Keras cache (downloads when online)")
-        self.data_edit.setToolTip("MNIST: a folder with the four IDX files, or an mnist.npz. Empty: "
-                                  f"${ENV_VAR}, then the Keras cache (downloading when online)")
-        self.browse_button = QtWidgets.QPushButton("Browse…", objectName="dataBrowseButton")
-        self.browse_button.setToolTip("Choose the folder that holds the MNIST IDX files")
+        self.data_edit.setPlaceholderText(tr("Keras cache (downloads when online)"))
+        self.data_edit.setToolTip(tr("MNIST: a folder with the four IDX files, or an mnist.npz. Empty: "
+                                     "${variable}, then the Keras cache (downloading when online)",
+                                     variable=ENV_VAR))
+        self.browse_button = QtWidgets.QPushButton(tr("Browse…"), objectName="dataBrowseButton")
+        self.browse_button.setToolTip(tr("Choose the folder that holds the MNIST IDX files"))
         self.browse_button.clicked.connect(self._on_browse)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.data_edit, 1)
         row.addWidget(self.browse_button)
-        form.addRow("MNIST data", row)
+        form.addRow(tr("MNIST data"), row)
         self._fields = [self.preset_combo, self.layersSpin, self.unitsSpin, self.keepProbSpin,
                         self.epochsSpin, self.batchSpin, self.lrSpin, self.samplesSpin,
                         self.data_edit, self.browse_button]
         self._form = form
 
     def _build_controls(self) -> None:
-        self.start_button = QtWidgets.QPushButton("Train", objectName="trainStartButton")
-        self.start_button.setToolTip("Train a new model with these settings; the current one stays "
-                                     "in use until it is done")
+        self.start_button = QtWidgets.QPushButton(tr("Train"), objectName="trainStartButton")
+        self.start_button.setToolTip(tr("Train a new model with these settings; the current one stays "
+                                        "in use until it is done"))
         self.start_button.clicked.connect(lambda _checked=False: self.start())
-        self.cancel_button = QtWidgets.QPushButton("Cancel", objectName="trainCancelButton")
-        self.cancel_button.setToolTip("Stop after the current batch and keep the current model")
+        self.cancel_button = QtWidgets.QPushButton(tr("Cancel"), objectName="trainCancelButton")
+        self.cancel_button.setToolTip(tr("Stop after the current batch and keep the current model"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(lambda _checked=False: self.cancel())
         self.progress_bar = QtWidgets.QProgressBar(objectName="trainProgress")
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.progress_bar.setTextVisible(True)
-        self.progress_bar.setFormat("Not started")
-        self.progress_bar.setToolTip("Progress through all batches of all epochs, and the time left")
+        self.progress_bar.setFormat(tr("Not started"))
+        self.progress_bar.setToolTip(tr("Progress through all batches of all epochs, and the time left"))
         self.status_label = QtWidgets.QLabel("", objectName="trainStatusLabel")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.curves = TrainingCurves()
-        self.test_label = QtWidgets.QLabel("Test accuracy: after the first epoch",
+        self.test_label = QtWidgets.QLabel(tr("Test accuracy: after the first epoch"),
                                            objectName="testAccuracyLabel")
-        self.test_label.setToolTip("Accuracy on the 10,000 test digits the network never trains on")
+        self.test_label.setToolTip(tr("Accuracy on the 10,000 test digits the network never trains on"))
         self.test_label.setWordWrap(True)
 
         buttons = QtWidgets.QHBoxLayout()
@@ -167,10 +174,10 @@ class TrainingPanel(QtWidgets.QWidget):
             self._show_status(describe_error(exc), error=True)
             return False
         self.curves.reset(config.epochs)
-        self.test_label.setText("Test accuracy: after the first epoch")
+        self.test_label.setText(tr("Test accuracy: after the first epoch"))
         self._latest = None
         self._set_busy(True)
-        self._show_status("Starting…")
+        self._show_status(tr("Starting…"))
         self.progress_bar.setRange(0, 0)   # "working" until the first batch gives a fraction
         self._worker = self.runner.run(training_job(config, self.data_edit.text().strip() or None),
                                        key="training", on_progress=self._on_progress,
@@ -185,13 +192,13 @@ class TrainingPanel(QtWidgets.QWidget):
         if self._worker is not None:
             self._worker.cancel()
             self.cancel_button.setEnabled(False)
-            self._show_status("Cancelling after the current batch…" if self._latest is not None else
-                              "Cancelling as soon as the current step ends (loading TensorFlow and "
-                              "building the model cannot be interrupted)…")
+            self._show_status(tr("Cancelling after the current batch…") if self._latest is not None else
+                              tr("Cancelling as soon as the current step ends (loading TensorFlow and "
+                                 "building the model cannot be interrupted)…"))
 
     # --- handlers -----------------------------------------------------------------------------
-    def _on_preset_chosen(self, name: str) -> None:
-        preset = PRESETS.get(name)
+    def _on_preset_chosen(self, *_args) -> None:
+        preset = PRESETS.get(self.preset_combo.currentData())
         if preset is None:
             return
         self._applying_preset = True
@@ -205,12 +212,12 @@ class TrainingPanel(QtWidgets.QWidget):
             self._applying_preset = False
 
     def _on_field_edited(self, *_args) -> None:
-        if not self._applying_preset and self.preset_combo.currentText() != "Custom":
+        if not self._applying_preset and self.preset_combo.currentData() != CUSTOM:
             with signals_blocked(self.preset_combo):   # edited by hand: no longer a preset
-                self.preset_combo.setCurrentText("Custom")
+                self.preset_combo.setCurrentIndex(self.preset_combo.findData(CUSTOM))
 
     def _on_browse(self) -> None:
-        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Folder with the MNIST files",
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, tr("Folder with the MNIST files"),
                                                             self.data_edit.text() or os.getcwd())
         if folder:
             self.data_edit.setText(folder)
@@ -224,8 +231,9 @@ class TrainingPanel(QtWidgets.QWidget):
             return
         if item.test_accuracy is not None:
             self.curves.add_test_accuracy(item.epoch, item.test_accuracy)
-            self.test_label.setText("Test accuracy: " + ", ".join(
-                f"epoch {e}: {a:.1%}" for e, a in self.curves.test_points()))
+            epochs = ", ".join(tr("epoch {epoch}: {accuracy:.1%}", epoch=e, accuracy=a)
+                               for e, a in self.curves.test_points())
+            self.test_label.setText(tr("Test accuracy: {epochs}", epochs=epochs))
         else:
             self.curves.add_batch(item)
         self._latest = item
@@ -238,27 +246,30 @@ class TrainingPanel(QtWidgets.QWidget):
             if self.progress_bar.maximum() == 0:
                 self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(int(round(1000 * p.fraction)))
-            self.progress_bar.setFormat(f"{p.fraction:.0%} · epoch {p.epoch}/{p.epochs} · batch "
-                                        f"{p.batch}/{p.batches} · ETA {format_seconds(p.eta)}")
+            self.progress_bar.setFormat(tr("{fraction:.0%} · epoch {epoch}/{epochs} · batch {batch}/{batches}"
+                                           " · ETA {eta}", fraction=p.fraction, epoch=p.epoch,
+                                           epochs=p.epochs, batch=p.batch, batches=p.batches,
+                                           eta=format_seconds(p.eta)))
             if self.cancel_button.isEnabled():
-                self._show_status(f"Training… loss {p.loss:.3f}, accuracy {p.accuracy:.1%} "
-                                  f"(elapsed {format_seconds(p.elapsed)})")
+                self._show_status(tr("Training… loss {loss:.3f}, accuracy {accuracy:.1%} (elapsed {elapsed})",
+                                     loss=p.loss, accuracy=p.accuracy, elapsed=format_seconds(p.elapsed)))
 
     def _on_finished(self, result: TrainedModel) -> None:
-        self._end_run("Done")
+        self._end_run(tr("Done"))
         self.progress_bar.setValue(1000)
-        self._show_status(f"Done: {result.description}. It is now the active model "
-                          f"(Save model as… keeps it).")
-        self.modelTrained.emit(result.network, result.keras_model, result.description)
+        self._show_status(tr("Done: {model}. It is now the active model (Save model as… keeps it).",
+                             model=result.description))
+        self.modelTrained.emit(result.network, result.keras_model, result.description, result.history)
 
     def _on_errored(self, error: BaseException) -> None:
-        self._end_run("Stopped")
-        self._show_status(f"Training stopped: {describe_error(error)}. The current model stays in use.",
+        self._end_run(tr("Stopped"))
+        self._show_status(tr("Training stopped: {reason}. The current model stays in use.",
+                             reason=describe_error(error)),
                           error=True)
 
     def _on_cancelled(self) -> None:
-        self._end_run("Cancelled")
-        self._show_status("Cancelled. The current model stays in use.")
+        self._end_run(tr("Cancelled"))
+        self._show_status(tr("Cancelled. The current model stays in use."))
 
     # --- helpers ------------------------------------------------------------------------------
     def _end_run(self, text: str) -> None:
