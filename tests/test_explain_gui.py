@@ -175,10 +175,11 @@ def test_no_axis_in_the_window_rescales_by_an_si_prefix(window, qtbot):
     import pyqtgraph as pg
     window.state.pinned = window.state.trace
     window.state.selection = (1, 3)
-    for dock in (window.unit_dock, window.why_dock, window.compare_dock, window.importance_dock,
-                 window.preprocess_dock, window.statespace_dock):
+    docks = (window.unit_dock, window.why_dock, window.compare_dock, window.importance_dock,
+             window.preprocess_dock, window.statespace_dock)
+    for dock in docks:
         window.show_panel(dock)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: all(dock.widget() is not None and dock.isVisible() for dock in docks))
     axes = [item for view in window.findChildren(pg.GraphicsView) for item in view.scene().items()
             if isinstance(item, pg.AxisItem)]
     assert len(axes) > 60

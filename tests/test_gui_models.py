@@ -53,9 +53,9 @@ def window(qtbot, dialogs):
     close_window(win)
 
 
-def wait_idle(qtbot, win) -> None:
-    qtbot.waitUntil(lambda: not win.jobs.is_busy(), timeout=WAIT_MS)
-    qtbot.wait(20)   # let the queued result reach its slot
+def wait_idle(qtbot, win, outcome) -> None:
+    """Wait until no job runs and the job's result has reached its slot: ``outcome()`` is true."""
+    qtbot.waitUntil(lambda: not win.jobs.is_busy() and bool(outcome()), timeout=WAIT_MS)
 
 
 def test_a_bad_model_file_keeps_the_old_model(window, qtbot, dialogs, tmp_path, monkeypatch):
@@ -65,7 +65,7 @@ def test_a_bad_model_file_keeps_the_old_model(window, qtbot, dialogs, tmp_path, 
     monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
     window.openModelAction.trigger()
     assert window.busy.isVisible() or dialogs   # the busy indicator shows while the worker runs
-    wait_idle(qtbot, window)
+    wait_idle(qtbot, window, lambda: dialogs)
     assert [kind for kind, _ in dialogs] == ["critical"]
     assert "broken.keras" in dialogs[0][1][1]
     assert window.network is before_net and window.windowTitle() == before_title
@@ -158,7 +158,7 @@ def test_a_failed_save_of_a_trained_model_says_so_and_keeps_it_unsaved(window, q
 
     _trained_model_to_save(window, monkeypatch, tmp_path / "m.keras", failing_save)
     window.saveModelAction.trigger()
-    wait_idle(qtbot, window)
+    wait_idle(qtbot, window, lambda: dialogs)
     assert [kind for kind, _ in dialogs] == ["critical"] and "No space left" in dialogs[0][1][1]
     assert window.unsaved and window.saveModelAction.isEnabled()
 
@@ -195,7 +195,7 @@ def test_a_save_runs_to_its_end_when_every_job_is_cancelled(window, qtbot, dialo
     assert [job.key for job in jobs if not job.cancellable] == ["save model"]
     for job in jobs:
         job.cancel()
-    wait_idle(qtbot, window)
+    wait_idle(qtbot, window, lambda: not window.session.is_saving())
     assert target.read_bytes() == b"saved" and not window.unsaved
     assert window.saveModelAction.isEnabled() and not window.session.is_saving() and not dialogs
 
@@ -247,7 +247,7 @@ def test_launch_with_a_file_only_keras_reads_opens_at_once_then_loads_it(
         load_network(tmp_path / "missing.keras")
     assert problem == str(raised.value) and "missing.keras" in problem
     window.load_model(pending)
-    wait_idle(qtbot, window)
+    wait_idle(qtbot, window, lambda: "legacy.h5" in window.windowTitle() or dialogs)
     assert not dialogs and window.network.metadata.get("loaded_with") == "keras"
     assert "legacy.h5" in window.windowTitle()
 
@@ -340,7 +340,7 @@ def test_a_dropped_h5_file_is_opened_as_a_model_not_read_as_an_image(window, qtb
     drop_file(window, legacy)
     assert not window.jobs.jobs("open image")
     assert "old_model.h5" in window.statusBar().currentMessage()
-    wait_idle(qtbot, window)
+    wait_idle(qtbot, window, lambda: dialogs)
     assert [kind for kind, _ in dialogs] == ["critical"]
     title, text = dialogs[0][1]
     assert "old_model.h5" in text and "Traceback" not in text and len(text.splitlines()) == 1

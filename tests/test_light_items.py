@@ -33,7 +33,8 @@ def test_kept_axis_draws_what_the_axis_draws_and_reuses_a_range_seen_before(qtbo
     for low, high in ((0.0, 1.0), (-2.0, 5.0), (0.0, 1.0)):
         for widget in (kept, plain):
             widget.setYRange(low, high, padding=0)
-        qtbot.wait(20)
+        qtbot.waitUntil(lambda low=low, high=high: all(
+            w.getPlotItem().getAxis("left").range == [low, high] for w in (kept, plain)))
         a, b = _pixels(kept), _pixels(plain)
         assert np.array_equal(a, b)            # same ticks, same numbers, same pixels
         seen.append(a)
@@ -47,7 +48,7 @@ def test_kept_axis_keeps_a_bounded_number_of_drawings(qtbot):
     axis = widget.getPlotItem().getAxis("left")
     for k in range(KeptAxisItem.KEPT + 5):
         widget.setYRange(0.0, 1.0 + k, padding=0)
-        qtbot.wait(5)
+        qtbot.waitUntil(lambda k=k: axis.drawings_kept() == min(k + 1, KeptAxisItem.KEPT))   # drawn
     assert axis.drawings_kept() == KeptAxisItem.KEPT
 
 
@@ -80,17 +81,18 @@ def _three_bars(qtbot) -> tuple[pg.PlotWidget, SignedBarsItem]:
 def test_bar_labels_are_drawn_beside_the_bars_or_left_out_when_too_wide(qtbot):
     widget, bars = _three_bars(qtbot)
     bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), ["u1", "u2", "u3"])
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: bars.labels() == ["u1", "u2", "u3"])
     with_labels = _pixels(widget)
     bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), None)
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: bars.labels() is None)
     assert not np.array_equal(with_labels, _pixels(widget))   # the labels are ink on the plot
     widget.resize(60, 200)                                     # slots of ~10 px: nothing fits
     bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), ["u100", "u200", "u300"])
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: widget.getPlotItem().vb.width() < 60
+                    and bars.labels() == ["u100", "u200", "u300"])
     without = _pixels(widget)
     bars.set_bars(np.array([0.5, -0.5, 0.0]), np.array([0, 1, 0]), None)
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: bars.labels() is None)
     assert np.array_equal(without, _pixels(widget))
 
 
@@ -112,10 +114,10 @@ def test_kept_axis_forgets_its_drawings_when_its_ticks_change(qtbot):
     widget = _plot(qtbot, kept=True)
     axis = widget.getPlotItem().getAxis("left")
     widget.setYRange(0.0, 1.0, padding=0)
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: axis.range == [0.0, 1.0])
     before = _pixels(widget)
     axis.setTicks([[(0.25, "a quarter")]])
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: axis.drawings_kept() == 0)   # the drawings of the old ticks forgotten
     assert not np.array_equal(before, _pixels(widget))       # the same range, drawn anew
 
 
@@ -259,11 +261,11 @@ def test_a_bar_beyond_the_extent_is_drawn_broken_with_its_value(qtbot):
     widget, bars = _three_bars(qtbot)
     bars.set_bars(np.array([0.5, 0.9, -0.5]), np.array([0, 0, 1]))
     assert bars.broken() == []
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: bars.heights()[1] == 0.9)
     within = _pixels(widget)
     bars.set_bars(np.array([0.5, 9.6, -2.0]), np.array([0, 0, 1]))
     assert bars.broken() == [1, 2]
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: bars.heights()[1] == 9.6)
     broken = _pixels(widget)
     assert not np.array_equal(within, broken)
     # The tall bar's column on screen: orange up to the top edge, cut near it by a gap of paper and

@@ -20,7 +20,11 @@ from lstm_viewer.statespace import offline_test_digits
 
 Qt = QtCore.Qt
 BUILD_MS = 60000   # the machine is shared: generous, only reached when something is wrong
-MOVE_GAP_MS = 60   # pyqtgraph's scene drops mouse moves closer together than its rate limit
+
+
+def wait_for_a_new_move(qtbot, view) -> None:
+    """pyqtgraph's scene drops mouse moves closer together than its rate limit: wait until it takes one."""
+    qtbot.waitUntil(view.scene()._moveEventIsAllowed, timeout=3000)
 
 
 @pytest.fixture(scope="module")
@@ -258,16 +262,16 @@ def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digit
     # Far from every point: nothing is under the pointer.
     empty = view.mapFromScene(view.plot.getViewBox().sceneBoundingRect().bottomRight()) - QtCore.QPoint(3, 3)
     if view.point_at(view.mapToScene(empty)) is None:
-        qtbot.wait(MOVE_GAP_MS)
+        wait_for_a_new_move(qtbot, view)
         QTest.mouseMove(view.viewport(), empty)
         qtbot.waitUntil(lambda: panel.hovered_index is None, timeout=3000)
     # Pointing at it again, then leaving the plot: the card clears (it used to keep the last digit).
-    qtbot.wait(MOVE_GAP_MS)
+    wait_for_a_new_move(qtbot, view)
     QTest.mouseMove(view.viewport(), point)
     qtbot.waitUntil(lambda: panel.hovered_index == index, timeout=3000)
     QtWidgets.QApplication.sendEvent(view, QtCore.QEvent(QtCore.QEvent.Type.Leave))
     assert panel.hovered_index is None and "Point at a dot" in panel.hover_text.text()
-    qtbot.wait(MOVE_GAP_MS)
+    wait_for_a_new_move(qtbot, view)
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     assert loads.calls[-1][1] == f"test digit {index:,} (a {label})"
     np.testing.assert_array_equal(window.trace.image, digits.images[index] / np.float32(255))
@@ -282,8 +286,9 @@ def test_a_test_digit_from_the_picker_is_not_its_own_neighbour(ready, qtbot):
     window, panel, _ = ready
     space = panel.prepared.space
     assert 40 in space.neighbours(window.trace, panel.layer(), 27, k=8)   # what it would show
-    qtbot.waitUntil(lambda: panel.shown_neighbours is not None and 27 in panel._neighbours, timeout=10000)
-    indices, distances = panel._neighbours[27]
+    qtbot.waitUntil(lambda: panel.shown_neighbours is not None and panel.neighbours_found(27) is not None,
+                    timeout=10000)
+    indices, distances = panel.neighbours_found(27)
     assert 40 not in indices and len(indices) == 8 and distances.min() > 0
     assert panel.prepared.index_of(window.trace.image) == 40
     drawn = window.trace.image.copy()
@@ -297,7 +302,7 @@ def test_nothing_is_done_while_hidden_and_a_new_model_is_built_when_shown(qtbot,
     try:
         window.session.show_input(as_unit_image(digits.images[3]))
         window.state.row = 10
-        qtbot.wait(200)
+        qtbot.waitUntil(lambda: not window.jobs.is_busy(), timeout=BUILD_MS)   # what the input started
         assert panel.status == "idle" and panel.prepared is None
         assert not window.jobs.jobs("statespace") and panel.cloud.points.renders == 0
         window.show_panel(dock)
@@ -308,7 +313,7 @@ def test_nothing_is_done_while_hidden_and_a_new_model_is_built_when_shown(qtbot,
         dock.hide()
         other = random_network([10, 10, 10], seed=5)
         window.set_network(other)
-        qtbot.wait(200)
+        qtbot.waitUntil(lambda: not window.jobs.is_busy(), timeout=BUILD_MS)   # what the model started
         assert panel.prepared is None and panel.status == "idle" and not window.jobs.jobs("statespace")
         window.state.row = 20
         window.show_panel(dock)

@@ -72,7 +72,8 @@ def test_clicking_a_gate_heatmap_selects_too(window, qtbot):
     window.state.show_gates = True
     view = window.layers.views[1]
     qtbot.waitUntil(lambda: view.gates_widget is not None and view.gates_widget.isVisible(), timeout=5000)
-    qtbot.wait(50)   # the gates page's first layout, so that cells are where they will be drawn
+    # the gates page's first layout, so that cells are where they will be drawn
+    qtbot.waitUntil(lambda: view.gates[1].plot.vb.width() > 0 and view.gates_widget.ci.geometry().width() > 0)
     click_cell(view, view.gates[1], column=3, row=14)
     assert window.state.selection == (1, 3) and window.state.row == 14
     assert all(heat.mark.isVisible() for heat in view.gates)
@@ -239,7 +240,7 @@ def test_why_this_class_sums_to_the_logit_and_selects_on_click(window, qtbot):
 
 def test_clicking_a_unit_in_the_equations_follows_it(window, qtbot):
     inspector = inspect(window, qtbot, (1, 3), 9)
-    links = inspector.equations._shown.links
+    links = inspector.equations.links()
     assert links, "the inputs from the layer below and the recurrent inputs are links"
     rect, target = links[0]
     _kind, layer, unit = target.split(":")
@@ -260,8 +261,7 @@ def test_the_equations_are_redrawn_for_a_new_trace_and_kept_per_row(window, qtbo
     assert story.h[5] == pytest.approx(float(window.trace.h[0][5, 2]))
     assert f"{story.h[5]:+.4f}" in inspector.equations.text() and inspector.equations.text() != before
     # The other rows are drawn while the window is idle; showing one again reuses the drawing.
-    qtbot.waitUntil(lambda: all(inspector.equations.is_kept((inspector._story_serial, t)) for t in range(28)),
-                    timeout=10000)
+    qtbot.waitUntil(lambda: inspector.rows_drawn() == list(range(28)), timeout=10000)
     window.state.row = 20
     inspector.refresh()
     assert f"{story.c[20]:+.4f}" in inspector.equations.text()
@@ -309,24 +309,29 @@ def test_opening_the_inspector_leaves_every_layer_whole(window_1600, qtbot):
     qtbot.waitUntil(lambda: view.h.plot.titleLabel.text == "h · hidden state = o·tanh(c)")   # room alone
     win.state.selection = (2, 75)
     qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.layers.width_missing() == 0)
-    qtbot.wait(50)
-    for view in win.layers.views:
-        for widget in (view.states, view.gates_widget):
-            if widget is None:
-                continue
-            needed = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
-            assert needed <= view.width() + 0.5, (view.index, needed, view.width())
-            # and the grid itself is no wider than its view (a graphics widget keeps a geometry at
-            # its old minimum if it is refitted before its new minimum is known)
-            assert widget.ci.geometry().width() <= widget.viewport().width() + 0.5, view.index
-    assert win.layers.views[2].h.plot.titleLabel.text == "h · hidden state"
+
+    def every_layer_whole():
+        for view in win.layers.views:
+            for widget in (view.states, view.gates_widget):
+                if widget is None:
+                    continue
+                needed = widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+                assert needed <= view.width() + 0.5, (view.index, needed, view.width())
+                # and the grid itself is no wider than its view (a graphics widget keeps a geometry at
+                # its old minimum if it is refitted before its new minimum is known)
+                assert widget.ci.geometry().width() <= widget.viewport().width() + 0.5, view.index
+        assert win.layers.views[2].h.plot.titleLabel.text == "h · hidden state"
+    qtbot.waitUntil(every_layer_whole)   # once laid out
     win.state.show_gates = True
     win.state.rank_by_magnitude = True
-    qtbot.wait(50)
-    for view in win.layers.views:
-        view.gates_widget.ci.layout.invalidate()
-        needed = view.gates_widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
-        assert needed <= view.width() + 0.5
+
+    def every_gates_page_fits():
+        for view in win.layers.views:
+            assert view.gates_widget is not None and view.gates_widget.isVisible()
+            view.gates_widget.ci.layout.invalidate()
+            needed = view.gates_widget.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width()
+            assert needed <= view.width() + 0.5
+    qtbot.waitUntil(every_gates_page_fits)
     win.unit_dock.close()                                  # room again: the formula returns
     win.state.show_gates = False
     qtbot.waitUntil(lambda: win.layers.views[0].h.plot.titleLabel.text == "h · hidden state = o·tanh(c)")
@@ -341,7 +346,8 @@ def test_a_panel_without_room_for_its_own_column_opens_as_a_tab(qtbot):
             win.show_panel(win.unit_dock)
             qtbot.waitUntil(lambda win=win: win.unit_dock.width() >= 400)
             win.show_panel(win.importance_dock)
-            qtbot.wait(50)
+            qtbot.waitUntil(lambda win=win: win.importance_dock.isVisible()
+                            and win.layers.width_missing() == 0)
             assert win.importance_dock.isVisible()
             assert (win.importance_dock in win.tabifiedDockWidgets(win.unit_dock)) == tabbed
             assert win.layers.width_missing() == 0
@@ -360,21 +366,23 @@ def test_compare_after_importance_shares_one_column_and_fits_it(window_1600, qtb
     win.state.pinned = network.trace(np.fliplr(np.eye(28, dtype=np.float32)).copy())
     win.show_panel(win.compare_dock)
     qtbot.waitUntil(lambda: win.compare_dock.width() >= 380 and win.layers.width_missing() == 0)
-    qtbot.wait(50)
     assert win.importance_dock in win.tabifiedDockWidgets(win.compare_dock)
     plots = win.compare_panel.plots
-    plots.ci.layout.invalidate()
-    assert plots.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width() <= plots.width() + 0.5
+
+    def the_plots_fit():
+        plots.ci.layout.invalidate()
+        assert plots.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width() <= plots.width() + 0.5
+    qtbot.waitUntil(the_plots_fit)   # once laid out
 
 
 def test_floating_a_panel_is_not_closing_it_and_closing_gives_the_widths_back(window_1600, qtbot):
     win = window_1600
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: win.layers.width_missing() == 0 and win.input_dock.width() > 0)   # laid out
     input_width, prediction_width = win.input_dock.width(), win.prediction_dock.width()
     win.show_panel(win.unit_dock)
     qtbot.waitUntil(lambda: win.unit_dock.width() >= 400 and win.layers.width_missing() == 0)
     win.unit_dock.setFloating(True)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: win.unit_dock.isFloating() and win.unit_dock.isVisible())
     win.unit_dock.setFloating(False)                      # docked again: a column width again
     qtbot.waitUntil(lambda: win.unit_dock.width() >= 300)
     qtbot.waitUntil(lambda: win.layers.width_missing() == 0)
@@ -406,8 +414,8 @@ def test_why_this_class_opens_below_the_inspector_with_both_on_screen(window_160
     win.state.selection = (2, 5)
     qtbot.waitUntil(lambda: win.unit_dock.isVisible() and win.unit_dock.width() >= 300)
     win.show_panel(win.why_dock)
-    qtbot.waitUntil(lambda: win.why_dock.isVisible() and win.layers.width_missing() == 0)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: win.why_dock.isVisible() and win.layers.width_missing() == 0
+                    and win.why_dock.height() >= 250 and win.unit_dock.height() >= 350)   # the shares given
     assert win.why_dock not in win.tabifiedDockWidgets(win.unit_dock)
     for dock in (win.unit_dock, win.why_dock):
         assert not dock.visibleRegion().isEmpty()
@@ -434,8 +442,8 @@ def test_the_state_space_and_why_this_class_share_the_place_below_the_inspector(
     win.show_panel(win.why_dock)
     qtbot.waitUntil(lambda: win.why_dock.isVisible())
     win.show_panel(win.statespace_dock)
-    qtbot.waitUntil(lambda: win.statespace_dock.isVisible() and win.layers.width_missing() == 0)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: win.statespace_dock.isVisible() and win.layers.width_missing() == 0
+                    and not win.statespace_dock.visibleRegion().isEmpty() and win.unit_dock.height() >= 350)
     assert win.statespace_dock in win.tabifiedDockWidgets(win.why_dock)
     assert win.unit_dock not in win.tabifiedDockWidgets(win.statespace_dock)
     assert not win.unit_dock.visibleRegion().isEmpty() and not win.statespace_dock.visibleRegion().isEmpty()
@@ -456,8 +464,7 @@ def test_a_floated_panel_docked_again_rejoins_its_tab_partner(small_window_1600,
     qtbot.waitUntil(lambda: win.statespace_dock.isVisible())
     win.why_dock.setFloating(False)
     qtbot.waitUntil(lambda: win.why_dock in win.tabifiedDockWidgets(win.statespace_dock))
-    qtbot.wait(50)
-    assert win.unit_dock.height() >= 350
+    qtbot.waitUntil(lambda: win.unit_dock.height() >= 350)
 
 
 def test_the_wheel_over_a_plot_is_left_for_the_panel(window, qtbot):
@@ -486,7 +493,7 @@ def test_a_column_squeezed_by_a_small_window_gets_its_width_back(window_1600, qt
     win = window_1600
     win.show_panel(win.unit_dock)
     qtbot.waitUntil(lambda: win.unit_dock.width() >= 300, timeout=5000)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: win.layers.width_missing() == 0, timeout=5000)   # the column settled
     opened = win.unit_dock.width()
     win.resize(1000, 700)
     qtbot.waitUntil(lambda: win.unit_dock.width() < opened - 50, timeout=5000)
@@ -498,13 +505,13 @@ def test_a_column_squeezed_by_a_small_window_gets_its_width_back(window_1600, qt
     win.resizeDocks([win.unit_dock], [320], QtCore.Qt.Orientation.Horizontal)
     qtbot.waitUntil(lambda: abs(win.unit_dock.width() - 320) <= 2, timeout=5000)
     win.resize(1610, 1000)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: win.width() == 1610 and win.layers.width_missing() == 0)
     assert abs(win.unit_dock.width() - 320) <= 2
     win.resize(1000, 700)
     qtbot.waitUntil(lambda: win.unit_dock.width() < 300, timeout=5000)
     win.resize(1600, 1000)
     qtbot.waitUntil(lambda: win.unit_dock.width() >= 318, timeout=5000)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: win.width() == 1600 and win.layers.width_missing() == 0)
     assert win.unit_dock.width() <= 322
 
 
