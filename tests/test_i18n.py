@@ -68,6 +68,8 @@ DEFERRED = {
     ("lstm_viewer/gui/panels/unit_inspector.py", "HELP"),
     ("lstm_viewer/gui/panels/unit_inspector.py", "GATE_WORDS[name]"),
     ("lstm_viewer/gui/panels/why_class.py", "HELP"),
+    ("lstm_viewer/gui/input/digit_picker.py", "digits.name"),              # DigitSet(N_(name)): a key
+    ("lstm_viewer/gui/training/panel.py", "PRESET_NAMES[key]"),
 }
 
 

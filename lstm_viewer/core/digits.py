@@ -20,7 +20,7 @@ import numpy as np
 from .assets import asset_path, samples_path
 from .data import load_test_set, resolve_source
 from .errors import UserError
-from .i18n import ntr, tr
+from .i18n import N_, ntr, tr
 from .network import Network
 
 
@@ -28,7 +28,8 @@ from .network import Network
 class DigitSet:
     """Digits with their true labels; ``predicted`` is filled in for the current model."""
 
-    name: str                     # short, for a list of sets ("samples", "MNIST test set")
+    name: str                     # short, for a list of sets ("samples", "MNIST test set"): N_-marked,
+    #                               a key, shown through tr
     images: np.ndarray            # uint8 (n, 28, 28), white ink on black as published
     labels: np.ndarray            # (n,)
     ids: np.ndarray               # (n,) index into the MNIST test set
@@ -65,12 +66,12 @@ def load_samples(path: str | os.PathLike | None = None) -> DigitSet | None:
     path = samples_path() if path is None else Path(path)
     if not path.is_file():
         return None
-    return _shipped(path, "samples", tr("the {file} digits shipped with the app", file=path.name))
+    return _shipped(path, N_("samples"), tr("the {file} digits shipped with the app", file=path.name))
 
 
 def offline_test_digits() -> DigitSet:
     """The 1,000 MNIST test digits shipped with the app (100 of each class)."""
-    digits = _shipped(asset_path("testdigits.npz"), "shipped test digits", "")
+    digits = _shipped(asset_path("testdigits.npz"), N_("shipped test digits"), "")
     return digits.replace(source=ntr("{count:,} MNIST test digit shipped with the app (100 of each class)",
                                      "{count:,} MNIST test digits shipped with the app (100 of each class)",
                                      len(digits)))
@@ -79,7 +80,7 @@ def offline_test_digits() -> DigitSet:
 def load_mnist_test_set(source: str | os.PathLike | None = None) -> DigitSet:
     """The full MNIST test set from ``source`` (a folder of IDX files or ``mnist.npz``)."""
     images, labels = load_test_set(source)
-    return DigitSet("MNIST test set", images, labels.astype(int), np.arange(len(labels)),
+    return DigitSet(N_("MNIST test set"), images, labels.astype(int), np.arange(len(labels)),
                     ntr("the MNIST test set ({count:,} digit, from {source})",
                         "the MNIST test set ({count:,} digits, from {source})", len(images),
                         source=resolve_source(source)))

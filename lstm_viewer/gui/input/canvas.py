@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from ...core.i18n import tr
 from ..plots import style
 
 PEN_FRACTION = 0.075     # marker width relative to the paper: MNIST-like strokes for a full-size digit
@@ -29,8 +30,8 @@ class DrawCanvas(QtWidgets.QWidget):
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
                            QtWidgets.QSizePolicy.Policy.Expanding)
         self.setCursor(QtCore.Qt.CursorShape.CrossCursor)
-        self.setToolTip("Draw a digit with the mouse or a pen.\n"
-                        "Ctrl+Z undoes the last stroke, Delete clears.")
+        self.setToolTip(tr("Draw a digit with the mouse or a pen.\n"
+                           "Ctrl+Z undoes the last stroke, Delete clears."))
         self._strokes: list[list[QtCore.QPointF]] = []
         self._drawing = False
         self._keeping = False   # this canvas asked Qt to keep every mouse move (a stroke is drawn)
@@ -119,7 +120,7 @@ class DrawCanvas(QtWidgets.QWidget):
         painter.drawRect(paper)
         if not self._strokes:
             painter.setPen(QtGui.QColor(style.MUTED))
-            painter.drawText(paper, QtCore.Qt.AlignmentFlag.AlignCenter, "draw a digit here")
+            painter.drawText(paper, QtCore.Qt.AlignmentFlag.AlignCenter, tr("draw a digit here"))
         painter.end()
 
     # --- mouse / pen (Qt turns unhandled tablet events into these) ----------------------------

@@ -8,6 +8,7 @@ from PyQt6 import QtCore
 
 from ...core import digits as digit_sets
 from ...core.errors import UserError
+from ...core.i18n import tr
 from ..state.session import Session
 from .digit_picker import DigitPicker
 
@@ -34,11 +35,12 @@ class DigitLibrary(QtCore.QObject):
         if samples is not None:
             self.panel.add_set(samples)
         else:
-            self.panel.info.setText("No bundled samples (assets/samples.npz).")
+            self.panel.info.setText(tr("No bundled samples (assets/samples.npz)."))
         source = digit_sets.test_set_source()
-        tip = (f"Load the 10,000 MNIST test digits from {source} and find the ones the model gets wrong"
-               if source else "Set LSTM_VIEWER_MNIST to a folder with the MNIST files (or mnist.npz) "
-                              "to browse the full test set")
+        tip = (tr("Load the 10,000 MNIST test digits from {source} and find the ones the model gets wrong",
+                  source=source)
+               if source else tr("Set LSTM_VIEWER_MNIST to a folder with the MNIST files (or mnist.npz) "
+                                 "to browse the full test set"))
         self.panel.set_test_set_available(source is not None, tip)
 
     def score_all(self) -> None:
@@ -72,4 +74,4 @@ class DigitLibrary(QtCore.QObject):
 
     def _on_error(self, error: BaseException) -> None:
         self.panel.load_button.setEnabled(True)
-        self.session.failed.emit("Digits", error)
+        self.session.failed.emit(tr("Digits"), error)

@@ -11,8 +11,10 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from ...core.digits import DigitSet
+from ...core.i18n import ntr, tr
 
 ICON = 34
+TEST_SET = "MNIST test set"   # the full test set's key (its DigitSet.name, untranslated)
 _WRONG = QtGui.QColor("#c92a2a")
 NO_PARENT = QtCore.QModelIndex()   # rowCount's default: an invalid index, the list's root
 
@@ -55,8 +57,10 @@ class DigitListModel(QtCore.QAbstractListModel):
         if role == roles.ForegroundRole and guess is not None and guess != label:
             return QtGui.QBrush(_WRONG)
         if role == roles.ToolTipRole:
-            said = "" if guess is None else f"; the model says {guess}"
-            return f"MNIST test digit #{int(digits.ids[k])}: true label {label}{said}"
+            if guess is None:
+                return tr("MNIST test digit #{id}: true label {label}", id=int(digits.ids[k]), label=label)
+            return tr("MNIST test digit #{id}: true label {label}; the model says {guess}",
+                      id=int(digits.ids[k]), label=label, guess=guess)
         if role == roles.UserRole:
             return k
         return None
@@ -88,18 +92,18 @@ class DigitPicker(QtWidgets.QWidget):
         top = QtWidgets.QHBoxLayout()
         self.source = QtWidgets.QComboBox()
         self.source.setObjectName("sampleSourceCombo")
-        self.source.setToolTip("Which digits to browse")
-        self.load_button = QtWidgets.QPushButton("Load test set")
+        self.source.setToolTip(tr("Which digits to browse"))
+        self.load_button = QtWidgets.QPushButton(tr("Load test set"))
         self.load_button.setObjectName("loadTestSetButton")
-        self.random_button = QtWidgets.QPushButton("Random")
-        self.random_button.setToolTip("Show a random digit from the list (R)")
+        self.random_button = QtWidgets.QPushButton(tr("Random"))
+        self.random_button.setToolTip(tr("Show a random digit from the list (R)"))
         self.random_button.setShortcut(QtGui.QKeySequence("R"))
         top.addWidget(self.source, 1)
         top.addWidget(self.load_button)
         layout.addLayout(top)
-        self.only_wrong = QtWidgets.QCheckBox("only misclassified")
+        self.only_wrong = QtWidgets.QCheckBox(tr("only misclassified"))
         self.only_wrong.setObjectName("onlyMisclassifiedCheck")
-        self.only_wrong.setToolTip("Show only the digits the current model gets wrong")
+        self.only_wrong.setToolTip(tr("Show only the digits the current model gets wrong"))
         second = QtWidgets.QHBoxLayout()
         second.addWidget(self.only_wrong, 1)
         second.addWidget(self.random_button)
@@ -132,8 +136,9 @@ class DigitPicker(QtWidgets.QWidget):
     # --- public -----------------------------------------------------------------------------
     def add_set(self, digits: DigitSet) -> None:
         """Add (or replace) a digit set and show it."""
+        # A set's name is its key (the combo's data); the text shown is its name translated.
         self._sets[digits.name] = digits
-        text = f"{digits.name} ({len(digits):,})"
+        text = tr("{name} ({count:,})", name=tr(digits.name), count=len(digits))
         where = self.source.findData(digits.name)
         if where < 0:
             self.source.addItem(text, digits.name)
@@ -153,7 +158,7 @@ class DigitPicker(QtWidgets.QWidget):
             self._select(current)
 
     def set_test_set_available(self, available: bool, tip: str) -> None:
-        self.load_button.setVisible("MNIST test set" not in self._sets)
+        self.load_button.setVisible(TEST_SET not in self._sets)
         self.load_button.setEnabled(available)
         self.load_button.setToolTip(tip)
 
@@ -180,14 +185,15 @@ class DigitPicker(QtWidgets.QWidget):
         digits = self._digits()
         self.model.set_digits(digits, self.only_wrong.isChecked())
         self.only_wrong.setEnabled(digits is not None and digits.predicted is not None)
-        self.load_button.setVisible("MNIST test set" not in self._sets)
+        self.load_button.setVisible(TEST_SET not in self._sets)
         if digits is None:
-            self.info.setText("No sample digits found (assets/samples.npz).")
+            self.info.setText(tr("No sample digits found (assets/samples.npz)."))
+        elif digits.predicted is None:
+            self.info.setText(ntr("{count:,} shown", "{count:,} shown", self.model.rowCount()))
         else:
-            shown = self.model.rowCount()
-            wrong = "" if digits.predicted is None else \
-                f" · model wrong on {int((digits.predicted != digits.labels).sum()):,}"
-            self.info.setText(f"{shown:,} shown{wrong}")
+            self.info.setText(ntr("{count:,} shown · model wrong on {wrong:,}",
+                                  "{count:,} shown · model wrong on {wrong:,}", self.model.rowCount(),
+                                  wrong=int((digits.predicted != digits.labels).sum())))
 
     def _on_current_changed(self, current: QtCore.QModelIndex, _previous=None) -> None:
         if QtWidgets.QApplication.mouseButtons() != QtCore.Qt.MouseButton.NoButton:
@@ -203,8 +209,12 @@ class DigitPicker(QtWidgets.QWidget):
             return
         k = current.data(QtCore.Qt.ItemDataRole.UserRole)
         label = int(digits.labels[k])
-        said = "" if digits.predicted is None else f", model says {int(digits.predicted[k])}"
-        text = f"{digits.name} #{int(digits.ids[k])}: true label {label}{said}"
+        if digits.predicted is None:
+            text = tr("{name} #{id}: true label {label}", name=tr(digits.name), id=int(digits.ids[k]),
+                      label=label)
+        else:
+            text = tr("{name} #{id}: true label {label}, model says {guess}", name=tr(digits.name),
+                      id=int(digits.ids[k]), label=label, guess=int(digits.predicted[k]))
         self.info.setText(text)
         self.digitChosen.emit(digits.image(k), text)
 

@@ -5,6 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from ...core.i18n import ntr, tr
 from ..plots import style
 from ..plots.heatmap import heatmap
 from ..plots.light_items import steady_plot
@@ -25,10 +26,10 @@ class InputView(pg.GraphicsLayoutWidget):
         self.state = state
         style.tune_view(self)
         self.setObjectName("inputView")
-        self.setToolTip("The 28×28 input after MNIST-style preprocessing (cropped, scaled to 20×20,\n"
-                        "centred by mass). The network reads it one row of 28 pixels per step;\n"
-                        "the outlined row is the one just read, faded rows are not read yet.\n"
-                        "What if: click a row to blank it (click again to restore it).")
+        self.setToolTip(tr("The 28×28 input after MNIST-style preprocessing (cropped, scaled to 20×20,\n"
+                           "centred by mass). The network reads it one row of 28 pixels per step;\n"
+                           "the outlined row is the one just read, faded rows are not read yet.\n"
+                           "What if: click a row to blank it (click again to restore it)."))
         self.setMinimumSize(150, 150)
         self.ci.setContentsMargins(2, 2, 2, 2)
         self.plot = steady_plot(self)
@@ -74,9 +75,9 @@ class InputView(pg.GraphicsLayoutWidget):
             self.plot.addItem(item)
             self._edits.append(item)
         rows = self.state.blanked_rows
-        self.plot.setTitle("input (28 × 28)" if not rows else
-                           f"input, edited: {len(rows)} row{'s' if len(rows) > 1 else ''} blanked",
-                           size="9pt")
+        self.plot.setTitle(tr("input (28 × 28)") if not rows else
+                           ntr("input, edited: {count} row blanked", "input, edited: {count} rows blanked",
+                               len(rows)), size="9pt")
 
     def _on_clicked(self, event) -> None:
         if self.state.image is None or event.button() != QtCore.Qt.MouseButton.LeftButton:
