@@ -108,7 +108,8 @@ class NeighbourStrip(QtWidgets.QWidget):
             if self._shown[k] is None or self._shown[k][0] != index:
                 button.setIcon(self._icon(images, index))
                 palette = button.palette()
-                palette.setColor(QtGui.QPalette.ColorRole.ButtonText, QtGui.QColor(style.CLASS_COLOURS[label]))
+                colour = QtGui.QColor(style.CLASS_COLOURS[label])
+                palette.setColor(QtGui.QPalette.ColorRole.ButtonText, colour)
                 button.setPalette(palette)
             button.setText(text)
             button.setToolTip(f"Test digit {index:,}: a {label}"
