@@ -36,13 +36,15 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
     if problem is not None:
         print(f"lstm-viewer: error: {problem}", file=sys.stderr)
 
+    from ..core.i18n import tr
     from .window.main_window import MainWindow
     window = MainWindow(network, settings=settings)
     window.show_first_sample()       # a traced digit from the first second, not an empty window
     window.show()
     if problem is not None:
         QtCore.QTimer.singleShot(0, lambda: window.session.failed.emit(
-            "Could not open the model", f"{problem}\n\nThe default model is open instead."))
+            tr("Could not open the model"),
+            UserError(tr("{problem}\n\nThe default model is open instead.", problem=problem))))
     if pending is not None:
         window.load_model(pending, read_options)   # in a job, with the busy indicator; a failure is a dialog
     status = app.exec()

@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import QtCore, QtGui, QtWidgets
+from PyQt6 import QtWidgets
+from superqt.utils import qdebounced
 
+from ...core.i18n import N_, tr
 from ..plots import style
 from ..plots.heatmap import heatmap
 from ..plots.light_items import steady_plot
-from ..state.jobs import JobRunner
+from ..state.jobs import JobRunner, describe_error
 from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.numbers import plain_p
+from ..widgets.refresh_when_shown import RefreshWhenShown
 from ..widgets.steady_label import steady
 
 if TYPE_CHECKING:
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
 
 SETTLE_MS = 150   # recompute this long after the input stops changing (live drawing: ~30 traces/s)
 
-HELP = """<p><b>Bars</b>: for each row, the network reads the digit again with that row blank
+HELP = N_("""<p><b>Bars</b>: for each row, the network reads the digit again with that row blank
 (paper, 0) and we note how much the final probability of the chosen class falls. A long bar: that row
 mattered for this answer. With a band of n rows, row r's bar blanks rows r … r+n−1. A bar pointing left
 means the class became <i>more</i> likely without that row.</p>
@@ -37,10 +40,10 @@ means the class became <i>more</i> likely without that row.</p>
 with respect to each pixel, times the pixel. Red pixels push the class up, blue ones down; blank pixels
 are 0 whatever their gradient. Choose another class to ask "why not 7?".</p>
 <p>Both speak of the picture as drawn (pixels 0 to 1), also for a model that reads its pixels scaled,
-such as (x − 0.1307) / 0.3081: blank paper is then what the model reads for a 0 pixel.</p>"""
+such as (x − 0.1307) / 0.3081: blank paper is then what the model reads for a 0 pixel.</p>""")
 
 
-class ImportancePanel(QtWidgets.QWidget):
+class ImportancePanel(RefreshWhenShown):
     """Occlusion bars per row beside the input, and a gradient × input overlay, for one class."""
 
     def __init__(self, state: ViewState, runner: JobRunner, parent: QtWidgets.QWidget | None = None):
@@ -50,29 +53,28 @@ class ImportancePanel(QtWidgets.QWidget):
         self.drops: np.ndarray | None = None        # (28,) shown: p_clean[cls] − p_occluded[r, cls]
         self.saliency_map: np.ndarray | None = None  # (28, 28) gradient × input shown
         self.shown_for = None                       # (trace, cls, band) the numbers belong to
-        self._stale = True
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         controls = QtWidgets.QHBoxLayout()
-        controls.addWidget(QtWidgets.QLabel("Class"))
+        controls.addWidget(QtWidgets.QLabel(tr("Class")))
         self.class_combo = QtWidgets.QComboBox()
         self.class_combo.setObjectName("importanceClassCombo")
-        self.class_combo.addItems(["the prediction"] + [str(k) for k in range(10)])
-        self.class_combo.setToolTip("Whose probability the bars and the overlay explain")
+        self.class_combo.addItems([tr("the prediction")] + [str(k) for k in range(10)])
+        self.class_combo.setToolTip(tr("Whose probability the bars and the overlay explain"))
         controls.addWidget(self.class_combo)
-        controls.addWidget(QtWidgets.QLabel("band"))
+        controls.addWidget(QtWidgets.QLabel(tr("band")))
         self.band_spin = QtWidgets.QSpinBox()
         self.band_spin.setObjectName("importanceBandSpin")
         self.band_spin.setRange(1, 4)
-        self.band_spin.setToolTip("How many rows to blank at a time, from each row down")
+        self.band_spin.setToolTip(tr("How many rows to blank at a time, from each row down"))
         controls.addWidget(self.band_spin)
-        self.overlay_check = QtWidgets.QCheckBox("gradient × input")
+        self.overlay_check = QtWidgets.QCheckBox(tr("gradient × input"))
         self.overlay_check.setObjectName("saliencyCheck")
-        self.overlay_check.setToolTip("Overlay each pixel's gradient × value for the chosen class")
+        self.overlay_check.setToolTip(tr("Overlay each pixel's gradient × value for the chosen class"))
         controls.addWidget(self.overlay_check)
         controls.addStretch(1)
         layout.addLayout(controls)
-        layout.addWidget(help_note("What am I looking at?", HELP))
+        layout.addWidget(help_note(tr("What am I looking at?"), tr(HELP)))
         self.summary = QtWidgets.QLabel()
         self.summary.setObjectName("importanceSummary")
         self.summary.setWordWrap(True)
@@ -84,13 +86,13 @@ class ImportancePanel(QtWidgets.QWidget):
         self.plots.setMaximumHeight(460)
         layout.addWidget(self.plots, 1)
         self.image_plot = steady_plot(self.plots)
-        style.rows_plot(self.image_plot, "input", "")
+        style.rows_plot(self.image_plot, tr("input"), "")
         self.image = heatmap(self.image_plot, style.INK, (0.0, 1.0))
         self.image_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
-        self.overlay_bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0), "grad × input")
+        self.overlay_bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0), tr("grad × input"))
         self.plots.addItem(self.overlay_bar)
         self.bar_plot = steady_plot(self.plots)
-        style.rows_plot(self.bar_plot, "drop in p when the row is blank", "")
+        style.rows_plot(self.bar_plot, tr("drop in p when the row is blank"), "")
         self.bar_plot.setYRange(0, 28, padding=0)   # the same rows as the input: each bar beside its row
         self.bar_plot.addLine(x=0, pen=pg.mkPen(style.MUTED))
         self.bars = pg.BarGraphItem(x0=np.zeros(28), y=np.arange(28) + 0.5, height=0.8, width=np.zeros(28),
@@ -107,16 +109,15 @@ class ImportancePanel(QtWidgets.QWidget):
         self.image_plot.addItem(self.row_mark)
         style.settle_scene(self.plots)
 
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.compute)
+        # The job starts once the input has settled for SETTLE_MS (each change restarts the wait).
+        self._compute_when_settled = qdebounced(self.compute, timeout=SETTLE_MS, parent=self)
         for signal in (state.events.trace, state.events.network):
-            signal.connect(self._on_input_changed)
+            signal.connect(self.changed)
         state.events.row.connect(self._on_row)
-        self.class_combo.currentIndexChanged.connect(self._on_input_changed)
-        self.band_spin.valueChanged.connect(self._on_input_changed)
-        self.overlay_check.toggled.connect(self._on_input_changed)
-        self._on_input_changed()
+        self.class_combo.currentIndexChanged.connect(self.changed)
+        self.band_spin.valueChanged.connect(self.changed)
+        self.overlay_check.toggled.connect(self.changed)
+        self.changed()
 
     def chosen_class(self) -> int | None:
         trace = self.state.trace
@@ -125,18 +126,12 @@ class ImportancePanel(QtWidgets.QWidget):
         index = self.class_combo.currentIndex()
         return trace.prediction if index == 0 else index - 1
 
-    # --- scheduling ---------------------------------------------------------------------------
-    def _on_input_changed(self, *_args) -> None:
-        self._stale = True
+    # --- scheduling (RefreshWhenShown: nothing while hidden, caught up when shown) -------------
+    def refresh(self) -> None:
+        """The input at once; the bars and the overlay in a job once the input settles (``compute``
+        clears the stale mark when it starts)."""
         self._show_image()
-        if self.isVisible():
-            self._timer.start(SETTLE_MS)
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._show_image()
-            self._timer.start(0)
+        self._compute_when_settled()
 
     def _on_row(self, *_args) -> None:
         self.row_mark.setRect(0, self.state.row, 28, 1)
@@ -148,10 +143,10 @@ class ImportancePanel(QtWidgets.QWidget):
         if trace is None:
             self.drops, self.saliency_map, self.shown_for = None, None, None
             self.bars.setOpts(width=np.zeros(28))
-            self.summary.setText("Draw or pick a digit to see which rows and pixels carry its answer.")
+            self.summary.setText(tr("Draw or pick a digit to see which rows and pixels carry its answer."))
             return
         cls, band, overlay = self.chosen_class(), self.band_spin.value(), self.overlay_check.isChecked()
-        self.summary.setText("Working out which rows matter…")
+        self.summary.setText(tr("Working out which rows matter…"))
 
         def work(ctx):
             from ...analysis import occlusion
@@ -172,8 +167,10 @@ class ImportancePanel(QtWidgets.QWidget):
                 return   # the input moved on; its own job is on the way
             self.show_result(trace, cls, band, *result)
 
-        self.runner.run(work, key="importance", on_done=done,
-                        on_error=lambda text: self.summary.setText(f"Could not compute: {text}"))
+        def failed(error: BaseException) -> None:
+            self.summary.setText(tr("Could not compute: {reason}", reason=describe_error(error)))
+
+        self.runner.run(work, key="importance", on_done=done, on_error=failed)
 
     # --- drawing ------------------------------------------------------------------------------
     def _show_image(self) -> None:
@@ -207,13 +204,19 @@ class ImportancePanel(QtWidgets.QWidget):
             self._show_image()
         top = int(np.argmax(drops))
         p = float(trace.probs[-1, cls])
-        rows = f"row {top + 1}" if band == 1 else f"rows {top + 1}–{min(28, top + band)}"
-        if drops[top] > 0:
-            self.summary.setText(f"Class {cls}: p = {plain_p(p)} after row 28. Blanking {rows} lowers it "
-                                 f"most, by {plain_p(drops[top])} (to {plain_p(p - drops[top])}).")
+        values = dict(cls=cls, p=plain_p(p), first=top + 1, last=min(28, top + band),
+                      drop=plain_p(drops[top]), left=plain_p(p - drops[top]))
+        if drops[top] > 0 and band == 1:
+            sentence = tr("Class {cls}: p = {p} after row 28. Blanking row {first} lowers it most, by {drop} "
+                          "(to {left}).", **values)
+        elif drops[top] > 0:
+            sentence = tr("Class {cls}: p = {p} after row 28. Blanking rows {first}–{last} lowers it most, "
+                          "by {drop} (to {left}).", **values)
+        elif band == 1:
+            sentence = tr("Class {cls}: p = {p} after row 28; no single blank row lowers it.", **values)
         else:
-            self.summary.setText(f"Class {cls}: p = {plain_p(p)} after row 28; no single blank "
-                                 f"{'row' if band == 1 else 'band'} lowers it.")
+            sentence = tr("Class {cls}: p = {p} after row 28; no single blank band lowers it.", **values)
+        self.summary.setText(sentence)
 
 
 def build_panel(context: PanelContext) -> ImportancePanel:
