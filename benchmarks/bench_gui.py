@@ -46,7 +46,7 @@ def _network(path: str | None):
 
 
 def _digits(n: int) -> list[np.ndarray]:
-    from lstm_viewer.gui.state.digit_sets import load_samples
+    from lstm_viewer.core.digits import load_samples
     samples = load_samples()
     if samples is not None and len(samples) >= n:
         return [samples.image(k) for k in range(n)]
