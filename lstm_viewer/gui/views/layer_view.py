@@ -9,6 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from ...core.i18n import N_, ntr, tr
 from ...core.network import GATE_NAMES
 from ..plots import style
 from ..plots.heatmap import heatmap
@@ -16,20 +17,23 @@ from ..plots.light_items import StemsItem, steady_plot
 from ..state.view_state import ViewState, published_together
 
 LEFT_AXIS_WIDTH = 36
-GATE_TITLES = {"i": "i · input gate", "f": "f · forget gate", "g": "g · candidate (tanh)",
-               "o": "o · output gate"}
+# Each heatmap's (long, short) title: a narrow column (panels open beside the layers) drops the formula.
+GATE_TITLES = {"i": (N_("i · input gate"), N_("i · input gate")),
+               "f": (N_("f · forget gate"), N_("f · forget gate")),
+               "g": (N_("g · candidate (tanh)"), N_("g · candidate")),
+               "o": (N_("o · output gate"), N_("o · output gate"))}
 
 
 class _Heat:
     """A heatmap plot with its colour bar and, optionally, an x-linked curve of the current row."""
 
-    def __init__(self, layout: pg.GraphicsLayout, title: str, cmap: pg.ColorMap,
+    def __init__(self, layout: pg.GraphicsLayout, titles: tuple[str, str], cmap: pg.ColorMap,
                  levels: tuple[float, float], units: int, curve_colour: str | None) -> None:
         self._levels: tuple[float, float] | None = None
         self.plot = steady_plot(layout)
-        style.rows_plot(self.plot, title, "")
-        # A narrow column (panels open beside the layers) drops the formula: "h · hidden state".
-        self.titles = (title, title.split(" = ")[0].split(" (")[0])
+        style.rows_plot(self.plot, titles[0], "")
+        # A narrow column (panels open beside the layers) shows the short one: "h · hidden state".
+        self.titles = titles
         self.image = heatmap(self.plot, cmap, levels)
         self.bar = style.colour_bar(cmap, levels)
         layout.addItem(self.bar)
@@ -102,8 +106,8 @@ class _Heat:
 def _first_layer_role(network) -> str:
     """What the first layer reads, for its tooltip: the pixels, or the pixels scaled."""
     if network is None or network.input_scaling is None:
-        return "reads the pixels"
-    return f"reads the pixels as {network.describe_scaling()}"
+        return tr("reads the pixels")
+    return tr("reads the pixels as {scaling}", scaling=network.describe_scaling())
 
 
 def _stem_width(units: int) -> int:
@@ -126,14 +130,22 @@ class LayerView(QtWidgets.QWidget):
         super().__init__(parent)
         self.state = state
         self.index, self.units = index, units
-        role = _first_layer_role(state.network) if index == 0 else f"reads layer {index}'s h"
+        role = _first_layer_role(state.network) if index == 0 else tr("reads layer {layer}'s h", layer=index)
         if index == layers - 1:
-            role += "; its h feeds the softmax"
-        self.setToolTip(f"Layer {index + 1}: {units} LSTM units, {role}.\n"
-                        "Heatmaps: rows read so far × units (blank: rows not read yet).\n"
-                        "Curves: the values at the current row.")
+            role = tr("{role}; its h feeds the softmax", role=role)
+        self.setToolTip(ntr("Layer {layer}: {count} LSTM unit, {role}.\n"
+                            "Heatmaps: rows read so far × units (blank: rows not read yet).\n"
+                            "Curves: the values at the current row.",
+                            "Layer {layer}: {count} LSTM units, {role}.\n"
+                            "Heatmaps: rows read so far × units (blank: rows not read yet).\n"
+                            "Curves: the values at the current row.", units, layer=index + 1, role=role))
         # Short: a long title would set the column's minimum width.
-        title = f"<b>layer {index + 1}</b> · {units} units" + (" · top" if index == layers - 1 else "")
+        if index == layers - 1:
+            title = ntr("<b>layer {layer}</b> · {count} unit · top",
+                        "<b>layer {layer}</b> · {count} units · top", units, layer=index + 1)
+        else:
+            title = ntr("<b>layer {layer}</b> · {count} unit", "<b>layer {layer}</b> · {count} units", units,
+                        layer=index + 1)
         self._stack = QtWidgets.QStackedLayout(self)
         self._stack.setContentsMargins(0, 0, 0, 0)
 
@@ -142,9 +154,10 @@ class LayerView(QtWidgets.QWidget):
         self.states.ci.setContentsMargins(2, 2, 2, 2)
         self.states.addLabel(title, colspan=2, size="9pt")
         self.states.nextRow()
-        self.c = _Heat(self.states.ci, "c · cell state", style.DIVERGING, (-1, 1), units, style.C_COLOUR)
-        self.h = _Heat(self.states.ci, "h · hidden state = o·tanh(c)", style.DIVERGING, (-1, 1), units,
-                       style.H_COLOUR)
+        self.c = _Heat(self.states.ci, (tr("c · cell state"), tr("c · cell state")), style.DIVERGING, (-1, 1),
+                       units, style.C_COLOUR)
+        self.h = _Heat(self.states.ci, (tr("h · hidden state = o·tanh(c)"), tr("h · hidden state")),
+                       style.DIVERGING, (-1, 1), units, style.H_COLOUR)
         self.h.set_levels((-1.0, 1.0))
         self.c.set_levels((-1.0, 1.0))
         self._stack.addWidget(self.states)
@@ -248,8 +261,8 @@ class LayerView(QtWidgets.QWidget):
 
     def _set_titles(self, heats, short: bool) -> bool:
         """Long or short titles and unit-axis labels; True if any changed."""
-        label = (("units by |h|" if short else "units, ranked by |h| at this row") if self._by_magnitude
-                 else "unit")
+        label = ((tr("units by |h|") if short else tr("units, ranked by |h| at this row"))
+                 if self._by_magnitude else tr("unit"))
         changed = False
         for heat in heats:
             changed |= heat.shorten_title(short)
@@ -272,7 +285,8 @@ class LayerView(QtWidgets.QWidget):
         self.gates_widget.nextRow()
         for name in GATE_NAMES:
             cmap, levels = (style.DIVERGING, (-1, 1)) if name == "g" else (style.SEQUENTIAL, (0, 1))
-            heat = _Heat(self.gates_widget.ci, GATE_TITLES[name], cmap, levels, self.units, None)
+            long, short = GATE_TITLES[name]
+            heat = _Heat(self.gates_widget.ci, (tr(long), tr(short)), cmap, levels, self.units, None)
             heat.set_levels(levels)
             self.gates.append(heat)
         self._stack.addWidget(self.gates_widget)
@@ -316,11 +330,12 @@ class LayerView(QtWidgets.QWidget):
             return
         name, unit, row = cell
         if row > self.state.row:
-            text = f"layer {self.index + 1}, unit {unit}, row {row + 1}: not read yet"
+            text = tr("layer {layer}, unit {unit}, row {row}: not read yet", layer=self.index + 1, unit=unit,
+                      row=row + 1)
         else:
             value = self._value(name, row, unit)
-            text = (f"layer {self.index + 1}, unit {unit}, after row {row + 1}: {name} = {value:+.3f}"
-                    f" · click to follow this unit")
+            text = tr("layer {layer}, unit {unit}, after row {row}: {name} = {value:+.3f} · click to follow "
+                      "this unit", layer=self.index + 1, unit=unit, row=row + 1, name=name, value=value)
         QtWidgets.QToolTip.showText(QtGui.QCursor.pos(), text)
         self.hovered.emit(text)
 

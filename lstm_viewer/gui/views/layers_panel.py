@@ -5,6 +5,7 @@ import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
+from ...core.i18n import tr
 from ..state.view_state import ViewState
 from .layer_view import LayerView
 
@@ -19,22 +20,22 @@ class LayersPanel(QtWidgets.QWidget):
     def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.gates_action = QtGui.QAction("Show &gates (i, f, g, o)", self)
+        self.gates_action = QtGui.QAction(tr("Show &gates (i, f, g, o)"), self)
         self.gates_action.setObjectName("gatesAction")
         self.gates_action.setCheckable(True)
         self.gates_action.setShortcut(QtGui.QKeySequence("G"))
-        self.gates_action.setToolTip("Switch every layer between its states (c, h) and its gates (G)")
-        self.order_action = QtGui.QAction("Rank units by |h|", self)
+        self.gates_action.setToolTip(tr("Switch every layer between its states (c, h) and its gates (G)"))
+        self.order_action = QtGui.QAction(tr("Rank units by |h|"), self)
         self.order_action.setObjectName("orderByMagnitudeAction")
         self.order_action.setCheckable(True)
         self.order_action.setShortcut(QtGui.QKeySequence("M"))
-        self.order_action.setToolTip("Order the unit columns by |h| at the current row, largest first "
-                                     "(M); otherwise by unit index")
+        self.order_action.setToolTip(tr("Order the unit columns by |h| at the current row, largest first "
+                                        "(M); otherwise by unit index"))
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QtWidgets.QHBoxLayout()
-        heading = QtWidgets.QLabel("<b>Inside the LSTM</b> · rows read so far × units")
+        heading = QtWidgets.QLabel(tr("<b>Inside the LSTM</b> · rows read so far × units"))
         bar.addWidget(heading)
         bar.addStretch(1)
         for action in (self.gates_action, self.order_action):
@@ -59,9 +60,9 @@ class LayersPanel(QtWidgets.QWidget):
         state.events.show_gates.connect(self._on_gates_changed)
         state.events.rank_by_magnitude.connect(self._on_order_changed)
         state.events.selection.connect(self._on_selection)
-        for text, key, slot in (("Previous unit", "[", lambda: self.step_selection(-1)),
-                                ("Next unit", "]", lambda: self.step_selection(+1)),
-                                ("Clear the unit selection", "Esc", self.clear_selection)):
+        for text, key, slot in ((tr("Previous unit"), "[", lambda: self.step_selection(-1)),
+                                (tr("Next unit"), "]", lambda: self.step_selection(+1)),
+                                (tr("Clear the unit selection"), "Esc", self.clear_selection)):
             action = QtGui.QAction(text, self)
             action.setShortcut(QtGui.QKeySequence(key))
             action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6 import QtWidgets
 
+from ...core.i18n import tr
 from ..state.view_state import ViewState
 from ..widgets.steady_label import steady
 
@@ -14,9 +15,9 @@ class PredictionHeader(QtWidgets.QWidget):
     def __init__(self, state: ViewState, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.label = QtWidgets.QLabel("Draw a digit")
+        self.label = QtWidgets.QLabel(tr("Draw a digit"))
         self.label.setObjectName("predictionLabel")
-        self.label.setToolTip("The top class of the softmax after the current row")
+        self.label.setToolTip(tr("The top class of the softmax after the current row"))
         font = self.label.font()
         font.setPointSizeF(font.pointSizeF() * 1.8)
         font.setBold(True)
@@ -39,13 +40,13 @@ class PredictionHeader(QtWidgets.QWidget):
     def _update(self, *_args) -> None:
         trace, row = self.state.trace, self.state.row
         if trace is None:
-            self.label.setText("Draw a digit")
-            self.detail.setText("…or pick a sample. The views fill in as the network reads the rows.")
+            self.label.setText(tr("Draw a digit"))
+            self.detail.setText(tr("…or pick a sample. The views fill in as the network reads the rows."))
             return
         probs = trace.probs[row]
         top = int(np.argmax(probs))
-        self.label.setText(f"Reads as {top}")
+        self.label.setText(tr("Reads as {digit}", digit=top))
         final = trace.prediction
-        self.detail.setText(
-            f"p = {probs[top]:.2f} after row {row + 1} of 28 · final answer {final} "
-            f"(p = {trace.probs[-1, final]:.2f}), on top from row {trace.settled_row() + 1}")
+        self.detail.setText(tr("p = {p:.2f} after row {row} of 28 · final answer {final} (p = {p_final:.2f}),"
+                               " on top from row {since}", p=probs[top], row=row + 1, final=final,
+                               p_final=trace.probs[-1, final], since=trace.settled_row() + 1))

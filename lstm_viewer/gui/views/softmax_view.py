@@ -5,6 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtWidgets
 
+from ...core.i18n import tr
 from ..plots import style
 from ..plots.heatmap import heatmap
 from ..plots.light_items import BarsItem, StaticTextItem, steady_plot
@@ -37,18 +38,18 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         self.state = state
         style.tune_view(self)
         self.setObjectName("softmaxView")
-        self.setToolTip("softmax(W·h_top + b): the dense head applied to the top layer's h after each "
-                        "row.\nThe model's answer is the top class after row 28.")
+        self.setToolTip(tr("softmax(W·h_top + b): the dense head applied to the top layer's h after each "
+                           "row.\nThe model's answer is the top class after row 28."))
         self.ci.setContentsMargins(2, 2, 2, 2)
-        self.current_plot, self.current_bars = _bars(self.ci, "after the current row")
+        self.current_plot, self.current_bars = _bars(self.ci, tr("after the current row"))
         # The row number as a text item, not the title: a new title re-lays out the whole scene.
         self.current_text = StaticTextItem(style.ACCENT, anchor=(1, 0))
         self.current_text.setPos(9.6, 1.22)
         self.current_plot.addItem(self.current_text, ignoreBounds=True)
-        _, self.final_bars = _bars(self.ci, "final, after row 28")
+        _, self.final_bars = _bars(self.ci, tr("final, after row 28"))
 
         self.time_plot = steady_plot(self.ci)
-        style.rows_plot(self.time_plot, "prediction over time", "class")
+        style.rows_plot(self.time_plot, tr("prediction over time"), tr("class"))
         self.time_plot.getAxis("bottom").setTicks([[(k + 0.5, str(k)) for k in CLASSES]])
         self.time_image = heatmap(self.time_plot, style.SEQUENTIAL, (0.0, 1.0))
         self._time_buffer = np.full((28, 10), np.nan, np.float32)
@@ -85,13 +86,14 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         # The answer is on top from row settled+1 on: mark the top edge of that row.
         self.settled_line.setPos(settled)
         self.settled_line.show()
-        self.settled_text.setText(f"{trace.prediction} on top from row {settled + 1}")
+        self.settled_text.setText(tr("{digit} on top from row {row}", digit=trace.prediction,
+                                     row=settled + 1))
         self.settled_text.setPos(10, settled)
 
     def _on_row(self) -> None:
         row, trace = self.state.row, self.state.trace
         self.row_line.setPos(row + 1)
-        self.current_text.setText(f"row {row + 1}")
+        self.current_text.setText(tr("row {row}", row=row + 1))
         if trace is None:
             self.current_bars.set_heights(None)
         else:

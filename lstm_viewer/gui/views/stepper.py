@@ -8,11 +8,11 @@ from __future__ import annotations
 from PyQt6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
+from ...core.i18n import ntr, tr
 from ..state.view_state import ViewState
 
 ROWS = 28
-SPEEDS = (("1 row/s", 1000), ("2 rows/s", 500), ("4 rows/s", 250), ("8 rows/s", 125),
-          ("16 rows/s", 62))
+SPEEDS = ((1, 1000), (2, 500), (4, 250), (8, 125), (16, 62))   # (rows a second, interval in ms)
 
 
 class StepperBar(QtWidgets.QWidget):
@@ -23,11 +23,14 @@ class StepperBar(QtWidgets.QWidget):
         self.state = state
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        self.prev_button = self._button("◀", "prevRowButton", "Previous row (Left)")
-        self.play_button = self._button("▶ Play", "playButton", "Play / Pause (Space)")
+        self.prev_button = self._button("◀", "prevRowButton", tr("Previous row (Left)"))
+        self.play_button = self._button(tr("▶ Play"), "playButton", tr("Play / Pause (Space)"))
         self.play_button.setCheckable(True)
-        self.play_button.setMinimumWidth(80)
-        self.next_button = self._button("▶", "nextRowButton", "Next row (Right)")
+        # Wide enough for either text shown (Play / Pause), in the language shown.
+        metrics = self.play_button.fontMetrics()
+        self.play_button.setMinimumWidth(max(80, 24 + max(metrics.horizontalAdvance(text)
+                                                           for text in (tr("▶ Play"), tr("❚❚ Pause")))))
+        self.next_button = self._button("▶", "nextRowButton", tr("Next row (Right)"))
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setObjectName("rowSlider")
         self.slider.setRange(0, ROWS - 1)
@@ -35,18 +38,19 @@ class StepperBar(QtWidgets.QWidget):
         self.slider.setPageStep(7)
         self.slider.setTickPosition(QtWidgets.QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(7)
-        self.slider.setToolTip("The row the network has just read (Home / End: first / last row)")
+        self.slider.setToolTip(tr("The row the network has just read (Home / End: first / last row)"))
         self.row_label = QtWidgets.QLabel()
         self.row_label.setObjectName("rowLabel")
         self.row_label.setAutoFillBackground(True)   # opaque: a new row repaints it, not the bar under it
         # Fixed in both directions: a new text then never re-lays out the window.
-        self.row_label.setFixedSize(self.row_label.fontMetrics().horizontalAdvance("row 28 of 28") + 12,
+        widest = tr("row {row} of {rows}", row=ROWS, rows=ROWS)   # as shown, in the language shown
+        self.row_label.setFixedSize(self.row_label.fontMetrics().horizontalAdvance(widest) + 12,
                                     self.row_label.sizeHint().height())
         self.speed = QtWidgets.QComboBox()
         self.speed.setObjectName("speedCombo")
-        self.speed.setToolTip("Playback speed")
-        for text, interval in SPEEDS:
-            self.speed.addItem(text, interval)
+        self.speed.setToolTip(tr("Playback speed"))
+        for rate, interval in SPEEDS:
+            self.speed.addItem(ntr("{count} row/s", "{count} rows/s", rate), interval)
         self.speed.setCurrentIndex(2)
         for widget in (self.prev_button, self.play_button, self.next_button):
             layout.addWidget(widget)
@@ -99,11 +103,11 @@ class StepperBar(QtWidgets.QWidget):
     def make_actions(self, parent: QtWidgets.QWidget) -> list[QtGui.QAction]:
         """Window-wide key actions (Left/Right, Home/End, Space), for the Step menu."""
         actions = []
-        for text, key, slot in (("Previous row", "Left", self.step_back),
-                                ("Next row", "Right", self.step_forward),
-                                ("First row", "Home", self.first),
-                                ("Last row", "End", self.last),
-                                ("Play / Pause", "Space", self.toggle_play)):
+        for text, key, slot in ((tr("Previous row"), "Left", self.step_back),
+                                (tr("Next row"), "Right", self.step_forward),
+                                (tr("First row"), "Home", self.first),
+                                (tr("Last row"), "End", self.last),
+                                (tr("Play / Pause"), "Space", self.toggle_play)):
             action = QtGui.QAction(text, parent)
             action.setShortcut(QtGui.QKeySequence(key))
             action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
@@ -116,7 +120,7 @@ class StepperBar(QtWidgets.QWidget):
     def _on_row(self, row: int) -> None:
         with signals_blocked(self.slider):
             self.slider.setValue(row)
-        self.row_label.setText(f"row {row + 1} of {ROWS}")
+        self.row_label.setText(tr("row {row} of {rows}", row=row + 1, rows=ROWS))
 
     def _on_play_toggled(self, playing: bool) -> None:
         if playing:
@@ -125,7 +129,7 @@ class StepperBar(QtWidgets.QWidget):
             self._timer.start(self.speed.currentData())
         else:
             self._timer.stop()
-        self.play_button.setText("❚❚ Pause" if playing else "▶ Play")
+        self.play_button.setText(tr("❚❚ Pause") if playing else tr("▶ Play"))
 
     def _on_tick(self) -> None:
         if self.row() >= ROWS - 1:
