@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..core.errors import UserError
 from ..core.history import PROBE_SIZE, TrainingHistory
 from ..core.network import Network
 
@@ -49,6 +50,7 @@ class SnapshotRecorder:
         self._loss_sum = 0.0
         self._loss_count = 0
         self._next = 0
+        self.broken = False
         self.record(0)   # before any update
 
     def batch_end(self, step: int, batch_loss: float) -> None:
@@ -60,9 +62,14 @@ class SnapshotRecorder:
             self.record(step)
 
     def record(self, step: int) -> None:
-        if self.steps and step == self.steps[-1]:
+        if self.broken or (self.steps and step == self.steps[-1]):
             return
-        self.networks.append(self.network_of())
+        try:
+            network = self.network_of()
+        except UserError:   # NaN weights: training diverged and says so itself; no history then
+            self.broken = True
+            return
+        self.networks.append(network)
         self.steps.append(step)
         self.loss.append(self._loss_sum / self._loss_count if self._loss_count else float("nan"))
         self._loss_sum, self._loss_count = 0.0, 0

@@ -185,7 +185,7 @@ def train(config: TrainConfig, data: Mnist,
     if tracker.diverged:
         raise TrainingError(tr("training diverged (the loss became NaN): try a smaller learning rate"))
     snapshots = None
-    if tracker.recorder is not None and not tracker.cancelled:
+    if tracker.recorder is not None and not tracker.cancelled and not tracker.recorder.broken:
         # Each snapshot's accuracy on the probe set: part of the recording's cost, so inside the time.
         snapshots = tracker.recorder.history(data.x_test, data.y_test, check=check)
     return TrainResult(model=model, cancelled=tracker.cancelled, seconds=tracker.elapsed(),
