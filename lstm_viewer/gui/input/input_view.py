@@ -34,7 +34,7 @@ class InputView(pg.GraphicsLayoutWidget):
         self.ci.setContentsMargins(2, 2, 2, 2)
         self.plot = steady_plot(self)
         style.quiet_plot(self.plot)
-        self.plot.setTitle("input (28 × 28)", size="9pt")
+        self.plot.setTitle(tr("input (28 × 28)"), size="9pt")
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
         self.plot.getAxis("left").setTicks([[(r - 0.5, str(r)) for r in (1, 7, 14, 21, 28)]])

@@ -36,7 +36,8 @@ class PanelContext:
     state: ViewState
     jobs: JobRunner
     show_digit: Callable[[np.ndarray, str], None]
-    """A digit picked in a panel becomes the input: ``show_digit(image28, "test digit 12 (a 7)")``."""
+    """A digit picked in a panel becomes the input: ``show_digit(image28, tr("Showing test digit …"))``,
+    the sentence for the status bar."""
     ask_save_path: Callable[[str, str, str], tuple[str, str]]
     """``ask_save_path(title, suggested_name, filters)`` -> (path or "", chosen filter): a save
     dialog opening in the folder the last file dialog was answered in (and remembering this one)."""

@@ -22,6 +22,7 @@ import numpy as np
 from PyQt6 import QtWidgets
 from superqt.utils import qdebounced, signals_blocked
 
+from ...core.i18n import tr
 from ...core.network import ROWS, Trace
 from ...statespace import Digits
 from ..plots import style
@@ -512,7 +513,8 @@ class StateSpacePanel(RefreshWhenShown):
         space = self.prepared.space
         image = as_unit_image(space.images[index])
         self._loaded = (int(index), image)
-        self.show_input(image, f"test digit {index:,} (a {int(space.labels[index])})")
+        self.show_input(image, tr("Showing test digit {index:,} (a {label}).", index=index,
+                                  label=int(space.labels[index])))
 
     def _on_unit_clicked(self, unit: int) -> None:
         self.state.selection = (self.layer(), unit)

@@ -64,7 +64,7 @@ class SoftmaxView(pg.GraphicsLayoutWidget):
         self.settled_text.setZValue(10)
         self.time_plot.addItem(self.settled_text)
         self.row_line = style.row_marker(self.time_plot)
-        self.time_plot.setLabel("left", "row")
+        self.time_plot.setLabel("left", tr("row"))
         grid = self.ci.layout
         for row, stretch in ((0, 2), (1, 2), (2, 5)):   # the prediction over time gets the room
             grid.setRowStretchFactor(row, stretch)

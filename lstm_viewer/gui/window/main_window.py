@@ -316,10 +316,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if selection is not None and not self.unit_dock.isVisible():
             self.show_panel(self.unit_dock)
 
-    def _show_digit(self, image28: np.ndarray, description: str) -> None:
-        """A digit picked in a panel (the state space's cloud or a neighbour) becomes the input."""
+    def _show_digit(self, image28: np.ndarray, message: str) -> None:
+        """A digit picked in a panel (the state space's cloud or a neighbour) becomes the input;
+        ``message``, a whole sentence, goes to the status bar."""
         self.session.show_input(image28)
-        self.statusBar().showMessage(f"Showing {description}.", 5000)
+        self.statusBar().showMessage(message, 5000)
 
     def show_panel(self, which: str | QtWidgets.QDockWidget) -> None:
         """Show a panel (its dock, or the dock's objectName) and bring its tab to the front, in a
