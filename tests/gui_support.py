@@ -135,3 +135,114 @@ def drop_file(window, path) -> None:
     drop = QtGui.QDropEvent(where, qt.DropAction.CopyAction, data, qt.MouseButton.LeftButton,
                             qt.KeyboardModifier.NoModifier)
     QtWidgets.QApplication.sendEvent(window, drop)
+
+
+# --- one panel, no window (napari's QtDims(Dims()) pattern) ---------------------------------------
+SHUTDOWN_MS = 5000   # a panel's jobs cancelled at teardown: a limit, not a timing assertion
+
+
+class PanelHarness:
+    """One panel built on a view state of its own, without the window: the state's network and trace
+    are written by a real ``Session`` (so the traces are the engine's), and the panel is given a
+    ``PanelContext`` whose callables are recorded here.
+
+    - ``panel``: the panel, shown as a top-level widget of ``size`` (unless ``shown=False``);
+    - ``state``, ``session``, ``jobs``: the view state, the session writing it, the job runner;
+    - ``shown_digits``: every ``show_digit(image28, sentence)`` call, in order (each also makes the
+      digit the input, as the window does);
+    - ``save_requests``: every ``ask_save_path(title, name, filters)`` call; the answer given is
+      ``save_answer`` (``("", "")``: cancelled, unless a test sets a path);
+    - ``canvas``, ``drawing``: with ``drawing=True``, a real canvas and ``DrawingInput`` (strokes
+      become the input, and the panel hears the drawing's preprocessing steps); else None.
+    """
+
+    def __init__(self, factory, network, image=None, *, size=(440, 800), shown: bool = True,
+                 drawing: bool = False) -> None:
+        from PyQt6 import QtWidgets
+
+        from lstm_viewer.gui.panels import PanelContext
+        from lstm_viewer.gui.state.jobs import JobRunner
+        from lstm_viewer.gui.state.session import Session
+        from lstm_viewer.gui.state.view_state import ViewState
+
+        self.state = ViewState()
+        self.jobs = JobRunner()
+        self.session = Session(self.state, self.jobs)
+        self.shown_digits: list[tuple[np.ndarray, str]] = []
+        self.save_requests: list[tuple[str, str, str]] = []
+        self.save_answer: tuple[str, str] = ("", "")
+        self.canvas = self.drawing = None
+        self.session.set_network(network)
+        if drawing:
+            from lstm_viewer.gui.input.canvas import DrawCanvas
+            from lstm_viewer.gui.input.drawing import DrawingInput
+            self.canvas = DrawCanvas()
+            self.canvas.resize(280, 280)
+            self.drawing = DrawingInput(self.canvas, self.session)
+            steps_changed = self.drawing.stepsChanged
+        else:
+            self._no_drawing = _NoDrawing()
+            steps_changed = self._no_drawing.stepsChanged
+        if image is not None:
+            self.session.show_input(image)
+        context = PanelContext(state=self.state, jobs=self.jobs, show_digit=self._show_digit,
+                               ask_save_path=self._ask_save_path,
+                               drawing_steps=lambda: None if self.drawing is None else self.drawing.steps,
+                               drawing_steps_changed=steps_changed)
+        if isinstance(factory, str):
+            from lstm_viewer.gui.panels import PANELS
+            spec = next(s for s in PANELS if factory in (s.key, s.object_name))
+            factory = spec.build
+        self.panel: QtWidgets.QWidget = factory(context)
+        self.panel.resize(*size)
+        if self.canvas is not None:
+            self.canvas.show()
+        if shown:
+            self.panel.show()
+
+    # What tests read most, as on the window.
+    @property
+    def network(self):
+        return self.state.network
+
+    @property
+    def trace(self):
+        return self.state.trace
+
+    def show_input(self, image28):
+        """A new input, traced by the session (what the window's ``show_input`` does)."""
+        return self.session.show_input(image28)
+
+    def _show_digit(self, image28: np.ndarray, sentence: str) -> None:
+        self.shown_digits.append((image28, sentence))
+        self.session.show_input(image28)
+
+    def _ask_save_path(self, title: str, name: str, filters: str) -> tuple[str, str]:
+        self.save_requests.append((title, name, filters))
+        return self.save_answer
+
+    def close(self) -> None:
+        """Close the panel (and canvas), cancel every job and wait for its thread (bounded)."""
+        for widget in (self.panel, self.canvas):
+            if widget is not None:
+                widget.close()
+        assert self.jobs.shutdown(SHUTDOWN_MS), \
+            f"threads still running: {[t.objectName() for t in self.jobs.threads()]}"
+
+
+class _NoDrawing(QtCore.QObject):
+    stepsChanged = QtCore.pyqtSignal(object)
+
+
+def build_panel(qtbot, panel, network, image=None, **options) -> PanelHarness:
+    """``panel`` (a ``PanelSpec`` key or objectName, e.g. "unit" or "unitDock", or a factory taking a
+    ``PanelContext``) built on ``network`` with ``image`` traced as the input, and no window.
+    ``options`` go to ``PanelHarness`` (size, shown, drawing). Closed with the test: its widgets by
+    qtbot, its jobs cancelled and waited for before the thread check."""
+    harness = PanelHarness(panel, network, image, **options)
+    qtbot.addWidget(harness.panel, before_close_func=lambda _widget: harness.close())
+    if harness.canvas is not None:
+        qtbot.addWidget(harness.canvas)
+    if harness.panel.isVisible():
+        qtbot.waitExposed(harness.panel)
+    return harness

@@ -7,7 +7,7 @@ import pytest
 from PyQt6 import QtCore, QtWidgets
 from PyQt6.QtTest import QTest
 
-from gui_support import SEVEN, blotch_digit, close_window, draw, open_window, random_network
+from gui_support import SEVEN, blotch_digit, build_panel, close_window, draw, open_window, random_network
 
 Qt = QtCore.Qt
 WAIT_MS = 60_000   # jobs on a busy machine: a limit, not a timing assertion
@@ -20,14 +20,13 @@ def window(qtbot):
     close_window(win)
 
 
-def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(window, qtbot):
-    window.show_input(blotch_digit(1))
-    a = window.trace
-    window.pinAction.trigger()
-    assert window.state.pinned is a
-    window.show_input(blotch_digit(2))
-    b = window.trace
-    panel = window.compare_panel
+def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(qtbot):
+    compare = build_panel(qtbot, "compare", random_network([10, 10]), blotch_digit(1))
+    a = compare.trace
+    compare.state.pinned = a          # what Pin A does (its action: test_pin_unpin_and_a_new_model)
+    compare.show_input(blotch_digit(2))
+    b = compare.trace
+    panel = compare.panel
     qtbot.waitUntil(panel.isVisible, timeout=5000)
     panel.refresh()
     # per row
@@ -42,37 +41,42 @@ def test_pin_and_compare_show_exactly_the_difference_of_the_two_traces(window, q
                                    rtol=1e-5, atol=1e-6)
     shown = panel.heats["h"][1].image
     np.testing.assert_array_equal(shown, b.h[1] - a.h[1])
-    window.unpinAction.trigger()
-    assert window.state.pinned is None and not panel.plots.isVisible()
+    compare.state.pinned = None       # what Unpin does
+    assert not panel.plots.isVisible()
 
 
-def test_comparing_a_digit_with_itself_says_so(window, qtbot):
+def test_comparing_a_digit_with_itself_says_so(qtbot):
     """All distances zero: no "largest distance in layer 1" (the first of equal zeros)."""
-    window.show_input(blotch_digit(1))
-    window.pinAction.trigger()
-    panel = window.compare_panel
+    compare = build_panel(qtbot, "compare", random_network([10, 10]), blotch_digit(1))
+    compare.state.pinned = compare.trace
+    panel = compare.panel
     qtbot.waitUntil(panel.isVisible, timeout=5000)
     panel.refresh()
     assert "same at every row" in panel.summary.text() and "layer" not in panel.summary.text()
 
 
-def test_a_new_model_unpins(window):
+def test_pin_unpin_and_a_new_model(window):
+    """Pin A pins the trace shown, Unpin clears it, and a new model unpins."""
     window.show_input(blotch_digit(1))
+    a = window.trace
+    window.pinAction.trigger()
+    assert window.state.pinned is a
+    window.unpinAction.trigger()
+    assert window.state.pinned is None
     window.pinAction.trigger()
     window.set_network(random_network([10, 10], seed=4))
     assert window.state.pinned is None
 
 
-def test_importance_bars_are_the_drops_of_separate_traces(window, qtbot):
+def test_importance_bars_are_the_drops_of_separate_traces(qtbot):
     image = blotch_digit(3)
-    window.show_input(image)
-    window.show_panel(window.importance_dock)
-    panel = window.importance
+    importance = build_panel(qtbot, "importance", random_network([10, 10]), image)
+    panel = importance.panel
     panel.band_spin.setValue(2)
     panel.class_combo.setCurrentIndex(1 + 4)   # class 4, not necessarily the prediction
     panel.overlay_check.setChecked(True)
     qtbot.waitUntil(lambda: panel.shown_for is not None and panel.shown_for[1:] == (4, 2), timeout=WAIT_MS)
-    net = window.network
+    net = importance.network
     p_clean = net.trace(image).probs[-1, 4]
     for r in (0, 6, 15, 27):
         occluded = image.copy()
@@ -96,22 +100,23 @@ def test_importance_bars_are_the_drops_of_separate_traces(window, qtbot):
     assert panel.saliency_map[r, c] == pytest.approx(slope * image[r, c], rel=2e-2, abs=1e-4)
 
 
-def test_preprocess_panel_shift_curve_is_one_trace_per_shift(window, qtbot):
-    window.show_panel(window.preprocess_dock)
-    draw(window.canvas, SEVEN)
-    panel = window.preprocess_panel
+def test_preprocess_panel_shift_curve_is_one_trace_per_shift(qtbot):
+    preprocessing = build_panel(qtbot, "preprocess", random_network([10, 10]), drawing=True)
+    qtbot.waitExposed(preprocessing.canvas)
+    draw(preprocessing.canvas, SEVEN)
+    panel = preprocessing.panel
     qtbot.waitUntil(lambda: panel.curve is not None, timeout=WAIT_MS)
-    assert panel.steps is not None and panel.steps.final is window.session.original
+    assert panel.steps is not None and panel.steps.final is preprocessing.session.original
     from lstm_viewer.core.preprocess import shift_rows
     for row, shift in enumerate(range(-6, 7)):
-        expected = window.network.trace(shift_rows(window.trace.image, shift)).probs[-1]
+        expected = preprocessing.network.trace(shift_rows(preprocessing.trace.image, shift)).probs[-1]
         np.testing.assert_allclose(panel.curve[row], expected, atol=1e-5)
     # The steps' titles and note say what each centring does ("none": no crop, a 28 × 28 fit).
     def titles():
         return [plot.titleLabel.text for plot, _image in panel.stage_images]
 
     assert titles()[1:3] == ["crop to the ink", "fit 20 × 20"] and "centre of mass" in panel.note.text()
-    window.state.centring = "none"
+    preprocessing.state.centring = "none"
     panel.refresh()
     assert titles()[1:3] == ["no crop: the canvas", "fit 28 × 28"] and "not centred" in panel.note.text()
     assert panel.steps.fitted.shape == (28, 28)

@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from gui_support import close_window, open_window, random_network
-from lstm_viewer.gui.views.stack_state import largest_output_gap
+from gui_support import build_panel, random_network
+from lstm_viewer.gui.views.stack_state import StackStatePanel, largest_output_gap
 
 ROWS = 28
 
@@ -62,23 +62,21 @@ def test_the_output_check_fails_when_the_outputs_are_not_the_state(digit):
 
 
 def test_the_panel_shows_the_gap_the_values_and_says_when_they_differ(qtbot, digit):
-    network = random_network([16, 16], seed=2)
-    window = open_window(qtbot, network)
-    try:
-        panel = window.stack_state
-        window.session.show_input(digit)
-        qtbot.waitUntil(lambda: panel.output_gap is not None, timeout=3000)   # after its short delay
-        assert panel.output_gap < 1e-5 and "differ" not in panel.output_check.text()
-        window.stepper.set_row(13)
-        trace = window.state.trace
-        shown = panel.values.text()
-        for k in range(2):
-            assert f"{trace.c[k][13, 0]:+.2f}".replace("-", "−") in shown
-            assert f"{trace.h[k][13, 1]:+.2f}".replace("-", "−") in shown
-        # A trace the stack's stepping does not reproduce is flagged, not shown as agreeing.
-        window.state.trace = dataclasses.replace(trace, h=(trace.h[0], trace.h[1] + 0.01))
-        panel.check_output_now()
-        assert panel.output_gap == pytest.approx(0.01, rel=1e-3)
-        assert "they differ" in panel.output_check.text()
-    finally:
-        close_window(window)
+    # The stack's panel is a view of the state: built on a view state alone, no window.
+    stack = build_panel(qtbot, lambda context: StackStatePanel(context.state),
+                        random_network([16, 16], seed=2), size=(300, 200))
+    panel = stack.panel
+    stack.session.show_input(digit)
+    qtbot.waitUntil(lambda: panel.output_gap is not None, timeout=3000)   # after its short delay
+    assert panel.output_gap < 1e-5 and "differ" not in panel.output_check.text()
+    stack.state.row = 13                  # what the stepper does
+    trace = stack.state.trace
+    shown = panel.values.text()
+    for k in range(2):
+        assert f"{trace.c[k][13, 0]:+.2f}".replace("-", "−") in shown
+        assert f"{trace.h[k][13, 1]:+.2f}".replace("-", "−") in shown
+    # A trace the stack's stepping does not reproduce is flagged, not shown as agreeing.
+    stack.state.trace = dataclasses.replace(trace, h=(trace.h[0], trace.h[1] + 0.01))
+    panel.check_output_now()
+    assert panel.output_gap == pytest.approx(0.01, rel=1e-3)
+    assert "they differ" in panel.output_check.text()

@@ -9,20 +9,36 @@ import pytest
 from PyQt6 import QtCore, QtWidgets
 from PyQt6.QtTest import QTest
 
-from gui_support import close_window, open_window, random_network
+from gui_support import build_panel, close_window, open_window, random_network
 
 Qt = QtCore.Qt
+
+
+def _ink() -> np.ndarray:
+    rng = np.random.default_rng(5)
+    image = np.zeros((28, 28), np.float32)
+    image[4:24, 6:22] = rng.uniform(0, 1, (20, 16)).astype(np.float32)
+    return image
 
 
 @pytest.fixture
 def window(qtbot):
     win = open_window(qtbot, random_network([12, 12]), size=(1600, 1000))
-    rng = np.random.default_rng(5)
-    image = np.zeros((28, 28), np.float32)
-    image[4:24, 6:22] = rng.uniform(0, 1, (20, 16)).astype(np.float32)
-    win.show_input(image)
+    win.show_input(_ink())
     yield win
     close_window(win)
+
+
+@pytest.fixture
+def unit(qtbot):
+    """The unit inspector alone, on its own view state (no window)."""
+    return build_panel(qtbot, "unit", random_network([12, 12]), _ink())
+
+
+@pytest.fixture
+def why(qtbot):
+    """"Why this class" alone, on its own view state (no window)."""
+    return build_panel(qtbot, "why", random_network([12, 12]), _ink())
 
 
 def click_cell(view, heat, column: int, row: int) -> None:
@@ -34,11 +50,12 @@ def click_cell(view, heat, column: int, row: int) -> None:
 
 
 def inspect(window, qtbot, selection: tuple[int, int], row: int | None = None):
-    """Select a unit (and a row) and return the unit inspector once it is on screen and current."""
+    """Select a unit (and a row) and return the unit inspector once it is on screen and current
+    (``window``: the window, or a ``PanelHarness`` of the inspector)."""
     window.state.selection = selection
     if row is not None:
         window.state.row = row
-    inspector = window.unit_inspector
+    inspector = getattr(window, "unit_inspector", None) or window.panel
     qtbot.waitUntil(inspector.isVisible, timeout=5000)
     inspector.refresh()
     return inspector
@@ -91,17 +108,17 @@ def test_brackets_and_escape(window, qtbot):
     assert window.state.selection is None
 
 
-def test_clearing_the_selection_empties_the_inspectors_plots(window, qtbot):
+def test_clearing_the_selection_empties_the_inspectors_plots(unit, qtbot):
     """Esc must not leave the last unit's curves, memory bars and retention on screen."""
-    inspector = inspect(window, qtbot, (1, 4), 12)
+    inspector = inspect(unit, qtbot, (1, 4), 12)
     assert inspector.curves.isVisible() and np.any(inspector.memory_bars.heights() != 0)
-    window.state.selection = None
+    unit.state.selection = None
     inspector.refresh()
     assert "No unit selected" in inspector.title.text() and inspector.equations.text() == ""
     assert not inspector.curves.isVisible() and not inspector.retention_image.isVisible()
     assert not inspector.curve_row.isVisible()
     assert np.all(inspector.memory_bars.heights() == 0) and np.all(inspector.logit_bars.heights() == 0)
-    inspect(window, qtbot, (1, 5), 12)   # a new unit shows them again
+    inspect(unit, qtbot, (1, 5), 12)   # a new unit shows them again
     assert inspector.curves.isVisible() and inspector.retention_image.isVisible()
 
 
@@ -132,25 +149,25 @@ def _float64_cell(network, image, layer, unit, row):
     raise AssertionError("layer not reached")
 
 
-def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
-    inspector = inspect(window, qtbot, (1, 6), 13)
+def test_the_inspector_shows_the_units_own_numbers(unit, qtbot):
+    inspector = inspect(unit, qtbot, (1, 6), 13)
     story = inspector.story
     assert (story.layer, story.unit) == (1, 6)
     # Layer 1 is this model's top layer: h_top is every top-layer unit's h at row 13.
-    pre, gates, c_prev, c, h, h_top = _float64_cell(window.network, window.trace.image, 1, 6, 13)
+    pre, gates, c_prev, c, h, h_top = _float64_cell(unit.network, unit.trace.image, 1, 6, 13)
     scale = max(1.0, float(np.abs(pre).max()))
     np.testing.assert_allclose(story.pre[13], pre, atol=1e-5 * scale)
     np.testing.assert_allclose(story.gates[13], gates, atol=1e-5)
     np.testing.assert_allclose([story.c_prev[13], story.c[13], story.h[13]], [c_prev, c, h], atol=1e-5)
     # The trace's own values are the ones on screen.
-    assert story.gates[13, 1] == pytest.approx(float(window.trace.gates[1][13, 1, 6]))
+    assert story.gates[13, 1] == pytest.approx(float(unit.trace.gates[1][13, 1, 6]))
     text = inspector.equations.text()
     assert f"{story.c[13]:+.4f}" in text and f"{story.h[13]:+.4f}" in text
     for k in range(4):
         assert f"{story.gates[13, k]:.3f}" in text
     # The curves are the trace's gates, c and h over the rows, inside the plot's y range.
-    for index, values in enumerate([*window.trace.gates[1][:, :, 6].T, window.trace.c[1][:, 6],
-                                    window.trace.h[1][:, 6]]):
+    for index, values in enumerate([*unit.trace.gates[1][:, :, 6].T, unit.trace.c[1][:, 6],
+                                    unit.trace.h[1][:, 6]]):
         x, y = inspector.curves.data(index)
         np.testing.assert_array_equal(x, np.arange(1, 29))
         np.testing.assert_allclose(y, values, rtol=0, atol=1e-7)
@@ -159,11 +176,11 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     assert (bounds.top(), bounds.bottom()) == pytest.approx((low, high))
     assert low <= float(np.min(inspector.story.c)) and float(np.max(inspector.story.c)) <= high
     # Layer 2 is the top: its share h·W of each class's logit, orange (0) up and blue (1) down.
-    shares = window.trace.h[1][13, 6] * window.network.dense_kernel[6]
+    shares = unit.trace.h[1][13, 6] * unit.network.dense_kernel[6]
     np.testing.assert_allclose(inspector.logit_bars.heights(), shares, rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(inspector.logit_bars.colours(), (shares < 0).astype(int))
     assert inspector.top_class_mark.isVisible()
-    assert inspector.top_class_mark.pos().x() == int(np.argmax(window.trace.probs[13]))
+    assert inspector.top_class_mark.pos().x() == int(np.argmax(unit.trace.probs[13]))
     # The memory bars sum to c at this row.
     heights = inspector.memory_bars.heights()
     assert float(np.sum(heights)) == pytest.approx(float(c), abs=1e-5)
@@ -173,9 +190,9 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     assert f"{story.h[13]:+.6f}" in copied and "layer 2, unit 6, row 14" in copied
     # A top-layer unit's share of the class on top, in numbers: h·W and the whole logit, on screen and
     # copied, against the float64 recomputation.
-    logits = h_top @ window.network.dense_kernel.astype(np.float64) + window.network.dense_bias
+    logits = h_top @ unit.network.dense_kernel.astype(np.float64) + unit.network.dense_bias
     label = int(np.argmax(logits))
-    share = h_top[6] * float(window.network.dense_kernel[6, label])
+    share = h_top[6] * float(unit.network.dense_kernel[6, label])
     assert f"to class {label}'s logit" in text
     shown = re.search(r"= ([+-]\d+\.\d+) to class (\d)'s logit \(([+-]\d+\.\d+) in all", text)
     assert shown is not None and int(shown[2]) == label
@@ -187,8 +204,8 @@ def test_the_inspector_shows_the_units_own_numbers(window, qtbot):
     assert float(copied_share[2]) == pytest.approx(logits[label], abs=1e-5 * max(1.0, abs(logits[label])))
 
 
-def test_a_click_on_a_legend_entry_hides_its_curve(window, qtbot):
-    inspector = inspect(window, qtbot, (0, 3), 5)
+def test_a_click_on_a_legend_entry_hides_its_curve(unit, qtbot):
+    inspector = inspect(unit, qtbot, (0, 3), 5)
     legend = inspector.curve_plot.legend
     sample = legend.items[4][0]          # (sample, label) pairs in the order i, f, g, o, c, h
     assert legend.items[4][1].text == "c" and inspector.curves.shown(4)
@@ -198,24 +215,23 @@ def test_a_click_on_a_legend_entry_hides_its_curve(window, qtbot):
     assert inspector.curves.shown(4)
 
 
-def test_the_inspector_exports_the_story(window, qtbot, tmp_path):
-    saved = inspect(window, qtbot, (0, 2)).export(tmp_path / "unit.npz")
+def test_the_inspector_exports_the_story(unit, qtbot, tmp_path):
+    saved = inspect(unit, qtbot, (0, 2)).export(tmp_path / "unit.npz")
     with np.load(saved) as data:
-        np.testing.assert_array_equal(data["h"], window.trace.h[0][:, 2].astype(np.float64))
+        np.testing.assert_array_equal(data["h"], unit.trace.h[0][:, 2].astype(np.float64))
         assert (int(data["layer"]), int(data["layer_shown"])) == (0, 1)   # index and "Layer 1"
         assert "from 0" in str(data["about"])
-    table = window.unit_inspector.export(tmp_path / "unit.csv").read_text().splitlines()
+    table = unit.panel.export(tmp_path / "unit.csv").read_text().splitlines()
     assert len(table) == 29 and table[0].startswith("row,i_input")
 
 
-def test_why_this_class_sums_to_the_logit_and_selects_on_click(window, qtbot):
-    window.show_panel(window.why_dock)
-    panel = window.why_class
+def test_why_this_class_sums_to_the_logit_and_selects_on_click(why, qtbot):
+    panel = why.panel
     qtbot.waitUntil(panel.isVisible, timeout=5000)
-    window.state.row = 27
+    why.state.row = 27
     panel.refresh()
     shares = panel.shares
-    net, trace = window.network, window.trace
+    net, trace = why.network, why.trace
     h_top = trace.h[-1][27].astype(np.float64)
     logits = h_top @ net.dense_kernel.astype(np.float64) + net.dense_bias.astype(np.float64)
     assert shares.label == int(np.argmax(trace.probs[27]))
@@ -227,53 +243,52 @@ def test_why_this_class_sums_to_the_logit_and_selects_on_click(window, qtbot):
     point = panel.plot_widget.mapFromScene(scene)
     QTest.mouseClick(panel.plot_widget.viewport(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, point)
-    assert window.state.selection == (1, int(panel.units_shown[0]))
+    assert why.state.selection == (1, int(panel.units_shown[0]))
     # Its bar is drawn darker (colour 3 up, 4 down); the others keep their sign's colour.
     panel.refresh()
     colours, heights = panel.bars.colours(), panel.bars.heights()
-    first = int(np.flatnonzero(panel.units_shown == window.state.selection[1])[0])
+    first = int(np.flatnonzero(panel.units_shown == why.state.selection[1])[0])
     assert colours[first] == (3 if heights[first] >= 0 else 4)
     others = np.arange(len(panel.units_shown)) != first
     np.testing.assert_array_equal(colours[:len(panel.units_shown)][others],
                                   np.where(heights[:len(panel.units_shown)][others] >= 0, 0, 1))
 
 
-def test_clicking_a_unit_in_the_equations_follows_it(window, qtbot):
-    inspector = inspect(window, qtbot, (1, 3), 9)
+def test_clicking_a_unit_in_the_equations_follows_it(unit, qtbot):
+    inspector = inspect(unit, qtbot, (1, 3), 9)
     links = inspector.equations.links()
     assert links, "the inputs from the layer below and the recurrent inputs are links"
     rect, target = links[0]
-    _kind, layer, unit = target.split(":")
+    _kind, layer, index = target.split(":")
     QTest.mouseClick(inspector.equations, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      rect.center().toPoint())
-    assert window.state.selection == (int(layer), int(unit))
+    assert unit.state.selection == (int(layer), int(index))
     assert layer == "0"   # the first link names a unit of the layer below
 
 
-def test_the_equations_are_redrawn_for_a_new_trace_and_kept_per_row(window, qtbot):
-    inspector = inspect(window, qtbot, (0, 2), 5)
+def test_the_equations_are_redrawn_for_a_new_trace_and_kept_per_row(unit, qtbot):
+    inspector = inspect(unit, qtbot, (0, 2), 5)
     before = inspector.equations.text()
-    image = np.array(window.trace.image)
+    image = np.array(unit.trace.image)
     image[:, :14] = 0.0
-    window.show_input(image)
+    unit.show_input(image)
     inspector.refresh()
     story = inspector.story
-    assert story.h[5] == pytest.approx(float(window.trace.h[0][5, 2]))
+    assert story.h[5] == pytest.approx(float(unit.trace.h[0][5, 2]))
     assert f"{story.h[5]:+.4f}" in inspector.equations.text() and inspector.equations.text() != before
-    # The other rows are drawn while the window is idle; showing one again reuses the drawing.
+    # The other rows are drawn while Qt is idle; showing one again reuses the drawing.
     qtbot.waitUntil(lambda: inspector.rows_drawn() == list(range(28)), timeout=10000)
-    window.state.row = 20
+    unit.state.row = 20
     inspector.refresh()
     assert f"{story.c[20]:+.4f}" in inspector.equations.text()
 
 
-def test_why_this_class_scale_fits_each_row_and_changes_in_steps(window, qtbot):
-    window.show_panel(window.why_dock)
-    panel = window.why_class
+def test_why_this_class_scale_fits_each_row_and_changes_in_steps(why, qtbot):
+    panel = why.panel
     qtbot.waitUntil(panel.isVisible, timeout=5000)
     ranges = []
     for row in range(28):
-        window.state.row = row
+        why.state.row = row
         panel.refresh()
         low, high = panel.plot.vb.viewRange()[1]
         ranges.append((low, high))
@@ -467,15 +482,15 @@ def test_a_floated_panel_docked_again_rejoins_its_tab_partner(small_window_1600,
     qtbot.waitUntil(lambda: win.unit_dock.height() >= 350)
 
 
-def test_the_wheel_over_a_plot_is_left_for_the_panel(window, qtbot):
+def test_the_wheel_over_a_plot_is_left_for_the_panel(unit, qtbot):
     """The plots never zoom, yet a view box took every wheel event, so the panel around a plot did
     not scroll. Now the event is left unaccepted by the plot's view, and Qt hands a real (spontaneous)
     wheel event on to the parents: the panel's scroll area scrolls (checked by hand under Xvfb with
     xdotool; a test cannot make a spontaneous event, and Qt does not pass on synthetic ones)."""
     from PyQt6 import QtGui
-    inspect(window, qtbot, (0, 1), 3)
-    view = window.unit_inspector.plots
-    view_range = window.unit_inspector.curve_plot.vb.viewRange()
+    inspect(unit, qtbot, (0, 1), 3)
+    view = unit.panel.plots
+    view_range = unit.panel.curve_plot.vb.viewRange()
     for target in (view.viewport(), view):
         centre = QtCore.QPointF(target.rect().center())
         wheel = QtGui.QWheelEvent(centre, QtCore.QPointF(target.mapToGlobal(centre.toPoint())),
@@ -484,7 +499,7 @@ def test_the_wheel_over_a_plot_is_left_for_the_panel(window, qtbot):
         assert wheel.isAccepted()   # as Qt delivers a real one; the plot must leave it unaccepted
         QtWidgets.QApplication.sendEvent(target, wheel)
         assert not wheel.isAccepted()
-    assert window.unit_inspector.curve_plot.vb.viewRange() == view_range   # no zoom
+    assert unit.panel.curve_plot.vb.viewRange() == view_range   # no zoom
 
 
 def test_a_column_squeezed_by_a_small_window_gets_its_width_back(window_1600, qtbot):
@@ -548,18 +563,18 @@ def test_the_inspectors_plots_fit_the_panel_or_it_scrolls(window, qtbot):
     assert area.horizontalScrollBar().isVisible()                         # it scrolls sideways
 
 
-def test_a_lower_layer_unit_says_why_its_logit_plot_is_empty_without_a_new_title(window, qtbot):
-    inspector = inspect(window, qtbot, (1, 6), 13)          # the top layer of this 2-layer model
+def test_a_lower_layer_unit_says_why_its_logit_plot_is_empty_without_a_new_title(unit, qtbot):
+    inspector = inspect(unit, qtbot, (1, 6), 13)          # the top layer of this 2-layer model
     title = inspector.logit_plot.titleLabel.text
     assert not inspector.lower_layer_note.isVisible() and np.any(inspector.logit_bars.heights() != 0)
-    inspect(window, qtbot, (0, 6), 13)
+    inspect(unit, qtbot, (0, 6), 13)
     assert inspector.lower_layer_note.isVisible() and np.all(inspector.logit_bars.heights() == 0)
     low, high = inspector.logit_plot.vb.viewRange()[1]
     assert low <= inspector.lower_layer_note.pos().y() <= high     # inside the plot
     assert inspector.logit_plot.titleLabel.text == title             # no new title, no new layout
-    inspect(window, qtbot, (1, 3), 13)                      # back to the top layer: the bars, no note
+    inspect(unit, qtbot, (1, 3), 13)                      # back to the top layer: the bars, no note
     assert not inspector.lower_layer_note.isVisible() and np.any(inspector.logit_bars.heights() != 0)
-    inspect(window, qtbot, (0, 6), 13)
-    window.state.selection = None
+    inspect(unit, qtbot, (0, 6), 13)
+    unit.state.selection = None
     inspector.refresh()
     assert not inspector.lower_layer_note.isVisible()
