@@ -1,12 +1,12 @@
 """A model whose layers differ in width (28 -> 12 -> 7) and that scales its input ((x - 0.1307) /
-0.3081), set in the window: every layer laid out at its own width and every analysis panel opened
-and working on it, its numbers the model's own."""
+0.3081): set in the window, every layer laid out at its own width and every analysis panel opened on
+it; each panel alone (on a view state, no window), its numbers the model's own."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gui_support import blotch_digit, close_window, open_window, random_network
+from gui_support import blotch_digit, build_panel, close_window, open_window, random_network
 from lstm_viewer.core.network import LstmWeights, Network
 from lstm_viewer.gui.panels import PANELS
 
@@ -55,7 +55,7 @@ def test_every_panel_opens_on_layers_of_other_widths_with_scaled_input(window, q
     # Pin A before the panels open, so the comparison has two digits.
     window.pinAction.trigger()
     window.show_input(blotch_digit(2))
-    a, b = window.state.pinned, window.trace
+    assert window.state.pinned is not None and window.state.pinned is not window.trace   # A and B
     window.state.selection = (0, 11)   # the last unit of the wider layer
     # Every panel in the table, in the order they were opened before there was a table.
     order = ("unitDock", "whyClassDock", "compareDock", "stateSpaceDock", "importanceDock", "preprocessDock")
@@ -68,28 +68,54 @@ def test_every_panel_opens_on_layers_of_other_widths_with_scaled_input(window, q
         if hasattr(panel, "refresh"):
             panel.refresh()
 
-    # The unit inspector: the first layer's input term reads the scaled pixels.
-    story = window.unit_inspector.story
+
+# Each panel's numbers on this model, the panel alone on a view state (the window above opens them all).
+@pytest.fixture
+def network():
+    return narrowing_scaled_network()
+
+
+def test_the_inspector_reads_the_scaled_input(qtbot, network):
+    unit = build_panel(qtbot, "unit", network, blotch_digit(2))
+    b = unit.trace
+    assert [h.shape for h in b.h] == [(28, 12), (28, 7)] and b.x is not b.image
+    unit.state.row = 20
+    unit.state.selection = (0, 11)   # the last unit of the wider layer
+    unit.panel.refresh()
+    # The first layer's input term reads the scaled pixels.
+    story = unit.panel.story
     assert (story.layer, story.unit) == (0, 11)
     scaled = (b.image.astype(np.float64) - SCALING[0]) / SCALING[1]
     np.testing.assert_allclose(story.inputs, scaled, rtol=0, atol=1e-6)
-    assert "as (x − 0.1307) / 0.3081" in window.unit_inspector.equations.text()
-    window.state.selection = (1, 6)    # the last unit of the narrower top layer
-    window.unit_inspector.refresh()
-    assert window.unit_inspector.story.h[20] == pytest.approx(float(b.h[1][20, 6]))
+    assert "as (x − 0.1307) / 0.3081" in unit.panel.equations.text()
+    unit.state.selection = (1, 6)    # the last unit of the narrower top layer
+    unit.panel.refresh()
+    assert unit.panel.story.h[20] == pytest.approx(float(b.h[1][20, 6]))
 
-    # Why this class: one share per unit of the 7-wide top layer.
-    assert len(window.why_class.shares.shares) == 7
 
-    # The comparison: per layer, each at its own width.
-    compare = window.compare_panel
-    assert [d.shape for d in compare.diffs["h"]] == [(28, 12), (28, 7)]
+def test_why_this_class_has_one_share_per_top_layer_unit(qtbot, network):
+    why = build_panel(qtbot, "why", network, blotch_digit(2))
+    why.state.row = 20
+    why.panel.refresh()
+    assert len(why.panel.shares.shares) == 7
+
+
+def test_the_comparison_is_per_layer_each_at_its_own_width(qtbot, network):
+    compare = build_panel(qtbot, "compare", network, blotch_digit(1))
+    compare.state.pinned = a = compare.trace
+    compare.show_input(blotch_digit(2))
+    b = compare.trace
+    compare.panel.refresh()
+    assert [d.shape for d in compare.panel.diffs["h"]] == [(28, 12), (28, 7)]
     for k in range(2):
-        np.testing.assert_array_equal(compare.diffs["h"][k], b.h[k] - a.h[k])
-    assert compare.distances.shape == (2, 28)
+        np.testing.assert_array_equal(compare.panel.diffs["h"][k], b.h[k] - a.h[k])
+    assert compare.panel.distances.shape == (2, 28)
 
-    # Rows that matter: blanking a row is the model re-run on the picture with that row at 0.
-    importance = window.importance
+
+def test_rows_that_matter_re_run_the_model_on_the_blanked_picture(qtbot, network):
+    harness = build_panel(qtbot, "importance", network, blotch_digit(2))
+    b, importance = harness.trace, harness.panel
+    # Blanking a row is the model re-run on the picture with that row at 0.
     importance.overlay_check.setChecked(True)
     qtbot.waitUntil(lambda: importance.shown_for is not None and importance.shown_for[0] is b,
                     timeout=WAIT_MS)
@@ -101,8 +127,11 @@ def test_every_panel_opens_on_layers_of_other_widths_with_scaled_input(window, q
         assert importance.drops[r] == pytest.approx(float(expected), abs=1e-6)
     assert not importance.saliency_map[b.image == 0].any()   # gradient × picture
 
-    # The state space: built for this model, each layer's cloud and class means at its own width.
-    space_panel = window.statespace
+
+def test_the_state_space_is_built_at_each_layers_width(qtbot, network):
+    harness = build_panel(qtbot, "statespace", network, blotch_digit(2), size=(540, 900))
+    b, space_panel = harness.trace, harness.panel
+    # Built for this model, each layer's cloud and class means at its own width.
     qtbot.waitUntil(lambda: space_panel.status == "ready", timeout=WAIT_MS)
     space = space_panel.prepared.space
     assert space.units == [12, 7]
