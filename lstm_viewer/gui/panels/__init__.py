@@ -45,6 +45,8 @@ class PanelContext:
     """The drawing's latest preprocessing steps (None: the input shown is not the drawing)."""
     drawing_steps_changed: QtCore.pyqtBoundSignal
     """Emitted with the drawing's new steps (or None)."""
+    show_snapshot: Callable[[int], None] | None = None
+    """Make snapshot i of the model's training history (``state.history``) the model of every view."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ PANELS: tuple[PanelSpec, ...] = (
               Placement("tab", "importanceDock"), N_("&Preprocessing steps"), "Shift+W",
               "showPreprocessAction",
               N_("How a drawing becomes the 28 × 28 input"), preferred_width=380),
+    # The training history's timeline: beside the input (the layers it drives stay whole), tabbed with
+    # the rows that matter.
+    PanelSpec("history", N_("Training history"), "historyDock", ".history", "left",
+              Placement("tab", "importanceDock"), N_("Training &history"), "H", "showHistoryAction",
+              N_("Every view as the network was at each moment of its training"), preferred_width=400),
     PanelSpec("compare", N_("Compare A/B"), "compareDock", ".compare", "right", Placement("tab", "unitDock"),
               N_("&Compare A/B"), "C", "showCompareAction", N_("The pinned digit A beside the one shown, B")),
     # Below the inspector: both can be seen at once (choosing a unit in its selectivity map opens

@@ -17,8 +17,11 @@ from pathlib import Path
 import numpy as np
 from PyQt6 import QtCore
 
+from ...analysis.history import history_pass
 from ...core.blas import worker_threads
 from ...core.errors import UserError
+from ...core.history import TrainingHistory, load_history, save_history
+from ...core.i18n import ntr, tr
 from ...core.network import Network, Trace
 from ...core.priority import lower_this_thread
 from ...core.readers import ReadOptions
@@ -49,20 +52,53 @@ class Session(QtCore.QObject):
         self.unsaved = False
         self.original: np.ndarray | None = None   # the input as it came, before what-if edits
         self._saving: _Save | None = None
+        self._model: Network | None = None          # the model opened or trained (not a snapshot of it)
+        self._pass_history: TrainingHistory | None = None   # the history ``state.history_pass`` is of
         self.settings: QtCore.QSettings | None = None   # where input scalings are remembered per file
 
     # --- the model ----------------------------------------------------------------------------
     def set_network(self, network: Network, name: str | None = None, source_path: str | None = None,
-                    keras_model=None, unsaved: bool = False) -> None:
-        """Make ``network`` the active model and re-trace the current input with it."""
+                    keras_model=None, unsaved: bool = False,
+                    history: TrainingHistory | None = None) -> None:
+        """Make ``network`` the active model and re-trace the current input with it. ``history``:
+        its training history (the timeline then starts at the last snapshot, ``network`` itself)."""
         self.model_name = name or network.name
         self.model_source = source_path or network.metadata.get("source")
         self.keras_model = keras_model
         self.unsaved = unsaved
+        self._model = network
         with published_together(self.state):   # no view sees the new model with the old trace
             self.state.set_network(network)
+            self.state.history = history
+            self.state.snapshot = None if history is None else len(history) - 1
+            self.state.history_pass = None
             self._publish(self.state.blanked_rows)   # the same input and edits, read by the new model
         self.modelInfoChanged.emit()
+
+    @property
+    def history(self) -> TrainingHistory | None:
+        """The active model's training history (None: it has none)."""
+        return self.state.history
+
+    def show_snapshot(self, index: int) -> None:
+        """Make snapshot ``index`` of the history the model of every view: the same input, what-if
+        edits, row, selection and pinned A (A/B then compares the same digit then and now)."""
+        history = self.state.history
+        if history is None:
+            raise UserError(tr("this model has no training history"))
+        index = int(index) % len(history)
+        if index == self.state.snapshot:
+            return
+        network = history.network(index)
+        with published_together(self.state):
+            self.state.set_network(network, keep_pinned=True)
+            self.state.snapshot = index
+            self._publish(self.state.blanked_rows)
+
+    def load_history_model(self) -> None:
+        """File ▸ Open the model with a training history: the shipped one."""
+        from ...core.assets import history_model_path
+        self.load_model(history_model_path(), ReadOptions())
 
     def load_model(self, path: str | Path, options: ReadOptions | None = None) -> None:
         """Open ``path`` (any format, recognised by content) in a job; on error a ``failed`` signal,
@@ -72,7 +108,7 @@ class Session(QtCore.QObject):
         if options is None:
             options = ReadOptions(normalize=self.remembered_scaling(path))
         self.loadingChanged.emit(True)
-        self.message.emit(f"Opening {path.name}…", 0)
+        self.message.emit(tr("Opening {name}…", name=path.name), 0)
         self.runner.run(lambda _ctx: _load_model(path, options), key="open model",
                         on_done=self._on_model_loaded, on_error=self._on_model_failed,
                         cancellable=False)
@@ -82,22 +118,23 @@ class Session(QtCore.QObject):
         from ...core.assets import default_model_path
         self.load_model(default_model_path(), ReadOptions())
 
-    def _on_model_loaded(self, network: Network) -> None:
+    def _on_model_loaded(self, loaded: tuple[Network, TrainingHistory | None]) -> None:
+        network, history = loaded
         self.loadingChanged.emit(False)
-        self.set_network(network)
-        self.message.emit(f"Opened {self.model_name}: {network.describe()}.", 8000)
+        self.set_network(network, history=history)
+        self.message.emit(tr("Opened {name}: {model}.", name=self.model_name, model=network.describe()), 8000)
 
     # --- input scaling ------------------------------------------------------------------------
     def can_set_input_scaling(self) -> bool:
         """Formats that record no scaling take one from the user; a file's own Rescaling stays."""
-        network = self.state.network
+        network = self._model
         return network is not None and network.metadata.get("scaling_from") != "the file"
 
     def set_input_scaling(self, scaling: tuple[float, float] | None) -> None:
         """The current weights reading ``(x - mean) / std`` (None: [0, 1]); remembered for the file."""
         if not self.can_set_input_scaling():
-            raise UserError("this model's file records its own input scaling (a Rescaling layer)")
-        network = self.state.network.with_input_scaling(scaling)
+            raise UserError(tr("this model's file records its own input scaling (a Rescaling layer)"))
+        network = self._model.with_input_scaling(scaling)
         network.metadata["scaling_from"] = "you" if scaling is not None else "not recorded"
         self.set_network(network, name=self.model_name, source_path=self.model_source,
                          keras_model=None if scaling is not None else self.keras_model,
@@ -108,7 +145,8 @@ class Session(QtCore.QObject):
                 self.settings.remove(key)
             else:
                 self.settings.setValue(key, f"{scaling[0]!r},{scaling[1]!r}")
-        self.message.emit(f"The first layer now reads {network.describe_scaling()}.", 6000)
+        self.message.emit(tr("The first layer now reads {scaling}.", scaling=network.describe_scaling()),
+                          6000)
 
     def remembered_scaling(self, path: str | Path) -> tuple[float, float] | None:
         if self.settings is None:
@@ -122,13 +160,15 @@ class Session(QtCore.QObject):
 
     def _on_model_failed(self, error: BaseException) -> None:
         self.loadingChanged.emit(False)
-        self.message.emit("The model could not be opened; the current model stays.", 6000)
-        self.failed.emit("Could not open the model", error)
+        self.message.emit(tr("The model could not be opened; the current model stays."), 6000)
+        self.failed.emit(tr("Could not open the model"), error)
 
-    def adopt_trained(self, network: Network, keras_model, description: str) -> None:
-        """A model trained in the app becomes the active one (unsaved until saved)."""
-        self.set_network(network, keras_model=keras_model, unsaved=True)
-        self.message.emit(f"Now using the new model: {description}.", 10000)
+    def adopt_trained(self, network: Network, keras_model, description: str,
+                      history: TrainingHistory | None = None) -> None:
+        """A model trained in the app becomes the active one (unsaved until saved), with the
+        snapshots its training kept (``TrainResult.snapshots``)."""
+        self.set_network(network, keras_model=keras_model, unsaved=True, history=history)
+        self.message.emit(tr("Now using the new model: {description}.", description=description), 10000)
 
     # --- inputs -------------------------------------------------------------------------------
     def show_input(self, image28: np.ndarray | None) -> Trace | None:
@@ -163,7 +203,27 @@ class Session(QtCore.QObject):
             self.state.blanked_rows = blanked if image is not None else ()
             self.state.image = image
             self.state.trace = trace
+        self._start_history_pass()
         return trace
+
+    def _start_history_pass(self) -> None:
+        """Every snapshot's reading of the digit shown (the timeline's answers, the fixed colour
+        ranges), in one batched pass in a job: once per digit and history, not per snapshot."""
+        history, image, done = self.state.history, self.state.image, self.state.history_pass
+        if history is None or image is None or not image.any():
+            self.state.history_pass = None
+            return
+        if done is not None and done.image is image and self._pass_history is history:
+            return
+
+        def finished(result) -> None:
+            if self.state.image is image and self.state.history is history:
+                self._pass_history = history
+                self.state.history_pass = result
+
+        self.runner.run(lambda _ctx: history_pass(history, image), key="history pass",
+                        on_done=finished, on_error=lambda error: self.failed.emit(
+                            tr("Training history"), error))
 
     def show_trace(self, trace: Trace | None) -> None:
         """Publish an already computed trace (and its image) as what is shown."""
@@ -177,7 +237,7 @@ class Session(QtCore.QObject):
                    on_shown: Callable[[Path], None] | None = None) -> None:
         """Read and preprocess an image file in a job (a large photo takes a while), then show it."""
         path = Path(path)
-        self.message.emit(f"Reading {path.name}…", 0)
+        self.message.emit(tr("Reading {name}…", name=path.name), 0)
 
         def read(_ctx) -> np.ndarray:
             from ...core.preprocess import load_image, preprocess
@@ -186,15 +246,15 @@ class Session(QtCore.QObject):
         def shown(image28: np.ndarray) -> None:
             self.show_input(image28)
             if not image28.any():
-                self.message.emit(f"{path.name}: no ink found; the page looks blank, so there is "
-                                  f"nothing to read.", 8000)
+                self.message.emit(tr("{name}: no ink found; the page looks blank, so there is nothing to "
+                                     "read.", name=path.name), 8000)
             else:
-                self.message.emit(f"Showing {path.name}.", 6000)
+                self.message.emit(tr("Showing {name}.", name=path.name), 6000)
             if on_shown is not None:
                 on_shown(path)
 
         self.runner.run(read, key="open image", on_done=shown,
-                        on_error=lambda error: self.failed.emit("Could not read the image", error))
+                        on_error=lambda error: self.failed.emit(tr("Could not read the image"), error))
 
     # --- saving -------------------------------------------------------------------------------
     def save_model_as(self, path: str | Path) -> Path:
@@ -202,11 +262,11 @@ class Session(QtCore.QObject):
         copied as it is, any other model (a PyTorch or TF1 file, a scaling set here) is converted."""
         path = Path(file_ops.with_suffix(str(path), ".keras"))
         if self.keras_model is not None:
-            _save_keras(self.keras_model, path)
+            _save_keras(self.keras_model, path, self.history)
         elif self._copyable():
-            file_ops.copy_model(self.model_source, path)
+            file_ops.copy_model(self.model_source, path)   # a history inside the file goes with it
         else:
-            _save_converted(self.state.network, path)
+            _save_converted(self._model, path, self.history)
         self._mark_saved(path)
         return path
 
@@ -215,17 +275,17 @@ class Session(QtCore.QObject):
         return self.keras_model is not None or not self._copyable()
 
     def _copyable(self) -> bool:
-        network = self.state.network
+        network = self._model   # the model opened, whichever snapshot of its history is shown
         return (bool(self.model_source) and network.metadata.get("format") == "Keras model"
                 and network.metadata.get("scaling_from") != "you")
 
     def start_saving_model(self, path: str | Path) -> None:
         """Save a model trained in the app in a job (Keras takes 0.3–0.6 s for 3 × 256)."""
         if self._saving is not None:
-            self.message.emit("Still saving the model…", 4000)
+            self.message.emit(tr("Still saving the model…"), 4000)
             return
         path = Path(file_ops.with_suffix(str(path), ".keras"))
-        save = _Save(self.keras_model if self.keras_model is not None else self.state.network, path)
+        save = _Save(self.keras_model if self.keras_model is not None else self._model, path, self.history)
         job = self.runner.run(save.run, key="save model", on_done=lambda _: self._after_saving(),
                               on_error=lambda _: self._after_saving(), cancellable=False)
         if job is None:
@@ -233,7 +293,7 @@ class Session(QtCore.QObject):
         save.job = job
         self._saving = save
         self.savingChanged.emit(True)
-        self.message.emit(f"Saving {path.name}…", 0)
+        self.message.emit(tr("Saving {name}…", name=path.name), 0)
 
     def is_saving(self) -> bool:
         return self._saving is not None
@@ -257,11 +317,11 @@ class Session(QtCore.QObject):
         self.savingChanged.emit(False)
         if save.error is not None:
             self.message.emit("", 0)
-            self.failed.emit("Could not save the model", save.error)
+            self.failed.emit(tr("Could not save the model"), save.error)
             return
-        if save.model is self.keras_model or save.model is self.state.network:   # not replaced meanwhile
+        if save.model is self.keras_model or save.model is self._model:   # not replaced meanwhile
             self._mark_saved(save.path)
-        self.message.emit(f"Saved the model as {save.path}.", 6000)
+        self.message.emit(tr("Saved the model as {path}.", path=save.path), 6000)
 
     def _mark_saved(self, path: Path) -> None:
         self.model_source, self.model_name, self.unsaved = str(path), path.name, False
@@ -269,7 +329,7 @@ class Session(QtCore.QObject):
 
     def export_trace(self, path: str | Path) -> Path:
         if self.state.trace is None:
-            raise UserError("nothing to export: draw or pick a digit first")
+            raise UserError(tr("nothing to export: draw or pick a digit first"))
         return file_ops.save_trace(self.state.trace, file_ops.with_suffix(str(path), ".npz"))
 
     # --- digit sets ---------------------------------------------------------------------------
@@ -279,7 +339,7 @@ class Session(QtCore.QObject):
         self.runner.run(lambda ctx: _predict_all(network, digits, ctx), key=f"score {id(digits)}",
                         on_done=lambda predicted: on_scored(digits, predicted)
                         if network is self.state.network else None,
-                        on_error=lambda error: self.failed.emit("Digits", error))
+                        on_error=lambda error: self.failed.emit(tr("Digits"), error))
 
     def load_test_set(self, source: Path, on_loaded: Callable[[object], None],
                       on_scored: Callable[[object, np.ndarray], None],
@@ -287,7 +347,7 @@ class Session(QtCore.QObject):
         """Read the MNIST test set and score it, in a job."""
         from ...core.digits import load_mnist_test_set as load_test_set
         network = self.state.network
-        self.message.emit(f"Loading the MNIST test set from {source}…", 0)
+        self.message.emit(tr("Loading the MNIST test set from {source}…", source=source), 0)
 
         def load(ctx: JobContext):
             digits = load_test_set(source)
@@ -300,8 +360,11 @@ class Session(QtCore.QObject):
             if scored_with is not self.state.network:
                 self.score(digits, on_scored)
             wrong = int((digits.predicted != digits.labels).sum())
-            self.message.emit(f"MNIST test set: {len(digits):,} digits, the model gets {wrong:,} wrong "
-                              f"(accuracy {1 - wrong / len(digits):.2%}).", 10000)
+            self.message.emit(ntr("MNIST test set: {count:,} digit, the model gets {wrong:,} wrong "
+                                  "(accuracy {accuracy:.2%}).",
+                                  "MNIST test set: {count:,} digits, the model gets {wrong:,} wrong "
+                                  "(accuracy {accuracy:.2%}).",
+                                  len(digits), wrong=wrong, accuracy=1 - wrong / len(digits)), 10000)
 
         self.runner.run(load, key="test set", on_done=loaded, on_error=on_error)
 
@@ -310,8 +373,8 @@ class _Save:
     """A save of a Keras model in a job: what, where, and how it ended (written by the job's
     thread before it signals, read on the GUI thread after)."""
 
-    def __init__(self, model, path: Path) -> None:
-        self.model, self.path = model, path
+    def __init__(self, model, path: Path, history: TrainingHistory | None = None) -> None:
+        self.model, self.path, self.history = model, path, history
         self.job = None
         self.finished = threading.Event()
         self.error: BaseException | None = None
@@ -319,9 +382,9 @@ class _Save:
     def run(self, _ctx) -> None:
         try:
             if isinstance(self.model, Network):
-                _save_converted(self.model, self.path)
+                _save_converted(self.model, self.path, self.history)
             else:
-                _save_keras(self.model, self.path)
+                _save_keras(self.model, self.path, self.history)
         except BaseException as exc:   # every way out must leave an outcome for the GUI thread
             self.error = exc
         self.finished.set()
@@ -363,20 +426,38 @@ def _predict_all(network: Network, digits, context: JobContext) -> np.ndarray:
     return answers
 
 
-def _save_keras(model, path: Path) -> None:
+def _save_keras(model, path: Path, history: TrainingHistory | None = None) -> None:
     from ...ml.training import save_model  # imports TensorFlow: only after training in the app
-    save_model(model, path)
+    save_model(model, path, history=history)
 
 
-def _save_converted(network: Network, path: Path) -> None:
+def _save_converted(network: Network, path: Path, history: TrainingHistory | None = None) -> None:
     from ...ml.training import save_network_as_keras  # imports TensorFlow
     save_network_as_keras(network, path)
+    if history is not None:
+        save_history(path, history)
 
 
-def _load_model(path: Path, options: ReadOptions) -> Network:
-    """Load a model off the GUI thread; the architecture check refuses any the views cannot show."""
+def _load_model(path: Path, options: ReadOptions) -> tuple[Network, TrainingHistory | None]:
+    """Load a model off the GUI thread; the architecture check refuses any the views cannot show.
+    Its training history comes with it when the file keeps one (no TensorFlow: a zip member)."""
     from ... import load_network  # numpy (+ h5py); Keras only for .h5 and unusual .keras files
-    return load_network(path, forget_bias=options.forget_bias, normalize=options.normalize)
+    network = load_network(path, forget_bias=options.forget_bias, normalize=options.normalize)
+    return network, _history_of(path, network)
+
+
+def _history_of(path: Path, network: Network) -> TrainingHistory | None:
+    """The training history kept in ``path``, if it has one of ``network``'s shape (else None)."""
+    if path.suffix.lower() != ".keras":
+        return None
+    try:
+        history = load_history(path)
+    except UserError:
+        return None   # no history (or a damaged one): the model itself opens as always
+    if (history.network(-1).units != network.units
+            or history.input_scaling != network.input_scaling):
+        return None
+    return history
 
 
 def _scaling_key(path: str | Path) -> str:

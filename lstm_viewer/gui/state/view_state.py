@@ -22,6 +22,8 @@ from typing import ClassVar
 import numpy as np
 from psygnal import SignalGroupDescriptor
 
+from ...analysis.history import HistoryPass
+from ...core.history import TrainingHistory
 from ...core.network import ROWS, Network, Trace
 from ...core.preprocess import CENTRINGS, MAX_SHIFT
 
@@ -34,7 +36,8 @@ class ViewState:
 
     events: ClassVar[SignalGroupDescriptor] = SignalGroupDescriptor(
         equality_operators={"network": operator.is_, "image": operator.is_, "trace": operator.is_,
-                            "pinned": operator.is_})
+                            "pinned": operator.is_, "history": operator.is_,
+                            "history_pass": operator.is_})
 
     network: Network | None = None
     image: np.ndarray | None = None          # the (28, 28) input shown; None: nothing to show
@@ -47,6 +50,9 @@ class ViewState:
     blanked_rows: tuple = ()                 # what-if edits: rows of the input set blank (sorted)
     centring: str = "mass"                   # how a drawing is placed: "mass", "box" or "none"
     shift: int = 0                           # rows a drawing is moved down (+) or up (−), −6..6
+    history: TrainingHistory | None = None   # the model's training history (None: it has none)
+    snapshot: int | None = None              # the history's snapshot shown (None: no history)
+    history_pass: HistoryPass | None = None  # every snapshot's reading of ``image`` (or None)
 
     def __setattr__(self, name: str, value) -> None:
         # Checked here, before psygnal's wrapper emits: a bad value never reaches a view.
@@ -82,11 +88,13 @@ class ViewState:
                                  f"{network.units[layer]} units (0-based)")
         return layer, unit
 
-    def set_network(self, network: Network) -> None:
-        """A new model: keep the selection only if that unit exists in it (the session calls this)."""
+    def set_network(self, network: Network, keep_pinned: bool = False) -> None:
+        """A new model: keep the selection only if that unit exists in it (the session calls this).
+        ``keep_pinned``: A stays (another snapshot of one history: A/B compares then and now)."""
         with published_together(self):
             self.network = network
-            self.pinned = None   # A was read by the old model: comparing across models is not A/B
+            if not keep_pinned:
+                self.pinned = None   # A was read by the old model: comparing across models is not A/B
             if self.selection is not None:
                 layer, unit = self.selection
                 if layer >= len(network.units) or unit >= network.units[layer]:

@@ -64,6 +64,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # The menus' actions that scripts and tests trigger (menus.ACTION_NAMES).
     openModelAction = _MenuAction()
     openDefaultModelAction = _MenuAction()
+    openHistoryModelAction = _MenuAction()
     saveModelAction = _MenuAction()
     openImageAction = _MenuAction()
     exportPngAction = _MenuAction()
@@ -260,7 +261,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return PanelContext(state=self.state, jobs=self.jobs, show_digit=self._show_digit,
                             ask_save_path=self.window_actions.ask_save_path,
                             drawing_steps=lambda: self.drawing.steps,
-                            drawing_steps_changed=self.drawing.stepsChanged)
+                            drawing_steps_changed=self.drawing.stepsChanged,
+                            show_snapshot=self.session.show_snapshot)
 
     # The panels and their docks, as scripts and tests know them.
     @property

@@ -18,7 +18,8 @@ from ..state.jobs import describe_error
 def save_model_filter() -> str:
     return tr("Keras models ({patterns})", patterns="*.keras") + ";;" + tr("All files (*)")
 # The actions of the automation surface (their objectNames, and the window's attributes of these names).
-ACTION_NAMES = ("openModelAction", "openDefaultModelAction", "saveModelAction", "openImageAction",
+ACTION_NAMES = ("openModelAction", "openDefaultModelAction", "openHistoryModelAction", "saveModelAction",
+                "openImageAction",
                 "exportPngAction", "exportTraceAction", "trainAction", "undoAction", "clearAction",
                 "inputScalingAction", "resetLayoutAction")
 IMAGE_PATTERNS = "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp"
@@ -48,6 +49,10 @@ class WindowActions(QtCore.QObject):
         self.openDefaultModelAction = self._add(
             file_menu, tr("Open the &default model"), None, self.session.load_default_model,
             "openDefaultModelAction", tr("Go back to the model shipped with lstm-viewer"))
+        self.openHistoryModelAction = self._add(
+            file_menu, tr("Open the model with a training &history"), None, self._on_open_history_model,
+            "openHistoryModelAction", tr("Open the small model shipped with its training history (2 × 64): "
+                                         "watch it learn in the Training history panel"))
         self.saveModelAction = self._add(file_menu, tr("&Save model as…"), "Ctrl+S", self._on_save_model,
                                          "saveModelAction", tr("Save the current model as a .keras file "
                                                                "(a PyTorch or TF1 model is converted "
@@ -91,6 +96,7 @@ class WindowActions(QtCore.QObject):
 
         self.session.loadingChanged.connect(lambda busy: self.openModelAction.setEnabled(not busy))
         self.session.loadingChanged.connect(lambda busy: self.openDefaultModelAction.setEnabled(not busy))
+        self.session.loadingChanged.connect(lambda busy: self.openHistoryModelAction.setEnabled(not busy))
         self.session.modelInfoChanged.connect(
             lambda: self.inputScalingAction.setEnabled(self.session.can_set_input_scaling()))
         self.session.savingChanged.connect(lambda busy: self.saveModelAction.setEnabled(not busy))
@@ -116,6 +122,11 @@ class WindowActions(QtCore.QObject):
         name = self.answered(name)
         if name:
             self.session.load_model(name)
+
+    def _on_open_history_model(self) -> None:
+        """The shipped history model, and the timeline to scrub through it."""
+        self.session.load_history_model()
+        self.window.show_panel("historyDock")
 
     def _on_save_model(self) -> None:
         self.ask_and_save_model(in_background=True)
