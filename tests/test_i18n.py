@@ -70,6 +70,10 @@ DEFERRED = {
     ("lstm_viewer/gui/panels/why_class.py", "HELP"),
     ("lstm_viewer/gui/input/digit_picker.py", "digits.name"),              # DigitSet(N_(name)): a key
     ("lstm_viewer/gui/training/panel.py", "PRESET_NAMES[key]"),
+    ("lstm_viewer/gui/views/layer_view.py", "long"),                        # GATE_TITLES
+    ("lstm_viewer/gui/views/layer_view.py", "short"),
+    ("lstm_viewer/gui/statespace/panel.py", "HELP"),
+    ("lstm_viewer/gui/statespace/selectivity.py", "order"),                 # ORDERS, the combo's items
 }
 
 

@@ -1,5 +1,6 @@
 """The window's text goes through ``tr``: a catalogue installed before the window is built shows in its
-menus, docks and notes; and no display call in ``lstm_viewer/gui`` is handed an English literal."""
+menus, docks and notes; and no display call in ``lstm_viewer/gui`` is handed an English literal, nor any
+signal that carries text to one (``self.message.emit("…")``, ``self.failed.emit("…", error)``)."""
 from __future__ import annotations
 
 import ast
@@ -16,9 +17,11 @@ from lstm_viewer.core import i18n
 GUI = Path(i18n.__file__).resolve().parents[1] / "gui"
 
 # Display calls (methods, and constructors whose first argument is shown) that must not be given text
-# that bypasses tr.
-SHOWN_BY_METHOD = {"setText", "setToolTip", "setStatusTip", "setWindowTitle", "addMenu", "showMessage",
-                   "setTitle", "setLabel", "setPlaceholderText", "setWhatsThis", "addItem", "addTab",
+# that bypasses tr. ``emit``: a signal's first argument is text some slot shows (the session's message and
+# failed signals reach the status bar and the error dialog).
+SHOWN_BY_METHOD = {"emit", "setText", "setToolTip", "setStatusTip", "setWindowTitle", "addMenu",
+                   "showMessage", "setTitle", "setLabel", "setPlaceholderText", "setWhatsThis", "addItem",
+                   "addTab",
                    "setTabText", "setPrefix", "setSuffix", "setSpecialValueText", "setHtml", "setPlainText",
                    "setLabelText", "setCancelButtonText", "setInformativeText", "information", "warning",
                    "critical", "question", "getOpenFileName", "getSaveFileName", "getExistingDirectory",
@@ -27,7 +30,7 @@ SHOWN_BY_CONSTRUCTOR = {"QLabel", "QAction", "QPushButton", "QCheckBox", "QRadio
                         "QDockWidget", "QToolButton", "QMenu", "Run", "HelpNote", "QProgressDialog",
                         "TextItem"}
 # Calls whose text is their first argument only (the rest: a style, a link's target).
-FIRST_ONLY = {"Run", "bold", "small", "link"}
+FIRST_ONLY = {"Run", "bold", "small", "link", "emit"}
 # Arguments that are names, not text: setLabel's axis, a run's style.
 NOT_TEXT = {"left", "right", "top", "bottom", "normal", "bold", "small", "link"}
 # (module, the literal's text): symbols, formulas and names a translator keeps as they are.
@@ -36,10 +39,10 @@ ALLOWED = {
     ("window/main_window.py", " () — lstm-viewer"),      # the window title: model name (description) — app
     ("panels/unit_inspector.py", "h = o·tanh(c) ="),      # formulas (c{t}, h{t} with subscripts)
     ("panels/unit_inspector.py", " ·tanh() ="),
+    ("views/stack_state.py", "state[]  "),                # state[k], the seed's code
 }
-# Modules not converted yet (issue #23, point 5, continued): each still shows English literals.
-NOT_YET = {"statespace/panel.py", "statespace/selectivity.py", "statespace/neighbours.py",
-           "views/stack_state.py"}
+# Modules not converted yet, each still showing English literals (issue #23, point 5: none left).
+NOT_YET: set[str] = set()
 
 
 def _has_words(node: ast.AST) -> str | None:
@@ -81,9 +84,14 @@ def test_no_display_call_is_given_an_english_literal():
 
 def test_the_checker_finds_a_bypass(tmp_path):
     (tmp_path / "bad.py").write_text('label.setText("Hello there")\nQtWidgets.QLabel(f"{n} rows")\n'
-                                     'label.setText(tr("Fine"))\nRun("h")\nQAction("&Quit", self)\n')
+                                     'label.setText(tr("Fine"))\nRun("h")\nQAction("&Quit", self)\n'
+                                     'self.message.emit(f"Opened {name}.", 8000)\n'
+                                     'self.failed.emit("Could not open the model", error)\n'
+                                     'self.failed.emit(tr("Could not open the model"), error)\n'
+                                     'self.message.emit("", 0)\nself.linkActivated.emit(target)\n'
+                                     'self.statusBar().showMessage("Ready", 2000)\n')
     assert [(m, line) for m, line, _ in untranslated_literals(tmp_path)] == [
-        ("bad.py", 1), ("bad.py", 2), ("bad.py", 5)]
+        ("bad.py", 1), ("bad.py", 2), ("bad.py", 5), ("bad.py", 6), ("bad.py", 7), ("bad.py", 11)]
 
 
 @pytest.fixture

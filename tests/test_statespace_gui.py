@@ -179,7 +179,7 @@ def test_the_nearest_digits_are_shown_marked_and_loadable(ready, qtbot, digits):
     # Clicking a thumbnail loads that digit; the neighbours then leave the digit itself out.
     chosen = int(panel.shown_neighbours[0][2])
     qtbot.mouseClick(panel.strip.buttons[2], Qt.MouseButton.LeftButton)
-    assert loads.calls[-1][1] == f"test digit {chosen:,} (a {digits.labels[chosen]})"
+    assert loads.calls[-1][1] == f"Showing test digit {chosen:,} (a {digits.labels[chosen]})."
     np.testing.assert_array_equal(window.trace.image, digits.images[chosen] / np.float32(255))
     indices, _ = wait_for_neighbours(qtbot, panel, 8)
     assert chosen not in indices
@@ -273,7 +273,7 @@ def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digit
     assert panel.hovered_index is None and "Point at a dot" in panel.hover_text.text()
     wait_for_a_new_move(qtbot, view)
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
-    assert loads.calls[-1][1] == f"test digit {index:,} (a {label})"
+    assert loads.calls[-1][1] == f"Showing test digit {index:,} (a {label})."
     np.testing.assert_array_equal(window.trace.image, digits.images[index] / np.float32(255))
     # The digit loaded is drawn where its own point is: its path ends on it.
     np.testing.assert_allclose(view.trail.path[-1], panel.prepared.space.cloud(panel.layer(), 27)[index],

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...core.i18n import tr
 from ...core.network import CLASSES, ROWS, Network
 from ...statespace import Digits, StateSpace, default_digits
 from ..state.jobs import JobContext
@@ -166,5 +167,5 @@ def describe_seconds(seconds: float | None) -> str:
     if seconds is None:
         return ""
     if seconds < 60:
-        return f"about {max(1, round(seconds))} s left"
-    return f"about {round(seconds / 60)} min left"
+        return tr("about {seconds} s left", seconds=max(1, round(seconds)))
+    return tr("about {minutes} min left", minutes=round(seconds / 60))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from ...core.i18n import tr
 from ..plots import style
 
 THUMB = 44          # pixels
@@ -88,8 +89,9 @@ class NeighbourStrip(QtWidgets.QWidget):
         super().resizeEvent(event)
 
     def show_digits(self, indices: np.ndarray, distances: np.ndarray, images: np.ndarray,
-                    labels: np.ndarray, predictions: np.ndarray, where: str) -> None:
-        """The digits ``indices`` (nearest first) with their distances; ``where`` names layer and row."""
+                    labels: np.ndarray, predictions: np.ndarray, where: tuple[int, int] | None) -> None:
+        """The digits ``indices`` (nearest first) with their distances; ``where``: the (row, layer) of
+        the states compared (0-based)."""
         self.indices = [int(i) for i in indices]
         for k, button in enumerate(self.buttons):
             if k >= len(self.indices):
@@ -112,10 +114,17 @@ class NeighbourStrip(QtWidgets.QWidget):
                 palette.setColor(QtGui.QPalette.ColorRole.ButtonText, colour)
                 button.setPalette(palette)
             button.setText(text)
-            button.setToolTip(f"Test digit {index:,}: a {label}"
-                              f"{'' if read == label else f', which the network reads as {read}'}. "
-                              f"Its h is {distances[k]:.3f} away from this digit's {where}. "
-                              f"Click to load it.")
+            row, layer = where
+            if read == label:
+                tip = tr("Test digit {index:,}: a {label}. Its h is {distance:.3f} away from this digit's h "
+                         "at row {row} of layer {layer}. Click to load it.", index=index, label=label,
+                         distance=distances[k], row=row + 1, layer=layer + 1)
+            else:
+                tip = tr("Test digit {index:,}: a {label}, which the network reads as {read}. Its h is "
+                         "{distance:.3f} away from this digit's h at row {row} of layer {layer}. Click to "
+                         "load it.", index=index, label=label, read=read, distance=distances[k], row=row + 1,
+                         layer=layer + 1)
+            button.setToolTip(tip)
             button.setEnabled(True)
             self._shown[k] = (index, text, where)
 
@@ -132,7 +141,7 @@ class NeighbourStrip(QtWidgets.QWidget):
 
     def clear(self) -> None:
         self.show_digits(np.zeros(0, int), np.zeros(0), np.zeros((0, 28, 28)), np.zeros(0, int),
-                         np.zeros(0, int), "")
+                         np.zeros(0, int), None)
 
     def _on_clicked(self, slot: int) -> None:
         if slot < len(self.indices):

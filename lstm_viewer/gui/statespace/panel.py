@@ -22,7 +22,7 @@ import numpy as np
 from PyQt6 import QtWidgets
 from superqt.utils import qdebounced, signals_blocked
 
-from ...core.i18n import tr
+from ...core.i18n import N_, ntr, tr
 from ...core.network import ROWS, Trace
 from ...statespace import Digits
 from ..plots import style
@@ -44,7 +44,7 @@ SETTLE_MS = 120    # look for neighbours this long after the input stops changin
 
 ShowInput = Callable[[np.ndarray, str], object]   # (image28 in [0, 1], a description) -> anything
 
-HELP = """<p><b>Each dot is one test digit</b>: the state h of the chosen layer after the network has
+HELP = N_("""<p><b>Each dot is one test digit</b>: the state h of the chosen layer after the network has
 read its first rows, up to the current row. That state is a point in a space with one direction per
 unit (256 for the default model). To draw it on a flat screen, every state is projected onto the two
 directions along which the test digits' states vary most, over all rows (the principal components
@@ -63,7 +63,7 @@ told apart by the network's last layer, which uses every direction at once.</p>
 <p><b>Class selectivity</b>: for each class (rows) and unit (columns), the mean h of the test digits
 of that class at this row. A column red for one class and pale for the others is a unit that responds
 to that class. Group the units by the class they prefer, and click a column to open that unit in the
-unit inspector.</p>"""
+unit inspector.</p>""")
 
 
 class StateSpacePanel(RefreshWhenShown):
@@ -105,10 +105,10 @@ class StateSpacePanel(RefreshWhenShown):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QtWidgets.QHBoxLayout()
-        top.addWidget(QtWidgets.QLabel("Layer"))
+        top.addWidget(QtWidgets.QLabel(tr("Layer")))
         self.layer_combo = QtWidgets.QComboBox()
         self.layer_combo.setObjectName("stateSpaceLayerCombo")
-        self.layer_combo.setToolTip("Whose states to show: each layer has its own axes")
+        self.layer_combo.setToolTip(tr("Whose states to show: each layer has its own axes"))
         self.layer_combo.currentIndexChanged.connect(self._on_layer)
         top.addWidget(self.layer_combo)
         self.progress = QtWidgets.QProgressBar()
@@ -116,14 +116,14 @@ class StateSpacePanel(RefreshWhenShown):
         self.progress.setMaximumWidth(160)
         self.progress.setVisible(False)
         top.addWidget(self.progress, 1)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button = QtWidgets.QPushButton(tr("Cancel"))
         self.cancel_button.setObjectName("stateSpaceCancelButton")
-        self.cancel_button.setToolTip("Stop running the test digits through the model")
+        self.cancel_button.setToolTip(tr("Stop running the test digits through the model"))
         self.cancel_button.clicked.connect(self.cancel)
         top.addWidget(self.cancel_button)
-        self.build_button = QtWidgets.QPushButton("Build")
+        self.build_button = QtWidgets.QPushButton(tr("Build"))
         self.build_button.setObjectName("stateSpaceBuildButton")
-        self.build_button.setToolTip("Run the test digits through the model to record their states")
+        self.build_button.setToolTip(tr("Run the test digits through the model to record their states"))
         self.build_button.clicked.connect(self.start_build)
         top.addWidget(self.build_button)
         top.addStretch(0)
@@ -132,10 +132,10 @@ class StateSpacePanel(RefreshWhenShown):
         self.status_label.setObjectName("stateSpaceStatus")
         self.status_label.setWordWrap(True)
         layout.addWidget(steady(self.status_label, lines=3))   # a long data folder's path wraps
-        layout.addWidget(help_note("What am I looking at?", HELP))
+        layout.addWidget(help_note(tr("What am I looking at?"), tr(HELP)))
         self.legend = QtWidgets.QLabel(_legend_html())
         self.legend.setObjectName("stateSpaceLegend")
-        self.legend.setToolTip("Dots are coloured by the digit they really are")
+        self.legend.setToolTip(tr("Dots are coloured by the digit they really are"))
         self.legend.setWordWrap(True)   # one line wants 522 px: in a narrower column it takes two
         layout.addWidget(self.legend)
 
@@ -290,31 +290,46 @@ class StateSpacePanel(RefreshWhenShown):
             self.progress.setRange(0, max(1, progress.total))
             self.progress.setValue(progress.done)
             if progress.phase == "digits":
-                text = "Waiting for the test digits: reading them…"
+                text = tr("Waiting for the test digits: reading them…")
             elif progress.phase == "states":
                 left = describe_seconds(self._eta.seconds_left(progress.done, progress.total))
-                text = (f"Waiting for the states: running the {progress.total:,} test digits through the "
-                        f"model ({progress.done:,} done{', ' + left if left else ''}). "
-                        "The window keeps working.")
+                if left:
+                    text = ntr("Waiting for the states: running the {count:,} test digit through the model "
+                               "({done:,} done, {left}). The window keeps working.",
+                               "Waiting for the states: running the {count:,} test digits through the model "
+                               "({done:,} done, {left}). The window keeps working.",
+                               progress.total, done=progress.done, left=left)
+                else:
+                    text = ntr("Waiting for the states: running the {count:,} test digit through the model "
+                               "({done:,} done). The window keeps working.",
+                               "Waiting for the states: running the {count:,} test digits through the model "
+                               "({done:,} done). The window keeps working.",
+                               progress.total, done=progress.done)
             else:
-                text = (f"Waiting for the axes: fitting each layer's plot to its states "
-                        f"(layer {progress.done + 1} of {progress.total})…")
+                text = tr("Waiting for the axes: fitting each layer's plot to its states "
+                          "(layer {layer} of {layers})…", layer=progress.done + 1, layers=progress.total)
         elif self.status == "cancelled":
-            text = "Stopped. The cloud needs every test digit's state: Build runs them again."
+            text = tr("Stopped. The cloud needs every test digit's state: Build runs them again.")
         elif self.status == "failed":
             failure = getattr(self, "_failure", None)
-            text = f"Could not build the state space: {describe_error(failure) if failure else ''}"
+            text = tr("Could not build the state space: {reason}",
+                      reason=describe_error(failure) if failure else "")
         elif self.status == "ready" and self.prepared is not None \
                 and (self.layer(), self.state.row) not in self._views:
-            text = (f"Waiting for row {self.state.row + 1}: projecting every test digit's state onto "
-                    f"layer {self.layer() + 1}'s axes…")
+            text = tr("Waiting for row {row}: projecting every test digit's state onto layer {layer}'s axes…",
+                      row=self.state.row + 1, layer=self.layer() + 1)
         elif self.status == "ready" and self.prepared is not None:
             space, digits = self.prepared.space, self.prepared.digits
             right = float(np.mean(space.predictions == space.labels))
-            text = (f"{digits.source[:1].upper()}{digits.source[1:]}. The network reads {right:.1%} of "
-                    f"them correctly{' (states loaded from the cache)' if space.from_cache else ''}.")
+            source = f"{digits.source[:1].upper()}{digits.source[1:]}"   # a sentence's start
+            if space.from_cache:
+                text = tr("{source}. The network reads {share:.1%} of them correctly (states loaded from "
+                          "the cache).", source=source, share=right)
+            else:
+                text = tr("{source}. The network reads {share:.1%} of them correctly.", source=source,
+                          share=right)
         else:
-            text = "The state space is built when this panel is shown."
+            text = tr("The state space is built when this panel is shown.")
         self.status_label.setText(text)
         self.status_label.setToolTip(text)   # whole, should a narrow column cut it
 
@@ -341,17 +356,19 @@ class StateSpacePanel(RefreshWhenShown):
             self.cloud.show_path(None)
         else:
             read = int(np.argmax(trace.probs[row]))
-            self.cloud.show_path(self._path[:row + 1], f"row {row + 1} · reads {read}")
+            self.cloud.show_path(self._path[:row + 1],
+                                 tr("row {row} · reads {digit}", row=row + 1, digit=read))
         ready = (layer, row) in self._views
         points = space.cloud(layer, row) if ready else None
         self.cloud.points.set_positions(np.zeros((0, 2), np.float32) if points is None else points)
         self._show_neighbours(points)
         if ready:
             self.selectivity.show_means(space.selectivity(layer, row), prepared.limits[layer],
-                                        f"<b>Class selectivity</b>, row {row + 1}: mean h per class")
+                                        tr("<b>Class selectivity</b>, row {row}: mean h per class",
+                                           row=row + 1))
             self.selectivity.show_selection(self._selected_unit())
         else:
-            self.selectivity.clear(f"<b>Class selectivity</b>: working out row {row + 1}…")
+            self.selectivity.clear(tr("<b>Class selectivity</b>: working out row {row}…", row=row + 1))
             self._start_views()
         self._show_status()
 
@@ -403,7 +420,8 @@ class StateSpacePanel(RefreshWhenShown):
             x0, x1, y0, y1 = min(x0, px0), max(x1, px1), min(y0, py0), max(y1, py1)
         explained = prepared.space.explained(layer)
         self.cloud.set_frame((float(x0), float(x1)), (float(y0), float(y1)),
-                             f"PC1 ({explained[0]:.0%} of variance)", f"PC2 ({explained[1]:.0%} of variance)")
+                             tr("{component} ({share:.0%} of variance)", component="PC1", share=explained[0]),
+                             tr("{component} ({share:.0%} of variance)", component="PC2", share=explained[1]))
         self._neighbours_for, self._neighbours = None, {}
         if trace is None:
             self._settle.cancel()
@@ -450,13 +468,16 @@ class StateSpacePanel(RefreshWhenShown):
         row, layer, space = self.state.row, self.layer(), self.prepared.space
         found = self._neighbours.get(row) if _same(self._neighbours_for, self._path_for) else None
         if self.state.trace is None:
-            self.neighbours_title.setText("Draw or pick a digit: its nearest test digits appear here.")
+            self.neighbours_title.setText(tr("Draw or pick a digit: its nearest test digits appear here."))
         elif found is None:
-            self.neighbours_title.setText("Finding this digit's nearest test digits…")
+            self.neighbours_title.setText(tr("Finding this digit's nearest test digits…"))
         else:
-            self.neighbours_title.setText(
-                f"<b>Nearest {len(found[0])}</b> at row {row + 1}, layer {layer + 1} (distance over all "
-                f"{space.units[layer]} units of h):")
+            self.neighbours_title.setText(ntr(
+                "<b>Nearest {nearest}</b> at row {row}, layer {layer} "
+                "(distance over its {count} unit of h):",
+                "<b>Nearest {nearest}</b> at row {row}, layer {layer} "
+                "(distance over all {count} units of h):",
+                space.units[layer], nearest=len(found[0]), row=row + 1, layer=layer + 1))
         self.shown_neighbours = found
         if found is None:
             self.cloud.show_rings(None)
@@ -465,7 +486,7 @@ class StateSpacePanel(RefreshWhenShown):
         indices, distances = found
         self.cloud.show_rings(None if points is None else points[indices])
         self.strip.show_digits(indices, distances, space.images, space.labels, space.predictions,
-                               f"h at row {row + 1} of layer {layer + 1}")
+                               (row, layer))
 
     def _clear_views(self) -> None:
         self.cloud.points.set_positions(np.zeros((0, 2), np.float32))
@@ -473,7 +494,7 @@ class StateSpacePanel(RefreshWhenShown):
         self.cloud.show_rings(None)
         self.strip.clear()
         self.shown_neighbours = None
-        self.selectivity.clear("<b>Class selectivity</b>: waiting for the states")
+        self.selectivity.clear(tr("<b>Class selectivity</b>: waiting for the states"))
         self.neighbours_title.setText("")
         self._show_hover(None)
 
@@ -485,7 +506,8 @@ class StateSpacePanel(RefreshWhenShown):
         with signals_blocked(self.layer_combo):
             self.layer_combo.clear()
             for k in range(layers):
-                self.layer_combo.addItem(f"{k + 1} (top)" if k == layers - 1 and layers > 1 else f"{k + 1}")
+                self.layer_combo.addItem(tr("{layer} (top)", layer=k + 1) if k == layers - 1 and layers > 1
+                                         else f"{k + 1}")
             self.layer_combo.setCurrentIndex(layers - 1)   # the top layer: the one the answer is read from
 
     # --- pointer and clicks -------------------------------------------------------------------
@@ -496,15 +518,19 @@ class StateSpacePanel(RefreshWhenShown):
         self.hovered_index = index
         if index is None or self.prepared is None:
             self.hover_image.clear()
-            self.hover_text.setText("Point at a dot to see its digit; click it to load it."
+            self.hover_text.setText(tr("Point at a dot to see its digit; click it to load it.")
                                     if self.prepared is not None else "")
             return
         space = self.prepared.space
         label, read = int(space.labels[index]), int(space.predictions[index])
         self.hover_image.setPixmap(thumbnail(space.images[index], 40))
-        verdict = ("which the network reads correctly" if read == label
-                   else f"which the network reads as {read}")
-        self.hover_text.setText(f"Test digit {index:,}: a <b>{label}</b>, {verdict}. Click to load it.")
+        if read == label:
+            text = tr("Test digit {index:,}: a <b>{label}</b>, which the network reads correctly. "
+                      "Click to load it.", index=index, label=label)
+        else:
+            text = tr("Test digit {index:,}: a <b>{label}</b>, which the network reads as {read}. "
+                      "Click to load it.", index=index, label=label, read=read)
+        self.hover_text.setText(text)
 
     def load_digit(self, index: int) -> None:
         """Make test digit ``index`` the current input (through ``show_input``)."""
@@ -532,8 +558,8 @@ def _same(a: tuple[Trace | None, int] | None, b: tuple[Trace | None, int] | None
 def _legend_html() -> str:
     swatches = " ".join(f"<span style='color:{colour}'>■</span>&nbsp;{k}"
                         for k, colour in enumerate(style.CLASS_COLOURS))
-    return (f"{swatches} &nbsp; <b>×</b> read wrongly &nbsp; <b>●─</b> this digit "
-            f"&nbsp; <b>○</b> nearest")
+    return tr("{swatches} &nbsp; <b>×</b> read wrongly &nbsp; <b>●─</b> this digit &nbsp; <b>○</b> nearest",
+              swatches=swatches)
 
 
 def build_panel(context: PanelContext) -> StateSpacePanel:

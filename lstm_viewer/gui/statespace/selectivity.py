@@ -11,12 +11,13 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
+from ...core.i18n import N_, tr
 from ...core.network import CLASSES
 from ..plots import style
 from ..plots.heatmap import heatmap
 from ..widgets.steady_label import steady
 
-ORDERS = ("unit order", "by preferred class")
+ORDERS = (N_("unit order"), N_("by preferred class"))   # the combo's items, by index
 
 
 def preferred_order(means: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -51,13 +52,13 @@ class SelectivityView(QtWidgets.QWidget):
         self.title = QtWidgets.QLabel()
         self.title.setObjectName("selectivityTitle")
         top.addWidget(steady(self.title), 1)
-        top.addWidget(QtWidgets.QLabel("units"))
+        top.addWidget(QtWidgets.QLabel(tr("units")))
         self.order_combo = QtWidgets.QComboBox()
         self.order_combo.setObjectName("selectivityOrderCombo")
-        self.order_combo.addItems(ORDERS)
+        self.order_combo.addItems([tr(order) for order in ORDERS])
         self.order_combo.setCurrentIndex(1)   # grouped: which units care about which class, at a glance
-        self.order_combo.setToolTip("Units in their own order, or grouped by the class they respond to "
-                                    "most (most selective first)")
+        self.order_combo.setToolTip(tr("Units in their own order, or grouped by the class they respond to "
+                                       "most (most selective first)"))
         top.addWidget(self.order_combo)
         layout.addLayout(top)
 
@@ -67,11 +68,11 @@ class SelectivityView(QtWidgets.QWidget):
         self.plots.setFixedHeight(190)
         self.plots.ci.setContentsMargins(2, 2, 2, 2)
         self.plot = self.plots.addPlot(enableMenu=False)
-        style.rows_plot(self.plot, "", "unit")
+        style.rows_plot(self.plot, "", tr("unit"))
         self.plot.getAxis("left").setTicks([[(k + 0.5, str(k)) for k in range(CLASSES)]])
-        self.plot.setLabel("left", "class")
+        self.plot.setLabel("left", tr("class"))
         self.heat = heatmap(self.plot, style.DIVERGING, (-1.0, 1.0))
-        self.bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0), "mean h")
+        self.bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0), tr("mean h"))
         self.plots.addItem(self.bar)
         self.groups = GroupMarks()
         self.groups.setZValue(4)
@@ -82,8 +83,8 @@ class SelectivityView(QtWidgets.QWidget):
         self.mark.setVisible(False)
         self.plot.addItem(self.mark)
         layout.addWidget(self.plots)
-        self.info = QtWidgets.QLabel("Point at a column to read a unit; click it to open it in the "
-                                     "unit inspector.")
+        self.info = QtWidgets.QLabel(tr("Point at a column to read a unit; click it to open it in the "
+                                        "unit inspector."))
         self.info.setObjectName("selectivityInfo")
         layout.addWidget(steady(self.info))
         style.settle_scene(self.plots)
@@ -136,7 +137,7 @@ class SelectivityView(QtWidgets.QWidget):
         self.plot.setRange(xRange=(0, units), yRange=(0, CLASSES + (1 if grouped else 0)), padding=0)
         axis = self.plot.getAxis("bottom")
         axis.setTicks([[]] if grouped else [_unit_ticks(units)])
-        self.plot.setLabel("bottom", "units, grouped by the class they prefer" if grouped else "unit")
+        self.plot.setLabel("bottom", tr("units, grouped by the class they prefer") if grouped else tr("unit"))
 
     def clear(self, title: str) -> None:
         self.means = self.order = self._ranked = None
@@ -175,8 +176,9 @@ class SelectivityView(QtWidgets.QWidget):
         if unit is None:
             return
         cls = int(self.preferred[unit])
-        self.info.setText(f"unit {unit} prefers {cls}: mean h {self.means[cls, unit]:+.2f}, "
-                          f"{self.selectivity[unit]:+.2f} above the rest · click to inspect")
+        self.info.setText(tr("unit {unit} prefers {digit}: mean h {mean:+.2f}, {above:+.2f} above the rest "
+                             "· click to inspect", unit=unit, digit=cls, mean=self.means[cls, unit],
+                             above=self.selectivity[unit]))
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != QtCore.Qt.MouseButton.LeftButton:

@@ -13,13 +13,21 @@ import numpy as np
 from PyQt6 import QtCore, QtWidgets
 from superqt.utils import qdebounced
 
+from ...core.i18n import tr
 from ...core.network import Network, Trace
 from ..state.view_state import ViewState
-from ..widgets.run_text import Run, RunText, bold, small
+from ..widgets.run_text import Run, RunText, bold, sentence_runs, small
 
 SHOWN_VALUES = 2        # the first values of each layer's c and h at the current row
 CHECK_DELAY_MS = 120    # the row-by-row stepping costs about a trace: not on every stroke of a drawing
 AGREES = 1e-4           # float32 rounding of two orders of the same sums stays far below this
+
+# Code the learner meets in the seed's programs: shown as it is in every language (the sentences around
+# it go through tr, with these as placeholders).
+OUTPUT_GAP = "max |state[−1].h − outputs[:, −1]| = "
+CELL_GAP = "max |h − o·tanh(c)| = "
+STRUCTURE = ("<tt>state = ({pairs})</tt><table cellspacing='0'>{rows}"
+             "<tr><td>outputs:&nbsp;</td><td>{outputs}</td></tr></table>")
 
 
 def largest_output_gap(network: Network, trace: Trace) -> float:
@@ -55,32 +63,35 @@ class StackStatePanel(QtWidgets.QFrame):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
-        title = QtWidgets.QLabel("<b>The state of the stack</b>")
+        title = QtWidgets.QLabel(tr("<b>The state of the stack</b>"))
         self.structure = QtWidgets.QLabel()
         self.structure.setTextFormat(QtCore.Qt.TextFormat.RichText)
         # No word wrap: a wrapping label makes every later text change re-lay out the whole
         # column (height-for-width), which repaints the softmax plots: 2 ms per row for nothing.
         self.structure.setWordWrap(False)
-        self.structure.setToolTip("outputs, state = dynamic_rnn(MultiRNNCell(cells), x): the state is a "
-                                  "tuple with one (c, h) pair per layer;\noutputs holds the top layer's "
-                                  "h at every row.")
+        self.structure.setToolTip(tr("{call}: the state is a tuple with one (c, h) pair per layer;\n"
+                                     "{outputs} holds the top layer's h at every row.",
+                                     call="outputs, state = dynamic_rnn(MultiRNNCell(cells), x)",
+                                     outputs="outputs"))
         # New numbers every row: plain runs, not a rich-text label (laid out anew per row, ~1 ms).
         self.values = RunText(lines=3)
         self.values.setObjectName("stateValuesText")
-        self.values.setToolTip("state[k] = (c, h) of each layer k after the current row: the first two "
-                               "of its values (the layer views show them all).")
+        self.values.setToolTip(tr("{state} of each layer k after the current row: the first two of its "
+                                  "values (the layer views show them all).", state="state[k] = (c, h)"))
         # Runs that wrap within the column (a second panel column narrows it to ~220 px).
         self.output_check = RunText(lines=1)
         self.output_check.setObjectName("outputCheckLabel")
-        self.output_check.setToolTip(
+        self.output_check.setToolTip(tr(
             "Two computations of the same vector, as the seed's two programs make them:\n"
-            "state[−1].h: the whole stack stepped one row at a time (MultiRNNCell.call);\n"
-            "outputs[:, −1]: each layer run over all 28 rows before the next (dynamic_rnn).\n"
-            "They agree up to float32 rounding: the output *is* the state's h.")
+            "{state}: the whole stack stepped one row at a time ({call});\n"
+            "{outputs}: each layer run over all 28 rows before the next ({dynamic_rnn}).\n"
+            "They agree up to float32 rounding: the output *is* the state's h.",
+            state="state[−1].h", call="MultiRNNCell.call", outputs="outputs[:, −1]",
+            dynamic_rnn="dynamic_rnn"))
         self.cell_check = RunText(lines=1)
         self.cell_check.setObjectName("cellCheckLabel")
-        self.cell_check.setToolTip("h = o · tanh(c) after the current row, every layer and unit "
-                                   "(float32 rounding only).")
+        self.cell_check.setToolTip(tr("{formula} after the current row, every layer and unit (float32 "
+                                      "rounding only).", formula="h = o · tanh(c)"))
         layout.addWidget(title)
         layout.addWidget(self.structure)
         layout.addWidget(self.values)
@@ -103,12 +114,14 @@ class StackStatePanel(QtWidgets.QFrame):
         names = ["…" if k is None else f"(c<sub>{k + 1}</sub>, h<sub>{k + 1}</sub>)" for k in shown]
         # Two pairs a line: the panel does not wrap (see __init__), so keep lines short.
         pairs = (",<br>" + "&nbsp;" * 9).join(", ".join(names[i:i + 2]) for i in range(0, len(names), 2))
-        rows = "".join(f"<tr><td>layer {k + 1}:&nbsp;</td><td>c<sub>{k + 1}</sub> (1, {u})&nbsp;&nbsp;"
-                       f"h<sub>{k + 1}</sub> (1, {u})</td></tr>" for k, u in enumerate(units))
-        self.structure.setText(
-            f"<tt>state = ({pairs})</tt><table cellspacing='0'>{rows}"
-            f"<tr><td>outputs:&nbsp;</td><td>(1, 28, {units[-1]}): h<sub>{len(units)}</sub> "
-            f"at every row</td></tr></table>")
+        # The markup and the code (state, outputs, the shapes) as they are; the words through tr.
+        labels = [tr("layer {layer}:", layer=k + 1) for k in range(len(units))]
+        rows = "".join(f"<tr><td>{label}&nbsp;</td><td>c<sub>{k + 1}</sub> (1, {u})&nbsp;&nbsp;"
+                       f"h<sub>{k + 1}</sub> (1, {u})</td></tr>"
+                       for k, (label, u) in enumerate(zip(labels, units, strict=True)))
+        outputs = tr("{shape}: {h} at every row", shape=f"(1, 28, {units[-1]})",
+                     h=f"h<sub>{len(units)}</sub>")
+        self.structure.setText(STRUCTURE.format(pairs=pairs, rows=rows, outputs=outputs))
 
     def _on_trace(self) -> None:
         self._on_row()
@@ -118,8 +131,13 @@ class StackStatePanel(QtWidgets.QFrame):
             self._check_later()
 
     def _show_output_check(self, value: str, verdict: str = "") -> None:
-        runs = [Run("max |state[−1].h − outputs[:, −1]| = "), bold(value)]
-        self.output_check.set_lines([runs + ([bold(verdict)] if verdict else [])])
+        """``max |…| = value``; ``verdict``: a translated sentence saying so in full, with ``{gap}`` (the
+        formula) and ``{value}`` (bold) in it, its words bold."""
+        if verdict:
+            runs = sentence_runs(verdict, "bold", gap=Run(OUTPUT_GAP), value=bold(value))
+        else:
+            runs = [Run(OUTPUT_GAP), bold(value)]
+        self.output_check.set_lines([runs])
 
     def check_output_now(self) -> None:
         """Compute the output check at once (tests and scripts; the panel waits CHECK_DELAY_MS)."""
@@ -131,14 +149,14 @@ class StackStatePanel(QtWidgets.QFrame):
             return
         self.output_gap = largest_output_gap(network, trace)
         self._show_output_check(_number(self.output_gap),
-                                "" if self.output_gap < AGREES else "  — they differ!")
+                                "" if self.output_gap < AGREES else tr("{gap}{value}  — they differ!"))
 
     def _on_row(self) -> None:
         row, trace = self.state.row, self.state.trace
         if trace is None:
             self.cell_gap = None
-            self.values.set_lines([[small("draw or pick a digit to see the state's values")]])
-            self.cell_check.set_lines([[Run("max |h − o·tanh(c)| = –")]])
+            self.values.set_lines([[small(tr("draw or pick a digit to see the state's values"))]])
+            self.cell_check.set_lines([[Run(CELL_GAP + "–")]])
             return
         self.values.set_lines([[small(f"state[{k}]  "), Run(f"c {_first_values(c[row])}   "
                                                               f"h {_first_values(h[row])}")]
@@ -146,4 +164,4 @@ class StackStatePanel(QtWidgets.QFrame):
         self.cell_gap = largest_cell_gap(trace, row)
         # The row is the current one (the tooltip says so): naming it here made a non-zero number,
         # 6.0e-08, wrap to a second line in the 224-px prediction column.
-        self.cell_check.set_lines([[Run("max |h − o·tanh(c)| = "), bold(_number(self.cell_gap))]])
+        self.cell_check.set_lines([[Run(CELL_GAP), bold(_number(self.cell_gap))]])
