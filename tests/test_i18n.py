@@ -72,6 +72,9 @@ DEFERRED = {
     ("lstm_viewer/gui/training/panel.py", "PRESET_NAMES[key]"),
     ("lstm_viewer/gui/views/layer_view.py", "long"),                        # GATE_TITLES
     ("lstm_viewer/gui/views/layer_view.py", "short"),
+    ("lstm_viewer/gui/panels/history.py", "HELP"),
+    ("lstm_viewer/gui/panels/history.py", "NO_HISTORY"),
+    ("lstm_viewer/gui/panels/history.py", "text"),                          # SPEEDS
     ("lstm_viewer/gui/statespace/panel.py", "HELP"),
     ("lstm_viewer/gui/statespace/selectivity.py", "order"),                 # ORDERS, the combo's items
 }
