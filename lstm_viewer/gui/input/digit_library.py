@@ -12,6 +12,8 @@ from ...core.i18n import tr
 from ..state.session import Session
 from .digit_picker import DigitPicker
 
+SCORE_AFTER_SNAPSHOTS_MS = 300   # the "model says" column follows the timeline once it rests this long
+
 
 class DigitLibrary(QtCore.QObject):
     """Connects the samples panel to the session: choosing shows a digit; a new model rescores."""
@@ -21,9 +23,21 @@ class DigitLibrary(QtCore.QObject):
         self.panel, self.session = panel, session
         panel.digitChosen.connect(self._on_digit_chosen)
         panel.loadTestSetRequested.connect(self._on_load_test_set)
-        session.state.events.network.connect(self.score_all)
+        session.state.events.network.connect(self._on_network)
         session.state.events.image.connect(self._on_image)
         self._shown: np.ndarray | None = None   # the digit this library last showed
+        # Scrubbing a training history changes the weights many times a second: score once it rests.
+        self._score_later = QtCore.QTimer(self)
+        self._score_later.setSingleShot(True)
+        self._score_later.setInterval(SCORE_AFTER_SNAPSHOTS_MS)
+        self._score_later.timeout.connect(self.score_all)
+
+    def _on_network(self, _network=None) -> None:
+        if self.session.state.history is not None:
+            self._score_later.start()
+        else:
+            self._score_later.stop()
+            self.score_all()
 
     def load_samples(self) -> None:
         """The shipped samples, and whether the full test set can be offered."""

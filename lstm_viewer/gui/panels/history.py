@@ -140,9 +140,7 @@ class HistoryPanel(QtWidgets.QWidget):
         self.accuracy_plot.setXLink(self.loss_plot)
         self.accuracy_plot.setYRange(0.0, 1.0, padding=0.02)
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen(LOSS_COLOUR, width=2), connect="finite")
-        self.accuracy_curve = self.accuracy_plot.plot([], [], pen=pg.mkPen(ACCURACY_COLOUR, width=2),
-                                                      symbol="o", symbolSize=4,
-                                                      symbolBrush=ACCURACY_COLOUR, symbolPen=None)
+        self.accuracy_curve = self.accuracy_plot.plot([], [], pen=pg.mkPen(ACCURACY_COLOUR, width=2))
         self.markers = []
         for plot in (self.loss_plot, self.accuracy_plot):
             marker = MarkLine(pg.mkPen(style.ACCENT, width=1.5), vertical=True, pad=0.02)

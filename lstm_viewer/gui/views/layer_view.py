@@ -179,7 +179,7 @@ class LayerView(QtWidgets.QWidget):
     def show_trace(self) -> None:
         """New data: widen c's symmetric colour range if this digit needs it; mark gates stale."""
         trace = self.state.trace
-        if trace is not None:
+        if not self.fix_c_range() and trace is not None:
             # c's colour range only grows (per model): colours mean the same from digit to digit
             # and don't jump while drawing, and an unchanged range costs no axis/bar redraw.
             limit = style.symmetric_limit(trace.c[self.index])
@@ -187,6 +187,29 @@ class LayerView(QtWidgets.QWidget):
                 self._c_limit = limit
                 self.c.set_levels((-limit, limit))
         self._gates_stale = True
+
+    def new_weights(self) -> None:
+        """The same architecture with new weights (another snapshot of a history, or another model of
+        this shape): the plots stay. A new model starts c's colour range afresh; within a history the
+        range stays (then fixed over all snapshots by ``fix_c_range``)."""
+        if self.state.history is None:
+            self._c_limit = 0.0
+
+    def fix_c_range(self) -> bool:
+        """While a training history is shown: c's colour range from every snapshot's c for the digit
+        shown (``state.history_pass``), the same at every snapshot. False when there is none."""
+        done, state = self.state.history_pass, self.state
+        if done is None or state.history is None or done.image is not state.image:
+            return False
+        limit = style.symmetric_limit(done.c_limits()[self.index:self.index + 1])
+        if limit != self._c_limit:
+            self._c_limit = limit
+            self.c.set_levels((-limit, limit))
+        return True
+
+    def c_levels(self) -> tuple[float, float]:
+        """c's colour range now (the colour bar's)."""
+        return self.c._levels
 
     def show_row(self) -> None:
         """Show the state after reading rows 1..row+1; units sorted by |h| at this row if asked."""

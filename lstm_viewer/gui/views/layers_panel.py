@@ -60,6 +60,7 @@ class LayersPanel(QtWidgets.QWidget):
         state.events.show_gates.connect(self._on_gates_changed)
         state.events.rank_by_magnitude.connect(self._on_order_changed)
         state.events.selection.connect(self._on_selection)
+        state.events.history_pass.connect(self._on_history_pass)
         for text, key, slot in ((tr("Previous unit"), "[", lambda: self.step_selection(-1)),
                                 (tr("Next unit"), "]", lambda: self.step_selection(+1)),
                                 (tr("Clear the unit selection"), "Esc", self.clear_selection)):
@@ -72,8 +73,16 @@ class LayersPanel(QtWidgets.QWidget):
             self._on_network()
 
     def _on_network(self) -> None:
-        """Build one column per layer (items are created here once, then only updated)."""
-        units = self.state.network.units
+        """Build one column per layer (items are created here once, then only updated). New weights
+        of the same shape (another snapshot of a training history) keep the columns: they update."""
+        network = self.state.network
+        units = network.units
+        shape = (tuple(units), network.input_scaling)
+        if self.views and shape == getattr(self, "_shape", None):
+            for view in self.views:
+                view.new_weights()
+            return
+        self._shape = shape
         holder = QtWidgets.QWidget()
         row = QtWidgets.QHBoxLayout(holder)
         row.setContentsMargins(0, 0, 0, 0)
@@ -118,6 +127,11 @@ class LayersPanel(QtWidgets.QWidget):
     def _on_row(self) -> None:
         for view in self.views:
             view.show_row()
+
+    def _on_history_pass(self) -> None:
+        """Every snapshot's c for this digit is known: c's colour range fixed over the history."""
+        if any([view.fix_c_range() for view in self.views]):
+            self._on_row()
 
     def _on_selection(self) -> None:
         for view in self.views:
