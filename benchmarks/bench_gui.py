@@ -273,8 +273,9 @@ def _report_history(app, args, load_before: str | None) -> float:
         start = time.perf_counter()
         history_pass(history, digits[k % len(digits)])
         passes.append((time.perf_counter() - start) * 1000.0)
-    print(f"\ntraining history: {path.name}, {window.network.describe()}, {count} snapshots; panels: "
-          f"{', '.join(d.objectName() for d in window.findChildren(type(window.dock('historyDock'))) if d.isVisible())}")
+    docks = window.findChildren(type(window.dock("historyDock")))
+    print(f"\ntraining history: {path.name}, {window.network.describe()}, {count} snapshots; the layers "
+          f"and the docks {', '.join(d.objectName() for d in docks if d.isVisible())}")
     if load_before is not None:
         print(f"load average before/after: {load_before} / {os.getloadavg()[0]:.2f}")
     print(f"{'redraw (update + paint)':<28}{'wall p50':>9}{'p95':>8}{'max':>8}   budget {BUDGET_MS:g} ms p95")
