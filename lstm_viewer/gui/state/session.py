@@ -428,7 +428,10 @@ def _predict_all(network: Network, digits, context: JobContext) -> np.ndarray:
 
 def _save_keras(model, path: Path, history: TrainingHistory | None = None) -> None:
     from ...ml.training import save_model  # imports TensorFlow: only after training in the app
-    save_model(model, path, history=history)
+    if history is None:
+        save_model(model, path)
+    else:
+        save_model(model, path, history=history)   # one atomic write: the model and its history
 
 
 def _save_converted(network: Network, path: Path, history: TrainingHistory | None = None) -> None:
