@@ -32,6 +32,8 @@ TRAINING = """
     sys.path.insert(0, "tests")
     from PyQt6 import QtCore, QtWidgets
     app = QtWidgets.QApplication(sys.argv[:1])
+    # Quitting while training asks first: answer "Stop and quit".
+    QtWidgets.QMessageBox.question = lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Yes
     from gui_support import random_network
     from lstm_viewer.gui import MainWindow
 
@@ -61,6 +63,8 @@ IMPORTING = """
     import sys
     from PyQt6 import QtCore, QtWidgets
     app = QtWidgets.QApplication(sys.argv[:1])
+    # Quitting while training asks first: answer "Stop and quit".
+    QtWidgets.QMessageBox.question = lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Yes
     from lstm_viewer.gui import app as gui_app
     from lstm_viewer.gui.window.main_window import MainWindow
 

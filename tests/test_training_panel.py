@@ -98,11 +98,60 @@ def test_presets_fill_the_fields_and_editing_makes_it_custom(qtbot):
     assert not panel.busy and not panel.cancel_button.isEnabled()
 
 
-def test_data_location_defaults_to_the_environment(qtbot, monkeypatch, tmp_path):
+def test_data_field_shows_the_source_used_and_empty_is_no_override(qtbot, monkeypatch, tmp_path):
+    """Empty is the default, shown as the placeholder: $LSTM_VIEWER_MNIST's folder when set (not
+    "Keras cache"); the window does not save an empty field, so the environment keeps deciding."""
+    from gui_support import close_window, random_network
+    from lstm_viewer.gui import MainWindow
+
+    def ini_settings(path) -> QtCore.QSettings:
+        return QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat)
     monkeypatch.setenv("LSTM_VIEWER_MNIST", str(tmp_path))
     panel = TrainingPanel(JobRunner())
     qtbot.addWidget(panel)
-    assert panel.data_edit.text() == str(tmp_path)
+    assert panel.data_edit.text() == "" and panel.data_folder() == ""
+    assert str(tmp_path) in panel.data_edit.placeholderText()
+    assert "Keras" not in panel.data_edit.placeholderText()
+    monkeypatch.delenv("LSTM_VIEWER_MNIST")
+    assert "Keras cache" in TrainingPanel(JobRunner()).data_edit.placeholderText()
+
+    monkeypatch.setenv("LSTM_VIEWER_MNIST", str(tmp_path))
+    path = tmp_path / "settings.ini"
+    settings = ini_settings(path)
+    settings.setValue("data_folder", "/an/old/override")
+    win = MainWindow(random_network([8]), settings=settings)
+    qtbot.addWidget(win)
+    win.trainAction.trigger()
+    assert win.training_panel.data_edit.text() == "/an/old/override"
+    win.training_panel.data_edit.clear()   # back to the default
+    close_window(win)
+    assert ini_settings(path).value("data_folder") is None
+
+
+def test_progress_text_fits_its_bar(qtbot):
+    """At the panel's width in the window the progress text fits the bar (a shorter form when the
+    full one does not; the full one is the tooltip); a wide bar shows it all."""
+    from lstm_viewer.gui.window.main_window import TRAINING_WIDTH
+    panel = TrainingPanel(JobRunner())
+    qtbot.addWidget(panel)
+    panel.resize(TRAINING_WIDTH, panel.sizeHint().height())
+    panel.show()
+    qtbot.waitExposed(panel)
+    bar = panel.progress_bar
+
+    def fits() -> bool:
+        return bar.fontMetrics().horizontalAdvance(bar.text()) <= bar.contentsRect().width()
+
+    for text in ("Building the model (the first batch takes a few seconds)…", "Importing TensorFlow…"):
+        panel._on_progress(text)
+        assert fits(), (bar.text(), bar.contentsRect().width())
+    panel._on_progress(Progress(12, 100, 1234, 1875, 0.25, 0.9, elapsed=3_000.0))
+    panel._on_redraw()
+    assert fits(), (bar.text(), bar.contentsRect().width())
+    assert bar.text().startswith("12%") and "left" in bar.text()
+    assert "batch 1234/1875" in bar.toolTip()
+    panel.resize(900, panel.height())
+    assert fits() and "batch 1234/1875" in bar.text()
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -257,6 +306,8 @@ def test_closing_the_window_while_training_exits_cleanly(tmp_path, mnist_path, t
         sys.path.insert(0, "tests")
         from PyQt6 import QtCore, QtWidgets
         app = QtWidgets.QApplication(sys.argv[:1])
+        # Quitting while training asks first: answer "Stop and quit".
+        QtWidgets.QMessageBox.question = lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Yes
         from gui_support import random_network
         from lstm_viewer.gui import MainWindow
 
@@ -299,6 +350,8 @@ def test_closing_the_app_while_tensorflow_imports_exits(tmp_path, mnist_path, te
         import sys
         from PyQt6 import QtCore, QtWidgets
         app = QtWidgets.QApplication(sys.argv[:1])
+        # Quitting while training asks first: answer "Stop and quit".
+        QtWidgets.QMessageBox.question = lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Yes
         from lstm_viewer.gui import app as gui_app
         from lstm_viewer.gui.window.main_window import MainWindow
 
@@ -322,3 +375,110 @@ def test_closing_the_app_while_tensorflow_imports_exits(tmp_path, mnist_path, te
     assert "CLOSING" in lines
     assert code == 0, stderr[-2000:]
     assert "QThread: Destroyed" not in stderr
+
+
+# --- quitting while training -------------------------------------------------------------------
+def waiting_job(config, data_path):
+    """A stand-in for the training job: 5% done after 9.5 s, then waits to be cancelled."""
+    import time
+
+    def job(context):
+        context.report(Progress(1, 1, 5, 100, 1.0, 0.5, elapsed=9.5))
+        while True:
+            context.check()
+            time.sleep(0.01)
+    return job
+
+
+def test_quitting_while_training_asks_with_the_numbers(qtbot, monkeypatch):
+    """Closing while a model trains asks "Training is 5% done, 3 min left: stop and quit?": Keep
+    training leaves the window open and the run going; Stop and quit cancels it and closes."""
+    import lstm_viewer.gui.training.panel as panel_module
+    from gui_support import close_window, open_window, random_network
+
+    monkeypatch.setattr(panel_module, "training_job", waiting_job)
+    buttons = QtWidgets.QMessageBox.StandardButton
+    asked, answers = [], [buttons.No]
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[1:3]) or answers[-1])
+    win = open_window(qtbot, random_network([8]))
+    win.trainAction.trigger()
+    panel = win.training_panel
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel._latest is not None)
+    assert not win.close()                     # Keep training
+    assert asked[-1][1] == "Training is 5% done, 3 min left: stop and quit?"
+    assert win.isVisible() and panel.busy and win.jobs.jobs("training")
+    answers.append(buttons.Yes)                # Stop and quit
+    close_window(win)
+    assert len(asked) == 2 and not win.isVisible()
+    assert win.jobs.threads() == []   # the run was cancelled and its thread has ended
+
+
+def test_the_quit_question_names_its_buttons(qtbot, monkeypatch):
+    """The real box: its buttons say Stop and quit / Keep training, and Keep training is the default."""
+    import lstm_viewer.gui.training.panel as panel_module
+    from gui_support import close_window, open_window, random_network
+
+    monkeypatch.setattr(panel_module, "training_job", waiting_job)
+    win = open_window(qtbot, random_network([8]))
+    win.trainAction.trigger()
+    assert win.training_panel.start()
+    seen = []
+
+    def answer():
+        box = QtWidgets.QApplication.activeModalWidget()
+        if not isinstance(box, QtWidgets.QMessageBox):
+            QtCore.QTimer.singleShot(20, answer)
+            return
+        seen.append((box.text(), [b.text() for b in box.buttons()], box.defaultButton().text()))
+        box.button(QtWidgets.QMessageBox.StandardButton.Yes).click()
+
+    QtCore.QTimer.singleShot(50, answer)
+    close_window(win)
+    text, names, default = seen[0]
+    assert "stop and quit?" in text
+    assert sorted(names) == ["Keep training", "Stop and quit"] and default == "Keep training"
+
+
+# --- where the panel goes, and TensorFlow's start-up lines -------------------------------------------
+def test_the_training_panel_leaves_the_prediction_in_view(qtbot):
+    """At 1600 × 1000 the panel opens in a column of its own beside the prediction: both on screen,
+    side by side, and the layers keep their room."""
+    from gui_support import close_window, open_window, random_network
+    win = open_window(qtbot, random_network([256, 256, 256]), size=(1600, 1000))
+    win.trainAction.trigger()
+    qtbot.wait(50)   # the column's width is set once laid out
+    training, prediction = win.training_dock, win.prediction_dock
+    assert training.isVisible() and prediction.isVisible() and not prediction.visibleRegion().isEmpty()
+    assert not training.geometry().intersects(prediction.geometry())
+    assert training.geometry().left() >= prediction.geometry().right()
+    assert abs(training.width() - 320) <= 40
+    assert win.layers.width() >= win.layers.width_needed()
+    close_window(win)
+
+
+def test_tensorflow_start_up_lines_do_not_reach_the_terminal(tmp_path, tensorflow_installed):
+    """TensorFlow imported the app's way (quiet_import on a worker thread), then a model trained:
+    no "E0000 … cuInit" line, no oneDNN notice on stderr; other lines still get through."""
+    script = tmp_path / "tf_lines.py"
+    script.write_text(textwrap.dedent("""
+        import sys, threading
+        import numpy as np
+        from lstm_viewer.gui.training.tf_import import TF_LIBRARIES, quiet_import
+        worker = threading.Thread(target=quiet_import, args=(("tensorflow", "keras"), TF_LIBRARIES))
+        worker.start(); worker.join()
+        print("OUR OWN LINE", file=sys.stderr)
+        from lstm_viewer.ml.training import TrainConfig, build_model
+        model = build_model(TrainConfig(layers=1, units=4))
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(np.zeros((8, 28, 28)), np.zeros(8), verbose=0)
+        print("TRAINED")
+    """))
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env, text=True, capture_output=True,
+                          timeout=EXIT_TIMEOUT_S + TRAIN_TIMEOUT_MS / 1000)
+    assert done.returncode == 0 and "TRAINED" in done.stdout, done.stderr[-2000:]
+    for noise in ("E0000", "cuInit", "oneDNN", "absl::InitializeLog"):
+        assert noise not in done.stderr, done.stderr
+    assert "OUR OWN LINE" in done.stderr

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PyQt6 import QtCore, QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 from superqt.utils import qthrottled, signals_blocked
 
-from ...core.data import ENV_VAR
+from ...core.data import ENV_VAR, resolve_source
 from ...core.i18n import N_, tr
 from ...ml.progressbar import format_seconds
 from ...ml.training import Progress, TrainConfig
@@ -36,6 +36,28 @@ PRESETS: dict[str, dict[str, Any]] = {
 CUSTOM = "custom"   # the fields edited by hand
 PRESET_NAMES = {"quick": N_("Quick"), "seed": N_("Seed"), CUSTOM: N_("Custom")}
 REDRAW_MS = 100   # curves and progress bar at most 10 times a second, however fast batches come
+BAR_TEXT_MARGIN = 4   # pixels kept free on each side of the progress bar's text
+
+
+def default_data_text() -> str:
+    """Where MNIST comes from when the data field is empty: ``$LSTM_VIEWER_MNIST``, else Keras."""
+    source = resolve_source(None)
+    if source is not None:
+        return tr("{path} (from ${variable})", path=source, variable=ENV_VAR)
+    return tr("Keras cache (downloads when online)")
+
+
+def rough_time(seconds: float) -> str:
+    """A time left as people say it: "40 s", "3 min", "1 h 05 min"; "?" when not known yet."""
+    if seconds != seconds:
+        return "?"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return tr("{seconds} s", seconds=seconds)
+    minutes = int(round(seconds / 60))
+    if minutes < 60:
+        return tr("{minutes} min", minutes=minutes)
+    return tr("{hours} h {minutes:02d} min", hours=minutes // 60, minutes=minutes % 60)
 
 
 class TrainingPanel(QtWidgets.QWidget):
@@ -99,8 +121,10 @@ class TrainingPanel(QtWidgets.QWidget):
                            (tr("Training digits"), self.samplesSpin)):
             form.addRow(label, box)
 
-        self.data_edit = QtWidgets.QLineEdit(os.environ.get(ENV_VAR, ""), objectName="dataEdit")
-        self.data_edit.setPlaceholderText(tr("Keras cache (downloads when online)"))
+        # Empty means the default (``$LSTM_VIEWER_MNIST``, then the Keras cache), shown as the
+        # placeholder: the field holds only a folder chosen here, the one the window remembers.
+        self.data_edit = QtWidgets.QLineEdit("", objectName="dataEdit")
+        self.data_edit.setPlaceholderText(default_data_text())
         self.data_edit.setToolTip(tr("MNIST: a folder with the four IDX files, or an mnist.npz. Empty: "
                                      "${variable}, then the Keras cache (downloading when online)",
                                      variable=ENV_VAR))
@@ -129,8 +153,8 @@ class TrainingPanel(QtWidgets.QWidget):
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.progress_bar.setTextVisible(True)
-        self.progress_bar.setFormat(tr("Not started"))
         self.progress_bar.setToolTip(tr("Progress through all batches of all epochs, and the time left"))
+        self._set_bar_text([tr("Not started")])
         self.status_label = QtWidgets.QLabel("", objectName="trainStatusLabel")
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -179,7 +203,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self._set_busy(True)
         self._show_status(tr("Starting…"))
         self.progress_bar.setRange(0, 0)   # "working" until the first batch gives a fraction
-        self._worker = self.runner.run(training_job(config, self.data_edit.text().strip() or None),
+        self._worker = self.runner.run(training_job(config, self.data_folder() or None),
                                        key="training", on_progress=self._on_progress,
                                        on_done=self._on_finished, on_error=self._on_errored,
                                        on_cancelled=self._on_cancelled)
@@ -187,6 +211,18 @@ class TrainingPanel(QtWidgets.QWidget):
             self._set_busy(False)
             return False
         return True
+
+    def data_folder(self) -> str:
+        """The folder typed or chosen here; "" for the default (the environment, then Keras' cache)."""
+        return self.data_edit.text().strip()
+
+    def quit_question(self) -> str:
+        """What closing the window asks while this panel trains, with how far it got."""
+        p = self._latest
+        if p is None or not p.eta == p.eta:   # before the first batch, or no pace yet
+            return tr("Training has not reached its first batch yet: stop and quit?")
+        return tr("Training is {fraction:.0%} done, {left} left: stop and quit?", fraction=p.fraction,
+                  left=rough_time(p.eta))
 
     def cancel(self) -> None:
         if self._worker is not None:
@@ -217,15 +253,15 @@ class TrainingPanel(QtWidgets.QWidget):
                 self.preset_combo.setCurrentIndex(self.preset_combo.findData(CUSTOM))
 
     def _on_browse(self) -> None:
-        folder = QtWidgets.QFileDialog.getExistingDirectory(self, tr("Folder with the MNIST files"),
-                                                            self.data_edit.text() or os.getcwd())
+        start = self.data_folder() or str(resolve_source(None) or os.getcwd())
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, tr("Folder with the MNIST files"), start)
         if folder:
             self.data_edit.setText(folder)
 
     def _on_progress(self, item: object) -> None:
         # Called for every batch: only store; ``_on_redraw`` draws at most 10 times a second.
         if isinstance(item, str):
-            self.progress_bar.setFormat(item)
+            self._set_bar_text([item])
             return
         if not isinstance(item, Progress):
             return
@@ -246,10 +282,14 @@ class TrainingPanel(QtWidgets.QWidget):
             if self.progress_bar.maximum() == 0:
                 self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(int(round(1000 * p.fraction)))
-            self.progress_bar.setFormat(tr("{fraction:.0%} · epoch {epoch}/{epochs} · batch {batch}/{batches}"
-                                           " · ETA {eta}", fraction=p.fraction, epoch=p.epoch,
-                                           epochs=p.epochs, batch=p.batch, batches=p.batches,
-                                           eta=format_seconds(p.eta)))
+            values = dict(fraction=p.fraction, epoch=p.epoch, epochs=p.epochs, batch=p.batch,
+                          batches=p.batches, left=rough_time(p.eta))
+            # The longest that fits the bar (the full one is its tooltip): the panel may be narrow.
+            self._set_bar_text([tr("{fraction:.0%} · epoch {epoch}/{epochs} · batch {batch}/{batches} · "
+                                   "{left} left", **values),
+                                tr("{fraction:.0%} · epoch {epoch}/{epochs} · {left} left", **values),
+                                tr("{fraction:.0%} · {left} left", **values),
+                                tr("{fraction:.0%}", **values)])
             if self.cancel_button.isEnabled():
                 self._show_status(tr("Training… loss {loss:.3f}, accuracy {accuracy:.1%} (elapsed {elapsed})",
                                      loss=p.loss, accuracy=p.accuracy, elapsed=format_seconds(p.elapsed)))
@@ -278,8 +318,26 @@ class TrainingPanel(QtWidgets.QWidget):
         self._on_redraw()    # the last batches, drawn once more
         if self.progress_bar.maximum() == 0:
             self.progress_bar.setRange(0, 1000)
-        self.progress_bar.setFormat(f"{text} · %p%")
+        self._set_bar_text([f"{text} · {self.progress_bar.value() / 10:.0f}%", text])
         self._set_busy(False)
+
+    def _set_bar_text(self, texts: list[str]) -> None:
+        """The first of ``texts`` (longest first) that fits the progress bar, else the last elided;
+        the first is the bar's tooltip. Measured on the bar's own font and width."""
+        self._bar_texts = texts
+        bar = self.progress_bar
+        room = max(0, bar.contentsRect().width() - 2 * BAR_TEXT_MARGIN)
+        metrics = bar.fontMetrics()
+        text = next((t for t in texts if metrics.horizontalAdvance(t) <= room), None)
+        if text is None:
+            text = metrics.elidedText(texts[-1], QtCore.Qt.TextElideMode.ElideRight, room)
+        bar.setFormat(text)   # (Qt would fill in %p, %v and %m: none of the texts has them)
+        bar.setToolTip(tr("Progress through all batches of all epochs, and the time left") +
+                       (f"\n{texts[0]}" if texts[0] != text else ""))
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._set_bar_text(self._bar_texts)   # the bar's width changed: fit its text again
 
     def _set_busy(self, busy: bool) -> None:
         for widget in self._fields:

@@ -11,11 +11,23 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 # The big shared libraries of the tensorflow package, loaded without the GIL (see quiet_import).
 TF_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2")
+
+# TensorFlow's start-up lines, which read like failures on a machine without a GPU: "E0000 ...
+# failed call to cuInit", the oneDNN and CPU-instruction notices, absl's "before InitializeLog"
+# warning. The first ones are printed before TF_CPP_MIN_LOG_LEVEL is read (and cuInit's is an
+# error, which level 2 keeps), so they are filtered from the process's stderr while TensorFlow
+# starts; any other line written meanwhile is passed on.
+STARTUP_NOISE = ("All log messages before absl::InitializeLog()", "oneDNN custom operations",
+                 "cudart_stub.cc", "cuInit", "cuda_platform.cc", "cuda_executor.cc", "cpu_feature_guard",
+                 "rebuild TensorFlow with the appropriate compiler flags",
+                 "This TensorFlow binary is optimized", "Unable to register cu")
 
 
 def quiet_import(modules: Sequence[str], preload: Sequence[str] = ()) -> None:
@@ -38,17 +50,59 @@ def quiet_import(modules: Sequence[str], preload: Sequence[str] = ()) -> None:
         # the next full collection walks TensorFlow's objects while the window waits for the GIL.
         gc.freeze()
         return
-    if preload:
-        _preload_without_gil(modules[0], preload)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")   # TensorFlow's info and warning lines: not here
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for name in modules:
-            importlib.import_module(name)
+        with startup_lines_filtered():   # the libraries print as they load: the preload included
+            if preload:
+                _preload_without_gil(modules[0], preload)
+            for name in modules:
+                importlib.import_module(name)
+            if "tensorflow" in modules:   # the device probe (cuInit's "error") now, inside the filter
+                sys.modules["tensorflow"].config.list_physical_devices()
+        _quiet_absl()
     finally:
         gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def startup_lines_filtered() -> Iterator[None]:
+    """Send the process's stderr (file descriptor 2: TensorFlow's C++ logs too) to a temporary
+    file meanwhile, then write back every line that is not ``STARTUP_NOISE``."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):   # no real stderr (pythonw, a test's capture)
+        yield
+        return
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            kept = [line for line in caught.read().decode("utf-8", "replace").splitlines(keepends=True)
+                    if not any(noise in line for noise in STARTUP_NOISE)]
+            if kept:
+                os.write(2, "".join(kept).encode("utf-8", "replace"))
+
+
+def _quiet_absl() -> None:
+    """absl's Python logging (Keras' and TensorFlow's ``WARNING:absl:`` lines): errors only."""
+    try:
+        from absl import logging as absl_logging
+        absl_logging.set_verbosity(absl_logging.ERROR)
+    except ImportError:
+        pass
 
 
 def _preload_without_gil(package: str, libraries: Sequence[str]) -> None:

@@ -42,6 +42,7 @@ from .one_repaint import OneRepaint
 from .panel_columns import PanelColumns
 
 SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see run_app)
+TRAINING_WIDTH = 320   # the training panel's column, beside the prediction
 LAYOUT_VERSION = 4        # bump when the docks change, so an old saved layout is not applied
 
 
@@ -380,12 +381,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def reset_layout(self) -> None:
         """Put every panel back where it was when the window opened for the first time."""
         self.restoreState(self._default_layout, LAYOUT_VERSION)
-        if self.training_panel is not None:   # built after the default was taken: back to its tab
-            self.tabifyDockWidget(self.prediction_dock, self.training_dock)
-            self.prediction_dock.raise_()
         self.resize(self._default_size())
         self._keep_on_screen()
         self._size_side_panels()
+        if self.training_panel is not None:   # built after the default was taken: back below it
+            self._place_training_dock()
 
     def _default_size(self) -> QtCore.QSize:
         """The first window's 1600 × 1000, or as much of it as the screen has room for (a laptop's
@@ -428,11 +428,33 @@ class MainWindow(QtWidgets.QMainWindow):
             if self.settings is not None:
                 self.training_panel.data_edit.setText(str(self.settings.value("data_folder", "") or ""))
             self.training_dock = self.add_panel(tr("Train a model"), "trainingDock", self.training_panel,
-                                                QtCore.Qt.DockWidgetArea.RightDockWidgetArea,
-                                                tab_with=self.prediction_dock)
+                                                QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
             self.window_actions.panels_menu.addAction(self._menu_action(self.training_dock))
+            self._place_training_dock()
         self.training_dock.show()
         self.training_dock.raise_()
+
+    def _place_training_dock(self) -> None:
+        """Beside the prediction, never over it: the learner watches the answer while a model trains
+        (tabbed with the prediction, the panel hid it; below it, it squeezed the prediction's plots).
+        A tab of an analysis column open on the right when there is one, else a column of its own
+        at the panel's width, right of the prediction."""
+        dock = self.training_dock
+        if dock.isFloating():
+            return
+        right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        column = next((d for d in (self.dock(spec.object_name) for spec in PANELS)
+                       if not d.isHidden() and not d.isFloating() and self.dockWidgetArea(d) == right),
+                      None)
+        if column is not None:
+            self.tabifyDockWidget(column, dock)
+            return
+        self.splitDockWidget(self.prediction_dock, dock, QtCore.Qt.Orientation.Horizontal)
+        dock.show()
+        # Once laid out (Qt splits the prediction's width first): the panel's width, from the layers.
+        QtCore.QTimer.singleShot(0, lambda: self.resizeDocks(
+            [self.prediction_dock, dock], [self.prediction_dock.width(), TRAINING_WIDTH],
+            QtCore.Qt.Orientation.Horizontal))
 
     # --- the automation surface (scripts and tests) -------------------------------------------
     @property
@@ -543,8 +565,11 @@ class MainWindow(QtWidgets.QMainWindow):
         source = self.session.model_source
         if source and not self.session.unsaved and Path(source).is_file():
             settings.setValue("last_model", str(Path(source).resolve()))
-        if self.training_panel is not None:
-            settings.setValue("data_folder", self.training_panel.data_edit.text().strip())
+        if self.training_panel is not None:   # empty: the default ($LSTM_VIEWER_MNIST, Keras), no override
+            if self.training_panel.data_folder():
+                settings.setValue("data_folder", self.training_panel.data_folder())
+            else:
+                settings.remove("data_folder")
         settings.sync()
 
     # --- events -------------------------------------------------------------------------------
@@ -582,7 +607,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self, tr("Still saving"), tr("The model is still being saved. Close again when it is done."))
             event.ignore()
             return
-        if not self._may_discard_model():
+        if not self._may_stop_training() or not self._may_discard_model():
             event.ignore()
             return
         self.stepper.play_button.setChecked(False)
@@ -590,6 +615,29 @@ class MainWindow(QtWidgets.QMainWindow):
         self.hide()   # waiting for a stopping thread must not look like a frozen window
         self.jobs.shutdown(SHUTDOWN_WAIT_MS)
         super().closeEvent(event)
+
+    def _may_stop_training(self) -> bool:
+        """Quitting while a model trains would throw the run away: ask first, with how far it got
+        (Stop and quit / Keep training). Stop cancels the run; closing then waits for it."""
+        panel = self.training_panel
+        if panel is None or not panel.busy:
+            return True
+        buttons = QtWidgets.QMessageBox.StandardButton
+        text = panel.quit_question()
+
+        def name_the_buttons() -> None:   # the standard box, its two buttons said the panel's way
+            box = QtWidgets.QApplication.activeModalWidget()
+            if isinstance(box, QtWidgets.QMessageBox) and box.text() == text:
+                box.button(buttons.Yes).setText(tr("Stop and quit"))
+                box.button(buttons.No).setText(tr("Keep training"))
+
+        QtCore.QTimer.singleShot(0, name_the_buttons)
+        answer = QtWidgets.QMessageBox.question(self, tr("Training"), text, buttons.Yes | buttons.No,
+                                                buttons.No)
+        if answer != buttons.Yes:
+            return False
+        panel.cancel()
+        return True
 
     def _may_discard_model(self) -> bool:
         """A model trained here and not saved is lost on close: ask first (Save / Discard / Cancel)."""
