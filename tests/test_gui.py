@@ -223,7 +223,7 @@ def test_band_on_the_canvas_follows_the_row(window, qtbot):
 
 
 def test_samples_are_traced_when_picked(window, qtbot):
-    from lstm_viewer.gui.state.digit_sets import DigitSet
+    from lstm_viewer.core.digits import DigitSet
     rng = np.random.default_rng(1)
     images = (rng.random((5, 28, 28)) > 0.8).astype(np.uint8) * 255
     digits = DigitSet("test digits", images, np.array([0, 1, 2, 3, 4]), np.arange(5),
