@@ -198,3 +198,18 @@ def test_save_as_of_a_trained_model_keeps_its_history(qtbot, tmp_path, tensorflo
                     timeout=WAIT_MS)
     assert len(win.session.history) == len(history)
     close_window(win)
+
+
+def test_a_window_opened_on_a_file_with_a_history_has_its_timeline(qtbot):
+    """``lstm-viewer --model history-2x64.keras`` (the window built on the launched network) opens
+    with the file's training history, as File ▸ Open model… does."""
+    from gui_support import close_window, open_window
+    from lstm_viewer import load_network
+    from lstm_viewer.core.assets import history_model_path
+    window = open_window(qtbot, load_network(history_model_path()))
+    try:
+        history = window.session.history
+        assert history is not None and len(history) >= 20
+        assert window.state.snapshot == len(history) - 1
+    finally:
+        close_window(window)

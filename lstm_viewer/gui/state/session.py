@@ -446,13 +446,11 @@ def _load_model(path: Path, options: ReadOptions) -> tuple[Network, TrainingHist
     Its training history comes with it when the file keeps one (no TensorFlow: a zip member)."""
     from ... import load_network  # numpy (+ h5py); Keras only for .h5 and unusual .keras files
     network = load_network(path, forget_bias=options.forget_bias, normalize=options.normalize)
-    return network, _history_of(path, network)
+    return network, history_of(path, network)
 
 
-def _history_of(path: Path, network: Network) -> TrainingHistory | None:
+def history_of(path: Path, network: Network) -> TrainingHistory | None:
     """The training history kept in ``path``, if it has one of ``network``'s shape (else None)."""
-    if path.suffix.lower() != ".keras":
-        return None
     try:
         history = load_history(path)
     except UserError:

@@ -29,7 +29,7 @@ from ..input.drawing import DrawingInput
 from ..input.input_view import InputView
 from ..panels import PANELS, PanelContext, PanelSpec, panel_spec
 from ..state.jobs import JobRunner, describe_error
-from ..state.session import Session
+from ..state.session import Session, history_of
 from ..state.view_state import ViewState
 from ..views.layers_panel import LayersPanel
 from ..views.prediction_header import PredictionHeader
@@ -107,7 +107,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resize(1600, 1000)   # a smaller screen's window manager fits it
         self._default_layout = self.saveState(LAYOUT_VERSION)
         self._restore_settings()
-        self.session.set_network(network)
+        # A model from a .keras file that keeps its training history opens with it (the timeline).
+        source = network.metadata.get("source")
+        self.session.set_network(network, history=history_of(Path(source), network) if source else None)
         self.library.load_samples()
         # Scored a moment later, so the first paint of the window has both cores to itself.
         QtCore.QTimer.singleShot(300, self.library.score_all)
