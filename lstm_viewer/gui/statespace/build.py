@@ -11,18 +11,30 @@ computed once in the space's own caches, the row on screen first. Reading every 
 seconds for 10,000 digits (float16 to float32 is the slow part), so a launch from the cache does not
 wait for it: the row shown is ready after one step. ``Eta`` turns progress into "about 20 s left".
 No Qt here: the job's ``check`` raises the core's ``Cancelled`` (``core.cancel``).
+
+With a training history (issue #24, point 6) the panel shows ``HistorySpace``: ``prepare_history`` is
+its job ("statespace history"; the probe's states through every snapshot, progress in snapshots), and
+``SnapshotSpace`` presents one snapshot of it with ``StateSpace``'s queries, so the panel's drawing
+code serves both: clouds, class means and answers are the pass's (on the final snapshot's axes, a
+snapshot not ready yet shown through the nearest ready one); neighbours need the full states, which are
+kept for no snapshot but computed for the one on screen when first asked (in the neighbours job, after
+the timeline rests; ``NeighbourSpaces`` keeps the last few).
 """
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...core.history import TrainingHistory
 from ...core.i18n import tr
 from ...core.network import CLASSES, ROWS, Network
 from ...statespace import Digits, StateSpace, default_digits
+from ...statespace.history import HistorySpace, probe
 from ..state.jobs import JobContext
 
 SAMPLE = 1000     # digits whose states fix the frames and colour ranges
@@ -95,6 +107,99 @@ def prepare(network: Network, digits: Digits | None, ctx: JobContext) -> Prepare
     prepared = Prepared(network, digits, space, frames, limits)
     prepared.digits_by_image()   # built here, off the window's thread
     return prepared
+
+
+@dataclass(frozen=True)
+class HistoryStarted:
+    """Reported by ``prepare_history`` once the final snapshot's axes are known: the space (its
+    snapshots turn ready one by one) and the probe digits."""
+
+    history: TrainingHistory
+    digits: Digits
+    space: HistorySpace
+
+
+def prepare_history(history: TrainingHistory, digits: Digits | None, ctx: JobContext) -> HistoryStarted:
+    """Every snapshot's states for the probe (the first ``PROBE_SIZE`` of ``digits``, default
+    ``default_digits()``), on the final snapshot's axes; reports ``Progress("snapshots", …)`` and a
+    ``HistoryStarted`` as soon as the space can be drawn from."""
+    if digits is None:
+        ctx.report(Progress("digits", 0, 1))
+        digits = default_digits()
+    ctx.check()
+    images, labels = probe(digits.images, digits.labels)
+    digits = digits.replace(images=images, labels=labels, ids=digits.ids[:len(images)])
+    ctx.report(Progress("snapshots", 0, len(history)))
+    started: list[HistoryStarted] = []
+
+    def on_start(space: HistorySpace) -> None:
+        started.append(HistoryStarted(history, digits, space))
+        ctx.report(started[0])
+
+    HistorySpace.build(history, images, labels, check=ctx.check, background=True, on_start=on_start,
+                       progress=lambda done, total: ctx.report(Progress("snapshots", done, total)))
+    return started[0]
+
+
+class NeighbourSpaces:
+    """The full probe states of the last few snapshots looked at (neighbours need them): built on
+    first use, in the thread that asks (the neighbours job), one at a time."""
+
+    KEEP = 3
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        self.images, self.labels = images, labels
+        self._spaces: OrderedDict[int, tuple[Network, StateSpace]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def space(self, network: Network) -> StateSpace:
+        with self._lock:
+            key = id(network)
+            found = self._spaces.get(key)
+            if found is not None and found[0] is network:
+                self._spaces.move_to_end(key)
+                return found[1]
+            space = StateSpace.build(network, self.images, self.labels, cache=False, threads=1,
+                                     background=True)
+            self._spaces[key] = (network, space)
+            while len(self._spaces) > self.KEEP:
+                self._spaces.popitem(last=False)
+            return space
+
+
+class SnapshotSpace:
+    """Snapshot ``shown`` of a ``HistorySpace`` with ``StateSpace``'s queries, for the panel that shows
+    ``network`` (snapshot ``snapshot``): clouds, class means and answers are ``shown``'s (``snapshot``
+    itself once ready), paths are projected on the fixed axes, neighbours are ``network``'s."""
+
+    from_cache = False
+
+    def __init__(self, space: HistorySpace, snapshot: int, shown: int, network: Network,
+                 neighbour_spaces: NeighbourSpaces) -> None:
+        self.history_space, self.snapshot, self.shown, self.network = space, snapshot, shown, network
+        self._neighbour_spaces = neighbour_spaces
+        self.images, self.labels, self.units = space.images, space.labels, space.units
+        self.predictions = space.predictions[shown]
+        self.from_cache = space.from_cache
+
+    n = property(lambda self: self.history_space.n)
+    layers = property(lambda self: self.history_space.layers)
+
+    def cloud(self, layer: int, row: int) -> np.ndarray:
+        return self.history_space.cloud(self.shown, layer, row)
+
+    def selectivity(self, layer: int, row: int) -> np.ndarray:
+        return self.history_space.selectivity(self.shown, layer, row)
+
+    def project(self, trace, layer: int) -> np.ndarray:
+        return self.history_space.project(trace, layer)
+
+    def explained(self, layer: int) -> np.ndarray:
+        return self.history_space.explained(layer)
+
+    def neighbours(self, trace, layer: int, row: int, k: int = 8, **options):
+        """In ``network``'s full space of the probe's states (built on first use)."""
+        return self._neighbour_spaces.space(self.network).neighbours(trace, layer, row, k, **options)
 
 
 def sample_frame(space: StateSpace, layer: int, sample: int = SAMPLE) -> tuple[Frame, float]:

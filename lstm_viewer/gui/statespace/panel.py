@@ -12,7 +12,14 @@ at launch, and the disk cache makes the next launch quick. Two more jobs keep st
 first), and each trace's neighbours for all 28 rows ("statespace neighbours", the current row
 first); a new row then only looks numbers up and repaints. A hidden panel starts no work and
 catches up when shown.
+
+With a training history (``state.history``) the panel shows the history's state space instead
+(issue #24, point 6): one job ("statespace history") runs the probe (the first 1,000 of the digits)
+through every snapshot once, on the final snapshot's axes, and moving the timeline then only swaps
+which snapshot's clouds are drawn (``SnapshotSpace``): the classes pull apart under one projection.
+A snapshot not ready yet is drawn through the nearest ready one, and the status line says so.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,7 +38,19 @@ from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
 from ..widgets.refresh_when_shown import RefreshWhenShown
 from ..widgets.steady_label import steady
-from .build import Eta, Prepared, Progress, describe_seconds, prepare, row_views, union
+from .build import (
+    Eta,
+    HistoryStarted,
+    NeighbourSpaces,
+    Prepared,
+    Progress,
+    SnapshotSpace,
+    describe_seconds,
+    prepare,
+    prepare_history,
+    row_views,
+    union,
+)
 from .cloud import CloudView
 from .neighbours import NeighbourStrip, as_unit_image, thumbnail
 from .selectivity import SelectivityView
@@ -91,10 +110,17 @@ class StateSpacePanel(RefreshWhenShown):
         self._loaded: tuple[int, np.ndarray] | None = None   # the test digit last loaded from here
         self.shown_neighbours: tuple[np.ndarray, np.ndarray] | None = None   # (indices, distances)
         self.hovered_index: int | None = None
+        # The training history's space (issue #24, point 6): see the module's note.
+        self.history_space = None                    # HistorySpace of ``_history_for`` once started
+        self.history_status = "idle"                 # idle, building, cancelled, failed, ready
+        self._history_for = None                     # the TrainingHistory of the last pass started
+        self._history_digits: Digits | None = None
+        self._neighbour_spaces: NeighbourSpaces | None = None
         self._build_widgets()
         # Neighbours are looked for once the input has settled for SETTLE_MS.
         self._settle = qdebounced(self._find_neighbours, timeout=SETTLE_MS, parent=self)
         state.events.network.connect(self._on_network)
+        state.events.history.connect(self._on_network)   # the same network, now with its history
         state.events.trace.connect(self._on_trace)
         state.events.row.connect(self._on_row)
         state.events.selection.connect(self._on_selection)
@@ -178,7 +204,22 @@ class StateSpacePanel(RefreshWhenShown):
         return (self.prepared is not None and self.prepared.network is self.state.network
                 and not self._stale and (self.layer(), self.state.row) in self._views)
 
+    def _history_mode(self) -> bool:
+        return self.state.history is not None
+
     def _on_network(self, *_args) -> None:
+        if self._history_mode() and self.state.history is self._history_for:
+            # Another snapshot of the history whose pass is running or done: no new build, and the
+            # picture stays until the next one is drawn (scrubbing must not flicker).
+            self._path_for = self._neighbours_for = None
+            for job in self.runner.jobs("statespace neighbours"):
+                job.cancel()
+            self.changed()
+            return
+        for job in self.runner.jobs("statespace history"):
+            job.cancel()
+        self.history_space, self._history_for, self.history_status = None, None, "idle"
+        self._neighbour_spaces = None
         self.prepared = None        # the old model's space: its memory goes back now
         self._path_for = self._neighbours_for = None
         self._fill_layer_combo()
@@ -221,9 +262,13 @@ class StateSpacePanel(RefreshWhenShown):
 
     # --- building -----------------------------------------------------------------------------
     def start_build(self) -> None:
-        """Run the test digits through the current model (or load them from the cache) in a job."""
+        """Run the test digits through the current model (or load them from the cache) in a job;
+        with a training history, the probe through every snapshot."""
         network = self.state.network
         if network is None:
+            return
+        if self._history_mode():
+            self.start_history_build()
             return
         self._build_for = network
         self.status = "building"
@@ -242,8 +287,120 @@ class StateSpacePanel(RefreshWhenShown):
 
     def cancel(self) -> None:
         """Stop the build (it stops within one batch of digits)."""
+        for key in ("statespace", "statespace history"):
+            for job in self.runner.jobs(key):
+                job.cancel()
+
+    # --- the training history's space ---------------------------------------------------------
+    def start_history_build(self) -> None:
+        """Run the probe through every snapshot of ``state.history`` (or load it from the cache)."""
+        history = self.state.history
+        if history is None:
+            return
+        self._history_for, self.history_space, self.history_status = history, None, "building"
+        self._build_for = None
+        self._eta.reset()
+        self._progress = Progress("snapshots", 0, len(history))
         for job in self.runner.jobs("statespace"):
-            job.cancel()
+            job.cancel()   # the single network's space is not what this panel shows now
+        digits = self._digits
+
+        def work(ctx):
+            return prepare_history(history, digits, ctx)
+
+        self.runner.run(work, key="statespace history",
+                        on_progress=lambda item, h=history: self._on_history_progress(h, item),
+                        on_done=lambda started, h=history: self._on_history_done(h, started),
+                        on_error=lambda error, h=history: self._on_history_failed(h, error),
+                        on_cancelled=lambda h=history: self._on_history_cancelled(h))
+        self._show_status()
+
+    def _on_history_progress(self, history, item) -> None:
+        if history is not self._history_for:
+            return
+        if isinstance(item, HistoryStarted):
+            self._history_started(item)
+            return
+        self._progress = item
+        if item.phase != "snapshots":
+            self._eta.reset()
+        if self.history_space is not None and item.phase == "snapshots":
+            self.changed()   # a snapshot nearer the one asked for may be ready, the frames may grow
+        else:
+            self._show_status()
+
+    def _history_started(self, started: HistoryStarted) -> None:
+        self.history_space = started.space
+        self._history_digits = started.digits
+        self._neighbour_spaces = NeighbourSpaces(started.space.images, started.space.labels)
+        self.changed()
+
+    def _on_history_done(self, history, started: HistoryStarted) -> None:
+        if history is not self._history_for:
+            return
+        if self.history_space is not started.space:
+            self._history_started(started)
+        self.history_status = "ready"
+        self.changed()
+        self._show_status()
+
+    def _on_history_failed(self, history, error: BaseException) -> None:
+        if history is self._history_for:
+            self.history_status, self._failure = "failed", error
+            self._show_status()
+
+    def _on_history_cancelled(self, history) -> None:
+        if history is self._history_for:
+            self.history_status = "cancelled"
+            self._show_status()
+
+    def _snapshot(self) -> int:
+        snapshot = self.state.snapshot
+        return len(self.state.history) - 1 if snapshot is None else int(snapshot)
+
+    def _history_prepared(self) -> Prepared | None:
+        """The snapshot shown (or the nearest ready one) as the panel's ``Prepared``, or None."""
+        space = self.history_space
+        if space is None or self.state.network is None:
+            return None
+        wanted = self._snapshot()
+        shown = space.nearest_ready(wanted)
+        if shown is None:
+            return None
+        view = SnapshotSpace(space, wanted, shown, self.state.network, self._neighbour_spaces)
+        return Prepared(self.state.network, self._history_digits, view, space.frames(), space.limits())
+
+    def _refresh_history(self) -> bool:
+        """Bring the history's space up to date; False while there is nothing to draw yet."""
+        history = self.state.history
+        if self._history_for is not history or self.history_status == "idle" or (
+                self.history_status == "building" and not self.runner.jobs("statespace history")
+                and self.history_space is None):
+            self.start_history_build()
+        old, space = self.prepared, self.history_space
+        if space is None:
+            return False
+        if old is not None and old.network is self.state.network and isinstance(old.space, SnapshotSpace) \
+                and old.space.history_space is space and old.frames is space.frames() \
+                and old.space.shown == space.nearest_ready(self._snapshot()):
+            return True   # nothing new: the same snapshot, and no snapshot landed since
+        prepared = self._history_prepared()
+        if prepared is None:
+            return False
+        if old is not None and old.digits is prepared.digits:
+            prepared._by_image = old._by_image   # the digits' index (index_of) is the same
+        self.prepared = prepared
+        space = prepared.space
+        if old is None or not isinstance(old.space, SnapshotSpace) \
+                or old.space.history_space is not space.history_space or old.space.shown != space.shown:
+            self.cloud.points.set_digits(space.labels, space.predictions != space.labels)
+        if list(prepared.frames) != self._frames:
+            self._frames = list(prepared.frames)
+            self._path_for = None   # the frame is set with the path
+        self._views = {(layer, row) for layer in range(space.layers) for row in range(ROWS)}
+        self._views_first = None
+        self._find_loaded()
+        return True
 
     def _on_progress(self, network, progress: Progress) -> None:
         if network is not self.state.network:
@@ -254,7 +411,7 @@ class StateSpacePanel(RefreshWhenShown):
         self._show_status()
 
     def _on_built(self, prepared: Prepared) -> None:
-        if prepared.network is not self.state.network:
+        if prepared.network is not self.state.network or self._history_mode():
             return    # a model that has since been replaced (its successor is being built)
         self.prepared = prepared
         self.status = "ready"
@@ -281,6 +438,9 @@ class StateSpacePanel(RefreshWhenShown):
             self._show_status()
 
     def _show_status(self) -> None:
+        if self._history_mode():
+            self._show_history_status()
+            return
         building = self.status == "building"
         self.progress.setVisible(building)
         self.cancel_button.setVisible(building)
@@ -333,6 +493,58 @@ class StateSpacePanel(RefreshWhenShown):
         self.status_label.setText(text)
         self.status_label.setToolTip(text)   # whole, should a narrow column cut it
 
+    def _show_history_status(self) -> None:
+        building = self.history_status == "building"
+        self.progress.setVisible(building)
+        self.cancel_button.setVisible(building)
+        self.build_button.setVisible(self.history_status in ("cancelled", "failed"))
+        history, space, prepared = self.state.history, self.history_space, self.prepared
+        lines = []
+        if building:
+            progress = self._progress
+            self.progress.setRange(0, max(1, progress.total))
+            self.progress.setValue(progress.done)
+            if progress.phase == "digits":
+                lines.append(tr("Waiting for the test digits: reading them…"))
+            else:
+                left = describe_seconds(self._eta.seconds_left(progress.done, progress.total))
+                if left:
+                    lines.append(tr("Running the probe digits through every snapshot of the training "
+                                    "history ({done} of {total} snapshots done, {left}). The window "
+                                    "keeps working.", done=progress.done, total=progress.total, left=left))
+                else:
+                    lines.append(tr("Running the probe digits through every snapshot of the training "
+                                    "history ({done} of {total} snapshots done). The window keeps "
+                                    "working.", done=progress.done, total=progress.total))
+        elif self.history_status == "cancelled":
+            lines.append(tr("Stopped. Snapshots not run yet show the nearest one that was: Build runs "
+                            "the rest."))
+        elif self.history_status == "failed":
+            failure = getattr(self, "_failure", None)
+            lines.append(tr("Could not build the state space: {reason}",
+                            reason=describe_error(failure) if failure else ""))
+        if space is not None and prepared is not None and isinstance(prepared.space, SnapshotSpace) \
+                and history is not None:
+            view, digits = prepared.space, prepared.digits
+            right = float(np.mean(view.predictions == view.labels))
+            if view.shown != view.snapshot:
+                lines.append(tr("Snapshot {wanted}'s states are not ready yet: showing snapshot {shown} "
+                                "(step {step:,}) meanwhile.", wanted=view.snapshot + 1, shown=view.shown + 1,
+                                step=int(history.steps[view.shown])))
+            lines.append(ntr("Snapshot {snapshot} of {snapshots} (step {step:,}): the first {count:,} "
+                             "digit of {source}, on the final snapshot's axes; the network reads "
+                             "{share:.1%} of them correctly.",
+                             "Snapshot {snapshot} of {snapshots} (step {step:,}): the first {count:,} "
+                             "digits of {source}, on the final snapshot's axes; the network reads "
+                             "{share:.1%} of them correctly.", view.n, snapshot=view.shown + 1,
+                             snapshots=len(history), step=int(history.steps[view.shown]),
+                             source=digits.source, share=right))
+        elif not lines:
+            lines.append(tr("The state space is built when this panel is shown."))
+        text = " ".join(lines)
+        self.status_label.setText(text)
+        self.status_label.setToolTip(text)
+
     # --- drawing ------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Bring everything up to date with the state; start the build when there is no space yet."""
@@ -343,7 +555,12 @@ class StateSpacePanel(RefreshWhenShown):
         if self.layer_combo.count() != len(network.units):
             self._fill_layer_combo()
         prepared = self.prepared
-        if prepared is None or prepared.network is not network:
+        if self._history_mode():
+            if not self._refresh_history():
+                self._show_status()
+                return
+            prepared = self.prepared
+        elif prepared is None or prepared.network is not network:
             if self._build_for is not network or self.status == "idle" or (
                     self.status == "building" and not self.runner.jobs("statespace")):
                 self.start_build()
