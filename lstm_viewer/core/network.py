@@ -251,8 +251,11 @@ class Network:
             self.__dict__["_blank"] = cached
         return cached
 
-    def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-        """Final softmax (n, 10) for many digits (n, 28, 28) in [0, 1], without keeping the trace."""
+    def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Final softmax (n, 10) for many digits (n, 28, 28) in [0, 1], without keeping the trace.
+
+        256 digits a batch: the per-step arrays then stay in the CPU's caches (1,000 test digits of
+        3 × 256: 1.06 s at 256, 2.12 s at 1,000; 2 × 64: 0.087 s against 0.246 s, one run here)."""
         images = np.asarray(images, dtype=np.float32)
         out = np.empty((len(images), CLASSES), dtype=np.float32)
         for start in range(0, len(images), batch_size):
