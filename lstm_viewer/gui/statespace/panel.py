@@ -214,7 +214,8 @@ class StateSpacePanel(RefreshWhenShown):
             self._path_for = self._neighbours_for = None
             for job in self.runner.jobs("statespace neighbours"):
                 job.cancel()
-            self.changed()
+            if self.state.trace is None:
+                self.changed()   # else the new snapshot's trace follows at once (and redraws)
             return
         for job in self.runner.jobs("statespace history"):
             job.cancel()
