@@ -158,7 +158,8 @@ def train(config: TrainConfig, data: Mnist,
     if config.history:
         from .keras_bridge import network_from_keras_model
         tracker.recorder = SnapshotRecorder(snapshot_schedule(batches, config.epochs, config.history),
-                                            batches, lambda: network_from_keras_model(model))
+                                            batches, lambda: network_from_keras_model(model),
+                                            data.x_test, data.y_test)
     callback = _keras_callback(tracker)
     rng = np.random.default_rng(config.seed)
     try:
@@ -177,17 +178,25 @@ def train(config: TrainConfig, data: Mnist,
             if tracker.cancelled or tracker.diverged:
                 break
     except Exception as exc:
+        if tracker.recorder is not None:
+            tracker.recorder.close()
         # numpy's MemoryError, or TensorFlow's ResourceExhaustedError (not imported by name here)
         if isinstance(exc, MemoryError) or "ResourceExhausted" in type(exc).__name__ \
                 or "OOM" in type(exc).__name__:
             raise TrainingError(tr(OUT_OF_MEMORY)) from exc
         raise
+    if tracker.recorder is not None and (tracker.diverged or tracker.cancelled or tracker.recorder.broken):
+        tracker.recorder.close()
     if tracker.diverged:
         raise TrainingError(tr("training diverged (the loss became NaN): try a smaller learning rate"))
     snapshots = None
     if tracker.recorder is not None and not tracker.cancelled and not tracker.recorder.broken:
-        # Each snapshot's accuracy on the probe set: part of the recording's cost, so inside the time.
-        snapshots = tracker.recorder.history(data.x_test, data.y_test, check=check)
+        # The accuracies not done yet are part of the recording's cost, so inside the time.
+        try:
+            snapshots = tracker.recorder.history(check=check)
+        except Cancelled:   # stopped while the last accuracies were computed: a cancel like any other
+            tracker.recorder.close()
+            tracker.cancelled = True
     return TrainResult(model=model, cancelled=tracker.cancelled, seconds=tracker.elapsed(),
                        test_accuracy=tracker.test_accuracy, history=tracker.history, snapshots=snapshots)
 
