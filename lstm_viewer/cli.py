@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", help="the training history kept in a .keras file")
     history.add_argument("model", metavar="MODEL", help="a .keras file saved by lstm-viewer train")
-    history.add_argument("--json", action="store_true", help="one JSON object per snapshot")
+    history.add_argument("--json", action="store_true",
+                         help="JSON lines: one object per snapshot, numbered from 1 as in the window")
 
     evaluate = commands.add_parser("evaluate", help="test-set accuracy and confusion matrix")
     _add_model_options(evaluate, "sub_model")
@@ -150,6 +151,11 @@ def _load(args):
     return load_network(_model_path(args), **_model_options(args))
 
 
+def _quiet_tensorflow() -> None:
+    from .ml.tf_import import quiet_import
+    quiet_import(("tensorflow", "keras"))
+
+
 def cmd_train(args) -> int:
     from .core.atomic import check_can_write
     from .core.cancel import check_event
@@ -169,6 +175,7 @@ def cmd_train(args) -> int:
     print(f"training {config.layers} × {config.units} LSTM on "
           f"{min(config.limit or len(data.x_train), len(data.x_train))} digits from {data.source}",
           file=sys.stderr)
+    _quiet_tensorflow()
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl+C: stop after this batch
     try:
@@ -214,6 +221,7 @@ def cmd_evaluate(args) -> int:
         if find_reader(path)[0].format not in ("Keras model", "Keras 2 HDF5 model"):
             raise UserError(f"{path}: --keras evaluates Keras files; convert this one first "
                             f"(lstm-viewer convert {path} --out model.keras)")
+        _quiet_tensorflow()
         model = load_keras_model(path)
         network_from_keras_model(model, source=str(path))  # the same architecture check as the app
         probs = model.predict(images, batch_size=1000, verbose=0)
@@ -289,6 +297,7 @@ def cmd_convert(args) -> int:
                            normalize=args.source_normalize)
     print(f"read {args.source}: {describe_model(network)}", file=sys.stderr)
     from .ml.training import save_network_as_keras
+    _quiet_tensorflow()
     save_network_as_keras(network, out)
     print(f"saved {out}")
     return 0

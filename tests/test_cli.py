@@ -396,3 +396,16 @@ def test_version(capsys):
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("lstm-viewer ")
+
+
+def test_training_from_the_command_line_prints_no_tensorflow_start_up_lines(tmp_path, mnist_path):
+    """On a machine without a GPU, TensorFlow prints 'E0000 … failed call to cuInit' and oneDNN
+    notices as it loads: not the user's business, and they read as if something failed."""
+    out = tmp_path / "m.keras"
+    done = subprocess.run([sys.executable, "-m", "lstm_viewer", "train", "--layers", "1", "--units", "4",
+                           "--limit", "200", "--batch-size", "100", "--history", "3", "--data",
+                           str(mnist_path), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for noise in ("E0000", "cuInit", "oneDNN", "absl::InitializeLog"):
+        assert noise not in done.stderr, done.stderr
+    assert out.is_file() and "epoch 1/1" in done.stderr

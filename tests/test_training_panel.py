@@ -465,7 +465,7 @@ def test_tensorflow_start_up_lines_do_not_reach_the_terminal(tmp_path, tensorflo
     script.write_text(textwrap.dedent("""
         import sys, threading
         import numpy as np
-        from lstm_viewer.gui.training.tf_import import TF_LIBRARIES, quiet_import
+        from lstm_viewer.ml.tf_import import TF_LIBRARIES, quiet_import
         worker = threading.Thread(target=quiet_import, args=(("tensorflow", "keras"), TF_LIBRARIES))
         worker.start(); worker.join()
         print("OUR OWN LINE", file=sys.stderr)

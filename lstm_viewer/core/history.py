@@ -98,8 +98,9 @@ class TrainingHistory:
                    name=name)
 
     def table(self) -> list[dict]:
-        """One row per snapshot: what ``lstm-viewer history`` prints."""
-        return [{"snapshot": i, "step": int(step), "epoch": round(float(epoch), 4),
+        """One row per snapshot: what ``lstm-viewer history`` prints. Snapshots are numbered from 1,
+        as the window's timeline counts them ("snapshot 1 of 29" is ``network(0)``, step 0)."""
+        return [{"snapshot": i + 1, "step": int(step), "epoch": round(float(epoch), 4),
                  "loss": None if np.isnan(loss) else round(float(loss), 6),
                  "accuracy": round(float(accuracy), 4)}
                 for i, (step, epoch, loss, accuracy) in enumerate(zip(

@@ -16,9 +16,9 @@ from ...core.data import ENV_VAR
 from ...core.errors import UserError
 from ...core.i18n import ntr, tr
 from ...ml.progressbar import format_seconds
+from ...ml.tf_import import TF_LIBRARIES, quiet_import
 from ...ml.training import TrainConfig
 from ..state.jobs import JobContext
-from .tf_import import TF_LIBRARIES, quiet_import
 
 
 def gui_how_to_supply() -> str:

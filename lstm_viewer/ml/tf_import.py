@@ -1,7 +1,10 @@
-"""Importing TensorFlow on a worker thread without freezing the window.
+"""Importing TensorFlow quietly: without its start-up lines on the terminal, and, on a worker
+thread, without freezing the window.
 
-Used by the training job: the import takes seconds and, done naively, holds the GIL for long
-stretches, which stalls the GUI thread as surely as doing it there.
+Used by the window's training job (the import takes seconds and, done naively, holds the GIL for
+long stretches, which stalls the GUI thread as surely as doing it there) and by the commands that
+need Keras (train, convert, evaluate --keras), so that "E0000 … failed call to cuInit" on a machine
+without a GPU does not read as if something failed.
 """
 from __future__ import annotations
 
