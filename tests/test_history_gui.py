@@ -213,3 +213,19 @@ def test_a_window_opened_on_a_file_with_a_history_has_its_timeline(qtbot):
         assert window.state.snapshot == len(history) - 1
     finally:
         close_window(window)
+
+
+def test_pinning_with_a_history_says_which_snapshot_a_is(qtbot):
+    from gui_support import close_window, open_window
+    from lstm_viewer import load_network
+    from lstm_viewer.core.assets import history_model_path
+    window = open_window(qtbot, load_network(history_model_path()))
+    try:
+        window.show_first_sample()
+        window.session.show_snapshot(5)
+        window.pin()
+        assert "as snapshot 6 of" in window.statusBar().currentMessage()
+        window.session.show_snapshot(-1)
+        assert window.state.pinned is not None   # A stays: the same digit then and now
+    finally:
+        close_window(window)

@@ -32,6 +32,8 @@ LAYER_COLOURS = ("#1c7ed6", "#e8590c", "#2b8a3e", "#9c36b5", "#f08c00", "#495057
 
 HELP = N_("""<p>Pin a digit as <b>A</b> (Compare ▸ Pin as A, or P), then draw or pick another: that is
 <b>B</b>. Both are read by the same network; here you see where inside it the two readings differ.
+With a training history open, A stays pinned while the timeline moves: A is then the digit as the
+snapshot it was pinned at read it, B as the snapshot shown now reads it, the same digit then and now.
 Each heatmap is B minus A for one layer (Δh = h_B − h_A, Δc = c_B − c_A), rows read so far × units:
 white where the two states agree,
 red where B's is larger, blue where A's is. The curves give, for each layer, the distance between the

@@ -378,7 +378,13 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.state.pinned = self.state.trace
         self.show_panel("compareDock")
-        self.statusBar().showMessage(tr("Pinned as A. Now draw or pick another digit: it is B."), 6000)
+        if self.state.history is not None and self.state.snapshot is not None:
+            self.statusBar().showMessage(tr(
+                "Pinned as A, as snapshot {snapshot} of {count} reads it. Move the timeline to compare "
+                "the same digit then and now, or draw or pick another digit: it is B.",
+                snapshot=self.state.snapshot + 1, count=len(self.state.history)), 8000)
+        else:
+            self.statusBar().showMessage(tr("Pinned as A. Now draw or pick another digit: it is B."), 6000)
 
     def reset_layout(self) -> None:
         """Put every panel back where it was when the window opened for the first time."""
