@@ -297,7 +297,7 @@ class TrainingPanel(QtWidgets.QWidget):
     def _on_finished(self, result: TrainedModel) -> None:
         self._end_run(tr("Done"))
         self.progress_bar.setValue(1000)
-        self._show_status(tr("Done: {model}. It is now the active model (Save model as… keeps it).",
+        self._show_status(tr("Done: {model}. It became the active model (Save model as… keeps it).",
                              model=result.description))
         self.modelTrained.emit(result.network, result.keras_model, result.description, result.history)
 
