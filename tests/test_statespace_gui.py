@@ -1,7 +1,8 @@
-"""The state-space panel in the window (issue 13.3-13.6): the cloud, the path, the neighbours and the
-class means on screen against the space's own queries and an independent float64 recomputation;
-hover and click with real mouse events; the build in the background (progress, cancel, a new model);
-nothing done while hidden."""
+"""The state-space panel (issue 13.3-13.6): the cloud, the path, the neighbours and the class means on
+screen against the space's own queries and an independent float64 recomputation, on the panel alone
+with a view state of its own (``PanelHarness``); hover and click with real mouse events; in the window:
+the unit inspector following a click in the selectivity map, the build in the background (progress,
+cancel, a new model) and nothing done while the dock is hidden."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from PyQt6 import QtCore, QtWidgets
 from PyQt6.QtTest import QTest
 
-from gui_support import close_window, random_network
+from gui_support import PanelHarness, close_window, random_network
 from lstm_viewer.gui import MainWindow
 from lstm_viewer.gui.statespace.build import Eta, colour_limit, describe_seconds
 from lstm_viewer.gui.statespace.cloud import PICK_PIXELS
@@ -43,31 +44,20 @@ def many_digits():
                            ids=np.concatenate([shipped.ids] * 6), source="6,000 digits")
 
 
-class Loads:
-    """The ``show_input`` given to the panel: records each call and shows the digit in the window."""
-
-    def __init__(self, window: MainWindow) -> None:
-        self.window, self.calls = window, []
-
-    def __call__(self, image28: np.ndarray, description: str) -> None:
-        self.calls.append((image28, description))
-        self.window.session.show_input(image28)
-
-
 def open_window(network, digits, shown: bool = True):
     """The window with the panel docked as the app docks it: added before the window is shown."""
     window = MainWindow(network)
-    loads = Loads(window)
     # The window's own panel (built when first shown) would read the full test set; this one reads
     # the test's few hundred digits.
-    panel = StateSpacePanel(window.state, window.jobs, loads, digits=digits)
+    panel = StateSpacePanel(window.state, window.jobs,
+                            lambda image28, _sentence: window.session.show_input(image28), digits=digits)
     dock = window.put_panel("stateSpaceDock", panel)
     window.resize(1600, 1000)
     window.show()
     QtWidgets.QApplication.processEvents()
     if shown:
         window.show_panel(dock)
-    return window, panel, dock, loads
+    return window, panel, dock
 
 
 def wait_until(condition, timeout_ms: int = BUILD_MS) -> None:
@@ -80,29 +70,30 @@ def wait_until(condition, timeout_ms: int = BUILD_MS) -> None:
 
 @pytest.fixture(scope="module")
 def built(qapp, digits):
-    """One window for the tests that read a built space (a window costs seconds on a shared machine)."""
-    window, panel, dock, loads = open_window(random_network([12, 12]), digits)
-    wait_until(lambda: panel.status == "ready")
-    yield window, panel, dock, loads
-    close_window(window)
+    """One panel on a view state of its own for the tests that read a built space (no window); the
+    harness records each test digit the panel loads in ``shown_digits``."""
+    harness = PanelHarness(lambda c: StateSpacePanel(c.state, c.jobs, c.show_digit, digits=digits),
+                           random_network([12, 12]), size=(900, 1000))
+    wait_until(lambda: harness.panel.status == "ready")
+    yield harness
+    harness.close()
 
 
 @pytest.fixture
 def ready(built, digits):
-    """The built window, reset: the panel in front, top layer, units in their own order, test digit
-    40, last row."""
-    window, panel, dock, loads = built
-    window.state.selection = None
-    window.show_panel(dock)
+    """The built panel, reset: shown, top layer, units in their own order, test digit 40, last row."""
+    harness, panel = built, built.panel
+    harness.state.selection = None
+    panel.show()
     panel.layer_combo.setCurrentIndex(panel.layer_combo.count() - 1)
     panel.selectivity.order_combo.setCurrentIndex(0)
-    window.state.row = 27
-    window.session.show_input(as_unit_image(digits.images[40]))
+    harness.state.row = 27
+    harness.show_input(as_unit_image(digits.images[40]))
     wait_until(panel.isVisible, 5000)
-    yield window, panel, loads
-    for job in window.jobs.jobs():   # nothing of this test left running into the next
+    yield harness, panel
+    for job in harness.jobs.jobs():   # nothing of this test left running into the next
         job.cancel()
-    window.jobs.wait(5000)
+    harness.jobs.wait(5000)
 
 
 def float64_projection(panel, h: np.ndarray, layer: int) -> np.ndarray:
@@ -111,7 +102,7 @@ def float64_projection(panel, h: np.ndarray, layer: int) -> np.ndarray:
 
 
 def test_the_cloud_and_the_path_move_together_row_by_row(ready, digits):
-    window, panel, _ = ready
+    window, panel = ready
     space, trace = panel.prepared.space, window.trace
     layer = panel.layer()
     assert layer == 1   # the top layer first
@@ -158,7 +149,7 @@ def brute_force_nearest(space, h_now: np.ndarray, layer: int, row: int, exclude:
 
 
 def test_the_nearest_digits_are_shown_marked_and_loadable(ready, qtbot, digits):
-    window, panel, loads = ready
+    window, panel = ready
     space, layer = panel.prepared.space, panel.layer()
     shown = panel.prepared.index_of(window.trace.image)
     assert shown == 40   # the input is test digit 40: left out of its own neighbours
@@ -179,7 +170,7 @@ def test_the_nearest_digits_are_shown_marked_and_loadable(ready, qtbot, digits):
     # Clicking a thumbnail loads that digit; the neighbours then leave the digit itself out.
     chosen = int(panel.shown_neighbours[0][2])
     qtbot.mouseClick(panel.strip.buttons[2], Qt.MouseButton.LeftButton)
-    assert loads.calls[-1][1] == f"Showing test digit {chosen:,} (a {digits.labels[chosen]})."
+    assert window.shown_digits[-1][1] == f"Showing test digit {chosen:,} (a {digits.labels[chosen]})."
     np.testing.assert_array_equal(window.trace.image, digits.images[chosen] / np.float32(255))
     indices, _ = wait_for_neighbours(qtbot, panel, 8)
     assert chosen not in indices
@@ -187,8 +178,8 @@ def test_the_nearest_digits_are_shown_marked_and_loadable(ready, qtbot, digits):
     np.testing.assert_array_equal(indices, expected)
 
 
-def test_class_selectivity_shows_each_class_mean_and_selects_a_unit(ready, qtbot, digits):
-    window, panel, _ = ready
+def test_class_selectivity_shows_each_class_mean_and_selects_a_unit(ready, digits):
+    window, panel = ready
     space, layer, row = panel.prepared.space, panel.layer(), 17
     window.state.row = row
     wait_until(panel.showing_row)
@@ -207,14 +198,36 @@ def test_class_selectivity_shows_each_class_mean_and_selects_a_unit(ready, qtbot
     keys = [(preferred[u], -selectivity[u]) for u in order]
     assert keys == sorted(keys)
     np.testing.assert_allclose(view.heat.image, means[:, order], atol=1e-6)
-    # A real click on a column selects that unit in model terms; the unit inspector follows.
+    # A real click on a column selects that unit in model terms (the window's inspector following it:
+    # test_a_click_in_the_selectivity_map_is_followed_by_the_unit_inspector).
     unit = int(order[3])
     assert unit != 3   # the grouping really reorders, so the click must be translated
+    click_column(view, unit)
+    assert window.state.selection == (layer, unit)
+
+
+def click_column(view, unit: int) -> None:
     point = view.plots.mapFromScene(view.column_centre(unit))
     QTest.mouseClick(view.plots.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
-    assert window.state.selection == (layer, unit)
-    qtbot.waitUntil(window.unit_inspector.isVisible, timeout=5000)
-    assert window.unit_inspector.story.unit == unit and window.unit_inspector.story.layer == layer
+
+
+def test_a_click_in_the_selectivity_map_is_followed_by_the_unit_inspector(qtbot, digits):
+    """Window wiring: the selection the panel writes brings up the unit inspector on that unit."""
+    window, panel, _ = open_window(random_network([12, 12]), digits)
+    qtbot.addWidget(window)
+    try:
+        window.session.show_input(as_unit_image(digits.images[40]))
+        qtbot.waitUntil(lambda: panel.status == "ready", timeout=BUILD_MS)
+        wait_until(panel.showing_row)
+        view = panel.selectivity
+        view.order_combo.setCurrentIndex(1)
+        layer, unit = panel.layer(), int(view.order[3])
+        click_column(view, unit)
+        assert window.state.selection == (layer, unit)
+        qtbot.waitUntil(window.unit_inspector.isVisible, timeout=5000)
+        assert window.unit_inspector.story.unit == unit and window.unit_inspector.story.layer == layer
+    finally:
+        close_window(window)
 
 
 def test_preferred_order_against_a_loop():
@@ -248,7 +261,7 @@ def isolated_digit(panel, row: int) -> int:
 
 
 def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digits):
-    window, panel, loads = ready
+    window, panel = ready
     window.state.row = 27
     wait_until(panel.showing_row)
     index = isolated_digit(panel, 27)
@@ -273,7 +286,7 @@ def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digit
     assert panel.hovered_index is None and "Point at a dot" in panel.hover_text.text()
     wait_for_a_new_move(qtbot, view)
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
-    assert loads.calls[-1][1] == f"Showing test digit {index:,} (a {label})."
+    assert window.shown_digits[-1][1] == f"Showing test digit {index:,} (a {label})."
     np.testing.assert_array_equal(window.trace.image, digits.images[index] / np.float32(255))
     # The digit loaded is drawn where its own point is: its path ends on it.
     np.testing.assert_allclose(view.trail.path[-1], panel.prepared.space.cloud(panel.layer(), 27)[index],
@@ -283,7 +296,7 @@ def test_hover_and_click_on_the_cloud_with_real_mouse_events(ready, qtbot, digit
 def test_a_test_digit_from_the_picker_is_not_its_own_neighbour(ready, qtbot):
     """Test digit 40, shown as the digit picker shows it (not clicked in the cloud): its own state is
     at distance 0, and it must be left out of its neighbours all the same."""
-    window, panel, _ = ready
+    window, panel = ready
     space = panel.prepared.space
     assert 40 in space.neighbours(window.trace, panel.layer(), 27, k=8)   # what it would show
     qtbot.waitUntil(lambda: panel.shown_neighbours is not None and panel.neighbours_found(27) is not None,
@@ -297,7 +310,7 @@ def test_a_test_digit_from_the_picker_is_not_its_own_neighbour(ready, qtbot):
 
 
 def test_nothing_is_done_while_hidden_and_a_new_model_is_built_when_shown(qtbot, digits):
-    window, panel, dock, _ = open_window(random_network([12, 12], seed=4), digits, shown=False)
+    window, panel, dock = open_window(random_network([12, 12], seed=4), digits, shown=False)
     qtbot.addWidget(window)
     try:
         window.session.show_input(as_unit_image(digits.images[3]))
@@ -327,7 +340,7 @@ def test_nothing_is_done_while_hidden_and_a_new_model_is_built_when_shown(qtbot,
 
 
 def test_cancel_stops_the_build_and_a_new_model_supersedes_it(qtbot, many_digits):
-    window, panel, _, _ = open_window(random_network([32, 32], seed=7), many_digits)
+    window, panel, _ = open_window(random_network([32, 32], seed=7), many_digits)
     qtbot.addWidget(window)
     try:
         assert panel.status == "building" and panel.cancel_button.isVisible()
