@@ -33,8 +33,7 @@ def seven() -> np.ndarray:
 def window(qtbot, history, seven):
     """The window on the shipped history model, a 7 shown, the timeline open and the pass done."""
     win = open_window(qtbot, load_network(history_model_path()), size=(1600, 1000))
-    win.session.load_history_model()
-    qtbot.waitUntil(lambda: win.state.history is not None, timeout=WAIT_MS)
+    assert win.state.history is not None   # a window on a file with a history has it from the start
     win.show_panel("historyDock")
     win.show_input(seven)
     qtbot.waitUntil(lambda: win.state.history_pass is not None, timeout=WAIT_MS)
