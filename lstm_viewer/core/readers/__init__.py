@@ -62,20 +62,16 @@ def find_reader(path: str | os.PathLike) -> tuple[Reader, Path]:
     file of no format lstm-viewer knows.
     """
     path = Path(path)
-    if not path.exists():
-        # A TF1 checkpoint's prefix names no file of its own ('save_net.ckpt' for its .index, ...).
-        for reader in registry():
-            target = reader.recognise(path)
-            if target is not None:
-                return reader, target
-        raise UserError(tr("{path}: no such model file or folder", path=path))
-    if not (path.is_file() or path.is_dir()):   # reading a pipe or a device would wait forever
+    if path.exists() and not (path.is_file() or path.is_dir()):   # a pipe or a device: would wait forever
         raise UserError(tr("{path}: is not a regular file (a pipe or a device?), not a model file",
                            path=path))
+    # Asked even when nothing is at ``path``: a TF1 checkpoint's prefix names no file of its own.
     for reader in registry():
         target = reader.recognise(path)
         if target is not None:
             return reader, target
+    if not path.exists():
+        raise UserError(tr("{path}: no such model file or folder", path=path))
     for reader in registry():
         # Nobody recognised the content; a file named as one format is most likely a damaged one of
         # it, and its reader says what is wrong better than "unknown format" would.
