@@ -87,6 +87,16 @@ def test_a_file_without_a_history_says_so(tmp_path):
         load_history(path)
 
 
+def test_a_history_member_claiming_more_than_any_history_holds_is_refused_unread(tmp_path):
+    """1,000 snapshots of the file's weights at most (a zip bomb would otherwise fill the memory)."""
+    path = write_keras_file(tmp_path / "bomb.keras", random_network())
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MEMBER, bytes(200 << 20))   # 200 MB of zeros, a few hundred kB packed
+    with pytest.raises(UserError) as error:
+        load_history(path)
+    assert str(error.value).startswith(str(path)) and "far more than this model needs" in str(error.value)
+
+
 def test_the_history_command_prints_the_table(trained, tmp_path, capsys):
     import json
 

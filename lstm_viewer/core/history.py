@@ -24,6 +24,7 @@ import numpy as np
 from .atomic import write_atomically
 from .errors import UserError
 from .i18n import tr
+from .kerasfile import read_member
 from .network import LstmWeights, Network
 
 MEMBER = "lstm_viewer_history.npz"
@@ -117,7 +118,11 @@ def load_history(path: str | os.PathLike) -> TrainingHistory:
             if MEMBER not in archive.namelist():
                 raise UserError(tr("{path}: this model file has no training history (it was saved "
                                    "without one, or by another program)", path=path))
-            raw = archive.read(MEMBER)
+            raw = read_member(archive, MEMBER, _history_size_limit(archive))
+    except UserError as exc:   # encrypted, odd compression, or claiming more than any history holds
+        if str(exc).startswith(str(path)):
+            raise   # our own sentences above name the file already
+        raise UserError(tr("{path}: {reason}", path=path, reason=exc)) from None
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UserError(tr("{path}: cannot read a training history from it ({problem})", path=path,
                            problem=type(exc).__name__)) from None
@@ -144,6 +149,16 @@ def _npz_bytes(history: TrainingHistory) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **history.arrays())
     return buffer.getvalue()
+
+
+def _history_size_limit(archive: zipfile.ZipFile) -> int:
+    """No history holds more than 1,000 snapshots of the weights the file keeps (``TrainConfig``'s
+    bound), stored as float32 like them: a member claiming more is damaged, or a zip bomb."""
+    try:
+        weights = archive.getinfo("model.weights.h5").file_size
+    except KeyError:
+        weights = 64 << 20
+    return 1000 * weights + (64 << 20)
 
 
 def save_history(path: str | os.PathLike, history: TrainingHistory) -> Path:

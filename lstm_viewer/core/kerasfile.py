@@ -70,10 +70,10 @@ def _read(path: Path) -> Network:
                 raise UserError(tr("not a .keras model (no config.json inside)"))
             if "model.weights.h5" not in names:
                 raise UnknownLayout(tr("no model.weights.h5 inside"))
-            config = _parse_config(_member(archive, "config.json", _MAX_CONFIG_BYTES))
+            config = _parse_config(read_member(archive, "config.json", _MAX_CONFIG_BYTES))
             layers, input_shape, dtype = _describe(config)
             plan = check_architecture(layers, input_shape, dtype)
-            weights = _member(archive, "model.weights.h5", _weights_size_limit(plan))
+            weights = read_member(archive, "model.weights.h5", _weights_size_limit(plan))
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError):  # zipfile's ways to say "damaged"
         raise UserError(tr("not a .keras model file (not a zip archive, or truncated)")) from None
     except OSError as exc:
@@ -85,7 +85,7 @@ def _read(path: Path) -> Network:
     return network
 
 
-def _member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+def read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     """One file of the archive, refusing what Keras never writes (encrypted, huge, odd compression)."""
     info = archive.getinfo(name)
     if info.flag_bits & 0x1:
