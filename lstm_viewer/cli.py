@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch a stacked LSTM read a handwritten digit one pixel row at a time.")
     _add_model_options(parser)
     parser.add_argument("--version", action="version", version=f"lstm-viewer {_version()}")
+    parser.add_argument("--lang", choices=["en", "zh_CN"],
+                        help="the window's language (default: the remembered choice, else the system's)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                      parser_class=_OneLineParser)
 
@@ -305,7 +307,7 @@ def cmd_convert(args) -> int:
 
 def cmd_window(args) -> int:
     from .gui.app import run_app
-    return run_app(args.model, options=_model_options(args))
+    return run_app(args.model, options=_model_options(args), language=args.lang)
 
 
 def _silence_stdout() -> None:

@@ -36,6 +36,7 @@ NOT_TEXT = {"left", "right", "top", "bottom", "normal", "bold", "small", "link"}
 # (module, the literal's text): symbols, formulas and names a translator keeps as they are.
 ALLOWED = {
     ("window/menus.py", "lstm-viewer"),                   # the application's name, an error dialog's title
+    ("window/language.py", "lstm-viewer"),                # the same, the language note's title
     ("window/main_window.py", " () — lstm-viewer"),      # the window title: model name (description) — app
     ("panels/unit_inspector.py", "h = o·tanh(c) ="),      # formulas (c{t}, h{t} with subscripts)
     ("panels/unit_inspector.py", " ·tanh() ="),

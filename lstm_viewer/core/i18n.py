@@ -29,7 +29,7 @@ def install_translation(language: str | None) -> bool:
     if not language or language.split("_")[0] == "en":
         _catalogue, _language = gettext.NullTranslations(), "en"
         return True
-    found = gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[language], fallback=True)
+    found = _catalogue_for(language)
     if type(found) is gettext.NullTranslations:
         _catalogue, _language = found, "en"
         return False
@@ -39,6 +39,19 @@ def install_translation(language: str | None) -> bool:
 
 def current_language() -> str:
     return _language
+
+
+def _catalogue_for(language: str | None) -> gettext.NullTranslations:
+    if not language or language.split("_")[0] == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[language], fallback=True)
+
+
+def translate_in(language: str | None, message: str, /, **values: object) -> str:
+    """``message`` in ``language`` whatever the current one is (a note about switching language is
+    said in the language chosen); ``message`` is marked for the catalogue elsewhere with ``N_``."""
+    text = _catalogue_for(language).gettext(message)
+    return text.format(**values) if values else text
 
 
 def tr(message: str, /, **values: object) -> str:

@@ -8,12 +8,15 @@ from pathlib import Path
 from ..core.errors import UserError
 
 
-def run_app(model_path: str | Path | None = None, settings=None, options: dict | None = None) -> int:
+def run_app(model_path: str | Path | None = None, settings=None, options: dict | None = None,
+            language: str | None = None) -> int:
     """Open the window on ``model_path`` (else the last model used, else the default); the exit status.
 
     A model that cannot be opened never stops the window: it opens with the default model and says
     why in a dialog. A file only Keras reads is loaded after the window opens (see ``launch_model``).
     ``options``: ``forget_bias`` and ``normalize`` for ``model_path`` (the command line's).
+    ``language``: 'zh_CN' or 'en' (the command line's --lang), else the one chosen in View ▸ Language,
+    else the system's (``choose_language``).
     """
     from PyQt6 import QtCore, QtWidgets
 
@@ -27,6 +30,12 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
     limit_blas_threads(1)
     if settings is None:
         settings = QtCore.QSettings("lstm-viewer", "lstm-viewer")
+    from .window.language import NO_CJK_FONT, choose_language, install_language, use_cjk_font
+    language = choose_language(language, settings)
+    install_language(app, language)   # before anything says a sentence: the model's errors too
+    no_font = language != "en" and use_cjk_font(app) is None
+    if no_font:
+        print(f"lstm-viewer: {NO_CJK_FONT}", file=sys.stderr)
     remembered = None if model_path else settings.value("last_model") or None
     read_options = ReadOptions(**(options or {})) if model_path else ReadOptions()
 
@@ -45,6 +54,8 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
         QtCore.QTimer.singleShot(0, lambda: window.session.failed.emit(
             tr("Could not open the model"),
             UserError(tr("{problem}\n\nThe default model is open instead.", problem=problem))))
+    if no_font:   # once, after the window's own first message
+        QtCore.QTimer.singleShot(0, lambda: window.statusBar().showMessage(NO_CJK_FONT, 30000))
     if pending is not None:
         window.load_model(pending, read_options)   # in a job, with the busy indicator; a failure is a dialog
     status = app.exec()
