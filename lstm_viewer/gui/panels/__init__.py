@@ -47,6 +47,16 @@ class PanelContext:
     """Emitted with the drawing's new steps (or None)."""
     show_snapshot: Callable[[int], None] | None = None
     """Make snapshot i of the model's training history (``state.history``) the model of every view."""
+    show_panel: Callable[[str], None] | None = None
+    """Open another panel by its dock's objectName (a lesson step's ``@panel``)."""
+    panel_open: Callable[[str], bool] | None = None
+    """Whether the panel of that dock is on screen."""
+    highlight: Callable[[list[tuple]], None] | None = None
+    """Frame these views (``core.lessons`` targets: ("input",), ("layer", 2), ("unit",) …); [] clears."""
+    pin: Callable[[], None] | None = None
+    """Pin the digit shown as A (Compare)."""
+    ask_open_path: Callable[[str, str], str] | None = None
+    """``ask_open_path(title, filters)`` -> a path or "": an open dialog in the last folder used."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,11 @@ RIGHT_OF_PREDICTION = Placement("beside", "predictionDock")
 
 # In the Explain menu's order.
 PANELS: tuple[PanelSpec, ...] = (
+    # A lesson walks through the other views: beside the input, where no other panel opens over it.
+    PanelSpec("lesson", N_("Lesson"), "lessonDock", "..lessons.panel", "left",
+              Placement("beside", "inputDock"), N_("&Lesson"), "L", "showLessonAction",
+              N_("A guided walk through the window, step by step: the seed's lesson and yours"),
+              preferred_width=360, scrolling=False),
     PanelSpec("unit", N_("Unit inspector"), "unitDock", ".unit_inspector", "right", RIGHT_OF_PREDICTION,
               N_("&Unit inspector"), "U", "showUnitInspectorAction",
               N_("What the selected unit does with this digit, row by row")),

@@ -37,13 +37,15 @@ from ..views.softmax_view import SoftmaxView
 from ..views.stack_state import StackStatePanel
 from ..views.stepper import StepperBar
 from .dock_style import kept_icons_style
+from .highlight import Highlighter
 from .menus import ACTION_NAMES, WindowActions
 from .one_repaint import OneRepaint
 from .panel_columns import PanelColumns
 
+PRESENTATION_ZOOM = 1.5   # the least zoom presentation mode shows (a projector's back row)
 SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see run_app)
 TRAINING_WIDTH = 320   # the training panel's column, beside the prediction
-LAYOUT_VERSION = 4        # bump when the docks change, so an old saved layout is not applied
+LAYOUT_VERSION = 5        # bump when the docks change, so an old saved layout is not applied
 
 
 class _MenuAction:
@@ -75,6 +77,11 @@ class MainWindow(QtWidgets.QMainWindow):
     clearAction = _MenuAction()
     inputScalingAction = _MenuAction()
     resetLayoutAction = _MenuAction()
+    openLessonAction = _MenuAction()
+    lessonsAction = _MenuAction()
+    saveSessionAction = _MenuAction()
+    openSessionAction = _MenuAction()
+    presentationAction = _MenuAction()
 
     def __init__(self, network: Network, parent: QtWidgets.QWidget | None = None,
                  settings: QtCore.QSettings | None = None) -> None:
@@ -88,6 +95,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session = Session(self.state, self.jobs, self)
         self.session.settings = settings
         self.training_panel = None      # built on first use (File ▸ Train a model…)
+        self.highlighter = Highlighter(self)   # frames around the views a lesson step points at
+        self._before_presentation: tuple | None = None   # (window state, layout, zoom) to go back to
         self._build_views()
         self.drawing = DrawingInput(self.canvas, self.session, self)
         self.input_view.rowClicked.connect(self.session.toggle_row)
@@ -265,7 +274,10 @@ class MainWindow(QtWidgets.QMainWindow):
                             ask_save_path=self.window_actions.ask_save_path,
                             drawing_steps=lambda: self.drawing.steps,
                             drawing_steps_changed=self.drawing.stepsChanged,
-                            show_snapshot=self.session.show_snapshot)
+                            show_snapshot=self.session.show_snapshot, show_panel=self.show_panel,
+                            panel_open=lambda name: not self.dock(name).isHidden(),
+                            highlight=self.highlight_views, pin=self.pin,
+                            ask_open_path=self.window_actions.ask_open_path)
 
     # The panels and their docks, as scripts and tests know them.
     @property
@@ -331,6 +343,108 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show a panel (its dock, or the dock's objectName) and bring its tab to the front, in a
         column that leaves the layers whole (``panel_columns``)."""
         self.columns.show(self.dock(which) if isinstance(which, str) else which)
+
+    # --- lessons and presentation ---------------------------------------------------------------
+    @property
+    def lesson_panel(self):
+        return self.panel("lessonDock")
+
+    def show_lessons(self) -> None:
+        """Help ▸ Lessons: the lesson panel, at the step it was left on (set for it)."""
+        first = "lessonDock" not in self._panels
+        self.show_panel("lessonDock")
+        panel = self.lesson_panel
+        if first or not self.highlighter.targets:
+            panel.go_to(panel.step_index)
+
+    def open_lesson(self, path: str | Path, step: int = 0) -> bool:
+        """File ▸ Open lesson…: show the lesson at ``step``; a bad file is a message, nothing changes."""
+        self.show_panel("lessonDock")
+        try:
+            self.lesson_panel.open_lesson(path, step)
+        except UserError as exc:
+            self._show_failure(tr("Could not open the lesson"), exc)
+            return False
+        return True
+
+    def view_widget(self, target: tuple) -> QtWidgets.QWidget | None:
+        """The widget a lesson names: ("input",), ("layers",), ("layer", k), ("softmax",), ("state",),
+        ("stepper",), ("headline",) or a panel's key; None when this model has no such view."""
+        key = target[0]
+        if key == "layer":
+            views = self.layers.views
+            return views[target[1] - 1] if target[1] <= len(views) else None
+        fixed = {"input": self.input_view, "layers": self.layers, "softmax": self.softmax,
+                 "state": self.stack_state, "stepper": self.stepper, "headline": self.header}
+        if key in fixed:
+            return fixed[key]
+        spec = next((s for s in PANELS if s.key == key), None)
+        return None if spec is None else self.dock(spec.object_name)
+
+    def highlight_views(self, targets: list[tuple]) -> None:
+        """Frame the views ``targets`` names (and no others); [] clears every frame."""
+        widgets = [w for w in (self.view_widget(t) for t in targets) if w is not None]
+        self.highlighter.show(widgets)
+
+    def toggle_presentation(self) -> None:
+        """View ▸ Presentation mode: full screen, large text, only the views the lesson's step needs;
+        again (or Esc) puts the window back as it was."""
+        if self._before_presentation is None:
+            self._enter_presentation()
+        else:
+            self._leave_presentation()
+
+    def _enter_presentation(self) -> None:
+        zoom = getattr(self, "zoom", None)
+        self._before_presentation = (self.windowState(), self.saveState(LAYOUT_VERSION),
+                                     None if zoom is None else zoom.factor)
+        lesson_open = "lessonDock" in self._panels and not self.dock("lessonDock").isHidden()
+        needed = set(self.lesson_panel.needed_panels()) if lesson_open else set()
+        for spec in PANELS:
+            if spec.key not in needed and spec.key != "lesson":
+                self.dock(spec.object_name).hide()
+        if self.training_panel is not None:
+            self.training_dock.hide()
+        if zoom is not None and zoom.factor < PRESENTATION_ZOOM:
+            zoom.set_factor(PRESENTATION_ZOOM, remember=False)
+        self.showFullScreen()
+        self.presentationAction.setChecked(True)
+        self.statusBar().showMessage(tr("Presentation mode: Esc or Ctrl+Shift+F to leave."), 5000)
+        if self.lesson_panel_open():
+            self.lesson_panel.stepChanged.connect(self._present_step)
+
+    def lesson_panel_open(self) -> bool:
+        return "lessonDock" in self._panels and not self.dock("lessonDock").isHidden()
+
+    def _present_step(self, _step: int) -> None:
+        """In presentation mode, each lesson step shows its own panels and no others."""
+        if self._before_presentation is None:
+            return
+        needed = set(self.lesson_panel.needed_panels())
+        for spec in PANELS:
+            if spec.key not in needed and spec.key != "lesson":
+                self.dock(spec.object_name).hide()
+
+    def _leave_presentation(self) -> None:
+        window_state, layout, factor = self._before_presentation
+        self._before_presentation = None
+        if "lessonDock" in self._panels:
+            try:
+                self.lesson_panel.stepChanged.disconnect(self._present_step)
+            except TypeError:
+                pass
+        zoom = getattr(self, "zoom", None)
+        if zoom is not None and factor is not None:
+            zoom.set_factor(factor, remember=False)
+        self.setWindowState(window_state)
+        self.restoreState(layout, LAYOUT_VERSION)
+        self.presentationAction.setChecked(False)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        if event.key() == QtCore.Qt.Key.Key_Escape and self._before_presentation is not None:
+            self._leave_presentation()
+            return
+        super().keyPressEvent(event)
 
     def _build_explain_menu(self) -> None:
         """Explain: each analysis panel one key away."""

@@ -21,7 +21,8 @@ def save_model_filter() -> str:
 ACTION_NAMES = ("openModelAction", "openDefaultModelAction", "openHistoryModelAction", "saveModelAction",
                 "openImageAction",
                 "exportPngAction", "exportTraceAction", "trainAction", "undoAction", "clearAction",
-                "inputScalingAction", "resetLayoutAction")
+                "inputScalingAction", "resetLayoutAction", "openLessonAction", "lessonsAction",
+                "saveSessionAction", "openSessionAction", "presentationAction")
 IMAGE_PATTERNS = "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp"
 
 
@@ -67,6 +68,10 @@ class WindowActions(QtCore.QObject):
                                            self._on_export_trace, "exportTraceAction",
                                            tr("Save image, h, c, gates and probs (as `inspect --out`)"))
         file_menu.addSeparator()
+        self.openLessonAction = self._add(file_menu, tr("Open &lesson…"), None, self._on_open_lesson,
+                                          "openLessonAction", tr("Open a lesson file (Markdown with a few "
+                                                                 "directives) in the lesson panel"))
+        file_menu.addSeparator()
         self.trainAction = self._add(file_menu, tr("&Train a model…"), "Ctrl+T", window.show_training_panel,
                                      "trainAction", tr("Train a new LSTM on MNIST"))
         file_menu.addSeparator()
@@ -90,9 +95,20 @@ class WindowActions(QtCore.QObject):
         self.panels_menu = self.view_menu.addMenu(tr("&Panels"))
         self.resetLayoutAction = self._add(self.view_menu, tr("&Reset layout"), None, window.reset_layout,
                                            "resetLayoutAction", tr("Put every panel back where it started"))
+        self.view_menu.addSeparator()
+        self.presentationAction = self._add(
+            self.view_menu, tr("&Presentation mode"), "Ctrl+Shift+F", window.toggle_presentation,
+            "presentationAction", tr("Full screen, large text, and only the views the lesson's step needs "
+                                     "(Esc to leave)"))
+        self.presentationAction.setCheckable(True)
 
         step = bar.addMenu(tr("&Step"))
         step.addActions(window.stepper.make_actions(window))
+
+        self.help_menu = bar.addMenu(tr("&Help"))
+        self.lessonsAction = self._add(self.help_menu, tr("&Lessons"), "F1", window.show_lessons,
+                                       "lessonsAction", tr("A guided walk through the window: the seed's "
+                                                           "lesson on the state of a stacked LSTM"))
 
         self.session.loadingChanged.connect(lambda busy: self.openModelAction.setEnabled(not busy))
         self.session.loadingChanged.connect(lambda busy: self.openDefaultModelAction.setEnabled(not busy))
@@ -147,6 +163,17 @@ class WindowActions(QtCore.QObject):
         else:
             self.report(lambda: self.session.save_model_as(name),
                         lambda path: tr("Saved the model as {path}.", path=path))
+
+    def _on_open_lesson(self) -> None:
+        from ..lessons.panel import lesson_filter
+        name = self.ask_open_path(tr("Open a lesson"), lesson_filter())
+        if name:
+            self.window.open_lesson(name)
+
+    def ask_open_path(self, title: str, filters: str) -> str:
+        """An open dialog in ``folder()``: the answer or "" (its folder remembered)."""
+        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, title, self.folder(), filters)
+        return self.answered(name)
 
     def _on_input_scaling(self) -> None:
         from .input_scaling_dialog import ask_input_scaling

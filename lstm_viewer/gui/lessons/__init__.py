@@ -1,0 +1,1 @@
+"""Lessons in the window: the lesson panel, its live numbers and the slow-motion read."""

@@ -1,0 +1,183 @@
+"""Lessons: the file format (every directive, every mistake named with its line), the seed's lesson
+walked through in the window, its numbers against a float64 recomputation, tasks that tick, slow motion."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from PyQt6 import QtCore, QtWidgets
+from test_stack_state import multi_rnn_cell_state
+
+from gui_support import close_window, open_window
+from lstm_viewer import load_network
+from lstm_viewer.core.errors import UserError
+from lstm_viewer.core.lessons import builtin_lessons, load_lesson, parse_lesson
+
+GOOD = """# A lesson
+## One
+@input digit 7
+@row 3
+@highlight layer 2
+@select 1 5
+Text with {{row}} and {{prediction}}.
+## Two
+@panel unit
+@gates on
+@task row 10
+More.
+"""
+
+
+def test_a_lesson_file_becomes_steps_with_directives():
+    lesson = parse_lesson(GOOD, "a.md")
+    assert lesson.title == "A lesson" and [s.title for s in lesson.steps] == ["One", "Two"]
+    one = lesson.steps[0]
+    assert [(d.name, d.args) for d in one.directives] == [
+        ("input", ("digit", 7)), ("row", (3,)), ("highlight", ("layer", 2)), ("select", (1, 5))]
+    assert one.text == "Text with {{row}} and {{prediction}}."   # directives are not text
+    assert lesson.steps[1].first("task").args == ("row", 10)
+
+
+@pytest.mark.parametrize("line, words", [
+    ("@row 29", "line 3: N must be between 1 and 28, got 29"),
+    ("@row x", "line 3: N must be a whole number"),
+    ("@panel nope", "line 3: unknown panel “nope”"),
+    ("@highlight sky", "line 3: unknown view “sky”"),
+    ("@frobnicate", "line 3: unknown directive “@frobnicate”"),
+    ("@input test", "line 3: expected “@input test N | @input digit D”"),
+    ("@task dance 3", "line 3: expected"),
+    ("{{nonsense}}", "line 3: unknown number “{{nonsense}}”"),
+])
+def test_a_mistake_names_its_line(line, words):
+    with pytest.raises(UserError, match=re.escape(words)):
+        parse_lesson(f"# T\n## S\n{line}\n", "bad.md")
+
+
+def test_files_that_are_not_lessons(tmp_path):
+    with pytest.raises(UserError, match="no steps"):
+        parse_lesson("just text\n", "x.md")
+    with pytest.raises(UserError, match="before the first step"):
+        parse_lesson("@row 3\n## S\n", "x.md")
+    binary = tmp_path / "b.md"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(UserError, match="UTF-8"):
+        load_lesson(binary)
+    with pytest.raises(UserError, match="cannot read the lesson"):
+        load_lesson(tmp_path / "missing.md")
+
+
+def test_the_seed_lesson_is_shipped_and_long_enough():
+    paths = builtin_lessons("en")
+    assert [p.name for p in paths] == ["seed.md"]
+    lesson = load_lesson(paths[0])
+    assert len(lesson.steps) >= 8
+    text = " ".join(s.text for s in lesson.steps)
+    for claim in ("outputs[:, -1, :]", "state[-1].h", "LSTMStateTuple(c, h)", "{{gap}}", "{{final_h}}"):
+        assert claim in text
+
+
+@pytest.fixture
+def window(qtbot):
+    win = open_window(qtbot, load_network(), size=(1600, 1000))
+    yield win
+    close_window(win)
+
+
+def _numbers(text: str) -> np.ndarray:
+    return np.array([float(v.replace("−", "-")) for v in re.findall(r"[+−-]\d+\.\d+", text)])
+
+
+def test_help_lessons_walks_the_seed_lesson(window, qtbot):
+    window.lessonsAction.trigger()
+    panel = window.findChild(QtWidgets.QWidget, "lessonPanel")
+    assert panel is not None and panel.isVisible()
+    back = panel.findChild(QtWidgets.QPushButton, "lessonBackButton")
+    forward = panel.findChild(QtWidgets.QPushButton, "lessonNextButton")
+    state = window.state
+    # Step 1: the first MNIST test digit (a 7), row 1, the input framed.
+    assert panel.step_index == 0 and not back.isEnabled()
+    assert state.trace is not None and state.trace.prediction == 7 and state.row == 0
+    assert window.highlighter.targets == [window.input_view]
+    assert "read rows until row 8" in panel.text.toPlainText()
+    assert "Your turn" in panel.task.text()
+    state.row = 7                                   # the learner does it: the task ticks
+    assert "Done" in panel.task.text()
+
+    qtbot.mouseClick(forward, QtCore.Qt.MouseButton.LeftButton)   # 2: the layers
+    assert state.row == 7 and window.highlighter.targets == [window.layers]
+    assert "stacks 3 layers of 256 units" in panel.text.toPlainText()
+
+    panel.go_to(4)                                  # 5: the seed's identity, with the numbers
+    assert state.row == 27
+    text = panel.text.toPlainText()
+    network, image = state.network, state.trace.image
+    final_h = multi_rnn_cell_state(network, image)[-1][1]       # float64, independent of the engine
+    shown = text.split("state[-1].h =")[1].split("\n")[0]
+    assert np.allclose(_numbers(shown), final_h[:3], atol=6e-4)
+    shown = text.split("outputs[:, -1, :] =")[1].split("\n")[0]
+    assert np.allclose(_numbers(shown), final_h[:3], atol=6e-4)
+    gap = float(text.split("Largest difference over all 256 units:")[1].split()[0].rstrip("."))
+    assert gap < 1e-5
+
+    panel.go_to(5)                                  # 6: probabilities; the task: back to row 10
+    assert "reads this digit as 7" in panel.text.toPlainText()
+    state.row = 9
+    qtbot.waitUntil(lambda: "(Now: " in panel.text.toPlainText())
+    assert "Done" in panel.task.text()
+
+    panel.go_to(6)                                  # 7: gates on
+    assert state.show_gates
+    panel.go_to(7)                                  # 8: the strongest unit of layer 3, inspected
+    assert not state.show_gates and state.selection[0] == 2
+    strongest = int(np.argmax(np.abs(state.trace.h[2][27])))
+    assert state.selection == (2, strongest) and window.unit_dock.isVisible()
+    assert window.highlighter.targets == [window.unit_dock]
+    panel.go_to(9)                                  # the last: the state space open
+    assert window.statespace_dock.isVisible() and not forward.isEnabled()
+
+
+def test_a_model_without_the_steps_layer_says_so(qtbot):
+    from gui_support import random_network
+    win = open_window(qtbot, random_network([8]))
+    try:
+        win.show_lessons()
+        panel = win.lesson_panel
+        panel.go_to(7)   # selects a unit of layer 3
+        assert panel.notice.isVisible() and "1 layers" in panel.notice.text()
+    finally:
+        close_window(win)
+
+
+def test_open_lesson_reports_a_bad_file_and_keeps_the_lesson(window, tmp_path, monkeypatch):
+    bad = tmp_path / "bad.md"
+    bad.write_text("# T\n## S\n@row 40\n", encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "critical", lambda *args: shown.append(args[2]))
+    window.show_lessons()
+    before = window.lesson_panel.lesson
+    assert not window.open_lesson(bad)
+    assert shown and "bad.md, line 3" in shown[0]
+    assert window.lesson_panel.lesson is before
+    good = tmp_path / "mine.md"
+    good.write_text(GOOD, encoding="utf-8")
+    assert window.open_lesson(good, step=1)
+    assert window.lesson_panel.step_index == 1 and window.unit_dock.isVisible()
+    assert window.lesson_panel.chooser.currentText() == "A lesson"
+
+
+def test_slow_motion_frames_each_part_of_the_stack_in_order(window, qtbot):
+    window.show_lessons()
+    panel = window.lesson_panel
+    panel.slow_motion._timer.setInterval(5)
+    window.state.row = 3
+    seen = []
+    original = window.highlight_views
+    window.highlight_views = lambda targets: (seen.append((window.state.row, tuple(targets))),
+                                              original(targets))
+    panel.slow_motion.highlight = window.highlight_views
+    panel.play_button.setChecked(True)
+    qtbot.waitUntil(lambda: window.state.row >= 5)
+    panel.play_button.setChecked(False)
+    row4 = [t[0] for r, t in seen if r == 4]
+    assert row4 == [("input",), ("layer", 1), ("layer", 2), ("layer", 3), ("softmax",), ("state",)]
