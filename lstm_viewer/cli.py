@@ -1,4 +1,5 @@
-"""The command line: (no command) opens the window; train, evaluate, inspect, convert.
+"""The command line: (no command) opens the window (on a ``.lstmview`` session if one is given);
+train, history, evaluate, inspect, convert, animate.
 
 Every bad input becomes one line on stderr and exit status 2, never a traceback.
 """
@@ -70,6 +71,9 @@ def _version() -> str:
         return metadata.version("lstm-viewer")
     except metadata.PackageNotFoundError:   # a source tree that was never installed
         return "0+unknown"
+
+
+COMMANDS = ("train", "history", "evaluate", "inspect", "convert", "animate")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -307,7 +311,21 @@ def cmd_convert(args) -> int:
 
 def cmd_window(args) -> int:
     from .gui.app import run_app
-    return run_app(args.model, options=_model_options(args), language=args.lang)
+    return run_app(args.model, options=_model_options(args), language=args.lang,
+                   session=getattr(args, "session", None))
+
+
+def _session_argument(argv: list[str]) -> tuple[list[str], str | None]:
+    """``lstm-viewer FILE.lstmview [options]``: the session file taken out of the arguments (the
+    parser's first positional is a command name)."""
+    sessions = [a for a in argv if a.endswith(".lstmview") and not a.startswith("-")]
+    if not sessions or any(a in COMMANDS for a in argv):
+        return argv, None
+    if len(sessions) > 1:
+        raise UserError("one session file at a time")
+    if not Path(sessions[0]).is_file():
+        raise UserError(f"{sessions[0]}: no such session file")
+    return [a for a in argv if a != sessions[0]], sessions[0]
 
 
 def _silence_stdout() -> None:
@@ -320,7 +338,9 @@ def _silence_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
+        argv, session = _session_argument(list(sys.argv[1:] if argv is None else argv))
         args = build_parser().parse_args(argv)
+        args.session = session
         handler = {"train": cmd_train, "evaluate": cmd_evaluate, "inspect": cmd_inspect,
                    "convert": cmd_convert, "history": cmd_history, None: cmd_window}[args.command]
         return handler(args)

@@ -9,7 +9,7 @@ from ..core.errors import UserError
 
 
 def run_app(model_path: str | Path | None = None, settings=None, options: dict | None = None,
-            language: str | None = None) -> int:
+            language: str | None = None, session: str | Path | None = None) -> int:
     """Open the window on ``model_path`` (else the last model used, else the default); the exit status.
 
     A model that cannot be opened never stops the window: it opens with the default model and says
@@ -58,6 +58,8 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
         QtCore.QTimer.singleShot(0, lambda: window.statusBar().showMessage(NO_CJK_FONT, 30000))
     if pending is not None:
         window.load_model(pending, read_options)   # in a job, with the busy indicator; a failure is a dialog
+    if session is not None:   # `lstm-viewer FILE.lstmview`, once the window is up
+        QtCore.QTimer.singleShot(0, lambda: window.open_session(session))
     status = app.exec()
     if window.jobs.threads():
         # Closing cancelled every job and waited (bounded); one is still inside a step that cannot

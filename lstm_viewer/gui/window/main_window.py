@@ -632,6 +632,31 @@ class MainWindow(QtWidgets.QMainWindow):
     def export_trace(self, path: str | Path) -> Path:
         return self.session.export_trace(path)
 
+    def save_session(self, path: str | Path) -> Path:
+        """Write what the window shows as a ``.lstmview`` session file (README, "Sessions"); what it
+        cannot keep (a model trained here and not saved) is said in the status bar."""
+        from .session_io import save
+        written, notes = save(self, path)
+        message = tr("Saved the session as {path}.", path=written)
+        self.statusBar().showMessage(" ".join([message, *notes]), 10000)
+        return written
+
+    def open_session(self, path: str | Path) -> bool:
+        """Restore a ``.lstmview`` session: its model, input, row, selection, pinned A, options, panels
+        and lesson step. What it cannot restore is said in a message; a file that is not a session
+        changes nothing. False when nothing was restored."""
+        from .session_io import open_session
+        try:
+            notes = open_session(self, path)
+        except UserError as exc:
+            self._show_failure(tr("Could not open the session"), exc)
+            return False
+        if notes:
+            QtWidgets.QMessageBox.information(self, tr("Session"), "\n\n".join(notes))
+        else:
+            self.statusBar().showMessage(tr("Opened the session {name}.", name=Path(path).name), 6000)
+        return True
+
     def export_png(self, path: str | Path) -> Path:
         from ..state import file_ops
         path = Path(file_ops.with_suffix(str(path), ".png"))

@@ -26,6 +26,10 @@ ACTION_NAMES = ("openModelAction", "openDefaultModelAction", "openHistoryModelAc
 IMAGE_PATTERNS = "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp"
 
 
+def session_filter() -> str:
+    return tr("lstm-viewer sessions ({patterns})", patterns="*.lstmview") + ";;" + tr("All files (*)")
+
+
 def image_filter() -> str:
     return tr("Images ({patterns})", patterns=IMAGE_PATTERNS) + ";;" + tr("All files (*)")
 
@@ -68,6 +72,14 @@ class WindowActions(QtCore.QObject):
                                            self._on_export_trace, "exportTraceAction",
                                            tr("Save image, h, c, gates and probs (as `inspect --out`)"))
         file_menu.addSeparator()
+        self.openSessionAction = self._add(file_menu, tr("Open sess&ion…"), "Ctrl+Shift+O",
+                                           self._on_open_session, "openSessionAction",
+                                           tr("Open a saved view (.lstmview): model, input, row, selection, "
+                                              "panels and lesson step"))
+        self.saveSessionAction = self._add(file_menu, tr("Save session &as…"), "Ctrl+Shift+S",
+                                           self._on_save_session, "saveSessionAction",
+                                           tr("Save what the window shows as a small file to share "
+                                              "(.lstmview)"))
         self.openLessonAction = self._add(file_menu, tr("Open &lesson…"), None, self._on_open_lesson,
                                           "openLessonAction", tr("Open a lesson file (Markdown with a few "
                                                                  "directives) in the lesson panel"))
@@ -163,6 +175,19 @@ class WindowActions(QtCore.QObject):
         else:
             self.report(lambda: self.session.save_model_as(name),
                         lambda path: tr("Saved the model as {path}.", path=path))
+
+    def _on_open_session(self) -> None:
+        name = self.ask_open_path(tr("Open session"), session_filter())
+        if name:
+            self.window.open_session(name)
+
+    def _on_save_session(self) -> None:
+        name, _ = self.ask_save_path(tr("Save session as"), "lesson-view.lstmview", session_filter())
+        if name:
+            try:
+                self.window.save_session(name)   # says where, and what a session cannot keep
+            except Exception as exc:
+                QtWidgets.QMessageBox.critical(self.window, tr("Save session"), describe_error(exc))
 
     def _on_open_lesson(self) -> None:
         from ..lessons.panel import lesson_filter
