@@ -181,3 +181,15 @@ def test_slow_motion_frames_each_part_of_the_stack_in_order(window, qtbot):
     panel.play_button.setChecked(False)
     row4 = [t[0] for r, t in seen if r == 4]
     assert row4 == [("input",), ("layer", 1), ("layer", 2), ("layer", 3), ("softmax",), ("state",)]
+
+
+def test_the_chinese_lesson_sets_the_window_as_the_english_one_does():
+    english, = builtin_lessons("en")
+    chinese, = builtin_lessons("zh_CN")
+    assert chinese.name == "seed.zh_CN.md"
+    steps_en, steps_zh = load_lesson(english).steps, load_lesson(chinese).steps
+    assert [[(d.name, d.args) for d in s.directives] for s in steps_zh] == \
+           [[(d.name, d.args) for d in s.directives] for s in steps_en]
+    live = re.compile(r"\{\{\s*\w+\s*\}\}")
+    assert [sorted(live.findall(s.text)) for s in steps_zh] == \
+           [sorted(live.findall(s.text)) for s in steps_en]
