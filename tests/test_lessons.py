@@ -193,3 +193,19 @@ def test_the_chinese_lesson_sets_the_window_as_the_english_one_does():
     live = re.compile(r"\{\{\s*\w+\s*\}\}")
     assert [sorted(live.findall(s.text)) for s in steps_zh] == \
            [sorted(live.findall(s.text)) for s in steps_en]
+
+
+def test_presentation_mode_shows_what_the_step_needs_and_comes_back(window, qtbot):
+    window.show_panel("compareDock")
+    window.show_panel("importanceDock")
+    window.show_lessons()
+    window.lesson_panel.go_to(7)            # opens the unit inspector
+    window.presentationAction.trigger()
+    assert window.isFullScreen() and window.presentationAction.isChecked()
+    assert window.unit_dock.isVisible() and window.dock("lessonDock").isVisible()
+    assert not window.compare_dock.isVisible() and not window.importance_dock.isVisible()
+    window.lesson_panel.go_to(8)            # Next: its own panels, and no others
+    assert window.why_dock.isVisible() and not window.unit_dock.isVisible()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Escape)
+    assert not window.isFullScreen() and not window.presentationAction.isChecked()
+    qtbot.waitUntil(lambda: window.compare_dock.isVisible() and window.importance_dock.isVisible())

@@ -97,6 +97,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.training_panel = None      # built on first use (File ▸ Train a model…)
         self.highlighter = Highlighter(self)   # frames around the views a lesson step points at
         self._before_presentation: tuple | None = None   # (window state, layout, zoom) to go back to
+        self._escape = QtGui.QAction(self)   # Esc leaves presentation mode (enabled only in it)
+        self._escape.setShortcut(QtGui.QKeySequence("Escape"))
+        self._escape.setEnabled(False)
+        self._escape.triggered.connect(lambda: self._before_presentation and self._leave_presentation())
+        self.addAction(self._escape)
+        self._escape_paused: list[QtGui.QAction] = []
         self._build_views()
         self.drawing = DrawingInput(self.canvas, self.session, self)
         self.input_view.rowClicked.connect(self.session.toggle_row)
@@ -409,6 +415,13 @@ class MainWindow(QtWidgets.QMainWindow):
             zoom.set_factor(PRESENTATION_ZOOM, remember=False)
         self.showFullScreen()
         self.presentationAction.setChecked(True)
+        # Esc leaves, as in a slide show: the other Esc (clear the selection) waits until then.
+        escape = QtGui.QKeySequence("Escape")
+        self._escape_paused = [a for a in self.findChildren(QtGui.QAction)
+                               if a is not self._escape and a.shortcut() == escape and a.isEnabled()]
+        for action in self._escape_paused:
+            action.setEnabled(False)
+        self._escape.setEnabled(True)
         self.statusBar().showMessage(tr("Presentation mode: Esc or Ctrl+Shift+F to leave."), 5000)
         if self.lesson_panel_open():
             self.lesson_panel.stepChanged.connect(self._present_step)
@@ -439,12 +452,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowState(window_state)
         self.restoreState(layout, LAYOUT_VERSION)
         self.presentationAction.setChecked(False)
-
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
-        if event.key() == QtCore.Qt.Key.Key_Escape and self._before_presentation is not None:
-            self._leave_presentation()
-            return
-        super().keyPressEvent(event)
+        self._escape.setEnabled(False)
+        for action in self._escape_paused:
+            action.setEnabled(True)
+        self._escape_paused = []
 
     def _build_explain_menu(self) -> None:
         """Explain: each analysis panel one key away."""
