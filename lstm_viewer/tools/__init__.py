@@ -1,0 +1,1 @@
+"""Contributor tools (not used by the app at run time): ``python -m lstm_viewer.tools.i18n``."""
