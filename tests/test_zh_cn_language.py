@@ -118,6 +118,19 @@ def test_a_simplified_chinese_font_is_found_and_made_the_fallback(qapp, restore_
     assert language.use_cjk_font(qapp) == found and qapp.font().families().count(found) == 1
 
 
+def test_installing_chinese_adds_the_font_and_english_puts_the_font_back(qapp, restore_language):
+    from lstm_viewer.gui import install_language
+    if language.find_cjk_font() is None:
+        pytest.skip("no font with Chinese characters installed here (Debian: fonts-noto-cjk)")
+    before = QtGui.QFont(qapp.font())
+    install_language(qapp, "zh_CN")
+    assert qapp.font().families()[-1] == language.find_cjk_font()
+    install_language(qapp, "zh_CN")   # again: still one fallback
+    assert qapp.font().families().count(language.find_cjk_font()) == 1
+    install_language(qapp, "en")
+    assert qapp.font() == before
+
+
 def _run_app_and_look(qapp, tmp_path, **kwargs):
     """run_app on a small model; what its window shows, read just before closing it."""
     from lstm_viewer.gui import MainWindow

@@ -30,10 +30,10 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
     limit_blas_threads(1)
     if settings is None:
         settings = QtCore.QSettings("lstm-viewer", "lstm-viewer")
-    from .window.language import NO_CJK_FONT, choose_language, install_language, use_cjk_font
+    from .window.language import NO_CJK_FONT, choose_language, find_cjk_font, install_language
     language = choose_language(language, settings)
     install_language(app, language)   # before anything says a sentence: the model's errors too
-    no_font = language != "en" and use_cjk_font(app) is None
+    no_font = language != "en" and find_cjk_font() is None
     if no_font:
         print(f"lstm-viewer: {NO_CJK_FONT}", file=sys.stderr)
     remembered = None if model_path else settings.value("last_model") or None

@@ -30,24 +30,36 @@ NO_CJK_FONT = ("No font with Chinese characters was found, so Chinese text may s
                "and start lstm-viewer again.")
 RESTART_NOTE = N_("The window will be in {language} the next time lstm-viewer starts.")
 
-# The Qt translator installed for each application (one at a time: a new language replaces it).
+# The Qt translator installed for each application (one at a time: a new language replaces it), and
+# the application's font before a Chinese fallback was added to it (put back for English).
 _qt_translators: dict[int, QtCore.QTranslator] = {}
+_fonts_before: dict[int, QtGui.QFont] = {}
 
 
 def install_language(app: QtCore.QCoreApplication, language: str | None) -> bool:
     """Show ``language`` ('zh_CN', 'en', None for English) from now on: the app's sentences through
-    ``tr`` and Qt's own texts (file dialogs, message boxes' buttons). Windows built afterwards are in
-    that language. True when the app has a catalogue for it (English always has one: its msgids)."""
+    ``tr``, Qt's own texts (file dialogs, message boxes' buttons) and, for Chinese, a Chinese font as
+    the fallback of the application's font (``use_cjk_font``; English puts the font back). Windows
+    built afterwards are in that language. True when the app has a catalogue for it (English always
+    has one: its msgids)."""
     found = install_translation(language)
     old = _qt_translators.pop(id(app), None)
     if old is not None:
         app.removeTranslator(old)
-    if language and language.split("_")[0] != "en":
+    english = not language or language.split("_")[0] == "en"
+    if not english:
         translator = QtCore.QTranslator(app)
         folder = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)
         if translator.load("qtbase_" + language, folder):
             app.installTranslator(translator)
             _qt_translators[id(app)] = translator
+    if isinstance(app, QtGui.QGuiApplication):
+        before = _fonts_before.pop(id(app), None)
+        if before is not None:
+            app.setFont(before)
+        if not english and found:
+            _fonts_before[id(app)] = QtGui.QFont(app.font())
+            use_cjk_font(app)
     return found
 
 
