@@ -75,8 +75,9 @@ def test_the_language_menu_remembers_the_choice_and_says_when_it_applies(qtbot, 
     from lstm_viewer.gui import install_language
     window = QtWidgets.QMainWindow()
     qtbot.addWidget(window)
-    menu = language_menu(window, settings)
-    window.menuBar().addMenu(menu)
+    view = window.menuBar().addMenu("View")   # as menus.py would: a submenu of View
+    menu = language_menu(view, settings)
+    view.addMenu(menu)
     assert menu.title() == "&Language"
     actions = menu.actions()
     assert [a.text() for a in actions] == ["English", "简体中文"]

@@ -135,11 +135,12 @@ def _choose(parent: QtWidgets.QWidget, settings: QtCore.QSettings | None, langua
         settings.sync()
     if language == current_language():
         return
-    window = parent.window() if parent is not None else None
     note = translate_in(language, RESTART_NOTE, language=LANGUAGES[language])
-    bar = window.statusBar() if isinstance(window, QtWidgets.QMainWindow) else None
-    if bar is not None:
-        bar.showMessage(note, 15000)
+    window = parent
+    while window is not None and not isinstance(window, QtWidgets.QMainWindow):
+        window = window.parentWidget()   # the View menu's parent is the menu bar, then the window
+    if window is not None:
+        window.statusBar().showMessage(note, 15000)
     else:
         QtWidgets.QMessageBox.information(parent, "lstm-viewer", note)
 
