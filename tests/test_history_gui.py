@@ -179,13 +179,21 @@ def test_new_weights_of_another_model_restart_the_pin(qtbot):
     close_window(win)
 
 
-def test_save_as_of_a_trained_model_keeps_its_history(qtbot, tmp_path, tensorflow_installed, history):
+def test_save_as_of_a_trained_model_keeps_its_history(qtbot, tmp_path, history):
+    """A model trained here arrives as its temporary file (the history inside, as the training
+    process writes it); Save model as… copies it, without Keras."""
+    import shutil
+
+    from lstm_viewer.ml.train_process import TrainedFile
     win = open_window(qtbot, random_network([16, 16]))
     trained = history.network(-1)
-    win.session.adopt_trained(trained, None, "a model trained here", history=history)
+    trained_file = TrainedFile("trained-2x64.keras")
+    shutil.copyfile(history_model_path(), trained_file.path)
+    win.session.adopt_trained(trained, trained_file, "a model trained here", history=history)
     assert win.session.history is history and win.unsaved
     win.session.show_snapshot(4)   # saving saves the model, not the snapshot shown
     path = win.session.save_model_as(tmp_path / "trained.keras")
+    assert trained_file.discarded   # saved: the temporary file is gone
     saved = load_history(path)
     assert len(saved) == len(history)
     np.testing.assert_array_equal(saved.steps, history.steps)

@@ -1,10 +1,11 @@
 """Training from the app (issue 5): the panel, and real (tiny) trainings through the job runner.
 
-Real trainings are 1 layer × 16 units on about 1,000 digits (a few seconds plus, the first time,
-TensorFlow's import in the job). The job runner itself is tested in test_jobs.py; every test runs
-under the conftest's leaked-thread check. How long the GUI thread stalls while training, and how
-soon the app exits after a close, are measured in benchmarks/bench_training_gui.py and
-benchmarks/bench_exit_gui.py (timings, not assertions).
+Real trainings are 1 layer × 16 units on about 1,000 digits (a few seconds plus TensorFlow's import:
+each run trains in a training process of its own, ``ml.train_process``, tested on its own in
+test_training_process.py). The job runner itself is tested in test_jobs.py; every test runs under the
+conftest's leaked-thread check. How long the GUI thread stalls while training, and how soon the app
+exits after a close, are measured in benchmarks/bench_training_gui.py and benchmarks/bench_exit_gui.py
+(timings, not assertions).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PyQt6 import QtCore, QtWidgets
 
 from lstm_viewer.gui.state.jobs import JobRunner
 from lstm_viewer.gui.training.panel import PRESETS, TrainingPanel
+from lstm_viewer.ml.train_process import TrainedFile
 from lstm_viewer.ml.training import Progress, TrainingError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,8 +173,10 @@ def test_bad_data_path_is_explained_in_the_panel_and_no_model_comes(qtbot, panel
 def test_short_training_swaps_a_working_model_into_the_window(qtbot, mnist_path, monkeypatch, tmp_path,
                                                               tensorflow_installed):
     """trainAction opens the panel; while it trains the window keeps stepping with the old model;
-    at the end the new model is active, the drawing is re-traced, and it agrees with Keras; Save
-    model as… writes it in a job, and the file reads back as the same model."""
+    at the end the new model is active, read from the training process's temporary file, the
+    drawing is re-traced, and it agrees with Keras on that file; Save model as… copies the file in a
+    job (its history inside), the temporary file is then deleted, and the saved file reads back as
+    the same model."""
     from gui_support import ONE, SEVEN, close_window, draw, open_window, random_network
 
     monkeypatch.setattr(QtWidgets.QMessageBox, "critical", lambda *a, **k: None)
@@ -201,11 +205,19 @@ def test_short_training_swaps_a_working_model_into_the_window(qtbot, mnist_path,
     assert panel.busy, "training ended before the window was tried: make it longer"
     wait_until_idle(qtbot, panel)
     assert len(trained.calls) == 1, panel.status_label.text()
-    network, keras_model, description, _history = trained.calls[0]
+    network, trained_file, description, history = trained.calls[0]
     assert network.units == [16] and "1 × 16" in description and "test accuracy" in description
-    assert window.network is network and window.keras_model is keras_model and window.unsaved
+    assert isinstance(trained_file, TrainedFile) and trained_file.path.is_file()
+    assert trained_file.path.name == "trained-1x16.keras" and network.name == "trained-1x16.keras"
+    assert window.network is network and window.session.trained is trained_file and window.unsaved
+    assert window.session.history is history and len(history) > 2
+    assert window.state.snapshot == len(history) - 1
+    assert window.model_source is None     # no temporary folder for the dialogs to open in
+    assert network.metadata["training"]["units"] == 16 and network.metadata["test_accuracy"] > 0
     assert window.trace is not None and window.trace is not old_trace
     np.testing.assert_array_equal(window.trace.image, old_trace.image)   # same drawing, new model
+    import keras  # in the test's process: the window's own training never imports it
+    keras_model = keras.saving.load_model(trained_file.path, compile=False)
     probs = keras_model(window.image28[None].astype(np.float32), training=False).numpy()[0]
     np.testing.assert_allclose(window.trace.probs[-1], probs, atol=1e-4)
     assert panel.curves.batches_shown() == 16   # ceil(1000 / 64) batches, all drawn
@@ -220,9 +232,13 @@ def test_short_training_swaps_a_working_model_into_the_window(qtbot, mnist_path,
     saved = target.with_suffix(".keras")
     assert saved.is_file() and not window.unsaved and window.saveModelAction.isEnabled()
     assert window.model_name == "trained.keras" and "trained.keras" in window.windowTitle()
+    assert window.model_source == str(saved) and window.session.trained is None
+    assert trained_file.discarded and not trained_file.path.parent.exists()   # saved: no longer needed
     from lstm_viewer import load_network
+    from lstm_viewer.core.history import load_history
     np.testing.assert_allclose(load_network(saved).trace(window.image28).probs, window.trace.probs,
                                atol=1e-6)
+    np.testing.assert_array_equal(load_history(saved).steps, history.steps)
     close_window(window)
     assert asked == []           # saved: nothing to ask on close
 
@@ -259,13 +275,22 @@ def test_cancel_before_the_first_batch(qtbot, panel, runner, tensorflow_installe
     assert panel.curves.batches_shown() == 0 and "Cancelled" in panel.status_label.text()
 
 
-def test_training_errors_are_shown_in_plain_words(qtbot, panel, monkeypatch, tensorflow_installed):
-    import lstm_viewer.ml.training as training
+def diverging_child(*args) -> None:
+    """The training process's entry, with a training that diverges at once (spawn imports this
+    module in the child: the test's monkeypatching does not reach it)."""
+    from lstm_viewer.ml import train_process
 
-    def diverging(*args, **kwargs):
+    def diverging(*_args, **_kwargs):
         raise TrainingError("training diverged (the loss became NaN): try a smaller learning rate")
 
-    monkeypatch.setattr(training, "train", diverging)
+    train_process._train = diverging
+    train_process._child_main(*args)
+
+
+def test_training_errors_are_shown_in_plain_words(qtbot, panel, monkeypatch):
+    """A TrainingError raised in the training process reaches the panel as the same sentence."""
+    from lstm_viewer.ml import train_process
+    monkeypatch.setattr(train_process, "_child_main", diverging_child)
     trained = Recorder(panel.modelTrained)
     panel.start()
     wait_until_idle(qtbot, panel)
@@ -296,13 +321,31 @@ def run_script(path: Path, code: str) -> tuple[int, list[str], str]:
     return process.returncode, out.split("\n"), "".join(errors)
 
 
+def ended(pids: list[int]) -> bool:
+    """True when none of ``pids`` is a process any more (waited for a little: an orphan would stay)."""
+    import time
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not any(Path(f"/proc/{pid}").exists() for pid in pids)
+
+
+def pids_in(lines: list[str], tag: str) -> list[int]:
+    line = next(line for line in lines if line.startswith(tag))
+    return [int(pid) for pid in line.split()[1:]]
+
+
 def test_closing_the_window_while_training_exits_cleanly(tmp_path, mnist_path, tensorflow_installed):
     """The real window, with its training panel, closed after ~1 s of training: the one shutdown
-    path cancels the run and waits for it, and Python exits with no thread left to destroy.
+    path cancels the run, the training process stops and is waited for, and Python exits with no
+    thread left to destroy and no process left behind.
 
-    Also checks that building the window and the panel does not import TensorFlow (the job does)."""
+    Also checks that TensorFlow is never imported in the window's process (the training process
+    imports it), and that the training process does not run the script again: it is unguarded by
+    ``if __name__ == "__main__"``, which "spawn" would otherwise run in the child."""
     code, lines, stderr = run_script(tmp_path / "close_while_training.py", f"""
-        import sys
+        import multiprocessing, sys
+        print("SCRIPT STARTED", flush=True)
         sys.path.insert(0, "tests")
         from PyQt6 import QtCore, QtWidgets
         app = QtWidgets.QApplication(sys.argv[:1])
@@ -322,6 +365,8 @@ def test_closing_the_window_while_training_exits_cleanly(tmp_path, mnist_path, t
 
         def close():
             print("CLOSING", flush=True)
+            print("CHILDREN", *[c.pid for c in multiprocessing.active_children()], flush=True)
+            print("TF_WHILE_TRAINING", "tensorflow" in sys.modules or "keras" in sys.modules, flush=True)
             window.close()
 
         def watch():
@@ -334,20 +379,27 @@ def test_closing_the_window_while_training_exits_cleanly(tmp_path, mnist_path, t
         p.start()
         app.exec()
         print("LEFT", [t.objectName() for t in window.jobs.threads()], flush=True)
+        print("CHILDREN_LEFT", multiprocessing.active_children(), flush=True)
         print("EXITING", flush=True)
     """)
     assert "TF_BEFORE_TRAINING False" in lines, "the panel imported TensorFlow on the GUI thread"
     assert "TRAINING" in lines and "CLOSING" in lines and "EXITING" in lines, (lines, stderr[-2000:])
+    assert lines.count("SCRIPT STARTED") == 1, "the training process ran the script again"
+    assert "TF_WHILE_TRAINING False" in lines, "TensorFlow was imported in the window's process"
     assert "LEFT []" in lines                 # closing cancelled the run and waited for its thread
+    assert "CHILDREN_LEFT []" in lines        # ... and for the training process
+    children = pids_in(lines, "CHILDREN")
+    assert len(children) == 1 and ended(children)
     assert code == 0, stderr[-2000:]
     assert "QThread: Destroyed" not in stderr
 
 
 def test_closing_the_app_while_tensorflow_imports_exits(tmp_path, mnist_path, tensorflow_installed):
-    """The real app (run_app) in a fresh process: Train, then close at once, while the job is
-    still importing TensorFlow (which cannot be interrupted). The process exits, cleanly."""
+    """The real app (run_app) in a fresh process: Train, then close while the training process is
+    still importing TensorFlow (which cannot be interrupted): it is terminated, closing's bounded wait
+    is enough (run_app returns, no hard exit), and the process exits cleanly with no child left."""
     code, lines, stderr = run_script(tmp_path / "close_during_import.py", f"""
-        import sys
+        import multiprocessing, sys
         from PyQt6 import QtCore, QtWidgets
         app = QtWidgets.QApplication(sys.argv[:1])
         # Quitting while training asks first: answer "Stop and quit".
@@ -363,16 +415,25 @@ def test_closing_the_app_while_tensorflow_imports_exits(tmp_path, mnist_path, te
             panel.layersSpin.setValue(1); panel.unitsSpin.setValue(8)
             panel.start()
             def close():
-                print("IMPORTING", "tensorflow" in sys.modules and "keras" in sys.modules, flush=True)
+                print("PHASE", panel.progress_bar.format(), flush=True)
+                print("CHILDREN", *[c.pid for c in multiprocessing.active_children()], flush=True)
                 print("CLOSING", flush=True)
                 window.close()
-            QtCore.QTimer.singleShot(1500, close)   # MNIST is loaded by then; TensorFlow is not
+            def watch():   # close 0.3 s into TensorFlow's import (seconds long)
+                if panel.progress_bar.format() == "Importing TensorFlow…":
+                    poll.stop()
+                    QtCore.QTimer.singleShot(300, close)
+            poll.timeout.connect(watch); poll.start(20)
 
+        poll = QtCore.QTimer()
         QtCore.QTimer.singleShot(200, go)
-        sys.exit(gui_app.run_app(None))
+        status = gui_app.run_app(None)
+        print("RETURNED", multiprocessing.active_children(), flush=True)   # not left with os._exit
+        sys.exit(status)
     """)
-    assert "IMPORTING False" in lines, f"TensorFlow was already imported: nothing to test {lines}"
-    assert "CLOSING" in lines
+    assert "PHASE Importing TensorFlow…" in lines and "CLOSING" in lines, (lines, stderr[-2000:])
+    assert "RETURNED []" in lines, (lines, stderr[-2000:])
+    assert ended(pids_in(lines, "CHILDREN"))
     assert code == 0, stderr[-2000:]
     assert "QThread: Destroyed" not in stderr
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt6 import QtCore
@@ -28,6 +29,9 @@ from ...core.readers import ReadOptions
 from . import file_ops
 from .jobs import JobContext, JobRunner
 from .view_state import ViewState, published_together
+
+if TYPE_CHECKING:
+    from ...ml.train_process import TrainedFile
 
 SCORE_STEP = 32   # digits per step of a scoring job
 CANCEL_POLL_S = 0.05   # how often the scoring job looks for a cancel while a step runs
@@ -48,7 +52,10 @@ class Session(QtCore.QObject):
         self.runner = runner
         self.model_name = ""
         self.model_source: str | None = None     # the .keras file the model came from, if any
-        self.keras_model = None                  # the Keras model when it was trained here
+        # The temporary .keras file (its history inside) of the model trained here, until it is saved
+        # or replaced: Save model as… copies it. The session owns it and deletes it (``_retire``).
+        self.trained: TrainedFile | None = None
+        self._retired: list[TrainedFile] = []    # replaced, deleted once no save reads them
         self.unsaved = False
         self.original: np.ndarray | None = None   # the input as it came, before what-if edits
         self._saving: _Save | None = None
@@ -58,13 +65,17 @@ class Session(QtCore.QObject):
 
     # --- the model ----------------------------------------------------------------------------
     def set_network(self, network: Network, name: str | None = None, source_path: str | None = None,
-                    keras_model=None, unsaved: bool = False,
+                    trained: TrainedFile | None = None, unsaved: bool = False,
                     history: TrainingHistory | None = None) -> None:
         """Make ``network`` the active model and re-trace the current input with it. ``history``:
-        its training history (the timeline then starts at the last snapshot, ``network`` itself)."""
+        its training history (the timeline then starts at the last snapshot, ``network`` itself).
+        ``trained``: the temporary file of a model trained here (the session owns it from now on);
+        the file of the model this one replaces is deleted."""
         self.model_name = name or network.name
         self.model_source = source_path or network.metadata.get("source")
-        self.keras_model = keras_model
+        if self.trained is not None and self.trained is not trained:
+            self._retire(self.trained)
+        self.trained = trained
         self.unsaved = unsaved
         self._model = network
         with published_together(self.state):   # no view sees the new model with the old trace
@@ -137,8 +148,7 @@ class Session(QtCore.QObject):
         network = self._model.with_input_scaling(scaling)
         network.metadata["scaling_from"] = "you" if scaling is not None else "not recorded"
         self.set_network(network, name=self.model_name, source_path=self.model_source,
-                         keras_model=None if scaling is not None else self.keras_model,
-                         unsaved=self.unsaved)
+                         trained=self.trained, unsaved=self.unsaved)
         if self.model_source and self.settings is not None:
             key = _scaling_key(self.model_source)
             if scaling is None:
@@ -163,11 +173,12 @@ class Session(QtCore.QObject):
         self.message.emit(tr("The model could not be opened; the current model stays."), 6000)
         self.failed.emit(tr("Could not open the model"), error)
 
-    def adopt_trained(self, network: Network, keras_model, description: str,
+    def adopt_trained(self, network: Network, trained: TrainedFile | None, description: str,
                       history: TrainingHistory | None = None) -> None:
         """A model trained in the app becomes the active one (unsaved until saved), with the
-        snapshots its training kept (``TrainResult.snapshots``)."""
-        self.set_network(network, keras_model=keras_model, unsaved=True, history=history)
+        snapshots its training kept. ``trained``: its temporary ``.keras`` file (the history inside),
+        which Save model as… copies; the session owns it from now on."""
+        self.set_network(network, trained=trained, unsaved=True, history=history)
         self.message.emit(tr("Now using the new model: {description}.", description=description), 10000)
 
     # --- inputs -------------------------------------------------------------------------------
@@ -258,34 +269,44 @@ class Session(QtCore.QObject):
 
     # --- saving -------------------------------------------------------------------------------
     def save_model_as(self, path: str | Path) -> Path:
-        """Save the current model now as ``.keras``: Keras saves a trained one, a ``.keras`` file is
-        copied as it is, any other model (a PyTorch or TF1 file, a scaling set here) is converted."""
+        """Save the current model now as ``.keras``: a model trained here (its temporary file) and a
+        ``.keras`` file are copied as they are (a history inside goes with them), any other model (a
+        PyTorch or TF1 file, a scaling set here) is converted by Keras."""
         path = Path(file_ops.with_suffix(str(path), ".keras"))
-        if self.keras_model is not None:
-            _save_keras(self.keras_model, path, self.history)
-        elif self._copyable():
-            file_ops.copy_model(self.model_source, path)   # a history inside the file goes with it
+        source = self._copy_source()
+        if source is not None:
+            file_ops.copy_model(source, path)
         else:
             _save_converted(self._model, path, self.history)
         self._mark_saved(path)
         return path
 
     def saves_in_background(self) -> bool:
-        """Saving needs Keras (seconds to import TensorFlow): done in a job."""
-        return self.keras_model is not None or not self._copyable()
+        """Converting needs Keras (seconds to import TensorFlow), and a trained model's file with its
+        history may be hundreds of MB (3 × 256, 40 snapshots: ~215 MB): both are done in a job."""
+        return self.trained is not None or self._copy_source() is None
 
-    def _copyable(self) -> bool:
-        network = self._model   # the model opened, whichever snapshot of its history is shown
-        return (bool(self.model_source) and network.metadata.get("format") == "Keras model"
-                and network.metadata.get("scaling_from") != "you")
+    def _copy_source(self) -> str | None:
+        """The ``.keras`` file that holds the current model exactly, to copy: the temporary file of a
+        model trained here, or the file opened; None when the model must be converted (another
+        format, or an input scaling set here)."""
+        network = self._model   # the model opened or trained, whichever snapshot of its history is shown
+        if network is None or network.metadata.get("scaling_from") == "you":
+            return None
+        if self.trained is not None:
+            return str(self.trained.path)
+        if self.model_source and network.metadata.get("format") == "Keras model":
+            return self.model_source
+        return None
 
     def start_saving_model(self, path: str | Path) -> None:
-        """Save a model trained in the app in a job (Keras takes 0.3–0.6 s for 3 × 256)."""
+        """Save the model in a job: a trained model's file is copied, a model of another format is
+        converted by Keras (importing TensorFlow takes seconds)."""
         if self._saving is not None:
             self.message.emit(tr("Still saving the model…"), 4000)
             return
         path = Path(file_ops.with_suffix(str(path), ".keras"))
-        save = _Save(self.keras_model if self.keras_model is not None else self._model, path, self.history)
+        save = _Save(self._model, path, self.history, self._copy_source(), self.trained)
         job = self.runner.run(save.run, key="save model", on_done=lambda _: self._after_saving(),
                               on_error=lambda _: self._after_saving(), cancellable=False)
         if job is None:
@@ -315,17 +336,41 @@ class Session(QtCore.QObject):
             return
         self._saving = None
         self.savingChanged.emit(False)
+        self._discard_retired()   # a file replaced while this save read it
         if save.error is not None:
             self.message.emit("", 0)
             self.failed.emit(tr("Could not save the model"), save.error)
             return
-        if save.model is self.keras_model or save.model is self._model:   # not replaced meanwhile
+        if save.model is self._model:   # not replaced meanwhile
             self._mark_saved(save.path)
         self.message.emit(tr("Saved the model as {path}.", path=save.path), 6000)
 
     def _mark_saved(self, path: Path) -> None:
+        """The model is now the file at ``path``: a trained model's temporary file is not needed."""
         self.model_source, self.model_name, self.unsaved = str(path), path.name, False
+        if self.trained is not None:
+            self._retire(self.trained)
+            self.trained = None
         self.modelInfoChanged.emit()
+
+    def _retire(self, trained: TrainedFile) -> None:
+        """Delete a trained model's temporary file, now or, while a save reads it, when the save ends."""
+        self._retired.append(trained)
+        self._discard_retired()
+
+    def _discard_retired(self) -> None:
+        reading = self._saving.trained if self._saving is not None else None
+        for trained in [t for t in self._retired if t is not reading]:
+            trained.discard()
+            self._retired.remove(trained)
+
+    def close(self) -> None:
+        """The window is closing (after it asked about an unsaved model and waited for a save): the
+        temporary file of a model trained here is deleted. Saving that model later (the window shown
+        again) converts it through Keras instead."""
+        if self.trained is not None:
+            self._retire(self.trained)
+            self.trained = None
 
     def export_trace(self, path: str | Path) -> Path:
         if self.state.trace is None:
@@ -370,21 +415,23 @@ class Session(QtCore.QObject):
 
 
 class _Save:
-    """A save of a Keras model in a job: what, where, and how it ended (written by the job's
-    thread before it signals, read on the GUI thread after)."""
+    """A save in a job: what (the model; the file to copy, else it is converted), where, and how it
+    ended (written by the job's thread before it signals, read on the GUI thread after)."""
 
-    def __init__(self, model, path: Path, history: TrainingHistory | None = None) -> None:
-        self.model, self.path, self.history = model, path, history
+    def __init__(self, model: Network, path: Path, history: TrainingHistory | None = None,
+                 source: str | None = None, trained: TrainedFile | None = None) -> None:
+        self.model, self.path, self.history, self.source = model, path, history, source
+        self.trained = trained   # the trained model's file it reads: kept until the save ends
         self.job = None
         self.finished = threading.Event()
         self.error: BaseException | None = None
 
     def run(self, _ctx) -> None:
         try:
-            if isinstance(self.model, Network):
-                _save_converted(self.model, self.path, self.history)
+            if self.source is not None:
+                file_ops.copy_model(self.source, self.path)   # its history goes with it
             else:
-                _save_keras(self.model, self.path, self.history)
+                _save_converted(self.model, self.path, self.history)
         except BaseException as exc:   # every way out must leave an outcome for the GUI thread
             self.error = exc
         self.finished.set()
@@ -424,14 +471,6 @@ def _predict_all(network: Network, digits, context: JobContext) -> np.ndarray:
         # than closing the window waits for its jobs (found by a review running the tests under load).
         pool.shutdown(wait=ended, cancel_futures=not ended)
     return answers
-
-
-def _save_keras(model, path: Path, history: TrainingHistory | None = None) -> None:
-    from ...ml.training import save_model  # imports TensorFlow: only after training in the app
-    if history is None:
-        save_model(model, path)
-    else:
-        save_model(model, path, history=history)   # one atomic write: the model and its history
 
 
 def _save_converted(network: Network, path: Path, history: TrainingHistory | None = None) -> None:

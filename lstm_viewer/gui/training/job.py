@@ -1,9 +1,11 @@
-"""The work of one training run, done on a worker thread (nothing here touches a widget).
+"""The work of one training run: a job of the window's runner that follows a training process.
 
-MNIST is loaded first (numpy only: a wrong path is reported at once, before TensorFlow's import),
-then TensorFlow is imported the quiet way (``tf_import.quiet_import``), then the CLI's own
-``training.train`` runs with the worker's progress and cancel hooks, and the Keras model becomes a
-``Network`` for the views.
+The training itself runs in a child process (``ml.train_process``: MNIST, TensorFlow's import, the
+CLI's own ``training.train``, the model and its history written to a temporary ``.keras`` file), so
+TensorFlow is never imported in the window's process. This job, on a worker thread, passes the
+child's progress on (``context.report``: the same ``Progress`` objects as before), asks it to stop
+on a cancel, and reads the trained model back with the numpy reader (no TensorFlow) as a ``Network``
+for the views. Nothing here touches a widget.
 """
 from __future__ import annotations
 
@@ -11,13 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...core.cancel import Cancelled
 from ...core.data import ENV_VAR
 from ...core.errors import UserError
 from ...core.i18n import ntr, tr
 from ...ml.progressbar import format_seconds
-from ...ml.tf_import import TF_LIBRARIES, quiet_import
-from ...ml.training import TrainConfig
+from ...ml.train_process import BUILDING, IMPORTING, LOADING, TrainedFile, train_in_process
+from ...ml.training import TrainConfig, config_dict
 from ..state.jobs import JobContext
 
 
@@ -26,10 +27,21 @@ def gui_how_to_supply() -> str:
               "{variable}", variable=ENV_VAR)
 
 
+def phase_text(phase: str) -> str:
+    """What the panel's progress bar says while the training process gets ready."""
+    if phase == LOADING:
+        return tr("Loading MNIST…")
+    if phase == IMPORTING:
+        return tr("Importing TensorFlow…")
+    if phase == BUILDING:
+        return tr("Building the model (the first batch takes a few seconds)…")
+    return phase
+
+
 @dataclass
 class TrainedModel:
-    network: Any            # lstm_viewer.network.Network
-    keras_model: Any        # keras.Model, for Save model as…
+    network: Any            # lstm_viewer.network.Network, read from ``file`` (numpy)
+    file: TrainedFile       # the model with its history, temporary: what Save model as… copies
     description: str
     history: Any = None     # lstm_viewer.core.history.TrainingHistory: the snapshots kept (or None)
 
@@ -38,39 +50,29 @@ def training_job(config: TrainConfig, data_path: str | None) -> Callable[[JobCon
     """The work of one training run, for the job runner: runs on the job's thread."""
 
     def job(context: JobContext) -> TrainedModel:
-        report = context.report
-        from ...core.data import how_to_supply, resolve_source
-        from ...ml import training
-        from ...ml.datasets import load_mnist
+        from ...core.data import how_to_supply
 
-        source = resolve_source(data_path)
-        if source is None:   # the Keras cache/download imports TensorFlow: do it the quiet way
-            report(tr("Importing TensorFlow…"))
-            quiet_import(("tensorflow", "keras"), TF_LIBRARIES)
-        report(tr("Loading MNIST…"))
-        try:
-            data = load_mnist(source)
-        except UserError as exc:   # the loader's advice names CLI flags; say it the panel's way
-            raise UserError(str(exc).replace(how_to_supply(), gui_how_to_supply())) from None
-        context.check()
-        report(tr("Importing TensorFlow…"))
-        quiet_import(("tensorflow", "keras"), TF_LIBRARIES)
-        context.check()
-        report(tr("Building the model (the first batch takes a few seconds)…"))
-        # ``train`` catches the Cancelled of ``check`` in its Keras callback and stops within one
-        # batch (the end-of-epoch test pass too), returning ``cancelled=True``.
-        result = training.train(config, data, report, context.check)
-        if result.cancelled:
-            raise Cancelled()
-        from ...ml.keras_bridge import network_from_keras_model
-
+        context.report(tr("Starting the training process…"))
         name = f"trained-{config.layers}x{config.units}.keras"
-        network = network_from_keras_model(result.model, name=name)
-        network.metadata.update(training=training.config_dict(config),
-                                test_accuracy=result.test_accuracy)
-        digits = config.limit or len(data.x_train)
-        values = dict(model=network.describe(), digits=digits, time=format_seconds(result.seconds))
-        if result.test_accuracy is None:
+        trained = TrainedFile(name)
+        try:
+            try:
+                outcome = train_in_process(config, data_path, trained.path,
+                                           lambda phase: context.report(phase_text(phase)), context.report,
+                                           context.check)
+            except UserError as exc:   # the loader's advice names CLI flags; say it the panel's way
+                if how_to_supply() in str(exc):
+                    raise type(exc)(str(exc).replace(how_to_supply(), gui_how_to_supply())) from None
+                raise
+            model = _read_trained(trained, outcome.has_history)
+            context.check()   # cancelled at the very end: the file goes with the run
+        except BaseException:
+            trained.discard()
+            raise
+        network, history = model
+        network.metadata.update(training=config_dict(config), test_accuracy=outcome.test_accuracy)
+        values = dict(model=network.describe(), digits=outcome.digits, time=format_seconds(outcome.seconds))
+        if outcome.test_accuracy is None:
             description = ntr("{model} trained on {digits:,} digits for {count} epoch ({time})",
                               "{model} trained on {digits:,} digits for {count} epochs ({time})",
                               config.epochs, **values)
@@ -78,8 +80,22 @@ def training_job(config: TrainConfig, data_path: str | None) -> Callable[[JobCon
             description = ntr("{model} trained on {digits:,} digits for {count} epoch: test accuracy "
                               "{accuracy:.1%} ({time})",
                               "{model} trained on {digits:,} digits for {count} epochs: test accuracy "
-                              "{accuracy:.1%} ({time})", config.epochs, accuracy=result.test_accuracy,
+                              "{accuracy:.1%} ({time})", config.epochs, accuracy=outcome.test_accuracy,
                               **values)
-        return TrainedModel(network, result.model, description, result.snapshots)
+        return TrainedModel(network, trained, description, history)
 
     return job
+
+
+def _read_trained(trained: TrainedFile, has_history: bool):
+    """The trained model and its history, read from its file with numpy: the direct reader only
+    (``load_network`` would fall back to Keras for a layout it does not know, importing TensorFlow
+    here; the training process writes the plain Sequential layout the reader knows)."""
+    from ...core.history import load_history
+    from ...core.readers import ReadOptions, read_model
+    network = read_model(trained.path, ReadOptions())
+    # A model made here, not opened: no file to name in the title or to open dialogs beside (its
+    # file is temporary), as when it was built from the Keras model in memory.
+    network.metadata.pop("source", None)
+    history = load_history(trained.path) if has_history else None
+    return network, history

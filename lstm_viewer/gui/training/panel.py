@@ -4,9 +4,11 @@ The panel is a plain ``QWidget`` (testable on its own with a ``JobRunner``) that
 in a dock: a dock is not modal, so the learner keeps drawing and stepping with the current model
 while the new one trains, and it stays attached to the window instead of getting lost behind it.
 
-Everything here runs on the GUI thread; the work itself (``training_job``: MNIST, TensorFlow's import,
-the CLI's own ``training.train``, the conversion to a ``Network``) runs as a job of the one runner.
-The GUI thread only stores each batch's numbers and redraws at most 10 times a second.
+Everything here runs on the GUI thread; the work itself runs in a training process (MNIST,
+TensorFlow's import, the CLI's own ``training.train``: ``ml.train_process``), followed by a job of the
+one runner (``training_job``: progress, cancel, the trained file read back as a ``Network``), so
+TensorFlow is never imported in the window's process. The GUI thread only stores each batch's
+numbers and redraws at most 10 times a second.
 """
 from __future__ import annotations
 
@@ -63,7 +65,8 @@ def rough_time(seconds: float) -> str:
 class TrainingPanel(QtWidgets.QWidget):
     """Fields, Start/Cancel, progress and curves. Emits ``modelTrained`` when a run succeeds."""
 
-    # network, keras model, description, its training history (or None)
+    # network, its temporary file (ml.train_process.TrainedFile: Save model as… copies it; whoever
+    # keeps it owns it), description, its training history (or None)
     modelTrained = QtCore.pyqtSignal(object, object, str, object)
     busyChanged = QtCore.pyqtSignal(bool)
 
@@ -228,9 +231,10 @@ class TrainingPanel(QtWidgets.QWidget):
         if self._worker is not None:
             self._worker.cancel()
             self.cancel_button.setEnabled(False)
+            # Before the first batch the training process is ended within a second when it cannot stop
+            # by itself (inside TensorFlow's import): no step to wait for any more.
             self._show_status(tr("Cancelling after the current batch…") if self._latest is not None else
-                              tr("Cancelling as soon as the current step ends (loading TensorFlow and "
-                                 "building the model cannot be interrupted)…"))
+                              tr("Stopping the training process…"))
 
     # --- handlers -----------------------------------------------------------------------------
     def _on_preset_chosen(self, *_args) -> None:
@@ -299,7 +303,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.progress_bar.setValue(1000)
         self._show_status(tr("Done: {model}. It became the active model (Save model as… keeps it).",
                              model=result.description))
-        self.modelTrained.emit(result.network, result.keras_model, result.description, result.history)
+        self.modelTrained.emit(result.network, result.file, result.description, result.history)
 
     def _on_errored(self, error: BaseException) -> None:
         self._end_run(tr("Stopped"))
