@@ -87,6 +87,9 @@ def test_png_at_2x_is_a_new_rendering_with_twice_the_pixels(window, tmp_path):
     # Three times, too.
     three = _read(figures.write_png(panel, tmp_path / "why-3x.png", 3))
     assert three.shape[:2] == (3 * panel.height(), 3 * panel.width())
+    # Recorded at 96 dpi × the scale: a slide program places each at the same size.
+    for name, dpi in (("why-1x.png", 96), ("why-2x.png", 192), ("why-3x.png", 288)):
+        assert Image.open(tmp_path / name).info["dpi"] == pytest.approx((dpi, dpi), abs=0.5)
 
 
 def test_rendering_leaves_the_window_as_it_was(window, tmp_path):
@@ -330,9 +333,18 @@ def test_the_dialog_offers_the_open_panels_and_exports(window, tmp_path, qtbot, 
 
 
 def test_export_text_goes_through_tr():
+    """No display call is handed an English literal, and every tr/ntr call has literal sentences (the
+    extractor finds them: tests/test_i18n.py's rule, for this folder)."""
+    import ast
+
     from test_i18n_gui import GUI, untranslated_literals
-    found = [hit for hit in untranslated_literals(GUI) if hit[0].startswith("export/")]
-    assert not found
+    assert not [hit for hit in untranslated_literals(GUI) if hit[0].startswith("export/")]
+    for path in sorted((GUI / "export").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("tr", "ntr"):
+                count = 2 if node.func.id == "ntr" else 1
+                assert all(isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                           for arg in node.args[:count]), f"{path.name}:{node.lineno}"
 
 
 # --- the command line ------------------------------------------------------------------------------

@@ -373,7 +373,7 @@ class AnimationExport(QtCore.QObject):
         self._job = None
         self._stopped = False
         self.dialog = QtWidgets.QProgressDialog(
-            tr("Making the frames of {name}…", name=view_title(maker.view)), tr("Cancel"), 0,
+            tr("Making the frames of “{name}”…", name=view_title(maker.view, window)), tr("Cancel"), 0,
             maker.count + 1, window)
         self.dialog.setObjectName("animationProgress")
         self.dialog.setWindowTitle(tr("Export animation"))

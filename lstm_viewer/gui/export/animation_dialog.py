@@ -53,7 +53,7 @@ class AnimationDialog(QtWidgets.QDialog):
         self.view_combo = QtWidgets.QComboBox()
         self.view_combo.setObjectName("animationViewCombo")
         for key in shown_views(window):
-            self.view_combo.addItem(view_title(key), key)
+            self.view_combo.addItem(view_title(key, window), key)
         if view is not None and self.view_combo.findData(view) >= 0:
             self.view_combo.setCurrentIndex(self.view_combo.findData(view))
         form.addRow(tr("Show"), self.view_combo)

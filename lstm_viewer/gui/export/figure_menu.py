@@ -63,7 +63,7 @@ class FigureMenus(QtCore.QObject):
         # save dialog (it opens in the folder last answered); a script may put another here.
         self.ask_save_path: Callable[[str, str, str], tuple[str, str]] = window.window_actions.ask_save_path
         self._views: dict[QtWidgets.QWidget, str] = {}
-        for key, (attribute, _title) in MAIN_VIEWS.items():
+        for key, attribute in MAIN_VIEWS.items():
             self._watch(getattr(window, attribute), key)
         for spec in PANELS:
             self._watch(window.dock(spec.object_name), spec.key)
@@ -92,7 +92,7 @@ class FigureMenus(QtCore.QObject):
     def figures_at(self, key: str, watched: QtWidgets.QWidget, pos: QtCore.QPoint) -> list[Figure]:
         """The view (or panel) ``key`` and, when ``pos`` (in ``watched``) is inside one of its plots,
         that plot: what the menu offers, the whole first."""
-        whole = Figure(key, view_title(key), view_widget(self.window, key))
+        whole = Figure(key, view_title(key, self.window), view_widget(self.window, key))
         plot = self._plot_at(whole, watched, pos)
         return [whole] if plot is None else [whole, plot]
 
@@ -126,11 +126,11 @@ class FigureMenus(QtCore.QObject):
         self._add_entries(menu, figures[0], "")
         if len(figures) > 1:
             menu.addSeparator()
-            plot_menu = menu.addMenu(tr("Only {name}", name=figures[1].title))
+            plot_menu = menu.addMenu(tr("Only “{name}”", name=figures[1].title))
             plot_menu.setObjectName("plotFigureMenu")
             self._add_entries(plot_menu, figures[1], "Plot")
         menu.addSeparator()
-        animate = QtGui.QAction(tr("Export an animation of {name}…", name=figures[0].title), menu)
+        animate = QtGui.QAction(tr("Export an animation of “{name}”…", name=figures[0].title), menu)
         animate.setObjectName("animateFigureAction")
         animate.setToolTip(tr("The rows 1 to 28 (or the training timeline) as an animated GIF or an MP4"))
         animate.triggered.connect(partial(self.export_animation, figures[0].key))
@@ -145,7 +145,7 @@ class FigureMenus(QtCore.QObject):
             self.menu = None
 
     def _add_entries(self, menu: QtWidgets.QMenu, figure: Figure, name_part: str) -> None:
-        png = menu.addMenu(tr("Export {name} as PNG", name=figure.title))
+        png = menu.addMenu(tr("Export “{name}” as PNG", name=figure.title))
         png.setObjectName(f"export{name_part}PngMenu")
         size = figure.widget.size()
         for scale in SCALES:
@@ -154,11 +154,11 @@ class FigureMenus(QtCore.QObject):
             action.setObjectName(f"export{name_part}Png{scale}xAction")
             action.triggered.connect(partial(self.export_png, figure, scale))
             png.addAction(action)
-        svg = QtGui.QAction(tr("Export {name} as SVG…", name=figure.title), menu)
+        svg = QtGui.QAction(tr("Export “{name}” as SVG…", name=figure.title), menu)
         svg.setObjectName(f"export{name_part}SvgAction")
         svg.setToolTip(tr("A vector drawing: text and lines stay sharp at any size"))
         svg.triggered.connect(partial(self.export_svg, figure))
-        copy = QtGui.QAction(tr("Copy {name} to the clipboard ({scale}×)", name=figure.title,
+        copy = QtGui.QAction(tr("Copy “{name}” to the clipboard ({scale}×)", name=figure.title,
                                 scale=CLIPBOARD_SCALE), menu)
         copy.setObjectName(f"copy{name_part}FigureAction")
         copy.triggered.connect(partial(self.copy, figure))
@@ -167,7 +167,7 @@ class FigureMenus(QtCore.QObject):
     # --- what the entries do -------------------------------------------------------------------
     def export_png(self, figure: Figure, scale: int) -> Path | None:
         """Ask for a file name (one is proposed) and write ``figure`` as a PNG at ``scale``."""
-        name, _ = self.ask_save_path(tr("Export {name} as PNG", name=figure.title),
+        name, _ = self.ask_save_path(tr("Export “{name}” as PNG", name=figure.title),
                                      figure_name(figure.key, self.window.state, ".png", plot=figure.plot),
                                      tr("PNG images ({patterns})", patterns="*.png"))
         if not name:
@@ -176,7 +176,7 @@ class FigureMenus(QtCore.QObject):
 
     def export_svg(self, figure: Figure) -> Path | None:
         """Ask for a file name and write ``figure`` as an SVG."""
-        name, _ = self.ask_save_path(tr("Export {name} as SVG", name=figure.title),
+        name, _ = self.ask_save_path(tr("Export “{name}” as SVG", name=figure.title),
                                      figure_name(figure.key, self.window.state, ".svg", plot=figure.plot),
                                      tr("SVG drawings ({patterns})", patterns="*.svg"))
         if not name:
@@ -186,7 +186,7 @@ class FigureMenus(QtCore.QObject):
     def copy(self, figure: Figure) -> None:
         copy_to_clipboard(figure.widget)
         self.window.statusBar().showMessage(
-            tr("Copied {name} to the clipboard.", name=figure.title), 4000)
+            tr("Copied “{name}” to the clipboard.", name=figure.title), 4000)
 
     def export_animation(self, key: str) -> None:
         from .animation_dialog import export_animation
@@ -198,7 +198,8 @@ class FigureMenus(QtCore.QObject):
         except Exception as exc:
             QtWidgets.QMessageBox.critical(self.window, tr("Export"), describe_error(exc))
             return None
-        self.window.statusBar().showMessage(tr("Saved {name} as {path}.", name=figure.title, path=path), 6000)
+        self.window.statusBar().showMessage(tr("Saved “{name}” as {path}.", name=figure.title, path=path),
+                                            6000)
         self.exported.emit(path)
         return path
 

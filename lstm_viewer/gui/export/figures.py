@@ -37,7 +37,7 @@ from ..widgets.run_text import RunText
 from .views import MAIN_VIEWS, WINDOW, panel_dock_name, view_keys, view_title  # noqa: F401 (re-exported)
 
 SCALES = (1, 2, 3)
-SVG_DPI = 96   # CSS's pixels per inch
+SVG_DPI = 96   # CSS's pixels per inch: an SVG's pixel, and a 1× PNG's
 CLIPBOARD_SCALE = 2   # crisp when a slide enlarges it; said in the menu entry
 _RENDER_FLAGS = (QtWidgets.QWidget.RenderFlag.DrawWindowBackground
                  | QtWidgets.QWidget.RenderFlag.DrawChildren)
@@ -52,7 +52,7 @@ def view_widget(window, key: str, *, as_on_screen: bool = False) -> QtWidgets.QW
     if key == WINDOW:
         return window
     if key in MAIN_VIEWS:
-        return getattr(window, MAIN_VIEWS[key][0])
+        return getattr(window, MAIN_VIEWS[key])
     name = panel_dock_name(key)
     if name is None:
         raise KeyError(key)
@@ -127,8 +127,13 @@ def image_array(image: QtGui.QImage) -> np.ndarray:
 
 
 def write_png(widget: QtWidgets.QWidget, path: str | os.PathLike, scale: float = 1.0) -> Path:
-    """``widget`` as a PNG at ``scale``, written atomically; the path written."""
+    """``widget`` as a PNG at ``scale``, written atomically; the path written. Its resolution is
+    recorded as ``scale`` × 96 dpi, so a slide program places a 2× figure at the 1× figure's size,
+    twice as sharp."""
     image = render_image(widget, scale)
+    dots_per_metre = round(SVG_DPI * scale / 0.0254)
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
     return write_atomically(with_suffix(path, ".png"), lambda tmp: _save_image(image, tmp))
 
 

@@ -9,18 +9,14 @@ import os
 from pathlib import Path
 
 from ...core.errors import UserError
-from ...core.i18n import N_, tr
+from ...core.i18n import tr
 from ..panels import PANELS
 
 WINDOW = "window"
-# The views always on screen: key -> (the window's attribute, title). The analysis panels follow
-# (their keys and titles are PANELS').
-MAIN_VIEWS: dict[str, tuple[str, str]] = {
-    "layers": ("layers", N_("Inside the LSTM")),
-    "softmax": ("softmax", N_("Softmax")),
-    "state": ("stack_state", N_("The state of the stack")),
-    "input": ("input_view", N_("Input (28 × 28)")),
-}
+# The views always on screen: key -> the window's attribute. The analysis panels follow (their keys
+# are PANELS').
+MAIN_VIEWS: dict[str, str] = {"layers": "layers", "softmax": "softmax", "state": "stack_state",
+                              "input": "input_view"}
 ANIMATION_FORMATS = {".gif": "gif", ".mp4": "mp4"}
 
 
@@ -29,13 +25,15 @@ def view_keys() -> tuple[str, ...]:
     return (WINDOW, *MAIN_VIEWS, *(spec.key for spec in PANELS))
 
 
-def view_title(key: str) -> str:
-    """The view's name as the window shows it (translated)."""
-    if key == WINDOW:
-        return tr("The whole window")
-    if key in MAIN_VIEWS:
-        return tr(MAIN_VIEWS[key][1])
-    return tr(_spec(key).title)
+def view_title(key: str, window=None) -> str:
+    """The view's name as the window shows it (translated); an analysis panel's is its dock's title
+    in ``window`` (its key without a window)."""
+    titles = {WINDOW: tr("The whole window"), "layers": tr("Inside the LSTM"), "softmax": tr("Softmax"),
+              "state": tr("The state of the stack"), "input": tr("Input (28 × 28)")}
+    if key in titles:
+        return titles[key]
+    dock = panel_dock_name(key)
+    return window.dock(dock).windowTitle() if window is not None else key
 
 
 def panel_dock_name(key: str) -> str | None:
