@@ -6,7 +6,9 @@ forms go through ``ntr`` (languages differ in how many forms they have). The cat
 (``lstm_viewer/locale/<lang>/LC_MESSAGES/lstm_viewer.mo``): gettext needs no Qt, so the core's error
 sentences, shown in the window, are translated by the same function as the window's own text.
 A table of sentences marks each with ``N_`` (found by the extractor, translated later by ``tr``).
-The msgids are found by ``pybabel extract -k tr -k ntr:1,2 -k N_``.
+The msgids are found by ``python -m lstm_viewer.tools.i18n update`` (as ``pybabel extract -k tr
+-k ntr:1,2 -k N_`` would), which merges them into ``lstm_viewer/locale/<lang>/LC_MESSAGES/lstm_viewer.po``;
+``compile`` writes the .mo this module reads (README, "Text in any language").
 
 ``install_translation("zh_CN")`` switches the language for the whole process; without it (or for a
 language with no catalogue) the English text is shown.
