@@ -144,6 +144,11 @@ def test_file_names_say_what_the_figure_shows(window):
 
 
 # --- the right-click menu -------------------------------------------------------------------------
+def _figure_menus(window):
+    """The window's figure menus (installed by MainWindow), or installed here."""
+    return getattr(window, "figure_menus", None) or install_figure_menus(window)
+
+
 def _right_click(widget: QtWidgets.QWidget, pos: QtCore.QPoint | None = None) -> None:
     pos = pos if pos is not None else widget.rect().center()
     event = QtGui.QContextMenuEvent(QtGui.QContextMenuEvent.Reason.Mouse, pos, widget.mapToGlobal(pos))
@@ -152,7 +157,7 @@ def _right_click(widget: QtWidgets.QWidget, pos: QtCore.QPoint | None = None) ->
 
 @MENU_POPS_UP
 def test_right_click_offers_the_figure_menu_and_writes_a_2x_png(window, tmp_path, qtbot):
-    menus = install_figure_menus(window)
+    menus = _figure_menus(window)
     asked = []
 
     def ask(title, name, filters):
@@ -176,7 +181,7 @@ def test_right_click_offers_the_figure_menu_and_writes_a_2x_png(window, tmp_path
 
 @MENU_POPS_UP
 def test_right_click_in_a_layer_also_offers_that_layer_alone(window, tmp_path):
-    menus = install_figure_menus(window)
+    menus = _figure_menus(window)
     menus.ask_save_path = lambda title, name, filters: (str(tmp_path / name), filters)
     layer = window.layers.views[1]
     _right_click(layer.states.viewport())
@@ -192,7 +197,7 @@ def test_right_click_in_a_layer_also_offers_that_layer_alone(window, tmp_path):
 
 @MENU_POPS_UP
 def test_every_panel_has_the_menu_but_a_docks_title_keeps_its_own(window):
-    menus = install_figure_menus(window)
+    menus = _figure_menus(window)
     window.show_panel("unitDock")
     QtWidgets.QApplication.processEvents()
     _right_click(window.unit_inspector)
@@ -274,6 +279,17 @@ def test_cancel_leaves_no_file_and_the_row_as_it_was(window, tmp_path, qtbot):
     assert (tmp_path / "old.mp4").read_bytes() == b"the old file"   # the old file as it was
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.mp4"]   # no temporary file left
     assert "cancelled" in export.describe()
+
+
+def test_closing_the_window_mid_export_ends_it_with_no_file(window, tmp_path, qtbot):
+    export = AnimationExport(window, FrameMaker(window, "softmax", scale=2), tmp_path / "a.gif", fps=4)
+    with qtbot.waitSignal(export.ended, timeout=WAIT_MS) as ended:
+        export.start()
+        qtbot.waitUntil(lambda: export.made >= 2, timeout=WAIT_MS)
+        window.close()   # the one shutdown path: every job cancelled and waited for
+    assert ended.args[0].cancelled
+    assert not window.jobs.threads()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_training_timeline_has_a_frame_per_snapshot(qtbot, tmp_path):

@@ -79,9 +79,9 @@ def add_parser(commands) -> argparse.ArgumentParser:
     animate = commands.add_parser(
         "animate", help="write the row-by-row read of a digit image as an animated GIF or an MP4")
     animate.add_argument("image", metavar="IMAGE", help="a PNG or JPEG digit")
-    animate.add_argument("--out", required=True,
+    animate.add_argument("--out", required=True, metavar="FILE",
                          help="the .gif or .mp4 to write (replaced only by a complete new file)")
-    animate.add_argument("--model", dest="sub_model",
+    animate.add_argument("--model", dest="sub_model", metavar="M",
                          help="the model (any format lstm-viewer reads; default: the shipped model)")
     animate.add_argument("--forget-bias", dest="sub_model_forget_bias", type=_number, metavar="F",
                          help="TF1 checkpoints: the constant the cells add to f")

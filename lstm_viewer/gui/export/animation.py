@@ -372,6 +372,7 @@ class AnimationExport(QtCore.QObject):
         self._frames: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
         self._job = None
         self._stopped = False
+        self._writing = False
         self.dialog = QtWidgets.QProgressDialog(
             tr("Making the frames of “{name}”…", name=view_title(maker.view, window)), tr("Cancel"), 0,
             maker.count + 1, window)
@@ -406,7 +407,7 @@ class AnimationExport(QtCore.QObject):
     def cancel(self) -> None:
         """Stop: no file is written, the user's row is shown again (``ended`` follows when the job has
         stopped)."""
-        if self._stopped:
+        if self._stopped or self._writing:   # the file's last part is being written: it will be whole
             return
         self._stopped = True
         self.maker.end()
@@ -418,13 +419,16 @@ class AnimationExport(QtCore.QObject):
     def _make_next(self) -> None:
         if self._stopped or self.outcome is not None:
             return
-        if self._job is not None and self._job.is_cancelled():   # the window closed under us
-            self.cancel()
+        if self._job is not None and self._job.is_cancelled():   # the window is closing
+            self._stopped = True
+            self._finish(Outcome())
             return
         if self.made == self.maker.count:
             self.maker.end()
+            self._writing = True   # no cancel from here: the encoder only finishes the file
             self._put(_END)
             self.dialog.setLabelText(tr("Writing {path}…", path=self.path.name))
+            self.dialog.setCancelButton(None)
             return
         if self._frames.full():   # the encoder is behind: let it catch up
             QtCore.QTimer.singleShot(5, self._make_next)
