@@ -167,7 +167,7 @@ def test_checked_weights_come_back_as_float32():
     (lambda w: [w[0].astype(np.int64), w[1], w[2]], ["kernel as int64", "not floating-point"]),
     (lambda w: [w[0], w[1], np.array(["a"] * 16)], ["bias as <U1"]),
     (lambda w: [w[0], w[1], w[2].astype(complex)], ["complex"]),
-    (lambda w: [w[0], w[1][:3], w[2]], ["recurrent kernel of shape (3, 16), expected (4, 16)"]),
+    (lambda w: [w[0], w[1][:3], w[2]], ["recurrent_kernel of shape (3, 16), expected (4, 16)"]),
     (lambda w: [w[0].T, w[1], w[2]], ["kernel of shape (16, 28)"]),
     (lambda w: [w[0], w[1], np.float32(1.0)], ["bias of shape ()"]),
 ])

@@ -50,7 +50,8 @@ class WeightedLayer:
     def weight_names(self) -> tuple[str, ...]:
         if self.kind == "rescaling":
             return ()
-        return ("kernel", "recurrent kernel", "bias") if self.kind == "lstm" else ("kernel", "bias")
+        # Keras' own variable names: code the learner meets, shown as they are in every language.
+        return ("kernel", "recurrent_kernel", "bias") if self.kind == "lstm" else ("kernel", "bias")
 
     @property
     def shapes(self) -> tuple[tuple[int, ...], ...]:
@@ -70,7 +71,7 @@ def check_architecture(layers: Sequence[LayerDescription], input_shape: Sequence
     model's batch input shape when known apart from an InputLayer; ``dtype_policy`` the model's own
     policy (a name, or a Keras config dict).
     """
-    _check_dtype("the model", dtype_policy)
+    _check_dtype(None, dtype_policy)
     if input_shape is not None:
         _check_input_shape(input_shape)
     lstm_positions = [i for i, (kind, _) in enumerate(layers) if kind == "LSTM"]
@@ -81,7 +82,7 @@ def check_architecture(layers: Sequence[LayerDescription], input_shape: Sequence
             raise UnsupportedModel(tr("layer '{name}' ({kind}) comes after the head '{plan_name}'; "
                                       "the Dense(10, softmax) head must be the last layer", name=name,
                                       kind=kind, plan_name=plan[-1].name))
-        _check_dtype(f"layer '{name}'", config.get("dtype"))
+        _check_dtype(name, config.get("dtype"))
         if kind == "InputLayer":
             if position != 0:
                 raise UnsupportedModel(tr("the input layer '{name}' is not the first layer; lstm-viewer "
@@ -295,12 +296,18 @@ def _policy_name(dtype: Any) -> str | None:
     return str(getattr(dtype, "name", dtype))
 
 
-def _check_dtype(who: str, dtype: Any) -> None:
+def _check_dtype(layer: str | None, dtype: Any) -> None:
+    """``layer``: the layer's name, None for the whole model (two whole sentences, translated)."""
     policy = _policy_name(dtype)
-    if policy not in (None, "float32"):
-        raise UnsupportedModel(tr("{who} computes under the dtype policy '{policy}'; lstm-viewer computes "
-                                  "in float32 and would not reproduce the model's own numbers", who=who,
+    if policy in (None, "float32"):
+        return
+    if layer is None:
+        raise UnsupportedModel(tr("the model computes under the dtype policy '{policy}'; lstm-viewer "
+                                  "computes in float32 and would not reproduce the model's own numbers",
                                   policy=policy))
+    raise UnsupportedModel(tr("layer '{name}' computes under the dtype policy '{policy}'; lstm-viewer "
+                              "computes in float32 and would not reproduce the model's own numbers",
+                              name=layer, policy=policy))
 
 
 def _check_input_shape(shape: Any) -> None:

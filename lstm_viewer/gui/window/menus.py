@@ -13,6 +13,7 @@ from ...core.assets import default_model_path
 from ...core.i18n import tr
 from ...core.readers import dialog_filter
 from ..state.jobs import describe_error
+from .language import language_menu
 
 
 def save_model_filter() -> str:
@@ -105,6 +106,7 @@ class WindowActions(QtCore.QObject):
         self.view_menu.addActions([window.layers.gates_action, window.layers.order_action])
         self.view_menu.addSeparator()
         self.panels_menu = self.view_menu.addMenu(tr("&Panels"))
+        self.view_menu.addMenu(language_menu(self.view_menu, window.settings))
         self.resetLayoutAction = self._add(self.view_menu, tr("&Reset layout"), None, window.reset_layout,
                                            "resetLayoutAction", tr("Put every panel back where it started"))
         self.view_menu.addSeparator()
