@@ -48,6 +48,7 @@ class Figure:
     title: str
     widget: QtWidgets.QWidget
     plot: str | None = None
+    only: str = ""   # a plot's submenu ("Only this plot", "Only layer 2")
 
 
 class FigureMenus(QtCore.QObject):
@@ -105,14 +106,15 @@ class FigureMenus(QtCore.QObject):
         layer = next((w for w in chain if isinstance(w, LayerView)), None)
         if layer is not None:   # a layer's column: its heatmaps, colour bars and curves together
             number = layer.index + 1
-            return Figure(whole.key, tr("layer {layer}", layer=number), layer, f"layer{number}")
+            return Figure(whole.key, tr("layer {layer}", layer=number), layer, f"layer{number}",
+                          tr("Only layer {layer}", layer=number))
         view = next((w for w in chain if isinstance(w, pg.GraphicsView)), None)
         if view is None:
             return None
         plots = [v for v in _views_in(whole.widget) if v.isVisible()]
         number = plots.index(view) + 1 if view in plots else 1
-        return Figure(whole.key, tr("plot {number} of {name}", number=number, name=whole.title), view,
-                      f"plot{number}")
+        return Figure(whole.key, tr("{name}, plot {number}", name=whole.title, number=number), view,
+                      f"plot{number}", tr("Only this plot"))
 
     def show_menu(self, figures: list[Figure], where: QtCore.QPoint) -> QtWidgets.QMenu:
         """The menu for ``figures`` (the view, then the plot if any), popped up at ``where``."""
@@ -126,7 +128,7 @@ class FigureMenus(QtCore.QObject):
         self._add_entries(menu, figures[0], "")
         if len(figures) > 1:
             menu.addSeparator()
-            plot_menu = menu.addMenu(tr("Only “{name}”", name=figures[1].title))
+            plot_menu = menu.addMenu(figures[1].only)
             plot_menu.setObjectName("plotFigureMenu")
             self._add_entries(plot_menu, figures[1], "Plot")
         menu.addSeparator()
