@@ -135,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="TF1 checkpoints: the constant the cells add to f")
     convert.add_argument("--normalize", dest="source_normalize", type=_mean_std, metavar="MEAN,STD",
                          help="the input scaling, written as a Rescaling layer in front")
+    from .gui.export.animate_command import add_parser as add_animate_parser  # imports no Qt
+    add_animate_parser(commands)
     return parser
 
 
@@ -309,6 +311,11 @@ def cmd_convert(args) -> int:
     return 0
 
 
+def cmd_animate(args) -> int:
+    from .gui.export.animate_command import run
+    return run(args)
+
+
 def cmd_window(args) -> int:
     from .gui.app import run_app
     return run_app(args.model, options=_model_options(args), language=args.lang,
@@ -342,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         args.session = session
         handler = {"train": cmd_train, "evaluate": cmd_evaluate, "inspect": cmd_inspect,
-                   "convert": cmd_convert, "history": cmd_history, None: cmd_window}[args.command]
+                   "convert": cmd_convert, "history": cmd_history, "animate": cmd_animate,
+                   None: cmd_window}[args.command]
         return handler(args)
     except UserError as exc:
         print(f"lstm-viewer: error: {exc}", file=sys.stderr)

@@ -22,6 +22,7 @@ from ...core.errors import UserError
 from ...core.i18n import N_, tr
 from ...core.network import Network, Trace
 from ...core.readers import describe_briefly, describe_model, find_reader
+from ..export.figure_menu import install_figure_menus
 from ..input.canvas import DrawCanvas
 from ..input.digit_library import DigitLibrary
 from ..input.digit_picker import DigitPicker
@@ -71,6 +72,7 @@ class MainWindow(QtWidgets.QMainWindow):
     saveModelAction = _MenuAction()
     openImageAction = _MenuAction()
     exportPngAction = _MenuAction()
+    exportAnimationAction = _MenuAction()
     exportTraceAction = _MenuAction()
     trainAction = _MenuAction()
     undoAction = _MenuAction()
@@ -111,6 +113,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_docks_menu()
         self._build_explain_menu()
         self._build_compare_menu()
+        self.figure_menus = install_figure_menus(self)   # right-click: a figure for slides
         self.session.message.connect(self._show_message)
         self.session.failed.connect(self._show_failure)
         self.model_info = QtWidgets.QLabel()

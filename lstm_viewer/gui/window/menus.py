@@ -12,6 +12,8 @@ from PyQt6 import QtCore, QtGui, QtWidgets
 from ...core.assets import default_model_path
 from ...core.i18n import tr
 from ...core.readers import dialog_filter
+from ..export.animation_dialog import export_animation
+from ..export.figures import view_file_name
 from ..state.jobs import describe_error
 from .language import language_menu
 
@@ -20,8 +22,8 @@ def save_model_filter() -> str:
     return tr("Keras models ({patterns})", patterns="*.keras") + ";;" + tr("All files (*)")
 # The actions of the automation surface (their objectNames, and the window's attributes of these names).
 ACTION_NAMES = ("openModelAction", "openDefaultModelAction", "openHistoryModelAction", "saveModelAction",
-                "openImageAction",
-                "exportPngAction", "exportTraceAction", "trainAction", "undoAction", "clearAction",
+                "openImageAction", "exportPngAction", "exportAnimationAction", "exportTraceAction",
+                "trainAction", "undoAction", "clearAction",
                 "inputScalingAction", "resetLayoutAction", "openLessonAction", "lessonsAction",
                 "saveSessionAction", "openSessionAction", "presentationAction")
 IMAGE_PATTERNS = "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp"
@@ -69,6 +71,10 @@ class WindowActions(QtCore.QObject):
         self.exportPngAction = self._add(file_menu, tr("&Export view as PNG…"), "Ctrl+E",
                                          self._on_export_png, "exportPngAction",
                                          tr("Save a picture of the window"))
+        self.exportAnimationAction = self._add(
+            file_menu, tr("Export &animation…"), "Ctrl+Alt+E", lambda: export_animation(window),
+            "exportAnimationAction", tr("Save the row-by-row read (or the training timeline) as an animated "
+                                        "GIF or an MP4"))
         self.exportTraceAction = self._add(file_menu, tr("Export &trace as .npz…"), "Ctrl+Shift+E",
                                            self._on_export_trace, "exportTraceAction",
                                            tr("Save image, h, c, gates and probs (as `inspect --out`)"))
@@ -222,9 +228,8 @@ class WindowActions(QtCore.QObject):
             self.session.open_image(name)
 
     def _on_export_png(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, tr("Export view as PNG"), self.folder(),
-                                                        tr("PNG images ({patterns})", patterns="*.png"))
-        name = self.answered(name)
+        name, _ = self.ask_save_path(tr("Export view as PNG"), view_file_name(self.state),
+                                     tr("PNG images ({patterns})", patterns="*.png"))
         if name:
             self.report(lambda: self.window.export_png(name),
                         lambda path: tr("Saved the view as {path}.", path=path))

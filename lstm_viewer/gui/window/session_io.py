@@ -4,7 +4,6 @@ in plain words, what it could not (a model file that is gone or has changed sinc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ...core.errors import UserError
 from ...core.i18n import tr
@@ -14,11 +13,8 @@ from ...core.session_file import SessionFile, file_checksum, read_session, write
 from ..panels import PANELS
 from ..state.session import history_of
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
-
-def capture(window: MainWindow) -> tuple[SessionFile, list[str]]:
+def capture(window) -> tuple[SessionFile, list[str]]:
     """What the window shows now, and what a session file cannot keep of it (sentences)."""
     state, session = window.state, window.session
     notes: list[str] = []
@@ -58,12 +54,12 @@ def _original_name(path: Path) -> str:
     return path.name.split(".")[0] + ".md"
 
 
-def save(window: MainWindow, path: str | Path) -> tuple[Path, list[str]]:
+def save(window, path: str | Path) -> tuple[Path, list[str]]:
     captured, notes = capture(window)
     return write_session(path, captured), notes
 
 
-def open_session(window: MainWindow, path: str | Path) -> list[str]:
+def open_session(window, path: str | Path) -> list[str]:
     """Restore the session in ``path``; the sentences returned say what could not be restored.
     ``UserError`` when the file is not a session (the window is unchanged then)."""
     restored = read_session(path)
@@ -104,7 +100,7 @@ def open_session(window: MainWindow, path: str | Path) -> list[str]:
     return notes
 
 
-def _restore_view(window: MainWindow, restored: SessionFile, notes: list[str]) -> None:
+def _restore_view(window, restored: SessionFile, notes: list[str]) -> None:
     state, session = window.state, window.session
     network = state.network
     state.show_gates, state.rank_by_magnitude = restored.show_gates, restored.rank_by_magnitude
@@ -142,7 +138,7 @@ def _restore_view(window: MainWindow, restored: SessionFile, notes: list[str]) -
         zoom.set_factor(restored.zoom)
 
 
-def _restore_lesson(window: MainWindow, restored: SessionFile, notes: list[str]) -> None:
+def _restore_lesson(window, restored: SessionFile, notes: list[str]) -> None:
     if restored.lesson_builtin is not None:
         stem = Path(restored.lesson_builtin).stem
         shipped = [p for p in builtin_lessons_folder().glob("*.md") if p.name.split(".")[0] == stem]
