@@ -6,6 +6,11 @@ Importing this package imports neither TensorFlow nor Qt::
     net = load_network("model.keras")
     tr = net.trace(img28)        # tr.h, tr.c: (layers, 28, units); tr.gates: (layers, 28, 4, units)
 
+The window from IPython or Jupyter (Qt is imported only then)::
+
+    viewer = lstm_viewer.show()  # a ``Viewer``: .state (row, selection …), .show_image, .screenshot
+    viewer.state.row = 9         # from a plain script, ``lstm_viewer.run()`` runs the event loop
+
 Layers (see README, "Architecture"): ``core`` (numpy, h5py, Pillow), ``analysis`` and
 ``statespace`` (numpy, on the core), ``ml`` (the only place TensorFlow is imported), ``gui`` (Qt).
 """
@@ -24,6 +29,8 @@ def __getattr__(name: str):
     if name in ("Network", "Trace"):
         from .core import network
         return getattr(network, name)
+    if name == "Viewer":   # Qt: imported only when asked for
+        return _window_module().Viewer
     if name == "__version__":
         from importlib import metadata
         try:
@@ -68,4 +75,34 @@ def load_history(path: str | os.PathLike):
     return read(path)
 
 
-__all__ = ["Network", "Trace", "load_history", "load_network", "__version__"]
+def _window_module():
+    """``lstm_viewer.gui.viewer``, imported by name when the window is asked for: the package's other
+    users (the core, the session reading a model through ``load_network``) import this package, and
+    must not depend on the window through it (the import contracts see every static import)."""
+    import importlib
+    return importlib.import_module(".gui.viewer", __name__)
+
+
+def show(model: str | os.PathLike | Network | None = None, image=None):
+    """Open the window and return a handle on it (``lstm_viewer.Viewer``): ``viewer.state`` (the view
+    state: row, selection …), ``viewer.open_model(path_or_network)``, ``viewer.show_image(array)``,
+    ``viewer.screenshot(path=None)`` (an RGB array; Jupyter shows the handle itself inline),
+    ``viewer.close()``.
+
+    ``model``: a path of any format ``load_network`` reads, a ``Network``, or None (the default
+    model); ``image``: what to show first (a 28 × 28 array in [0, 1] or uint8, any picture the app's
+    preprocessing accepts, or an image file's path; None: the first sample digit). From IPython or
+    Jupyter the window stays live between cells (Qt's event loop is integrated here, as ``%gui qt6``
+    would); from a plain script call ``lstm_viewer.run()`` to run the event loop. Imports Qt.
+    """
+    return _window_module().show(model, image)
+
+
+def run() -> int:
+    """From a plain script, after ``show()``: run Qt's event loop until the window is closed (the
+    exit status). Inside IPython or Jupyter the loop already runs: returns at once."""
+    return _window_module().run()
+
+
+# Viewer is left out: ``from lstm_viewer import *`` must not import Qt.
+__all__ = ["Network", "Trace", "load_history", "load_network", "run", "show", "__version__"]
