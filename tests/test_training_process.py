@@ -106,7 +106,8 @@ def test_cancel_stops_the_process_within_a_batch(mnist_path, target, tensorflow_
 
 
 def test_cancel_inside_the_import_terminates_the_process(mnist_path, target, tensorflow_installed):
-    """TensorFlow's import cannot be interrupted: after STOP_GRACE_S the child is terminated."""
+    """Before the first batch (TensorFlow's import cannot be interrupted) the child is terminated at
+    once, without waiting for it."""
     run = Run(cancel_when=lambda run: IMPORTING in run.phases)
     with pytest.raises(Stopped) as stopped:
         run(TINY, mnist_path, target)

@@ -16,8 +16,9 @@ type and sentence in the parent) or ``("bug", traceback text)``. A child that en
 these (killed, crashed) is one sentence (``UserError``), never a hang.
 
 No orphan: the parent stops the child on every way out of ``train_in_process`` (the event, then
-SIGTERM after ``STOP_GRACE_S``, then SIGKILL); the child ends itself when the parent's process is gone
-(it watches the parent's sentinel), and is a daemon (multiprocessing ends it at the parent's exit).
+SIGTERM after ``STOP_GRACE_S``, or at once before the first batch, then SIGKILL); the child ends
+itself when the parent's process is gone (it watches the parent's sentinel), and is a daemon
+(multiprocessing ends it at the parent's exit).
 """
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ class Outcome:
 
 class Stopped(Cancelled):
     """The training process was stopped on a cancel. ``last``: the last ``Progress`` it made (None
-    before its first batch, or when it had to be terminated); ``terminated``: it did not stop by
-    itself within ``STOP_GRACE_S`` (inside TensorFlow's import, say) and was ended."""
+    before its first batch, or when it had to be terminated); ``terminated``: it was ended rather
+    than stopping by itself (before its first batch, or not within ``STOP_GRACE_S``)."""
 
     def __init__(self, last: Progress | None = None, terminated: bool = False) -> None:
         super().__init__()
@@ -110,8 +111,10 @@ def train_in_process(config: TrainConfig, data_path: str | None, target: Path,
     ``on_phase`` gets LOADING, IMPORTING, BUILDING; ``on_progress`` every ``Progress`` of
     ``training.train``; ``check()`` is called between messages (at least every ``POLL_S``): once it
     raises ``Cancelled`` the child is asked to stop, nothing more is reported, and ``Stopped`` (a
-    ``Cancelled``) is raised when the child has ended (by itself within a batch, or terminated after
-    ``STOP_GRACE_S``). The model is written to ``target`` (a ``.keras`` name in a folder the caller
+    ``Cancelled``) is raised when the child has ended: by itself within a batch, or terminated after
+    ``STOP_GRACE_S``; before its first batch it is terminated at once (loading MNIST, importing
+    TensorFlow and building the model cannot be interrupted, and there is nothing yet to finish
+    cleanly). The model is written to ``target`` (a ``.keras`` name in a folder the caller
     owns). Errors are raised as the child raised them: ``UserError`` (``TrainingError`` too) and
     ``MemoryError`` with the child's sentence, anything else as ``TrainingProcessFailed`` with the
     child's traceback; a child that ended without a word is a ``UserError`` saying how it ended.
@@ -141,6 +144,7 @@ def train_in_process(config: TrainConfig, data_path: str | None, target: Path,
 
 def _follow(process, messages, stop, on_phase, on_progress, check) -> Outcome:
     stopping_since: float | None = None
+    training = False   # a batch has been reported: the child stops by itself at the next one
     while True:
         try:
             message = _next_message(process, messages)
@@ -164,15 +168,18 @@ def _follow(process, messages, stop, on_phase, on_progress, check) -> Outcome:
                 if kind == "phase":
                     on_phase(rest[0])
                 elif kind == "progress":
+                    training = True
                     on_progress(rest[0])
         if stopping_since is None:
             try:
                 check()
             except Cancelled:
                 stop.set()
+                if not training:
+                    raise Stopped(terminated=True) from None   # nothing to wait for: ended now
                 stopping_since = time.monotonic()
         elif time.monotonic() - stopping_since > STOP_GRACE_S:
-            raise Stopped(terminated=True)   # inside a step that cannot be interrupted: ended
+            raise Stopped(terminated=True)   # a batch longer than the grace (a big model, a busy machine)
 
 
 def _next_message(process, messages) -> tuple | None:

@@ -231,8 +231,8 @@ class TrainingPanel(QtWidgets.QWidget):
         if self._worker is not None:
             self._worker.cancel()
             self.cancel_button.setEnabled(False)
-            # Before the first batch the training process is ended within a second when it cannot stop
-            # by itself (inside TensorFlow's import): no step to wait for any more.
+            # Before the first batch the training process is ended at once (inside TensorFlow's import,
+            # say, it could not stop by itself): no step to wait for any more.
             self._show_status(tr("Cancelling after the current batch…") if self._latest is not None else
                               tr("Stopping the training process…"))
 
