@@ -178,7 +178,8 @@ def test_plots_hold_the_trace_for_the_current_row(window, qtbot, by_magnitude):
     assert window.softmax.current_text.text() == f"row {t + 1}"
     np.testing.assert_array_equal(window.input_view.image.image, tr.image)
     top = int(np.argmax(tr.probs[t]))
-    assert child(window, QtWidgets.QLabel, "predictionLabel").text() == f"Reads as {top}"
+    expected = f"Final answer: {tr.prediction}" if t == 27 else f"So far {top} · final {tr.prediction}"
+    assert child(window, QtWidgets.QLabel, "predictionLabel").text() == expected
 
 
 def test_gates_view(window, qtbot):

@@ -139,7 +139,8 @@ def test_every_view_follows_a_row_set_on_the_state(window):
     np.testing.assert_array_equal(window.softmax.time_image.image[:6], trace.probs[:6])
     assert np.isnan(window.softmax.time_image.image[6:]).all()
     assert window.softmax.row_line.value() == 6
-    assert window.prediction_label.text() == f"Reads as {int(np.argmax(trace.probs[5]))}"
+    assert window.prediction_label.text() == (f"So far {int(np.argmax(trace.probs[5]))} · "
+                                              f"final {trace.prediction}")
     assert "after row 6 of 28" in window.prediction_detail.text()
     cell_gap = window.stack_state.cell_gap
     gap = "0" if cell_gap == 0.0 else f"{cell_gap:.1e}"   # as the check shows a number
