@@ -103,6 +103,15 @@ class _Heat:
             self.curve_plot.getAxis("left").setTicks(ticks)
 
 
+def _labels_overflow(heats) -> bool:
+    """True when a heatmap's unit-axis label is wider than its axis (it would run past the column)."""
+    for heat in heats:
+        axis = (heat.curve_plot or heat.plot).getAxis("bottom")
+        if axis.label is not None and axis.label.boundingRect().width() > axis.width():
+            return True
+    return False
+
+
 def _first_layer_role(network) -> str:
     """What the first layer reads, for its tooltip: the pixels, or the pixels scaled."""
     if network is None or network.input_scaling is None:
@@ -273,14 +282,22 @@ class LayerView(QtWidgets.QWidget):
                 widget.ci.layout.invalidate()   # else the grid answers with its cached minimum
                 self._long_titles_need[key] = widget.ci.effectiveSizeHint(
                     QtCore.Qt.SizeHint.MinimumSize).width()
-            if self._set_titles(heats, short=self._long_titles_need[key] > self.width()):
-                # A graphics widget never takes a geometry below its minimum, and the grid's minimum
-                # is cached until the layout request the new titles posted is handled: drop it, or the
-                # old, wider minimum wins again (seen under X11: layers cut off when a panel opened).
-                widget.ci.layout.invalidate()
-            # The view may have sized its grid before the titles changed, when its minimum was wider
-            # than the view: fit it to the view again (else it stays wider and is cut off).
-            widget.ci.setGeometry(widget.range)
+            short = self._long_titles_need[key] > self.width()
+            self._apply_titles(heats, widget, short)
+            # The grid's minimum leaves out the axis labels: a long one ("units, ranked by |h| at this
+            # row") may still be wider than its axis, and would run past the column. Short ones then.
+            if not short and _labels_overflow(heats):
+                self._apply_titles(heats, widget, short=True)
+
+    def _apply_titles(self, heats, widget: pg.GraphicsLayoutWidget, short: bool) -> None:
+        if self._set_titles(heats, short=short):
+            # A graphics widget never takes a geometry below its minimum, and the grid's minimum
+            # is cached until the layout request the new titles posted is handled: drop it, or the
+            # old, wider minimum wins again (seen under X11: layers cut off when a panel opened).
+            widget.ci.layout.invalidate()
+        # The view may have sized its grid before the titles changed, when its minimum was wider
+        # than the view: fit it to the view again (else it stays wider and is cut off).
+        widget.ci.setGeometry(widget.range)
 
     def _set_titles(self, heats, short: bool) -> bool:
         """Long or short titles and unit-axis labels; True if any changed."""
@@ -292,6 +309,10 @@ class LayerView(QtWidgets.QWidget):
             axis = (heat.curve_plot or heat.plot).getAxis("bottom")
             if axis.labelText != label:
                 axis.setLabel(label)
+                # pyqtgraph centres an axis label only when the axis is resized: a new text of another
+                # width kept the old one's place (the long ranked label started where "unit" had been
+                # centred and ran past the column by half its width).
+                axis.resizeEvent()
                 changed = True
         return changed
 
