@@ -14,7 +14,6 @@ from lstm_viewer.core.i18n import tr
 from lstm_viewer.core.readers import describe_model
 from lstm_viewer.gui.help import (
     MAIN_VIEWS,
-    add_help_actions,
     explain_main_view,
     main_view_title,
     shortcut_conflicts,
@@ -77,7 +76,7 @@ def test_the_shortcuts_list_every_key_the_window_answers_to(win, qtbot):
 
 
 def test_no_two_actions_of_the_window_share_a_key(win):
-    add_help_actions(win, win.menuBar().addMenu("Help"))
+    assert win.findChild(QtGui.QAction, "showShortcutsAction") is not None   # the Help menu's too
     assert shortcut_conflicts(win) == {}
     twin = QtGui.QAction("Another undo", win)
     twin.setShortcut(QtGui.QKeySequence("Ctrl+Z"))
@@ -102,8 +101,8 @@ def test_each_main_view_has_its_note_and_is_brought_into_sight(win, qtbot):
 
 
 def test_the_help_menu_actions_open_the_windows(win, qtbot):
-    menu = win.menuBar().addMenu("Help")
-    actions = add_help_actions(win, menu)
+    actions = win.window_actions.actions   # the window's own Help menu
+    assert actions["lessonsAction"] in win.window_actions.help_menu.actions()
     actions["explainLayersAction"].trigger()
     note = win.findChild(QtWidgets.QDialog, "mainViewHelp")
     assert note.isVisible() and note.key == "layers"

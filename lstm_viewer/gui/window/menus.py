@@ -14,6 +14,7 @@ from ...core.i18n import tr
 from ...core.readers import dialog_filter
 from ..export.animation_dialog import export_animation
 from ..export.figures import view_file_name
+from ..help.menu import add_help_actions
 from ..state.jobs import describe_error
 from .language import language_menu
 
@@ -129,6 +130,7 @@ class WindowActions(QtCore.QObject):
         self.lessonsAction = self._add(self.help_menu, tr("&Lessons"), "F1", window.show_lessons,
                                        "lessonsAction", tr("A guided walk through the window: the seed's "
                                                            "lesson on the state of a stacked LSTM"))
+        self.actions.update(add_help_actions(window, self.help_menu))
 
         self.session.loadingChanged.connect(lambda busy: self.openModelAction.setEnabled(not busy))
         self.session.loadingChanged.connect(lambda busy: self.openDefaultModelAction.setEnabled(not busy))
