@@ -22,11 +22,12 @@ A snapshot not ready yet is drawn through the nearest ready one, and the status 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PyQt6 import QtWidgets
+from PyQt6 import QtCore, QtGui, QtWidgets
 from superqt.utils import qdebounced, signals_blocked
 
 from ...core.i18n import N_, ntr, tr
@@ -157,7 +158,10 @@ class StateSpacePanel(RefreshWhenShown):
         self.status_label = QtWidgets.QLabel()
         self.status_label.setObjectName("stateSpaceStatus")
         self.status_label.setWordWrap(True)
-        layout.addWidget(steady(self.status_label, lines=3))   # a long data folder's path wraps
+        # Three lines, or as many as the sentence shown takes at the column's width: a long data
+        # folder's path, or Chinese in a narrow column (five lines at 300 pixels), is never cut.
+        self.status_holder = _FittingHolder(self.status_label, lines=3)
+        layout.addWidget(self.status_holder)
         layout.addWidget(help_note(tr("What am I looking at?"), tr(HELP)))
         self.legend = QtWidgets.QLabel(_legend_html())
         self.legend.setObjectName("stateSpaceLegend")
@@ -491,8 +495,7 @@ class StateSpacePanel(RefreshWhenShown):
                           share=right)
         else:
             text = tr("The state space is built when this panel is shown.")
-        self.status_label.setText(text)
-        self.status_label.setToolTip(text)   # whole, should a narrow column cut it
+        self.status_holder.set_text(text)
 
     def _show_history_status(self) -> None:
         building = self.history_status == "building"
@@ -542,9 +545,7 @@ class StateSpacePanel(RefreshWhenShown):
                              source=digits.source, share=right))
         elif not lines:
             lines.append(tr("The state space is built when this panel is shown."))
-        text = " ".join(lines)
-        self.status_label.setText(text)
-        self.status_label.setToolTip(text)
+        self.status_holder.set_text("".join(lines) if _wraps_anywhere(lines) else " ".join(lines))
 
     # --- drawing ------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -774,10 +775,73 @@ def _same(a: tuple[Trace | None, int] | None, b: tuple[Trace | None, int] | None
 
 
 def _legend_html() -> str:
+    """The legend, wrapping only between its entries: a Chinese entry (识别错误) is not split, as a
+    line may break between any two hanzi (word joiners hold them together)."""
     swatches = " ".join(f"<span style='color:{colour}'>■</span>&nbsp;{k}"
                         for k, colour in enumerate(style.CLASS_COLOURS))
-    return tr("{swatches} &nbsp; <b>×</b> read wrongly &nbsp; <b>●─</b> this digit &nbsp; <b>○</b> nearest",
-              swatches=swatches)
+    legend = tr("{swatches} &nbsp; <b>×</b> read wrongly &nbsp; <b>●─</b> this digit &nbsp; <b>○</b> nearest",
+                swatches=swatches)
+    return HANZI_PAIR.sub(WORD_JOINER, legend)
+
+
+# Between two hanzi a line may break; a word joiner (U+2060, no width) forbids it there.
+HANZI_PAIR = re.compile("(?<=[\u3400-\u4dbf\u4e00-\u9fff])(?=[\u3400-\u4dbf\u4e00-\u9fff])")
+WORD_JOINER = "\u2060"
+
+
+def _wraps_anywhere(sentences: list[str]) -> bool:
+    """Whether ``sentences`` are written without spaces between them (Chinese: "。" ends one and the
+    next follows at once), rather than with one (English)."""
+    return any(sentence.endswith(("。", "！", "？")) for sentence in sentences[:-1])
+
+
+class _FittingHolder(QtWidgets.QWidget):
+    """Holds a word-wrapped ``label`` at the height of at least ``lines`` lines, or of as many as its
+    text takes at the width it is given. Like ``steady``, a new text of as many lines does not lay the
+    panel out again (the label's size is pinned); a text that needs more or fewer lines does, once."""
+
+    def __init__(self, label: QtWidgets.QLabel, lines: int) -> None:
+        super().__init__()
+        self.label = label
+        label.setParent(self)
+        label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self._least = self._height_of(lines)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self._least)
+        label.setFixedSize(label.sizeHint().width(), self._least)
+
+    def _height_of(self, lines: int) -> int:
+        margins = self.label.contentsMargins()
+        return lines * self.label.fontMetrics().lineSpacing() + margins.top() + margins.bottom() + 4
+
+    def set_text(self, text: str) -> None:
+        self.label.setText(text)
+        self.label.setToolTip(text)   # whole, should it be cut all the same
+        self._fit(self.width())
+
+    def _fit(self, width: int) -> None:
+        if width <= 0:
+            return
+        label = self.label
+        margins = label.contentsMargins()
+        inside = QtCore.QRect(0, 0, max(1, width - margins.left() - margins.right()), 100_000)
+        # The label draws plain text as this measures it (QLabel.heightForWidth answered up to half
+        # as much again here, a wrapped label's guess).
+        needed = label.fontMetrics().boundingRect(inside, QtCore.Qt.TextFlag.TextWordWrap,
+                                                  label.text()).height() if label.text() else 0
+        height = max(self._least, needed + margins.top() + margins.bottom() + 4)
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        self.label.setFixedSize(event.size())
+        if event.size().width() != event.oldSize().width():
+            self._fit(event.size().width())
+        super().resizeEvent(event)
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(self.label.sizeHint().width(), self.height())
 
 
 def build_panel(context: PanelContext) -> StateSpacePanel:

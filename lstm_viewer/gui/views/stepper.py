@@ -12,6 +12,7 @@ from ...core.i18n import ntr, tr
 from ..state.view_state import ViewState
 
 ROWS = 28
+SLIDER_PIXELS_PER_ROW = 4   # the slider's least width: a row a few pixels apart, still hit by a drag
 SPEEDS = ((1, 1000), (2, 500), (4, 250), (8, 125), (16, 62))   # (rows a second, interval in ms)
 
 
@@ -31,6 +32,10 @@ class StepperBar(QtWidgets.QWidget):
         self.play_button.setMinimumWidth(max(80, 24 + max(metrics.horizontalAdvance(text)
                                                            for text in (tr("▶ Play"), tr("❚❚ Pause")))))
         self.next_button = self._button("▶", "nextRowButton", tr("Next row (Right)"))
+        # The arrows need no button of the style's 80-pixel text width: that room goes to the slider.
+        arrows = max(metrics.horizontalAdvance(text) for text in ("◀", "▶")) + 24
+        for button in (self.prev_button, self.next_button):
+            button.setFixedWidth(max(arrows, button.sizeHint().height()))
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setObjectName("rowSlider")
         self.slider.setRange(0, ROWS - 1)
@@ -39,6 +44,8 @@ class StepperBar(QtWidgets.QWidget):
         self.slider.setTickPosition(QtWidgets.QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(7)
         self.slider.setToolTip(tr("The row the network has just read (Home / End: first / last row)"))
+        # Never squeezed to its handle by the labels beside it (a narrow middle column in Chinese).
+        self.slider.setMinimumWidth(max(self.slider.sizeHint().width(), SLIDER_PIXELS_PER_ROW * ROWS))
         self.row_label = QtWidgets.QLabel()
         self.row_label.setObjectName("rowLabel")
         self.row_label.setAutoFillBackground(True)   # opaque: a new row repaints it, not the bar under it

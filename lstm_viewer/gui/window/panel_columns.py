@@ -9,7 +9,9 @@ and lost their colour bars), and a closed column's width goes to the column left
 - the input column narrows toward its minimum while the layers or the new column still lack room;
 - a panel that would open a second analysis column in a window too narrow for it joins the column
   on the prediction's side as a tab (a right-hand panel takes in the open left-hand ones instead);
-- when the last panel on a side closes, the base column gets back the width it had before.
+- when the last panel on a side closes, the base column gets back the width it had before;
+- a tab shows its panel's whole name: five or six tabs in one column scroll (the arrows at the tab
+  bar's end) rather than each shrinking to "单…" or "Un…", a name no one can read.
 """
 from __future__ import annotations
 
@@ -49,6 +51,7 @@ class PanelColumns:
         self._wanted: weakref.WeakKeyDictionary[QtWidgets.QDockWidget, int] = weakref.WeakKeyDictionary()
         self._window_width = window.width()
         self._resizes = _DockResizes(self)
+        window.installEventFilter(self._resizes)   # the tab bars Qt makes for tabbed docks
         self._watch()
 
     @property
@@ -263,7 +266,19 @@ class _DockResizes(QtCore.QObject):
         if event.type() == QtCore.QEvent.Type.Resize and columns is not None \
                 and isinstance(watched, QtWidgets.QDockWidget):
             columns.dock_resized(watched)
+        elif event.type() == QtCore.QEvent.Type.ChildPolished and isinstance(watched, QtWidgets.QMainWindow):
+            tabs = event.child()
+            if isinstance(tabs, QtWidgets.QTabBar):
+                whole_tab_names(tabs)
         return False
+
+
+def whole_tab_names(tabs: QtWidgets.QTabBar) -> None:
+    """Tabs that keep their whole names and scroll when they do not all fit. Qt makes the tab bars of
+    docked panels eliding, so that every tab stays in view: with five panels in a 300-pixel column each
+    kept a character and "…". Polished, the bar is about to be shown; Qt set its elide mode already."""
+    tabs.setElideMode(QtCore.Qt.TextElideMode.ElideNone)
+    tabs.setUsesScrollButtons(True)
 
 
 def _in_a_column(dock: QtWidgets.QDockWidget) -> bool:
