@@ -17,6 +17,7 @@ from PyQt6 import QtWidgets
 from ...core.i18n import N_, tr
 from ..plots import style
 from ..plots.heatmap import heatmap
+from ..plots.legend import fit_legend, legend_below
 from ..plots.light_items import steady_plot
 from ..state.view_state import ViewState
 from ..widgets.help_note import help_note
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 # Minimum heights in pixels of the grid's rows: the inputs and predictions, the distances, each layer.
 INPUTS_HEIGHT, DISTANCE_HEIGHT, LAYER_HEIGHT = 120, 150, 140
+DISTANCE_ROW = 1   # the grid's row of the distances; their legend is the next
 LAYER_COLOURS = ("#1c7ed6", "#e8590c", "#2b8a3e", "#9c36b5", "#f08c00", "#495057")
 
 HELP = N_("""<p>Pin a digit as <b>A</b> (Compare ▸ Pin as A, or P), then draw or pick another: that is
@@ -68,6 +70,9 @@ class ComparePanel(RefreshWhenShown):
         self.plots = pg.GraphicsLayoutWidget()
         style.tune_view(self.plots)
         layout.addWidget(self.plots, 1)
+        # While there is nothing to compare the plots are hidden, and this takes their room: the
+        # message and the note stay at the top (they floated in the middle of an empty panel).
+        layout.addStretch(0)
         for signal in (state.events.pinned, state.events.trace, state.events.network):
             signal.connect(self.changed)
         state.events.row.connect(self._on_row)
@@ -96,20 +101,22 @@ class ComparePanel(RefreshWhenShown):
             heat = heatmap(pred, style.SEQUENTIAL, (0.0, 1.0))
             pred.setRange(xRange=(0, 10), yRange=(0, 28), padding=0)
             self.predictions.append(heat)
-        self.distance_plot = steady_plot(ci, row=1, col=0, colspan=6)
+        self.distance_plot = steady_plot(ci, row=DISTANCE_ROW, col=0, colspan=6)
         self.distance_plot.setTitle(tr("‖h_B(t) − h_A(t)‖: where the readings part"), size="9pt")
+        # The legend on a line of its own under the plot: inside it, it covered the curves.
+        legend = legend_below(ci, self.distance_plot, row=DISTANCE_ROW + 1, colspan=6, entries=len(units))
         self.distance_plot.setLabel("bottom", tr("row"))
         self.distance_plot.setMouseEnabled(False, False)
-        self.distance_plot.addLegend(offset=(2, 2), colCount=len(units), labelTextSize="8pt")
         self.distance_curves = [self.distance_plot.plot([], [], name=tr("layer {layer}", layer=k + 1),
                                                         pen=pg.mkPen(LAYER_COLOURS[k % 6], width=2))
-
                                 for k in range(len(units))]
+        fit_legend(legend)
         self.distance_row = style.row_marker(self.distance_plot, vertical=True)
         self.heats = {"h": [], "c": []}
+        first = DISTANCE_ROW + 2   # the first layer's row
         for k, u in enumerate(units):
             for col, name in enumerate(("h", "c")):
-                plot = steady_plot(ci, row=2 + k, col=2 * col, colspan=2)
+                plot = steady_plot(ci, row=first + k, col=2 * col, colspan=2)
                 style.rows_plot(plot, tr("layer {layer} · Δ{name}", layer=k + 1, name=name), tr("unit"))
                 image = heatmap(plot, style.DIVERGING, (-1.0, 1.0))
                 plot.setRange(xRange=(0, u), yRange=(0, 28), padding=0)
@@ -119,13 +126,13 @@ class ComparePanel(RefreshWhenShown):
         for col, name in enumerate(("h", "c")):
             bar = style.colour_bar(style.DIVERGING, (-1.0, 1.0), f"{name}_B − {name}_A")
             bar.setImageItem(self.heats[name])
-            ci.addItem(bar, row=2, col=4 + col, rowspan=len(units))
+            ci.addItem(bar, row=first, col=4 + col, rowspan=len(units))
             self.bars[name] = bar
         # Rooms of their own: squeezed into a half-height dock the heatmaps were 25 px tall with their
-        # row ticks on top of each other, and the distances' legend covered the curves. A panel
-        # shorter than this scrolls.
+        # row ticks on top of each other. A panel shorter than this scrolls.
         grid = ci.layout
-        for row, height in enumerate((INPUTS_HEIGHT, DISTANCE_HEIGHT, *[LAYER_HEIGHT] * len(units))):
+        for row, height in ((0, INPUTS_HEIGHT), (DISTANCE_ROW, DISTANCE_HEIGHT),
+                            *((first + k, LAYER_HEIGHT) for k in range(len(units)))):
             grid.setRowMinimumHeight(row, height)
         style.settle_scene(self.plots)
         style.hold_layout_width(self.plots, height=True)
@@ -155,7 +162,6 @@ class ComparePanel(RefreshWhenShown):
             return
         if self._built_for != tuple(units):
             self._build(units)
-        self.plots.setVisible(True)
         self.diffs = {name: [mine - pinned
                              for pinned, mine in zip(getattr(a, name), getattr(b, name), strict=True)]
                       for name in ("h", "c")}
@@ -173,6 +179,9 @@ class ComparePanel(RefreshWhenShown):
             curve.setData(rows, self.distances[k])
         self.distance_row.setPos(state.row + 1)
         parted = np.flatnonzero(self.distances.max(axis=0) > 1e-6)
+        # The same reading twice (just pinned, B is still A): every plot would be empty; the sentence
+        # says so instead.
+        self.plots.setVisible(parted.size > 0)
         if parted.size == 0:
             # Every distance is zero: "largest in layer 1" would only name the first of equal zeros.
             where = tr("The two readings are the same at every row: B is the same input as A. "

@@ -24,6 +24,7 @@ from ...core.i18n import N_, tr
 from ...core.network import GATE_NAMES
 from ..plots import style
 from ..plots.heatmap import heatmap
+from ..plots.legend import fit_legend, legend_below
 from ..plots.light_items import CurvesItem, SignedBarsItem, steady_plot
 from ..state import file_ops
 from ..state.view_state import ViewState
@@ -130,9 +131,10 @@ class UnitInspector(RefreshWhenShown):
         ci = self.plots.ci
         self.curve_plot = steady_plot(ci, row=0, col=0)
         self.curve_plot.setTitle(tr("over the rows: gates, c and h"), size="9pt")
+        # The legend on a line of its own under the plot: inside it, it covered the curves.
+        legend = legend_below(ci, self.curve_plot, row=1, entries=len(CURVE_NAMES))
         self.curve_plot.setMouseEnabled(False, False)
         self.curve_plot.setLabel("bottom", tr("row"))
-        legend = self.curve_plot.addLegend(offset=(2, 2), colCount=6, labelTextSize="8pt")
         pens = [pg.mkPen(CURVE_COLOURS[name], width=2.5 if name in ("c", "h") else 1.2)
                 for name in CURVE_NAMES]
         # One light item for the six curves, a fixed x range and a y range set once per story:
@@ -145,11 +147,12 @@ class UnitInspector(RefreshWhenShown):
             sample.visibleChanged.connect(
                 lambda sample=sample, index=index: self.curves.set_shown(index, sample.isVisible()))
             legend.addItem(sample, name)
+        fit_legend(legend)
         self.curve_plot.setXRange(0.5, 28.5, padding=0)
         self.curve_plot.disableAutoRange()
         self.curve_row = style.row_marker(self.curve_plot, vertical=True)
 
-        self.memory_plot = steady_plot(ci, row=1, col=0)
+        self.memory_plot = steady_plot(ci, row=2, col=0)
         # Two-line titles: a title's width is its plot's minimum (one line of this was wider than the
         # panel at 1600 px, and the plots ran off its right edge).
         self.memory_plot.setTitle(tr("memory: what c<sub>t</sub> holds from each row s<br>"
@@ -162,7 +165,7 @@ class UnitInspector(RefreshWhenShown):
         self.memory_plot.setXRange(0.4, 28.6, padding=0)
         self.memory_plot.disableAutoRange()
 
-        self.retention_plot = steady_plot(ci, row=2, col=0)
+        self.retention_plot = steady_plot(ci, row=3, col=0)
         self.retention_plot.setTitle(tr("retention R[s, t] (cell path)"), size="9pt")
         self.retention_plot.setMouseEnabled(False, False)
         self.retention_plot.invertY(True)
@@ -177,7 +180,7 @@ class UnitInspector(RefreshWhenShown):
         self.retention_plot.setRange(xRange=(0, 28), yRange=(0, 28), padding=0)
         self.retention_plot.disableAutoRange()
 
-        self.logit_plot = steady_plot(ci, row=3, col=0)
+        self.logit_plot = steady_plot(ci, row=4, col=0)
         # One title for every unit: a title that changed between top-layer and other units laid out
         # its HTML and the whole column again (about 1 ms on a change of layer).
         self.logit_plot.setTitle(tr("its share of each class's logit at this row<br>"
@@ -266,10 +269,10 @@ class UnitInspector(RefreshWhenShown):
             self.lower_layer_note.setPos(4.5, (low + high) / 2)
             self.logit_bars.set_bars(None)
             self.top_class_mark.hide()
-        # At least −1 … 1 (gates, g and h live there), wider only for a c beyond it.
-        # Headroom above the curves for the legend's row (it covered the curves of a unit near 1).
+        # At least −1 … 1 (gates, g and h live there), wider only for a c beyond it. (The legend has a
+        # line of its own under the plot: no headroom kept for it.)
         values = np.concatenate([story.gates.ravel(), story.c, story.h, [-1.0, 1.0]])
-        self.curves.set_extent(*_set_range(self.curve_plot, values, headroom=0.3))
+        self.curves.set_extent(*_set_range(self.curve_plot, values))
         # Fixed ranges per story, from every row's values: an axis that rescales each row is
         # re-laid out each row (the costliest part of a step), and jumping scales mislead.
         every_row = story.retention * (story.gates[:, 0] * story.gates[:, 2])[:, None]   # [s, t]
@@ -458,14 +461,13 @@ class UnitInspector(RefreshWhenShown):
         self.state.selection = (int(layer), int(unit))
 
 
-def _set_range(plot: pg.PlotItem, values: np.ndarray, headroom: float = 0.0) -> tuple[float, float]:
+def _set_range(plot: pg.PlotItem, values: np.ndarray) -> tuple[float, float]:
     """Y range from 0 to the extremes of ``values`` (whatever row is shown) in 1-2-5 steps, with a
-    margin, and ``headroom`` (a fraction of the span) above for a legend; returned. Most units then
-    share their plots' ranges: the axes are not re-drawn per unit."""
+    margin; returned. Most units then share their plots' ranges: the axes are not re-drawn per unit."""
     low = -style.nice_ceiling(-min(0.0, float(np.min(values))))
     high = style.nice_ceiling(max(0.0, float(np.max(values))))
     margin = 0.05 * max(high - low, 1e-6)
-    y_range = (low - margin, high + margin + headroom * max(high - low, 1e-6))
+    y_range = (low - margin, high + margin)
     if plot.vb.state["viewRange"][1] != list(y_range):
         plot.setYRange(*y_range, padding=0)
     return y_range
