@@ -77,7 +77,7 @@ class DigitLibrary(QtCore.QObject):
         # still ours.) Clicking it again shows it again.
         if self._shown is not None and self.session.original is not self._shown:
             self._shown = None
-            self.panel.view.clearSelection()
+            self.panel.clear_highlight()
 
     def _on_load_test_set(self) -> None:
         source = digit_sets.test_set_source()

@@ -151,11 +151,29 @@ class DigitPicker(QtWidgets.QWidget):
         return list(self._sets.values())
 
     def predictions_changed(self) -> None:
-        """Labels/colours and the misclassified filter depend on the model's answers: refresh."""
-        current = self._current_digit()
+        """Labels/colours and the misclassified filter depend on the model's answers: refresh. The
+        digit highlighted stays highlighted; none is highlighted if none was (the input is then not
+        a sample of this grid: a model change must not bring back the last one clicked)."""
+        current = self.highlighted_digit()
         self._on_source_changed()
         if current is not None:
             self._select(current)
+
+    def highlighted_digit(self) -> int | None:
+        """The digit marked as shown (its index in the set on display), or None."""
+        index = self.view.currentIndex()
+        if not index.isValid() or not self.view.selectionModel().isSelected(index):
+            return None
+        return index.data(QtCore.Qt.ItemDataRole.UserRole)
+
+    def clear_highlight(self) -> None:
+        """The input is no longer a digit of this grid: no digit marked, none current (a current index
+        left behind came back highlighted when the grid was refreshed). Nothing is chosen."""
+        selection = self.view.selectionModel()
+        with signals_blocked(selection):
+            selection.clearSelection()
+            selection.clearCurrentIndex()
+        self.view.viewport().update()
 
     def set_test_set_available(self, available: bool, tip: str) -> None:
         self.load_button.setVisible(TEST_SET not in self._sets)
@@ -169,10 +187,6 @@ class DigitPicker(QtWidgets.QWidget):
     # --- handlers -----------------------------------------------------------------------------
     def _digits(self) -> DigitSet | None:
         return self._sets.get(self.source.currentData())
-
-    def _current_digit(self) -> int | None:
-        index = self.view.currentIndex()
-        return None if not index.isValid() else index.data(QtCore.Qt.ItemDataRole.UserRole)
 
     def _select(self, k: int) -> None:
         rows = np.flatnonzero(self.model.visible == k)
