@@ -18,16 +18,12 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
     ``language``: 'zh_CN' or 'en' (the command line's --lang), else the one chosen in View ▸ Language,
     else the system's (``choose_language``).
     """
-    from PyQt6 import QtCore, QtWidgets
+    from PyQt6 import QtCore
 
     from ..core.readers import ReadOptions
+    from .viewer import get_qapp
 
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
-    app.setApplicationName("lstm-viewer")
-    app.setApplicationDisplayName("lstm-viewer")
-    app.setOrganizationName("lstm-viewer")
-    from ..core.blas import limit_blas_threads
-    limit_blas_threads(1)
+    app = get_qapp()   # named as the app, numpy's BLAS on one thread (the notebook's show() too)
     if settings is None:
         settings = QtCore.QSettings("lstm-viewer", "lstm-viewer")
     from .window.language import NO_CJK_FONT, choose_language, find_cjk_font, install_language

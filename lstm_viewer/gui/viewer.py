@@ -134,6 +134,8 @@ def show(model: str | os.PathLike | Network | None = None, image=None, *,
             raise UserError(problem)
     if settings is None:
         settings = QtCore.QSettings(APP_NAME, APP_NAME)
+    from .window.language import choose_language, install_language
+    install_language(QtWidgets.QApplication.instance(), choose_language(None, settings))   # as run_app
     window = MainWindow(network, settings=settings)
     viewer = Viewer(window)
     if pending is not None:
