@@ -124,20 +124,23 @@ def test_closing_with_an_unsaved_model_asks_first(window, dialogs, tmp_path, mon
 
 
 def _trained_model_to_save(window, monkeypatch, target, save) -> None:
-    """The window holds a model trained here, unsaved; Keras' save is ``save`` (no TensorFlow in
-    these tests); the file dialog answers ``target``."""
-    from lstm_viewer.ml import training
-    monkeypatch.setattr(training, "save_model", save)   # what the session calls to save with Keras
-    window.set_network(random_network(seed=9), name="trained", keras_model=object(), unsaved=True)
+    """The window holds a model trained here, unsaved: its temporary file, as the training process
+    leaves it; copying that file is ``save``; the file dialog answers ``target``."""
+    from lstm_viewer.gui.state import file_ops
+    from lstm_viewer.ml.train_process import TrainedFile
+    monkeypatch.setattr(file_ops, "copy_model", save)   # what the session calls to save a trained model
+    network, trained = random_network(seed=9), TrainedFile("trained.keras")
+    write_keras_file(trained.path, network)
+    window.set_network(network, name="trained", trained=trained, unsaved=True)
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
 
 
 def _fake_keras_save(calls, release=None):
-    """A stand-in for Keras' save (no TensorFlow here): slow enough to be caught mid-way, or held
+    """A stand-in for the copy of a trained model's file: slow enough to be caught mid-way, or held
     until ``release`` (a threading.Event) is set."""
     import time
 
-    def save(model, path):
+    def save(source, path):
         calls.append(path)
         if release is None:
             time.sleep(0.3)
@@ -149,11 +152,11 @@ def _fake_keras_save(calls, release=None):
 
 def test_a_failed_save_of_a_trained_model_says_so_and_keeps_it_unsaved(window, qtbot, dialogs,
                                                                         tmp_path, monkeypatch):
-    """A model trained in the app is saved by Keras in a worker; a failure is a dialog, and the
-    model stays marked unsaved (closing would still ask)."""
+    """A model trained in the app is saved in a worker (its file copied); a failure is a dialog, and
+    the model stays marked unsaved (closing would still ask)."""
     from lstm_viewer.core.errors import UserError
 
-    def failing_save(model, path):
+    def failing_save(source, path):
         raise UserError(f"{path}: cannot write (No space left on device)")
 
     _trained_model_to_save(window, monkeypatch, tmp_path / "m.keras", failing_save)

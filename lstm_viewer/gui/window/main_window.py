@@ -617,10 +617,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def model_source(self) -> str | None:
         return self.session.model_source
 
-    @property
-    def keras_model(self):
-        return self.session.keras_model
-
     def set_network(self, network: Network, **kwargs) -> None:
         self.session.set_network(network, **kwargs)
 
@@ -775,6 +771,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._save_settings()
         self.hide()   # waiting for a stopping thread must not look like a frozen window
         self.jobs.shutdown(SHUTDOWN_WAIT_MS)
+        self.session.close()   # the temporary file of a model trained here (asked about above)
         super().closeEvent(event)
 
     def _may_stop_training(self) -> bool:
