@@ -59,7 +59,7 @@ def test_every_panel_opens_on_layers_of_other_widths_with_scaled_input(window, q
     window.state.selection = (0, 11)   # the last unit of the wider layer
     # Every panel in the table, in the order they were opened before there was a table.
     order = ("unitDock", "whyClassDock", "compareDock", "stateSpaceDock", "importanceDock", "preprocessDock",
-             "historyDock")
+             "historyDock", "lessonDock")
     assert sorted(order) == sorted(spec.object_name for spec in PANELS)
     for name in order:
         dock = window.dock(name)
