@@ -132,6 +132,10 @@ def test_help_lessons_walks_the_seed_lesson(window, qtbot):
     assert not state.show_gates and state.selection[0] == 2
     strongest = int(np.argmax(np.abs(state.trace.h[2][27])))
     assert state.selection == (2, strongest) and window.unit_dock.isVisible()
+    lesson = window.dock("lessonDock")   # the lesson shares the inspector's column, never as a tab
+    qtbot.waitUntil(lambda: not lesson.visibleRegion().isEmpty())
+    assert window.tabifiedDockWidgets(lesson) == [] and not window.unit_dock.visibleRegion().isEmpty()
+    assert window.layers.width_missing() <= 0                  # and the layers stay whole
     assert window.highlighter.targets == [window.unit_dock]
     # the last: the state space open (a stand-in panel: the real one's pass over 1,000 digits is
     # tested in test_statespace_gui, and would only slow this walk down)

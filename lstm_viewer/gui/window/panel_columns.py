@@ -31,6 +31,10 @@ LEAST_WIDTH = 300   # narrower than this a panel is not worth a column of its ow
 
 LEFT = QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
 HORIZONTAL = QtCore.Qt.Orientation.Horizontal
+VERTICAL = QtCore.Qt.Orientation.Vertical
+# A lesson talks about the other panels: it shares a column with one (split, both in sight), never
+# a tab that would hide it or the panel its step just opened.
+LESSON = "lessonDock"
 
 
 class PanelColumns:
@@ -91,7 +95,15 @@ class PanelColumns:
             across = self._open_across(dock)
             if across and self._spare(beside=across[0]) < LEAST_WIDTH:
                 if window.dockWidgetArea(across[0]) != LEFT or base is window.input_dock:
-                    window.tabifyDockWidget(across[0], dock)
+                    if dock.objectName() == LESSON:   # the lesson joins that column, above its panel
+                        window.removeDockWidget(dock)
+                        window.addDockWidget(window.dockWidgetArea(across[0]), dock, HORIZONTAL)
+                        dock.show()
+                        window.splitDockWidget(dock, across[0], VERTICAL)
+                    elif across[0].objectName() == LESSON:   # a panel below the lesson, not over it
+                        window.splitDockWidget(across[0], dock, VERTICAL)
+                    else:
+                        window.tabifyDockWidget(across[0], dock)
                     dock.show()
                     dock.raise_()
                     return
@@ -99,7 +111,17 @@ class PanelColumns:
                 self._base_widths.setdefault(base, base.width())
                 dock.show()
                 for panel in across:
-                    window.tabifyDockWidget(dock, panel)
+                    if panel.objectName() == LESSON:   # above the panel it opened, in its column
+                        # Split from the lesson's side: a panel placed in a tab group (the inspector
+                        # shares one with Compare) would take the lesson in as one more tab.
+                        window.removeDockWidget(panel)
+                        window.addDockWidget(window.dockWidgetArea(dock), panel, HORIZONTAL)
+                        panel.show()
+                        window.splitDockWidget(panel, dock, VERTICAL)
+                        # Two panels now stand right of the layers: the prediction at its least.
+                        widths[base] = base.minimumSizeHint().width()
+                    else:
+                        window.tabifyDockWidget(dock, panel)
                 widths[window.input_dock] = self._base_widths.pop(window.input_dock,
                                                                   window.input_dock.width())
             else:
