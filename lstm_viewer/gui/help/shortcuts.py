@@ -7,6 +7,7 @@ key (Random, R). A key added anywhere shows up here by itself.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from PyQt6 import QtCore, QtGui, QtWidgets
@@ -155,5 +156,7 @@ def _row(group: str, action: QtGui.QAction) -> Shortcut:
 
 
 def _plain(text: str) -> str:
-    """A menu text without its accelerator mark (``&Open model…`` -> ``Open model…``; ``&&`` is ``&``)."""
+    """A menu text without its accelerator mark (``&Open model…`` -> ``Open model…``; ``&&`` is ``&``;
+    the Chinese convention's ``打开模型(&O)…`` -> ``打开模型…``)."""
+    text = re.sub(r"[(（]&[^&\s][)）]", "", text)
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&")

@@ -86,11 +86,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="select a unit (layer 1-based), e.g. 3:18")
     parser.add_argument("--panels", default=[], type=_panel_names,
                         help=f"panels to show, in order, comma-separated: {','.join(PANELS)}")
+    parser.add_argument("--lang", choices=["en", "zh_CN"], default="en",
+                        help="the window's language (en): zh_CN for README.zh-CN.md's pictures")
     args = parser.parse_args(argv)
 
     from PyQt6 import QtCore, QtGui, QtWidgets
 
     app = QtWidgets.QApplication(sys.argv[:1])
+    from .language import install_language
+    install_language(app, args.lang)
     from ... import load_network
     from ...core.blas import limit_blas_threads
     from .main_window import MainWindow
