@@ -21,7 +21,7 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
     from PyQt6 import QtCore
 
     from ..core.readers import ReadOptions
-    from .viewer import get_qapp
+    from .qapp import get_qapp
 
     app = get_qapp()   # named as the app, numpy's BLAS on one thread (the notebook's show() too)
     if settings is None:
