@@ -166,3 +166,18 @@ def test_without_a_chinese_font_the_app_says_so_once(qapp, tmp_path, no_hard_exi
     seen = _run_app_and_look(qapp, tmp_path, language="zh_CN")
     assert seen["status"] == language.NO_CJK_FONT and "fonts-noto-cjk" in seen["status"]
     assert capsys.readouterr().err.count("fonts-noto-cjk") == 1
+
+
+def test_qt_texts_its_own_chinese_catalogue_lacks_are_filled_in(qapp, restore_language):
+    """Qt 6's file dialog labels gained accelerators its qtbase_zh_CN.qm does not have: filled in,
+    and everything else still comes from Qt's own catalogue (a key name, a button)."""
+    language.install_language(qapp, "zh_CN")
+    dialog = QtWidgets.QFileDialog()
+    dialog.setOption(QtWidgets.QFileDialog.Option.DontUseNativeDialog)
+    labels = [label.text() for label in dialog.findChildren(QtWidgets.QLabel) if label.text()]
+    assert "查找范围(&L)：" in labels and "文件类型(&T)：" in labels
+    native = QtGui.QKeySequence.SequenceFormat.NativeText
+    assert QtGui.QKeySequence("Ctrl+O").toString(native) == "Ctrl+O"   # not swallowed
+    assert QtGui.QKeySequence("Left").toString(native) == "←"
+    language.install_language(qapp, "en")
+    assert QtCore.QCoreApplication.translate("QFileDialog", "&Look in:") == "&Look in:"

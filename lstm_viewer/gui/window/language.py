@@ -32,8 +32,36 @@ RESTART_NOTE = N_("The window will be in {language} the next time lstm-viewer st
 
 # The Qt translator installed for each application (one at a time: a new language replaces it), and
 # the application's font before a Chinese fallback was added to it (put back for English).
-_qt_translators: dict[int, QtCore.QTranslator] = {}
+_qt_translators: dict[int, list[QtCore.QTranslator]] = {}
 _fonts_before: dict[int, QtGui.QFont] = {}
+
+
+# Qt 6's own texts that its qtbase_zh_CN.qm lacks or says oddly (Qt 6 added accelerators to two file
+# dialog labels; the catalogue still has the old wording), by (context, source text).
+QT_GAPS = {"zh_CN": {
+    ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+    ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+    ("QFileDialog", "File &name:"): "文件名(&N)：",
+    ("QFileSystemModel", "Size"): "大小",
+    ("QShortcut", "Left"): "←",
+    ("QShortcut", "Right"): "→",
+    ("QShortcut", "Up"): "↑",
+    ("QShortcut", "Down"): "↓",
+}}
+
+
+class _QtGaps(QtCore.QTranslator):
+    """The few Qt texts of ``QT_GAPS``, asked before Qt's own catalogue (installed after it)."""
+
+    def __init__(self, texts: dict, parent: QtCore.QObject) -> None:
+        super().__init__(parent)
+        self.texts = texts
+
+    def translate(self, context, source, disambiguation=None, n=-1):   # Qt's virtual
+        return self.texts.get((context, source))   # None: not ours, Qt asks the next catalogue
+
+    def isEmpty(self) -> bool:  # noqa: N802  (Qt's virtual)
+        return False
 
 
 def install_language(app: QtCore.QCoreApplication, language: str | None) -> bool:
@@ -43,16 +71,21 @@ def install_language(app: QtCore.QCoreApplication, language: str | None) -> bool
     built afterwards are in that language. True when the app has a catalogue for it (English always
     has one: its msgids)."""
     found = install_translation(language)
-    old = _qt_translators.pop(id(app), None)
-    if old is not None:
+    for old in _qt_translators.pop(id(app), []):
         app.removeTranslator(old)
     english = not language or language.split("_")[0] == "en"
     if not english:
         translator = QtCore.QTranslator(app)
         folder = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)
+        installed = []
         if translator.load("qtbase_" + language, folder):
             app.installTranslator(translator)
-            _qt_translators[id(app)] = translator
+            installed.append(translator)
+        if language in QT_GAPS:   # installed last: asked first
+            gaps = _QtGaps(QT_GAPS[language], app)
+            app.installTranslator(gaps)
+            installed.append(gaps)
+        _qt_translators[id(app)] = installed
     if isinstance(app, QtGui.QGuiApplication):
         before = _fonts_before.pop(id(app), None)
         if before is not None:
