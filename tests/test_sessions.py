@@ -143,3 +143,37 @@ def test_the_command_line_refuses_a_missing_session(tmp_path, capsys):
     assert cli.main([str(tmp_path / "gone.lstmview")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such session file" in err
+
+
+def test_a_session_shared_with_its_model_opens_on_another_machine(window, tmp_path, model_file):
+    """Saved here, the session and its model copied together to another folder (another machine:
+    the saved path is not there): the model beside the session is opened, the same view shown."""
+    window.show_first_sample()
+    window.state.row, window.state.selection = 9, (0, 3)
+    saved = window.save_session(tmp_path / "class.lstmview")
+    trace = window.state.trace
+    elsewhere = tmp_path / "usb"
+    elsewhere.mkdir()
+    shutil.copy(saved, elsewhere / "class.lstmview")
+    shutil.copy(model_file, elsewhere / "small.keras")
+    model_file.unlink()
+    window.set_network(random_network([8]))
+    assert window.open_session(elsewhere / "class.lstmview")
+    assert window.session.model_source.endswith("usb/small.keras")
+    assert window.state.row == 9 and window.state.selection == (0, 3)
+    assert np.array_equal(window.state.trace.h[1], trace.h[1])
+
+
+def test_the_shipped_model_is_found_wherever_the_app_is_installed(qtbot, tmp_path):
+    win = open_window(qtbot, load_network())
+    try:
+        win.show_first_sample()
+        path = win.save_session(tmp_path / "s.lstmview")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data["model"]["asset"] == "default.keras"
+        data["model"]["path"] = "/nowhere/site-packages/lstm_viewer/assets/default.keras"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        win.set_network(random_network([8]))
+        assert win.open_session(path) and win.state.network.units == [256, 256, 256]
+    finally:
+        close_window(win)

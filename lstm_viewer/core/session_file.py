@@ -4,6 +4,7 @@ Format (version 1; README, "Sessions")::
 
     {"format": "lstm-viewer session", "version": 1,
      "model": {"path": "/abs/model.keras", "sha256": "…", "name": "model.keras",
+               "asset": "default.keras" | null,   a model shipped with the app, wherever it is installed
                "normalize": [0.1307, 0.3081] | null},
      "input": [[28 numbers] × 28] | null,      the pixels in [0, 1], exactly (float32 as JSON numbers)
      "blanked_rows": [rows from 1],            what-if edits (rows set to paper)
@@ -43,6 +44,7 @@ class SessionFile:
     model_path: str | None = None
     model_sha256: str | None = None
     model_name: str = ""
+    model_asset: str | None = None             # the name of a model shipped in assets/
     normalize: tuple[float, float] | None = None
     image: np.ndarray | None = None            # (28, 28) float32 in [0, 1]
     blanked_rows: tuple[int, ...] = ()         # 0-based
@@ -87,6 +89,7 @@ def session_json(session: SessionFile) -> dict:
     return {
         "format": FORMAT, "version": VERSION,
         "model": {"path": session.model_path, "sha256": session.model_sha256, "name": session.model_name,
+                  "asset": session.model_asset,
                   "normalize": None if session.normalize is None else list(session.normalize)},
         "input": _pixels(session.image),
         "blanked_rows": [r + 1 for r in session.blanked_rows],
@@ -180,6 +183,10 @@ def read_session(path: str | os.PathLike) -> SessionFile:
     session.model_path = f.get(model, "path", str, tr("a file path"), "model.path")
     session.model_sha256 = f.get(model, "sha256", str, tr("a SHA-256 checksum"), "model.sha256")
     session.model_name = f.get(model, "name", str, tr("a name"), "model.name") or ""
+    asset = f.get(model, "asset", str, tr("a file name"), "model.asset")
+    if asset is not None and (Path(asset).name != asset or not asset.endswith(".keras")):
+        raise f.wrong("model.asset", tr("the name of a model shipped with the app"))
+    session.model_asset = asset
     normalize = f.get(model, "normalize", list, tr("[mean, std]"), "model.normalize")
     if normalize is not None:
         if (len(normalize) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...core.assets import asset_path
 from ...core.errors import UserError
 from ...core.i18n import tr
 from ...core.lessons import builtin_lessons_folder
@@ -27,6 +28,8 @@ def capture(window) -> tuple[SessionFile, list[str]]:
         captured.model_path = str(Path(source).resolve())
         captured.model_sha256 = file_checksum(source)
         captured.model_name = session.model_name
+        if Path(source).resolve().parent == asset_path("default.keras").resolve().parent:
+            captured.model_asset = Path(source).name   # found again wherever the app is installed
         if state.network.metadata.get("scaling_from") == "you":
             captured.normalize = state.network.input_scaling
     captured.image = session.original if session.original is not None else state.image
@@ -64,11 +67,12 @@ def open_session(window, path: str | Path) -> list[str]:
     ``UserError`` when the file is not a session (the window is unchanged then)."""
     restored = read_session(path)
     notes: list[str] = []
-    model = restored.model_path
-    if model is None:
+    model = _find_model(restored, Path(path), notes)
+    if model is None and restored.model_path is None:
         _restore_view(window, restored, notes)
         return notes
-    if not Path(model).exists():
+    if model is None:
+        model = restored.model_path
         notes.append(tr("The session's model {path} is not there any more: the session opened with the "
                         "model open now ({name}).", path=model, name=window.session.model_name))
         _restore_view(window, restored, notes)
@@ -98,6 +102,26 @@ def open_session(window, path: str | Path) -> list[str]:
     session.set_network(network, history=history_of(Path(model), network))
     _restore_view(window, restored, notes)
     return notes
+
+
+def _find_model(restored: SessionFile, session_path: Path, notes: list[str]) -> str | None:
+    """Where the session's model is on this machine: a shipped model wherever the app is installed;
+    the path it was saved with; else a file of the same name beside the session file (a teacher
+    shares the two together), if it is the same file. None when none of these is there."""
+    if restored.model_asset is not None and asset_path(restored.model_asset).is_file():
+        return str(asset_path(restored.model_asset))
+    if restored.model_path is None:
+        return None
+    if Path(restored.model_path).exists():
+        return restored.model_path
+    beside = session_path.resolve().parent / Path(restored.model_path).name
+    if not beside.exists():
+        return None
+    if restored.model_sha256 and file_checksum(beside) != restored.model_sha256:
+        notes.append(tr("{path} is beside the session but is not the model it was saved with (another "
+                        "checksum): it was not opened.", path=beside))
+        return None
+    return str(beside)
 
 
 def _restore_view(window, restored: SessionFile, notes: list[str]) -> None:
