@@ -60,6 +60,12 @@ def legend_labels(view: pg.GraphicsView) -> list[pg.LabelItem]:
     return [label for legend in legends for _sample, label in legend.items]
 
 
+def legend_box(view: pg.GraphicsView) -> QtCore.QSizeF:
+    """The size a legend in a row of its own is held at (``plots.legend.fit_legend``)."""
+    legend = next(item for item in view.scene().items() if isinstance(item, pg.LegendItem))
+    return legend.maximumSize()
+
+
 def sizes(win) -> dict:
     """What the tests compare: sizes of text, axes and markers across the window."""
     layer = win.layers.views[-1]
@@ -94,6 +100,7 @@ def test_150_percent_scales_titles_ticks_legends_labels_and_the_headline(window,
     inspector = window.unit_inspector
     before = sizes(window)
     legend_before = [label.opts["size"] for label in legend_labels(inspector.plots)]
+    legend_height = legend_box(inspector.plots).height()
     heading_height = window.layers.views[0].c.plot.titleLabel.itemRect().height()
     assert before["title"] == "9pt" and before["tick"] == 7.5 and legend_before[0] == "8pt"
 
@@ -107,6 +114,9 @@ def test_150_percent_scales_titles_ticks_legends_labels_and_the_headline(window,
     assert after["axis label"] == pytest.approx(1.5 * before["axis label"])
     assert [points(label.opts["size"]) for label in legend_labels(inspector.plots)] == \
         pytest.approx([1.5 * points(s) for s in legend_before])                          # a legend label
+    legend = next(item for item in inspector.plots.scene().items() if isinstance(item, pg.LegendItem))
+    assert legend_box(inspector.plots) == legend.layout.preferredSize()   # its box holds the larger entries
+    assert legend_box(inspector.plots).height() > legend_height
     assert after["label widget"] == pytest.approx(1.5 * before["label widget"])           # a label widget
     assert after["headline"] == pytest.approx(1.5 * before["headline"])                   # the headline
     for key in ("softmax row text", "settled text", "row marker", "selection outline"):

@@ -40,6 +40,7 @@ import pyqtgraph as pg
 from PyQt6 import QtCore, QtGui, QtWidgets
 
 from ...core.i18n import tr
+from ..plots.legend import fit_legend
 from ..plots.light_items import MarkLine, StaticTextItem
 from ..plots.style import hold_layout_width
 from ..views.layer_view import LayerView
@@ -560,9 +561,13 @@ def _zoom_scene(scene: QtWidgets.QGraphicsScene, factor: float) -> bool:
         _call_hook(plot, factor)
     for legend in legends:   # after their labels: the legend's box fits them
         _put(legend, _FACTOR, factor)
+        held = legend.minimumSize() == legend.maximumSize()   # a legend in a row of its own
         legend.layout.invalidate()
         legend.layout.activate()
-        legend.updateSize()
+        if held:
+            fit_legend(legend)
+        else:
+            legend.updateSize()
     return changed
 
 
