@@ -277,6 +277,31 @@ def test_the_zoom_is_remembered(qtbot, tmp_path):
     close_window(second)
 
 
+def test_a_window_zoomed_before_it_is_first_shown(qtbot, tmp_path):
+    """As MainWindow.__init__ makes it: the remembered zoom applied before the first paint, and the
+    first show (every widget polished) does not zoom again."""
+    from lstm_viewer.gui import MainWindow
+    settings = ini_settings(tmp_path / "before.ini")
+    settings.setValue("zoom", 1.5)
+    win = MainWindow(random_network([8, 8]), settings=settings)
+    qtbot.addWidget(win)
+    zoom = zoom_of(win)
+    assert zoom.factor == 1.5
+    win.show()
+    qtbot.waitExposed(win)
+    win.state.selection = (1, 2)
+    qtbot.waitUntil(lambda: win.unit_dock.isVisible(), timeout=WAIT_MS)
+    settle(qtbot)
+    layer = win.layers.views[0]
+    assert layer.c.plot.titleLabel.opts["size"] == "13.5pt"
+    assert layer.c.plot.getAxis("left").style["tickFont"].pointSizeF() == pytest.approx(11.25)
+    assert win.header.label.font().pointSizeF() == pytest.approx(1.5 * 16.2)
+    small = [(type(w).__name__, w.font().pointSizeF()) for w in win.findChildren(QtWidgets.QWidget)
+             if w.isVisible() and not w.isWindow() and w.font().pointSizeF() < 13.5]
+    assert not small   # every text widget at 150 % of 9 pt or more, none left at 100 %
+    close_window(win)
+
+
 def test_the_actions_and_their_keys(window, qtbot):
     zoom = zoom_of(window)
     actions = zoom.actions(window)

@@ -7,15 +7,20 @@ it: they build everything at 100 % (9 pt titles, 7.5 pt ticks, fixed axis widths
 
 - the window's font (its size only: children without a font of their own inherit it, and the family
   the language chose stays); a child with a size of its own (``WA_SetFont``: the big headline) is
-  scaled from its 100 % size, remembered the first time it is seen;
-- text widgets that measured their font once: ``RunText`` (fonts and height), ``SteadyHolder`` (its
-  fixed height of so many lines), a fixed-size QLabel (its size);
+  scaled from its 100 % size, remembered the first time it is seen; windows of the window's own (a
+  floating panel, a menu) and widgets with a style sheet (Qt's style sheets stop font propagation:
+  the "What am I looking at?" notes) are given the zoomed size themselves;
+- text widgets that measured their font once: ``RunText`` (fonts, height, and the budget of its kept
+  drawings, which are factor² larger), ``SteadyHolder`` (its fixed height of so many lines), a
+  fixed-size QLabel (its size);
 - every pyqtgraph view's scene: ``LabelItem`` (titles, legend entries, headings: the same text and
   colour at a scaled size), ``AxisItem`` (tick font, label font, a fixed width or height, the room
   kept for tick text), ``TextItem``, items that paint with a ``_font`` of their own (the softmax's row
   label, the state space's labels), ``ScatterPlotItem`` symbols, ``MarkLine`` pens, and outlines of
-  rectangles (the selected unit); a plot's title row grows with its title; a view's minimum and fixed
-  heights and minimum width scale, so its plots keep their room;
+  rectangles (the selected unit); a plot's title row grows with its title, a legend's box with its
+  entries; a least width (and height) a panel holds its plots at is measured again; in a panel that
+  scrolls, a view's minimum, maximum or fixed height scales, so its plots keep their room (elsewhere
+  heights stay: the window must not outgrow the screen);
 - a layer column's long/short title choice is measured again (``LayerView``).
 
 Each thing remembers its 100 % value and the factor it has (a QGraphicsItem's ``data``, a widget's
@@ -28,7 +33,10 @@ wrapped so that a view re-setting a title later ("9pt") gets it at the window's 
 filter is installed: a row step costs exactly what it did.
 
 A widget or item may take part itself: ``zoom_changed(factor)``, if it has one, is called after the
-zoom was applied to it.
+zoom was applied to it. The adapters here for RunText, MarkLine, StaticTextItem and LayerView reach
+into a few of their private attributes (their modules are others' to change): such a hook in those
+classes would let them go. ``style.small_font()`` stays 7.5 pt on purpose: everything is built at
+100 % and scaled here, so a zoom-aware factory would scale its fonts twice.
 """
 from __future__ import annotations
 
