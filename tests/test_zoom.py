@@ -431,8 +431,6 @@ FIT_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.xfail(strict=True, reason="until /tmp/zoom_window.patch (main_window.py, panel_columns.py, "
-                                       "app.py) is applied; the patch removes this mark")
 def test_the_first_window_fits_a_1280_by_800_screen_and_the_layers_stay_whole(tmp_path):
     """On a 1280 × 800 screen the first window opens inside it (it opened at 1600 × 1000, the prediction
     and the stepper off screen); opening the unit inspector, the state space and "why this class" never

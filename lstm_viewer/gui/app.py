@@ -44,6 +44,7 @@ def run_app(model_path: str | Path | None = None, settings=None, options: dict |
     from ..core.i18n import tr
     from .window.main_window import MainWindow
     window = MainWindow(network, settings=settings)
+    window.fit_to_screen()           # a screen smaller than the window's 1600 × 1000: inside it
     window.show_first_sample()       # a traced digit from the first second, not an empty window
     window.show()
     if problem is not None:

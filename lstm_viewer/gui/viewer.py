@@ -71,6 +71,7 @@ def show(model: str | os.PathLike | Network | None = None, image=None, *,
         window.show_first_sample()
     else:
         viewer.show_image(image)
+    window.fit_to_screen()   # a laptop's screen: inside it, as run_app opens the window
     window.show()
     if QtGui.QGuiApplication.platformName() != "offscreen":   # (which says it cannot, as a warning)
         window.raise_()

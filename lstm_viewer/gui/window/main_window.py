@@ -42,6 +42,7 @@ from .highlight import Highlighter
 from .menus import ACTION_NAMES, WindowActions
 from .one_repaint import OneRepaint
 from .panel_columns import PanelColumns
+from .zoom import ZoomControl
 
 PRESENTATION_ZOOM = 1.5   # the least zoom presentation mode shows (a projector's back row)
 SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see run_app)
@@ -106,6 +107,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addAction(self._escape)
         self._escape_paused: list[QtGui.QAction] = []
         self._build_views()
+        self.zoom = ZoomControl(self)   # View ▸ Zoom: the remembered factor, before the first paint
+        self.zoom.changed.connect(lambda _factor: self.statusBar().showMessage(self.zoom.describe(), 2000))
         self.drawing = DrawingInput(self.canvas, self.session, self)
         self.input_view.rowClicked.connect(self.session.toggle_row)
         self.library = DigitLibrary(self.samples, self.session, self)
@@ -418,6 +421,7 @@ class MainWindow(QtWidgets.QMainWindow):
             zoom.set_factor(PRESENTATION_ZOOM, remember=False)
         self.showFullScreen()
         self.presentationAction.setChecked(True)
+        self.window_actions.fullScreenAction.setEnabled(False)   # Esc or the mode's own key leave it
         # Esc leaves, as in a slide show: the other Esc (clear the selection) waits until then.
         escape = QtGui.QKeySequence("Escape")
         self._escape_paused = [a for a in self.findChildren(QtGui.QAction)
@@ -455,6 +459,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowState(window_state)
         self.restoreState(layout, LAYOUT_VERSION)
         self.presentationAction.setChecked(False)
+        self.window_actions.fullScreenAction.setEnabled(True)
         self._escape.setEnabled(False)
         for action in self._escape_paused:
             action.setEnabled(True)
@@ -532,6 +537,24 @@ class MainWindow(QtWidgets.QMainWindow):
             return wanted
         frame = self.frameGeometry().size() - self.geometry().size()   # title bar and borders
         return wanted.boundedTo(screen.availableGeometry().size() - frame)
+
+    def fit_to_screen(self) -> None:
+        """No larger than the screen's free area, frame included, and inside it: ``run_app`` does this
+        for the window it opens (on a 1280 × 800 screen it opened at 1600 × 1000, the prediction and the
+        stepper off the screen). The frame is known once the window is shown: fitted again then."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        # The hidden panels still count in the layout's minimum until it is laid out again: without
+        # this a window not yet shown could not be made narrower than 1361 px.
+        self.layout().activate()
+        frame = self.frameGeometry().size() - self.geometry().size()   # title bar and borders
+        size = self.size().boundedTo(screen.availableGeometry().size() - frame)
+        if size != self.size():
+            self.resize(size)
+        self._keep_on_screen()
+        if not self.isVisible():
+            self._fit_when_shown = True
 
     def _keep_on_screen(self) -> None:
         """Move the window back inside the screen's free area if a corner is outside it."""
@@ -756,6 +779,9 @@ class MainWindow(QtWidgets.QMainWindow):
         super().showEvent(event)
         if first and (self.settings is None or self.settings.value("layout") is None):
             self._size_side_panels()
+        if getattr(self, "_fit_when_shown", False):   # fit_to_screen before the frame was known
+            self._fit_when_shown = False
+            QtCore.QTimer.singleShot(0, self.fit_to_screen)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         """The one shutdown path: settle the user's model, then cancel every job and wait (bounded)."""

@@ -17,6 +17,7 @@ from ..export.figures import view_file_name
 from ..help.menu import add_help_actions
 from ..state.jobs import describe_error
 from .language import language_menu
+from .zoom import full_screen_action
 
 
 def save_model_filter() -> str:
@@ -117,6 +118,9 @@ class WindowActions(QtCore.QObject):
         self.resetLayoutAction = self._add(self.view_menu, tr("&Reset layout"), None, window.reset_layout,
                                            "resetLayoutAction", tr("Put every panel back where it started"))
         self.view_menu.addSeparator()
+        self.view_menu.addActions(window.zoom.actions(window))   # Zoom in, Zoom out, Actual size
+        self.fullScreenAction = full_screen_action(window)       # F11
+        self.view_menu.addAction(self.fullScreenAction)
         self.presentationAction = self._add(
             self.view_menu, tr("&Presentation mode"), "Ctrl+Shift+F", window.toggle_presentation,
             "presentationAction", tr("Full screen, large text, and only the views the lesson's step needs "

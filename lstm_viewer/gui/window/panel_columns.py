@@ -9,6 +9,9 @@ and lost their colour bars), and a closed column's width goes to the column left
 - the input column narrows toward its minimum while the layers or the new column still lack room;
 - a panel that would open a second analysis column in a window too narrow for it joins the column
   on the prediction's side as a tab (a right-hand panel takes in the open left-hand ones instead);
+- a panel with no room even for a first column (a 1280-pixel screen, large text) joins its base
+  column (the prediction, or the input) as a tab, and so do the panels placed below it; the lesson
+  stands below the input instead, both in sight;
 - when the last panel on a side closes, the base column gets back the width it had before;
 - a tab shows its panel's whole name: five or six tabs in one column scroll (the arrows at the tab
   bar's end) rather than each shrinking to "单…" or "Un…", a name no one can read.
@@ -82,6 +85,16 @@ class PanelColumns:
             dock.show()
             dock.raise_()
             return
+        placement = self._specs[dock.objectName()].placement
+        above = self._dock(placement.dock) if placement.how == "below" else None
+        base = self._side(dock)[0]
+        if above is not None and _in_a_column(above) and base in window.tabifiedDockWidgets(above):
+            # Below a panel that had no room for a column and became a tab of the base column: a tab
+            # too (Qt cannot split a tab: shown, it opened a column of its own beside the layers).
+            window.tabifyDockWidget(above, dock)
+            dock.show()
+            dock.raise_()
+            return
         partner = self._tab_partner(dock)
         if partner is not None:
             window.tabifyDockWidget(partner, dock)
@@ -124,6 +137,20 @@ class PanelColumns:
                         window.tabifyDockWidget(dock, panel)
                 widths[window.input_dock] = self._base_widths.pop(window.input_dock,
                                                                   window.input_dock.width())
+            elif not across and self._spare(beside=None) < LEAST_WIDTH:
+                # No room for a column even with the input at its least (a 1280-pixel screen, large
+                # text): else the layers, the top one first, would scroll out of sight. A tab in the
+                # base column, which then takes what the layers can spare; the lesson, which talks
+                # about the input, below it instead.
+                self._base_widths[base] = base.width()   # given back when its last panel closes
+                if dock.objectName() == LESSON:
+                    window.splitDockWidget(base, dock, VERTICAL)
+                else:
+                    window.tabifyDockWidget(base, dock)
+                dock.show()
+                dock.raise_()
+                QtCore.QTimer.singleShot(0, lambda: self._widen_tabs(dock))
+                return
             else:
                 self._base_widths[base] = base.width()
         dock.show()
@@ -224,6 +251,18 @@ class PanelColumns:
                 width = self._given.get(beside, width)
             taken += max(width, beside.minimumSizeHint().width())
         return window.width() - taken
+
+    def _widen_tabs(self, dock: QtWidgets.QDockWidget) -> None:
+        """A panel put in its base column for want of room: the column as wide as the layers can
+        spare, up to the panel's preferred width."""
+        window = self.window
+        if sip.isdeleted(window) or sip.isdeleted(dock) or not _in_a_column(dock):
+            return
+        surplus = window.layers.width() - window.layers.width_needed()
+        width = min(self._specs[dock.objectName()].preferred_width, dock.width() + max(0, surplus))
+        if width > dock.width():
+            window.resizeDocks([dock], [width], HORIZONTAL)
+            self._given[dock] = self._wanted[dock] = width
 
     def _on_docked_again(self, dock: QtWidgets.QDockWidget) -> None:
         """A floating panel docked again gets a column width that fits, as when it first opened, and
