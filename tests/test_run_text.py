@@ -170,3 +170,18 @@ def test_kept_text_stays_within_its_byte_limit_least_recent_first(qtbot, monkeyp
     assert text.kept_bytes() == 3 * one
     text.resize(220, text.height())                   # a new width forgets what was kept
     assert not any(text.is_kept(key) for key in range(6)) and text.kept_bytes() == 0
+
+
+def test_drawing_ahead_stops_when_the_budget_is_full(qtbot, monkeypatch):
+    """Drawing ahead never pushes out what is kept: with room for three drawings, a draw-ahead loop
+    (the unit inspector's) draws three and then finds nothing to do, instead of running forever."""
+    text = RunText(lines=2)
+    qtbot.addWidget(text)
+    text.resize(200, text.height())
+    text.show()
+    one = text.width() * text.height() * 4
+    monkeypatch.setattr(RunText, "KEPT_BYTES", 3 * one)
+    drawn = [key for key in range(28) if text.prerender(key, lambda key=key: [[Run(f"row {key}")]])]
+    assert drawn == [0, 1, 2] and text.kept_bytes() == 3 * one
+    text.show_kept(9, lambda: [[Run("row 9")]])        # shown: kept, the oldest drawing makes room
+    assert text.is_kept(9) and not text.is_kept(0)

@@ -111,8 +111,12 @@ class RunText(QtWidgets.QWidget):
         self.update()
 
     def prerender(self, key: Hashable, make_lines: Callable[[], list[list[Run]]]) -> bool:
-        """Draw and keep the text for ``key`` if it is not kept yet; True if that took any work."""
+        """Draw and keep the text for ``key`` if it is not kept yet and there is room for one more
+        drawing as large as the kept ones (drawing ahead must never push out what was drawn: with
+        rows too large for the budget, a draw-ahead loop would run forever); True if that took work."""
         if key in self._kept:
+            return False
+        if self._kept and self._kept_bytes * (len(self._kept) + 1) / len(self._kept) > self.KEPT_BYTES:
             return False
         self._drawn(key, make_lines)
         return True
