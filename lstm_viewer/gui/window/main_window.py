@@ -46,6 +46,8 @@ from .zoom import ZoomControl
 
 PRESENTATION_ZOOM = 1.5   # the least zoom presentation mode shows (a projector's back row)
 SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see run_app)
+PREDICTION_LEAST_WIDTH = 250
+SOFTMAX_LEAST_HEIGHT = 380   # the two bar plots and the prediction over time, each still legible
 TRAINING_WIDTH = 320   # the training panel's column, beside the prediction
 LAYOUT_VERSION = 5        # bump when the docks change, so an old saved layout is not applied
 
@@ -177,7 +179,14 @@ class MainWindow(QtWidgets.QMainWindow):
         column.addWidget(self.header)
         column.addWidget(self.softmax, 1)
         column.addWidget(self.stack_state)
-        prediction.setMinimumWidth(250)
+        # On a short screen (1280 × 800, or text in a taller script) the column scrolls rather than
+        # squeezing the prediction over time to a line: its plots keep a readable least height.
+        self.softmax.setMinimumHeight(SOFTMAX_LEAST_HEIGHT)
+        inner = prediction
+        prediction = _scrolling(inner)
+        prediction.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        prediction.setMinimumWidth(PREDICTION_LEAST_WIDTH)   # the scroll bar's room taken from inside
+        inner.setMinimumWidth(PREDICTION_LEAST_WIDTH - prediction.verticalScrollBar().sizeHint().width())
 
         central = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(central)
