@@ -100,7 +100,7 @@ def test_help_lessons_walks_the_seed_lesson(window, qtbot):
     assert state.trace is not None and state.trace.prediction == 7 and state.row == 0
     assert window.highlighter.targets == [window.input_view]
     assert "read rows until row 8" in panel.text.toPlainText()
-    assert "Your turn" in panel.task.text()
+    assert "Your turn: step to row 8" in panel.task.text()
     state.row = 7                                   # the learner does it: the task ticks
     assert "Done" in panel.task.text()
 
@@ -211,8 +211,26 @@ def test_presentation_mode_shows_what_the_step_needs_and_comes_back(window, qtbo
     assert window.isFullScreen() and window.presentationAction.isChecked()
     assert window.unit_dock.isVisible() and window.dock("lessonDock").isVisible()
     assert not window.compare_dock.isVisible() and not window.importance_dock.isVisible()
+    # The room's text size leaves no column for the lesson: it stands below the input (the samples
+    # make way), and a step's panel takes the prediction's column, in front.
+    lesson = window.dock("lessonDock")
+    assert window.dockWidgetArea(lesson) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
+    assert not window.samples.isVisible()
+    assert window.unit_dock in window.tabifiedDockWidgets(window.prediction_dock)
     window.lesson_panel.go_to(8)            # Next: its own panels, and no others
     assert window.why_dock.isVisible() and not window.unit_dock.isVisible()
+    assert window.why_dock in window.tabifiedDockWidgets(window.prediction_dock)
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Escape)
     assert not window.isFullScreen() and not window.presentationAction.isChecked()
     qtbot.waitUntil(lambda: window.compare_dock.isVisible() and window.importance_dock.isVisible())
+    assert window.samples.isVisible()
+
+
+def test_no_tab_bar_stands_over_the_views_for_closed_panels(window, qtbot):
+    """Qt left the tab bar of the closed Unit inspector | Compare group shown, over the softmax."""
+    qtbot.wait(50)
+    shown = {d.windowTitle() for d in window.findChildren(QtWidgets.QDockWidget) if d.isVisible()}
+    for bar in window.findChildren(QtWidgets.QTabBar):
+        if bar.isVisible() and bar.parent() is window and bar.count():   # (Qt's spare bars are empty)
+            assert any(bar.tabText(i) in shown for i in range(bar.count())), \
+                (bar.count(), bar.tabText(0), bar.geometry().getRect())

@@ -266,8 +266,7 @@ class LessonPanel(QtWidgets.QWidget):
         if task.args[0] == "panel":
             self._task_poll.start()
         done = self.task_done()
-        self.task.setText(tr("✓ Done. Press Next ▶ when you are ready.") if done
-                          else tr("☐ Your turn: see the step's text."))
+        self.task.setText(tr("✓ Done. Press Next ▶ when you are ready.") if done else _task_text(*task.args))
         if done:
             self._task_poll.stop()
 
@@ -311,6 +310,20 @@ class LessonPanel(QtWidgets.QWidget):
         self.play_button.setChecked(False)
         step = self.current_step
         self._highlight([] if step is None else [d.args for d in step.all("highlight")])
+
+
+def _task_text(kind: str, value) -> str:
+    """The learner's task in words (what ``@task`` asks), to be ticked when done."""
+    if kind == "row":
+        return tr("☐ Your turn: step to row {row} (← →).", row=value)
+    if kind == "select":
+        return tr("☐ Your turn: click a unit of layer {layer}.", layer=value)
+    if kind == "gates":
+        if value == "on":
+            return tr("☐ Your turn: show the gates (G).")
+        return tr("☐ Your turn: hide the gates (G).")
+    title = next((tr(spec.title) for spec in PANELS if spec.key == value), value)
+    return tr("☐ Your turn: open “{panel}” (Explain menu).", panel=title)
 
 
 def _shipped_digit(kind: str, value: int) -> tuple[np.ndarray, int] | None:

@@ -41,12 +41,13 @@ from .dock_style import kept_icons_style
 from .highlight import Highlighter
 from .menus import ACTION_NAMES, WindowActions
 from .one_repaint import OneRepaint
-from .panel_columns import PanelColumns
+from .panel_columns import PanelColumns, hide_stray_tab_bars
 from .zoom import ZoomControl
 
 PRESENTATION_ZOOM = 1.5   # the least zoom presentation mode shows (a projector's back row)
 SHUTDOWN_WAIT_MS = 2000   # closing waits this long for jobs, then leaves (see run_app)
-PREDICTION_LEAST_WIDTH = 250
+PREDICTION_LEAST_WIDTH = 250   # the side columns' least widths at 100 %; they grow with the zoom
+INPUT_LEAST_WIDTH = 240
 SOFTMAX_LEAST_HEIGHT = 380   # the two bar plots and the prediction over time, each still legible
 TRAINING_WIDTH = 320   # the training panel's column, beside the prediction
 LAYOUT_VERSION = 5        # bump when the docks change, so an old saved layout is not applied
@@ -111,6 +112,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_views()
         self.zoom = ZoomControl(self)   # View ▸ Zoom: the remembered factor, before the first paint
         self.zoom.changed.connect(lambda _factor: self.statusBar().showMessage(self.zoom.describe(), 2000))
+        self.zoom.changed.connect(self._zoom_side_columns)
+        self._zoom_side_columns(self.zoom.factor)
         self.drawing = DrawingInput(self.canvas, self.session, self)
         self.input_view.rowClicked.connect(self.session.toggle_row)
         self.library = DigitLibrary(self.samples, self.session, self)
@@ -134,6 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         source = network.metadata.get("source")
         self.session.set_network(network, history=history_of(Path(source), network) if source else None)
         self.library.load_samples()
+        QtCore.QTimer.singleShot(0, lambda: hide_stray_tab_bars(self))
         # Scored a moment later, so the first paint of the window has both cores to itself.
         QtCore.QTimer.singleShot(300, self.library.score_all)
         self.statusBar().showMessage(tr("Draw a digit, or pick a real one from the samples."), 8000)
@@ -169,9 +173,11 @@ class MainWindow(QtWidgets.QMainWindow):
         buttons.addWidget(self.undo_button)
         column.addLayout(buttons)
         column.addWidget(self.input_view, 3)
-        column.addWidget(_heading(tr("Or pick a real MNIST digit")))
+        self._samples_heading = _heading(tr("Or pick a real MNIST digit"))
+        column.addWidget(self._samples_heading)
         column.addWidget(self.samples, 4)
-        inputs.setMinimumWidth(240)
+        inputs.setMinimumWidth(INPUT_LEAST_WIDTH)
+        self._inputs = inputs
 
         prediction = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(prediction)
@@ -182,8 +188,8 @@ class MainWindow(QtWidgets.QMainWindow):
         # On a short screen (1280 × 800, or text in a taller script) the column scrolls rather than
         # squeezing the prediction over time to a line: its plots keep a readable least height.
         self.softmax.setMinimumHeight(SOFTMAX_LEAST_HEIGHT)
-        inner = prediction
-        prediction = _scrolling(inner)
+        inner = self._prediction_inner = prediction
+        prediction = self._prediction_area = _scrolling(inner)
         prediction.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         prediction.setMinimumWidth(PREDICTION_LEAST_WIDTH)   # the scroll bar's room taken from inside
         inner.setMinimumWidth(PREDICTION_LEAST_WIDTH - prediction.verticalScrollBar().sizeHint().width())
@@ -365,6 +371,14 @@ class MainWindow(QtWidgets.QMainWindow):
         column that leaves the layers whole (``panel_columns``)."""
         self.columns.show(self.dock(which) if isinstance(which, str) else which)
 
+    def _zoom_side_columns(self, factor: float) -> None:
+        """The input's and the prediction's least widths grow with the text (at 150 % the headline
+        and the state panel no longer fit 250 pixels)."""
+        scrollbar = self._prediction_area.verticalScrollBar().sizeHint().width()
+        self._inputs.setMinimumWidth(round(INPUT_LEAST_WIDTH * factor))
+        self._prediction_area.setMinimumWidth(round(PREDICTION_LEAST_WIDTH * factor))
+        self._prediction_inner.setMinimumWidth(round(PREDICTION_LEAST_WIDTH * factor) - scrollbar)
+
     # --- lessons and presentation ---------------------------------------------------------------
     @property
     def lesson_panel(self):
@@ -418,7 +432,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _enter_presentation(self) -> None:
         zoom = getattr(self, "zoom", None)
         self._before_presentation = (self.windowState(), self.saveState(LAYOUT_VERSION),
-                                     None if zoom is None else zoom.factor)
+                                     None if zoom is None else zoom.factor, self.saveGeometry())
         lesson_open = "lessonDock" in self._panels and not self.dock("lessonDock").isHidden()
         needed = set(self.lesson_panel.needed_panels()) if lesson_open else set()
         for spec in PANELS:
@@ -426,6 +440,18 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.dock(spec.object_name).hide()
         if self.training_panel is not None:
             self.training_dock.hide()
+        for widget in (self._samples_heading, self.samples):   # the lesson picks the digits
+            widget.hide()
+        if lesson_open:   # below the input, not a column of its own: the room is for the views
+            lesson = self.dock("lessonDock")
+            self.removeDockWidget(lesson)
+            self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, lesson)
+            self.splitDockWidget(self.input_dock, lesson, QtCore.Qt.Orientation.Vertical)
+            lesson.show()
+            self.columns.place_in_base(lesson)
+            vertical = QtCore.Qt.Orientation.Vertical   # the lesson's text gets room, once full screen
+            QtCore.QTimer.singleShot(50, lambda: self.resizeDocks(
+                [self.input_dock, lesson], [self.height() // 2, self.height() // 2], vertical))
         if zoom is not None and zoom.factor < PRESENTATION_ZOOM:
             zoom.set_factor(PRESENTATION_ZOOM, remember=False)
         self.showFullScreen()
@@ -439,6 +465,8 @@ class MainWindow(QtWidgets.QMainWindow):
             action.setEnabled(False)
         self._escape.setEnabled(True)
         self.statusBar().showMessage(tr("Presentation mode: Esc or Ctrl+Shift+F to leave."), 5000)
+        if lesson_open:
+            self._present_step(self.lesson_panel.step_index)
         if self.lesson_panel_open():
             self.lesson_panel.stepChanged.connect(self._present_step)
 
@@ -453,9 +481,19 @@ class MainWindow(QtWidgets.QMainWindow):
         for spec in PANELS:
             if spec.key not in needed and spec.key != "lesson":
                 self.dock(spec.object_name).hide()
+        # A panel the step opens takes the prediction's column, in front: at the room's text size a
+        # column of its own beside the prediction would be too narrow to read (the step frames it).
+        right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+        for spec in PANELS:
+            dock = self.dock(spec.object_name)
+            if spec.key in needed and not dock.isHidden() and self.dockWidgetArea(dock) == right \
+                    and dock not in self.tabifiedDockWidgets(self.prediction_dock):
+                self.tabifyDockWidget(self.prediction_dock, dock)
+                dock.show()
+                dock.raise_()
 
     def _leave_presentation(self) -> None:
-        window_state, layout, factor = self._before_presentation
+        window_state, layout, factor, geometry = self._before_presentation
         self._before_presentation = None
         if "lessonDock" in self._panels:
             try:
@@ -465,8 +503,19 @@ class MainWindow(QtWidgets.QMainWindow):
         zoom = getattr(self, "zoom", None)
         if zoom is not None and factor is not None:
             zoom.set_factor(factor, remember=False)
-        self.setWindowState(window_state)
+        # showNormal first: a window manager keeps a full-screen window full screen on a mere state
+        # change (found under openbox); then the size and place it had, and its docks.
+        if window_state & QtCore.Qt.WindowState.WindowMaximized:
+            self.showMaximized()
+        else:
+            self.showNormal()
+            self.restoreGeometry(geometry)
         self.restoreState(layout, LAYOUT_VERSION)
+        for widget in (self._samples_heading, self.samples):
+            widget.show()
+        if "lessonDock" in self._docks:
+            self.columns.place_in_base(self.dock("lessonDock"), False)
+        QtCore.QTimer.singleShot(0, lambda: hide_stray_tab_bars(self))
         self.presentationAction.setChecked(False)
         self.window_actions.fullScreenAction.setEnabled(True)
         self._escape.setEnabled(False)
@@ -788,6 +837,8 @@ class MainWindow(QtWidgets.QMainWindow):
         super().showEvent(event)
         if first and (self.settings is None or self.settings.value("layout") is None):
             self._size_side_panels()
+        if first:
+            QtCore.QTimer.singleShot(0, lambda: hide_stray_tab_bars(self))
         if getattr(self, "_fit_when_shown", False):   # fit_to_screen before the frame was known
             self._fit_when_shown = False
             QtCore.QTimer.singleShot(0, self.fit_to_screen)

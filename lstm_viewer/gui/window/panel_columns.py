@@ -52,6 +52,9 @@ class PanelColumns:
         self._base_widths: dict[QtWidgets.QDockWidget, int] = {}   # input / prediction, before a panel
         self._watched: weakref.WeakSet[QtWidgets.QDockWidget] = weakref.WeakSet()
         self._given: weakref.WeakKeyDictionary[QtWidgets.QDockWidget, int] = weakref.WeakKeyDictionary()
+        # Panels placed in a base column (presentation mode's lesson, below the input): no column
+        # of their own, so they neither take a column's width nor join another's.
+        self._in_base: weakref.WeakSet[QtWidgets.QDockWidget] = weakref.WeakSet()
         # The width each open column should have: what it was given, or what the learner dragged it
         # to (a dock resized while the window kept its width); a smaller window squeezing it does not
         # count, so a larger one can give it back (window_grew).
@@ -166,6 +169,13 @@ class PanelColumns:
         # Once the new column is laid out: room for it and for the layers, from the input column.
         QtCore.QTimer.singleShot(0, lambda: self._make_room(dock, widths[dock]))
 
+    def place_in_base(self, dock: QtWidgets.QDockWidget, placed: bool = True) -> None:
+        """``dock`` now stands in a base column (True) or in a column of its own again (False)."""
+        if placed:
+            self._in_base.add(dock)
+        else:
+            self._in_base.discard(dock)
+
     def window_resized(self, old_width: int, new_width: int) -> None:
         """The window's new width is known (after Qt resized the docks for it). Growing, a column
         squeezed while the window was smaller gets its width back, once the docks are laid out."""
@@ -219,13 +229,13 @@ class PanelColumns:
         window = self.window
         area = window.dockWidgetArea(dock)
         base = window.input_dock if area == LEFT else window.prediction_dock
-        return base, [p for p in self.panels if window.dockWidgetArea(p) == area]
+        return base, [p for p in self.panels if window.dockWidgetArea(p) == area and p not in self._in_base]
 
     def _open_across(self, dock: QtWidgets.QDockWidget) -> list[QtWidgets.QDockWidget]:
         """The panels docked and shown on the other side of the layers from ``dock``, the ones on
         screen first (a tab behind another keeps the width it last had)."""
         mine = self._side(dock)[1]
-        open_ = [p for p in self.panels if p not in mine and _in_a_column(p)]
+        open_ = [p for p in self.panels if p not in mine and _in_a_column(p) and p not in self._in_base]
         return sorted(open_, key=lambda p: p.visibleRegion().isEmpty())
 
     def _first_open_across(self, dock: QtWidgets.QDockWidget) -> QtWidgets.QDockWidget | None:
@@ -313,6 +323,7 @@ class PanelColumns:
         widths = {d: w for d, w in widths.items() if w is not None and _in_a_column(d)}
         if widths:
             self.window.resizeDocks(list(widths), list(widths.values()), HORIZONTAL)
+        QtCore.QTimer.singleShot(0, lambda: sip.isdeleted(self.window) or hide_stray_tab_bars(self.window))
 
 
 class _DockResizes(QtCore.QObject):
@@ -332,6 +343,19 @@ class _DockResizes(QtCore.QObject):
             if isinstance(tabs, QtWidgets.QTabBar):
                 whole_tab_names(tabs)
         return False
+
+
+def hide_stray_tab_bars(window: QtWidgets.QMainWindow) -> None:
+    """Hide the main window's tab bars whose panels are all closed. Qt leaves the bar of a tab group
+    whose docks were hidden at start shown (Unit inspector | Compare A/B), stacked above the docks:
+    it showed over the softmax plots in screenshots and animations. Qt shows a bar again itself when
+    its group needs one."""
+    shown = {dock.windowTitle() for dock in window.findChildren(QtWidgets.QDockWidget)
+             if not dock.isHidden() and not dock.isFloating()}
+    direct = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
+    for bar in window.findChildren(QtWidgets.QTabBar, options=direct):
+        if bar.isVisible() and not any(bar.tabText(i) in shown for i in range(bar.count())):
+            bar.hide()
 
 
 def whole_tab_names(tabs: QtWidgets.QTabBar) -> None:
