@@ -9,7 +9,7 @@ import pytest
 from PyQt6 import QtCore, QtWidgets
 from test_stack_state import multi_rnn_cell_state
 
-from gui_support import close_window, open_window
+from gui_support import blotch_digit, close_window, open_window
 from lstm_viewer import load_network
 from lstm_viewer.core.errors import UserError
 from lstm_viewer.core.lessons import builtin_lessons, load_lesson, parse_lesson
@@ -234,3 +234,17 @@ def test_no_tab_bar_stands_over_the_views_for_closed_panels(window, qtbot):
         if bar.isVisible() and bar.parent() is window and bar.count():   # (Qt's spare bars are empty)
             assert any(bar.tabText(i) in shown for i in range(bar.count())), \
                 (bar.count(), bar.tabText(0), bar.geometry().getRect())
+
+
+def test_panels_opened_beside_the_lesson_keep_the_layers_whole(window, qtbot):
+    """Found by a teacher's review: the lesson open, pin a digit (Compare opens), show another, click
+    a unit: the inspector opened a second column and pushed layer 3 behind a scroll bar."""
+    window.show_lessons()
+    window.show_first_sample()
+    window.pinAction.trigger()
+    window.show_input(blotch_digit(1))        # B
+    window.state.selection = (1, 40)          # a click in layer 2: the inspector opens
+    qtbot.waitUntil(window.unit_dock.isVisible)
+    qtbot.wait(50)
+    assert window.layers.width_missing() <= 0
+    assert window.dock("lessonDock").isVisible() and not window.dock("lessonDock").visibleRegion().isEmpty()

@@ -106,6 +106,12 @@ class PanelColumns:
             self._give_height(dock)
             return
         base, mine = self._side(dock)
+        sharing = self._lesson_column_partner(dock, mine)
+        if sharing is not None:   # the lesson's column holds the panels of this side, as tabs
+            window.tabifyDockWidget(sharing, dock)
+            dock.show()
+            dock.raise_()
+            return
         widths: dict[QtWidgets.QDockWidget, int] = {}
         if not any(_in_a_column(p) for p in mine):    # it opens a column
             across = self._open_across(dock)
@@ -168,6 +174,15 @@ class PanelColumns:
         self._give_height(dock)
         # Once the new column is laid out: room for it and for the layers, from the input column.
         QtCore.QTimer.singleShot(0, lambda: self._make_room(dock, widths[dock]))
+
+    def _lesson_column_partner(self, dock: QtWidgets.QDockWidget,
+                               mine: list[QtWidgets.QDockWidget]) -> QtWidgets.QDockWidget | None:
+        """When the lesson has joined a column on ``dock``'s side (no room for two), the panel it
+        shares that column with: ``dock`` becomes its tab rather than one more column."""
+        lesson = next((p for p in mine if p.objectName() == LESSON and _in_a_column(p)), None)
+        if lesson is None or dock is lesson:
+            return None
+        return next((p for p in mine if p is not lesson and p is not dock and _in_a_column(p)), None)
 
     def place_in_base(self, dock: QtWidgets.QDockWidget, placed: bool = True) -> None:
         """``dock`` now stands in a base column (True) or in a column of its own again (False)."""
