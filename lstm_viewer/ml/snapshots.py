@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError
 
 import numpy as np
 
+from ..core.blas import one_thread
 from ..core.errors import UserError
 from ..core.history import PROBE_SIZE, TrainingHistory
 from ..core.network import Network
@@ -23,7 +24,9 @@ DEFAULT_SNAPSHOTS = 40
 
 
 def _probe_accuracy(network: Network, images: np.ndarray, labels: np.ndarray) -> float:
-    return float((network.predict(images).argmax(axis=1) == labels).mean())
+    # numpy's BLAS on one thread meanwhile: its default threads spin on the cores TensorFlow trains on.
+    with one_thread():
+        return float((network.predict(images).argmax(axis=1) == labels).mean())
 
 
 def snapshot_schedule(batches_per_epoch: int, epochs: int, count: int = DEFAULT_SNAPSHOTS) -> list[int]:
