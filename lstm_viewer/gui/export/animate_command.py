@@ -27,24 +27,21 @@ SETTLE_S = 0.5          # the window's first moments (the samples' scoring start
 IDLE_TIMEOUT_S = 120.0  # at most this long for the window's background work (a panel's own pass)
 
 
-def _fps(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of frames a second, got {text!r}") from None
-    if not 0.1 <= value <= 30:
-        raise argparse.ArgumentTypeError(f"must be between 0.1 and 30 frames a second, got {text}")
-    return value
+def _number_between(low: float, high: float, what: str, example: str):
+    """An argparse type: a number from ``low`` to ``high`` (``what`` names its unit in the error)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {example}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}{what}, got {text}")
+        return value
+    return parse
 
 
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number such as 1 or 2, got {text!r}") from None
-    if not 0.25 <= value <= 4:
-        raise argparse.ArgumentTypeError(f"must be between 0.25 and 4, got {text}")
-    return value
+_fps = _number_between(0.1, 30, " frames a second", "a number of frames a second")
+_scale = _number_between(0.25, 4, "", "a number such as 1 or 2")
 
 
 def _mean_std(text: str) -> tuple[float, float]:
