@@ -171,6 +171,7 @@ class Viewer:
         return _rgb_array(image)
 
     def _grab(self) -> QtGui.QImage:
+        self.window.stack_state.check_output_now()   # a picture shows the check's number, not "…"
         _settle()
         return self.window.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
 
