@@ -82,6 +82,13 @@ def _whole(word: str, low: int, high: int, source: str, line: int, what: str) ->
     return value
 
 
+def _panel_key(key: str, source: str, line: int) -> str:
+    if key not in PANEL_KEYS:
+        raise _error(source, line, tr("unknown panel “{key}” (known: {known})", key=key,
+                                      known=", ".join(PANEL_KEYS)))
+    return key
+
+
 def _directive(words: list[str], source: str, line: int) -> Directive:
     """One ``@name args`` line, checked: a mistake names its line and what was expected."""
     name, args = words[0][1:].lower(), words[1:]
@@ -104,10 +111,7 @@ def _directive(words: list[str], source: str, line: int) -> Directive:
                                 _whole(args[0], 1, 28, source, line, "N"),), line)
     if name == "panel":
         need(1, "@panel KEY")
-        if args[0] not in PANEL_KEYS:
-            raise _error(source, line, tr("unknown panel “{key}” (known: {known})", key=args[0],
-                                          known=", ".join(PANEL_KEYS)))
-        return Directive(name, (args[0],), line)
+        return Directive(name, (_panel_key(args[0], source, line),), line)
     if name == "highlight":
         if len(args) == 2 and args[0] == "layer":
             return Directive(name, ("layer", _whole(args[1], 1, 16, source, line, "K")), line)
@@ -141,9 +145,8 @@ def _directive(words: list[str], source: str, line: int) -> Directive:
             return Directive(name, (kind, _whole(rest[0], 1, 28, source, line, "N")), line)
         if kind == "select":
             return Directive(name, (kind, _whole(rest[0], 1, 16, source, line, "LAYER")), line)
-        if kind == "panel" and rest[0] not in PANEL_KEYS:
-            raise _error(source, line, tr("unknown panel “{key}” (known: {known})", key=rest[0],
-                                          known=", ".join(PANEL_KEYS)))
+        if kind == "panel":
+            _panel_key(rest[0], source, line)
         if kind == "gates" and rest[0] not in ("on", "off"):
             raise _error(source, line, tr("expected “{usage}”", usage="@task gates on|off"))
         return Directive(name, (kind, rest[0]), line)

@@ -430,14 +430,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self._leave_presentation()
 
     def _enter_presentation(self) -> None:
-        zoom = getattr(self, "zoom", None)
-        self._before_presentation = (self.windowState(), self.saveState(LAYOUT_VERSION),
-                                     None if zoom is None else zoom.factor, self.saveGeometry())
-        lesson_open = "lessonDock" in self._panels and not self.dock("lessonDock").isHidden()
-        needed = set(self.lesson_panel.needed_panels()) if lesson_open else set()
-        for spec in PANELS:
-            if spec.key not in needed and spec.key != "lesson":
-                self.dock(spec.object_name).hide()
+        self._before_presentation = (self.windowState(), self.saveState(LAYOUT_VERSION), self.zoom.factor,
+                                     self.saveGeometry())
+        lesson_open = self.lesson_panel_open()
+        self._show_only_panels(set(self.lesson_panel.needed_panels()) if lesson_open else set())
         if self.training_panel is not None:
             self.training_dock.hide()
         for widget in (self._samples_heading, self.samples):   # the lesson picks the digits
@@ -452,8 +448,8 @@ class MainWindow(QtWidgets.QMainWindow):
             vertical = QtCore.Qt.Orientation.Vertical   # the lesson's text gets room, once full screen
             QtCore.QTimer.singleShot(50, lambda: self.resizeDocks(
                 [self.input_dock, lesson], [self.height() // 2, self.height() // 2], vertical))
-        if zoom is not None and zoom.factor < PRESENTATION_ZOOM:
-            zoom.set_factor(PRESENTATION_ZOOM, remember=False)
+        if self.zoom.factor < PRESENTATION_ZOOM:
+            self.zoom.set_factor(PRESENTATION_ZOOM, remember=False)
         self.showFullScreen()
         self.presentationAction.setChecked(True)
         self.window_actions.fullScreenAction.setEnabled(False)   # Esc or the mode's own key leave it
@@ -467,7 +463,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage(tr("Presentation mode: Esc or Ctrl+Shift+F to leave."), 5000)
         if lesson_open:
             self._present_step(self.lesson_panel.step_index)
-        if self.lesson_panel_open():
             self.lesson_panel.stepChanged.connect(self._present_step)
 
     def lesson_panel_open(self) -> bool:
@@ -478,9 +473,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._before_presentation is None:
             return
         needed = set(self.lesson_panel.needed_panels())
-        for spec in PANELS:
-            if spec.key not in needed and spec.key != "lesson":
-                self.dock(spec.object_name).hide()
+        self._show_only_panels(needed)
         # A panel the step opens takes the prediction's column, in front: at the room's text size a
         # column of its own beside the prediction would be too narrow to read (the step frames it).
         right = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
@@ -492,6 +485,12 @@ class MainWindow(QtWidgets.QMainWindow):
                 dock.show()
                 dock.raise_()
 
+    def _show_only_panels(self, needed: set[str]) -> None:
+        """Hide every analysis panel but the lesson and those ``needed`` (keys of the table)."""
+        for spec in PANELS:
+            if spec.key not in needed and spec.key != "lesson":
+                self.dock(spec.object_name).hide()
+
     def _leave_presentation(self) -> None:
         window_state, layout, factor, geometry = self._before_presentation
         self._before_presentation = None
@@ -500,9 +499,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.lesson_panel.stepChanged.disconnect(self._present_step)
             except TypeError:
                 pass
-        zoom = getattr(self, "zoom", None)
-        if zoom is not None and factor is not None:
-            zoom.set_factor(factor, remember=False)
+        self.zoom.set_factor(factor, remember=False)
         # showNormal first: a window manager keeps a full-screen window full screen on a mere state
         # change (found under openbox); then the size and place it had, and its docks.
         if window_state & QtCore.Qt.WindowState.WindowMaximized:

@@ -159,9 +159,7 @@ class WindowActions(QtCore.QObject):
 
     # --- handlers -----------------------------------------------------------------------------
     def _on_open_model(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, tr("Open model"), self.folder(),
-                                                        dialog_filter())
-        name = self.answered(name)
+        name = self.ask_open_path(tr("Open model"), dialog_filter())
         if name:
             self.session.load_model(name)
 
@@ -178,10 +176,8 @@ class WindowActions(QtCore.QObject):
         if self.session.is_saving():
             self.window.statusBar().showMessage(tr("Still saving the model…"), 4000)
             return
-        name, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self.window, tr("Save model as"),
-            str(Path(self.folder()) / _keras_name(self.session.model_name)), save_model_filter())
-        name = self.answered(name)
+        name, _ = self.ask_save_path(tr("Save model as"), _keras_name(self.session.model_name),
+                                     save_model_filter())
         if not name:
             return
         if in_background and self.session.saves_in_background():
@@ -227,9 +223,7 @@ class WindowActions(QtCore.QObject):
             QtWidgets.QMessageBox.critical(self.window, tr("Input scaling"), describe_error(exc))
 
     def _on_open_image(self) -> None:
-        name, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, tr("Open a digit image"), self.folder(),
-                                                        image_filter())
-        name = self.answered(name)
+        name = self.ask_open_path(tr("Open a digit image"), image_filter())
         if name:
             self.session.open_image(name)
 
@@ -244,9 +238,8 @@ class WindowActions(QtCore.QObject):
         if self.state.trace is None:
             self.window.statusBar().showMessage(tr("Nothing to export: draw or pick a digit first."), 4000)
             return
-        name, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, tr("Export trace"), self.folder(),
-                                                        tr("NumPy archives ({patterns})", patterns="*.npz"))
-        name = self.answered(name)
+        name, _ = self.ask_save_path(tr("Export trace"), "",
+                                     tr("NumPy archives ({patterns})", patterns="*.npz"))
         if name:
             self.report(lambda: self.session.export_trace(name),
                         lambda path: tr("Saved the trace as {path}.", path=path))

@@ -117,11 +117,8 @@ class PanelColumns:
             across = self._open_across(dock)
             if across and self._spare(beside=across[0]) < LEAST_WIDTH:
                 if window.dockWidgetArea(across[0]) != LEFT or base is window.input_dock:
-                    if dock.objectName() == LESSON:   # the lesson joins that column, above its panel
-                        window.removeDockWidget(dock)
-                        window.addDockWidget(window.dockWidgetArea(across[0]), dock, HORIZONTAL)
-                        dock.show()
-                        window.splitDockWidget(dock, across[0], VERTICAL)
+                    if dock.objectName() == LESSON:
+                        self._lesson_above(dock, across[0])
                     elif across[0].objectName() == LESSON:   # a panel below the lesson, not over it
                         window.splitDockWidget(across[0], dock, VERTICAL)
                     else:
@@ -134,12 +131,7 @@ class PanelColumns:
                 dock.show()
                 for panel in across:
                     if panel.objectName() == LESSON:   # above the panel it opened, in its column
-                        # Split from the lesson's side: a panel placed in a tab group (the inspector
-                        # shares one with Compare) would take the lesson in as one more tab.
-                        window.removeDockWidget(panel)
-                        window.addDockWidget(window.dockWidgetArea(dock), panel, HORIZONTAL)
-                        panel.show()
-                        window.splitDockWidget(panel, dock, VERTICAL)
+                        self._lesson_above(panel, dock)
                         # Two panels now stand right of the layers: the prediction at its least.
                         widths[base] = base.minimumSizeHint().width()
                     else:
@@ -174,6 +166,16 @@ class PanelColumns:
         self._give_height(dock)
         # Once the new column is laid out: room for it and for the layers, from the input column.
         QtCore.QTimer.singleShot(0, lambda: self._make_room(dock, widths[dock]))
+
+    def _lesson_above(self, lesson: QtWidgets.QDockWidget, panel: QtWidgets.QDockWidget) -> None:
+        """The lesson joins ``panel``'s column, above it. Split from the lesson's side, taken out of
+        its own column first: a panel placed in a tab group (the inspector shares one with Compare)
+        would take the lesson in as one more tab."""
+        window = self.window
+        window.removeDockWidget(lesson)
+        window.addDockWidget(window.dockWidgetArea(panel), lesson, HORIZONTAL)
+        lesson.show()
+        window.splitDockWidget(lesson, panel, VERTICAL)
 
     def _lesson_column_partner(self, dock: QtWidgets.QDockWidget,
                                mine: list[QtWidgets.QDockWidget]) -> QtWidgets.QDockWidget | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from ...core.assets import asset_path
 from ...core.errors import UserError
 from ...core.i18n import tr
-from ...core.lessons import builtin_lessons_folder
+from ...core.lessons import builtin_lessons, builtin_lessons_folder
 from ...core.readers import ReadOptions, find_reader, read_model
 from ...core.session_file import SessionFile, file_checksum, read_session, write_session
 from ..panels import PANELS
@@ -47,8 +47,7 @@ def capture(window) -> tuple[SessionFile, list[str]]:
         elif path is not None:
             captured.lesson_path = str(path.resolve())
         captured.lesson_step = panel.step_index
-    zoom = getattr(window, "zoom", None)
-    captured.zoom = None if zoom is None else zoom.factor
+    captured.zoom = window.zoom.factor
     return captured, notes
 
 
@@ -84,7 +83,6 @@ def open_session(window, path: str | Path) -> list[str]:
     session = window.session
     same_file = (session.model_source and not session.unsaved
                  and Path(session.model_source).resolve() == Path(model).resolve()
-                 and file_checksum(session.model_source) == checksum
                  and session.state.network.input_scaling == restored.normalize)
     if same_file:
         _restore_view(window, restored, notes)
@@ -157,17 +155,14 @@ def _restore_view(window, restored: SessionFile, notes: list[str]) -> None:
             window.dock(spec.object_name).hide()
     if restored.lesson_step is not None:
         _restore_lesson(window, restored, notes)
-    zoom = getattr(window, "zoom", None)
-    if zoom is not None and restored.zoom is not None:
-        zoom.set_factor(restored.zoom)
+    if restored.zoom is not None:
+        window.zoom.set_factor(restored.zoom)
 
 
 def _restore_lesson(window, restored: SessionFile, notes: list[str]) -> None:
     if restored.lesson_builtin is not None:
-        stem = Path(restored.lesson_builtin).stem
-        shipped = [p for p in builtin_lessons_folder().glob("*.md") if p.name.split(".")[0] == stem]
-        from ...core.lessons import builtin_lessons
-        path = next((p for p in builtin_lessons() if p in shipped), None)
+        # in the interface's language (builtin_lessons), whichever language it was saved in
+        path = next((p for p in builtin_lessons() if _original_name(p) == restored.lesson_builtin), None)
     else:
         path = Path(restored.lesson_path) if restored.lesson_path else None
     if path is None or not path.is_file():
